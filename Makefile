@@ -1,0 +1,84 @@
+# The image-classifier toolkit.  GNU make; flags from pkg-config.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANPREFIX ?= $(PREFIX)/share/man
+PKG_CONFIG ?= pkg-config
+
+PKGS = libpng libjpeg libturbojpeg libzstd libcurl openssl zlib libxxhash libzip
+CC ?= cc
+OPT ?= -O2 -g
+CFLAGS ?= $(OPT)
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -pthread -Ilibcommon
+CFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
+
+BUILD ?= build
+LIB_SRC := $(sort $(wildcard libcommon/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+PROGS := $(basename $(notdir $(sort $(wildcard cmd/*.c))))
+BINS := $(PROGS:%=$(BUILD)/bin/%)
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+UNITS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+
+all: $(BINS)
+
+$(BUILD)/libcommon.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c $(wildcard libcommon/*.h tests/unit/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/bin/%: $(BUILD)/obj/cmd/%.o $(BUILD)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Fuzz targets built with a plain main that replays the corpus (fuzz/replay.c).
+$(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/replay.o $(BUILD)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@sh tests/deps.sh
+
+check: deps
+	$(MAKE) all tests
+	@sh tests/run.sh $(BUILD)
+
+tests: $(BINS) $(UNITS) $(FUZZ_REPLAY)
+
+# The same tests, built with AddressSanitizer and UndefinedBehaviorSanitizer.
+sanitize: deps
+	$(MAKE) BUILD=build-san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" all tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build-san
+
+FUZZ_SECONDS ?= 0
+fuzz: deps
+	@sh fuzz/run.sh $(FUZZ_SECONDS)
+
+demo: deps all
+	@sh examples/demo.sh $(BUILD)
+
+bench: deps all
+	@sh bench/run.sh $(BUILD)
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5
+	for p in $(PROGS); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(BINDIR)/$$p; done
+	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
+	for m in man/*.5; do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man5/; done
+
+clean:
+	rm -rf build build-san build-fuzz demo
+
+.PHONY: all deps check tests sanitize fuzz demo bench install clean
+.SECONDARY:

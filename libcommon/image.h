@@ -1,0 +1,45 @@
+/* Image decoding and encoding: PNG and JPEG to and from u8 height x width x channels. */
+#ifndef IMAGE_H
+#define IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IMG_DEFAULT_MAX_PIXELS 100000000ull   /* IMG_MAX_PIXELS env or img_set_max_pixels */
+#define IMG_MAXDIM 65535
+
+enum img_format { IMG_UNKNOWN = 0, IMG_PNG, IMG_JPEG, IMG_GIF, IMG_WEBP, IMG_BMP, IMG_TIFF };
+
+typedef struct {
+	int w, h, c;            /* c: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA */
+	unsigned char *px;      /* h*w*c bytes, row-major, malloc'd */
+} image;
+
+/* The format of an encoded image, from its magic bytes alone. */
+enum img_format img_sniff(const void *buf, size_t n);
+const char *img_format_name(enum img_format f);     /* "png", "jpeg", ... */
+
+/*
+ * Decodes a PNG or JPEG held in memory.  Returns 0, or -1 with a one-line
+ * reason in err (no program name, no file name: the caller adds those).
+ * Refuses images above the pixel budget before allocating their pixels.
+ * JPEG EXIF orientation is applied.
+ */
+int img_decode(const void *buf, size_t n, image *out, char *err, size_t errlen);
+/* Reads only the dimensions (after EXIF orientation) and channel count. */
+int img_info(const void *buf, size_t n, int *w, int *h, int *c, char *err, size_t errlen);
+
+/* Encoders: *out is malloc'd.  0 or -1 with a reason in err. */
+int img_encode_png(const image *im, unsigned char **out, size_t *outlen, char *err, size_t errlen);
+int img_encode_jpeg(const image *im, int quality, unsigned char **out, size_t *outlen,
+                    char *err, size_t errlen);
+
+void img_free(image *im);                       /* frees px; NULL-safe */
+void img_set_max_pixels(uint64_t n);
+uint64_t img_max_pixels(void);
+
+/* Length of the first complete PNG or JPEG file in buf, 0 if buf holds no complete one
+ * yet, -1 if the bytes cannot be an image (for image concatenations on a pipe). */
+long long img_extent(const void *buf, size_t n);
+
+#endif

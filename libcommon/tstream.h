@@ -1,0 +1,131 @@
+/*
+ * tstream: the tensor stream every program reads and writes.
+ *
+ * The byte layout is specified in man/tensorstream.5; in short:
+ *
+ *   stream  = zstd frame*            (content checksum on; frames end on record boundaries)
+ *   payload = record*                (the concatenated decompressed frames)
+ *   record  = header body trailer
+ *   header  = "TSR1" u16 version=1 u16 flags=0 u32 nmeta u32 ntensor u64 body_len   (24 bytes)
+ *   body    = meta[nmeta] tensor[ntensor]                                           (body_len bytes)
+ *   meta    = u32 klen u32 vlen key NUL value NUL pad8
+ *   tensor  = u16 nlen u8 dtype u8 ndim u32 0 u64 nbytes u64 dim[ndim] name NUL pad8 data pad8
+ *   trailer = u64 XXH3_64bits(header body)
+ *   end     = zstd skippable frame, magic 0x184D2A5E, size 16: "TSTREAM\0" u64 nrecords
+ *
+ * A writer ends its output with the end frame; a reader reports a stream that
+ * stops without one as truncated.  Concatenated streams carry several end frames.
+ *
+ * All integers little-endian; pad8 = zero bytes to the next multiple of 8 from the record start.
+ */
+#ifndef TSTREAM_H
+#define TSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TS_VERSION 1
+#define TS_MAXDIMS 4
+#define TS_HEADER_SIZE 24
+#define TS_TRAILER_SIZE 8
+#define TS_MAX_META 65536
+#define TS_MAX_TENSORS 4096
+#define TS_MAX_STRING (1u << 20)
+#define TS_DEFAULT_MAX_RECORD ((uint64_t)1 << 31)   /* 2 GiB; TS_MAX_RECORD env overrides */
+#define TS_DEFAULT_LEVEL 3
+
+enum ts_dtype {
+	TS_U8 = 1,
+	TS_I32 = 2,
+	TS_F32 = 3,
+	TS_BYTES = 4,   /* opaque bytes, e.g. an encoded PNG or JPEG; ndim 1 */
+	TS_U16 = 5,
+	TS_I64 = 6,
+	TS_F64 = 7,
+};
+
+typedef struct {
+	char *key, *val;
+	unsigned char own;      /* bit 0: key malloc'd, bit 1: val malloc'd */
+} ts_meta;
+
+typedef struct {
+	char *name;
+	int dtype;              /* enum ts_dtype, or an unknown code kept as is */
+	int ndim;
+	uint64_t dims[TS_MAXDIMS];
+	uint64_t nbytes;
+	void *data;             /* 8-byte aligned when read from a stream */
+	unsigned char own;      /* bit 0: name malloc'd, bit 1: data malloc'd */
+} ts_tensor;
+
+typedef struct {
+	ts_meta *meta;
+	size_t nmeta, capmeta;
+	ts_tensor *tensor;
+	size_t ntensor, captensor;
+	unsigned char *raw;     /* the record as read: header, body, trailer */
+	size_t rawlen, rawcap;
+	int dirty;              /* changed since read: the writer re-serialises */
+} ts_record;
+
+typedef struct ts_reader ts_reader;
+typedef struct ts_writer ts_writer;
+
+/* Records */
+void ts_record_init(ts_record *rec);
+void ts_record_clear(ts_record *rec);          /* empties it, keeps buffers for reuse */
+void ts_record_free(ts_record *rec);
+const char *ts_get(const ts_record *rec, const char *key);
+int ts_set(ts_record *rec, const char *key, const char *val);   /* replaces or appends */
+int ts_setf(ts_record *rec, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int ts_unset(ts_record *rec, const char *key);
+ts_tensor *ts_tensor_get(const ts_record *rec, const char *name);
+/* Adds (or replaces) a tensor; the data is copied. Returns the tensor or NULL. */
+ts_tensor *ts_tensor_put(ts_record *rec, const char *name, int dtype, int ndim,
+                         const uint64_t *dims, const void *data, uint64_t nbytes);
+/* Like ts_tensor_put, but takes ownership of malloc'd data. */
+ts_tensor *ts_tensor_take(ts_record *rec, const char *name, int dtype, int ndim,
+                          const uint64_t *dims, void *data, uint64_t nbytes);
+int ts_tensor_remove(ts_record *rec, const char *name);
+int ts_record_copy(ts_record *dst, const ts_record *src);
+
+size_t ts_dtype_size(int dtype);                /* 0 for bytes and unknown codes */
+const char *ts_dtype_name(int dtype);           /* "u8", "i32", ...; "dtype17" for unknown */
+int ts_dtype_parse(const char *name);            /* -1 if unknown */
+
+/* Serialises rec (header, body, trailer) into *buf, growing it; sets *len. */
+int ts_record_encode(const ts_record *rec, unsigned char **buf, size_t *cap, size_t *len);
+/* Parses and verifies a complete record in buf (taken over by rec). 0 ok, -1 error. */
+int ts_record_decode(ts_record *rec, unsigned char *buf, size_t len, size_t cap,
+                     char *err, size_t errlen);
+
+/* Reading: never seeks; memory bounded by the largest record. */
+ts_reader *ts_reader_open(FILE *f, const char *name);
+/* Sets up a reader whose first bytes were already consumed (e.g. by format sniffing). */
+ts_reader *ts_reader_open_prefix(FILE *f, const char *name, const void *prefix, size_t n);
+/* 1: a record was read; 0: clean end of stream; -1: error (see ts_reader_error). */
+int ts_read(ts_reader *r, ts_record *rec);
+const char *ts_reader_error(const ts_reader *r);  /* "NAME: record N: what" */
+size_t ts_reader_nrec(const ts_reader *r);       /* records read so far */
+uint64_t ts_reader_bytes(const ts_reader *r);    /* decompressed payload bytes so far */
+void ts_reader_free(ts_reader *r);
+void ts_set_max_record(uint64_t bytes);          /* overrides TS_MAX_RECORD */
+
+/* Writing: records are whole within a frame; a frame ends every ~4 MiB and at close. */
+ts_writer *ts_writer_open(FILE *f, const char *name, int level);
+int ts_write(ts_writer *w, ts_record *rec);
+int ts_writer_flush(ts_writer *w);               /* ends the current frame */
+/* Ends the frame and flushes; -1 on error (errno kept: EPIPE for a closed pipe). */
+int ts_writer_close(ts_writer *w);
+const char *ts_writer_error(const ts_writer *w);
+int ts_writer_errno(const ts_writer *w);
+size_t ts_writer_nrec(const ts_writer *w);
+void ts_writer_free(ts_writer *w);
+
+/* True when the first bytes are a zstd frame (the start of a stream). */
+int ts_is_stream(const void *buf, size_t n);
+
+#endif

@@ -1,0 +1,46 @@
+/* Helpers every program shares: messages, checked allocation, numbers, output files. */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+extern const char *progname;
+
+void prog_init(const char *argv0);      /* sets progname and the locale, ignores SIGPIPE */
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+
+/* Parses a decimal integer in [min, max]; dies with a usage error naming opt otherwise. */
+long long parse_int(const char *s, long long min, long long max, const char *opt);
+double parse_double(const char *s, double min, double max, const char *opt);
+
+/* Reads a whole file (or stdin for "-") into memory; NULL with errno set on failure. */
+unsigned char *read_file(const char *path, size_t *len, size_t limit);
+
+/* Output to a file written atomically: a temporary beside it, renamed on commit. */
+typedef struct {
+	FILE *f;
+	char *path, *tmp;
+} outfile;
+int outfile_open(outfile *o, const char *path);     /* "-" means stdout */
+int outfile_commit(outfile *o);                     /* -1 on a write error; errno set */
+void outfile_abort(outfile *o);                     /* removes the temporary */
+
+/* Ends the program after checking stdout; a closed pipe is not an error. */
+void finish_stdout(void);
+int is_epipe(int err);
+
+/* The -v summary line: records in and out, seconds, records/s, peak memory. */
+void summary_start(void);
+void summary_print(size_t nin, size_t nout);
+
+double now_seconds(void);
+
+#endif
