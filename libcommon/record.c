@@ -201,13 +201,15 @@ shape_ok(int dtype, int ndim, const uint64_t *dims, uint64_t nbytes)
 
 	if (dtype <= 0 || dtype > 255 || ndim < 0 || ndim > TS_MAXDIMS)
 		return 0;
+	if (es == 0 && dtype != TS_BYTES)
+		return 1;       /* an unknown code: opaque, nbytes alone is authoritative */
 	for (int i = 0; i < ndim; i++) {
 		if (dims[i] != 0 && n > UINT64_MAX / dims[i])
 			return 0;
 		n *= dims[i];
 	}
 	if (es == 0)
-		return dtype != TS_BYTES || (ndim == 1 && dims[0] == nbytes);
+		return ndim == 1 && dims[0] == nbytes;
 	return n <= UINT64_MAX / es && n * es == nbytes;
 }
 
@@ -217,9 +219,12 @@ ts_tensor_take(ts_record *rec, const char *name, int dtype, int ndim,
 {
 	ts_tensor *t;
 	char *nm;
+	uint64_t d[TS_MAXDIMS];
 
 	if (*name == '\0' || strlen(name) > 65535 || !shape_ok(dtype, ndim, dims, nbytes))
 		return NULL;
+	/* dims (and name) may point into the tensor being replaced: copy them first */
+	memcpy(d, dims, (size_t)ndim * sizeof *dims);
 	if ((nm = strdup(name)) == NULL)
 		return NULL;
 	if ((t = ts_tensor_get(rec, name)) != NULL) {
@@ -237,7 +242,7 @@ ts_tensor_take(ts_record *rec, const char *name, int dtype, int ndim,
 	t->name = nm;
 	t->dtype = dtype;
 	t->ndim = ndim;
-	memcpy(t->dims, dims, (size_t)ndim * sizeof *dims);
+	memcpy(t->dims, d, (size_t)ndim * sizeof *d);
 	t->nbytes = nbytes;
 	t->data = data;
 	t->own = 3;
@@ -362,11 +367,21 @@ ts_header_check(const unsigned char *h, uint64_t maxrec, uint64_t *total, char *
 	body = get_le64(h + 16);
 	if (body % 8 != 0)
 		FAIL("body length %llu is not a multiple of 8", (unsigned long long)body);
-	if (body > maxrec - TS_HEADER_SIZE - TS_TRAILER_SIZE)
-		FAIL("record of %llu bytes exceeds the limit of %llu (TS_MAX_RECORD)",
+	if (maxrec < TS_HEADER_SIZE + TS_TRAILER_SIZE || body > maxrec - TS_HEADER_SIZE - TS_TRAILER_SIZE)
+		FAIL("record body of %llu bytes exceeds the record limit of %llu bytes (TS_MAX_RECORD)",
 		     (unsigned long long)body, (unsigned long long)maxrec);
 	*total = TS_HEADER_SIZE + body + TS_TRAILER_SIZE;
 	return 0;
+}
+
+/* True when the n bytes at p are all zero (padding and reserved fields). */
+static int
+zeros(const unsigned char *p, uint64_t n)
+{
+	while (n--)
+		if (*p++)
+			return 0;
+	return 1;
 }
 
 /* Reads a NUL-terminated string of length len at p, within end. */
@@ -377,14 +392,12 @@ string_ok(const unsigned char *p, uint64_t len, const unsigned char *end)
 	       memchr(p, '\0', len) == NULL;
 }
 
+static int decode(ts_record *rec, unsigned char *buf, size_t len, char *err, size_t errlen);
+
 int
 ts_record_decode(ts_record *rec, unsigned char *buf, size_t len, size_t cap,
                  char *err, size_t errlen)
 {
-	uint64_t total;
-	uint32_t nmeta, nten;
-	unsigned char *p, *end;
-
 	ts_record_clear(rec);
 	if (rec->raw != buf) {
 		free(rec->raw);
@@ -392,6 +405,21 @@ ts_record_decode(ts_record *rec, unsigned char *buf, size_t len, size_t cap,
 		rec->rawcap = cap;
 	}
 	rec->rawlen = 0;
+	if (decode(rec, buf, len, err, errlen) == -1) {
+		rec->nmeta = rec->ntensor = 0;      /* never half a record */
+		return -1;
+	}
+	rec->rawlen = len;
+	return 0;
+}
+
+static int
+decode(ts_record *rec, unsigned char *buf, size_t len, char *err, size_t errlen)
+{
+	uint64_t total;
+	uint32_t nmeta, nten;
+	unsigned char *p, *end;
+
 	if (len < TS_HEADER_SIZE + TS_TRAILER_SIZE)
 		FAIL("record too short");
 	if (ts_header_check(buf, UINT64_MAX, &total, err, errlen) == -1)
@@ -414,7 +442,8 @@ ts_record_decode(ts_record *rec, unsigned char *buf, size_t len, size_t cap,
 		kl = get_le32(p);
 		vl = get_le32(p + 4);
 		if (kl == 0 || !string_ok(p + 8, kl, end) || !string_ok(p + 8 + kl + 1, vl, end) ||
-		    pad8(8 + kl + 1 + vl + 1) > (uint64_t)(end - p))
+		    pad8(8 + kl + 1 + vl + 1) > (uint64_t)(end - p) ||
+		    !zeros(p + 8 + kl + 1 + vl + 1, pad8(8 + kl + 1 + vl + 1) - (8 + kl + 1 + vl + 1)))
 			FAIL("metadata entry %u is malformed", i + 1);
 		rec->meta[i].key = (char *)p + 8;
 		rec->meta[i].val = (char *)p + 8 + kl + 1;
@@ -434,16 +463,21 @@ ts_record_decode(ts_record *rec, unsigned char *buf, size_t len, size_t cap,
 		if (t->ndim > TS_MAXDIMS)
 			FAIL("tensor %u has %d dimensions (at most %d)", i + 1, t->ndim, TS_MAXDIMS);
 		hl = pad8(16 + 8 * (uint64_t)t->ndim + nl + 1);
-		if (nl == 0 || hl > (uint64_t)(end - p) || !string_ok(p + 16 + 8 * t->ndim, nl, end))
+		if (nl == 0 || hl > (uint64_t)(end - p) || !string_ok(p + 16 + 8 * t->ndim, nl, end) ||
+		    !zeros(p + 4, 4) || !zeros(p + 16 + 8 * t->ndim + nl + 1, hl - (16 + 8 * t->ndim + nl + 1)))
 			FAIL("tensor %u header is malformed", i + 1);
-		for (int d = 0; d < t->ndim; d++)
-			t->dims[d] = get_le64(p + 16 + 8 * d);
+		for (int d = 0; d < TS_MAXDIMS; d++)
+			t->dims[d] = d < t->ndim ? get_le64(p + 16 + 8 * d) : 0;
 		t->name = (char *)p + 16 + 8 * t->ndim;
 		if (t->nbytes > (uint64_t)(end - p) - hl || pad8(t->nbytes) > (uint64_t)(end - p) - hl)
 			FAIL("tensor '%s' data runs past the record", t->name);
+		if (t->dtype == 0)
+			FAIL("tensor '%s' has dtype code 0 (reserved)", t->name);
 		if (!shape_ok(t->dtype, t->ndim, t->dims, t->nbytes))
 			FAIL("tensor '%s': shape does not match its %llu bytes", t->name,
 			     (unsigned long long)t->nbytes);
+		if (!zeros(p + hl + t->nbytes, pad8(t->nbytes) - t->nbytes))
+			FAIL("tensor '%s': nonzero padding after its data", t->name);
 		t->data = p + hl;
 		t->own = 0;
 		rec->ntensor = i + 1;
@@ -451,7 +485,6 @@ ts_record_decode(ts_record *rec, unsigned char *buf, size_t len, size_t cap,
 	}
 	if (p != end)
 		FAIL("%lld stray bytes after the last tensor", (long long)(end - p));
-	rec->rawlen = len;
 	return 0;
 }
 

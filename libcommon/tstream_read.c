@@ -18,6 +18,7 @@ struct ts_reader {
 	int eof;
 	int at_frame_start;     /* the next input byte starts a frame */
 	int substream_open;     /* records or frames seen since the last end frame */
+	int started;            /* some frame was consumed */
 	size_t nrec;            /* records read, in all */
 	size_t subrec;          /* records read since the last end frame */
 	uint64_t bytes;
@@ -76,7 +77,8 @@ ts_reader_open_prefix(FILE *f, const char *name, const void *prefix, size_t n)
 		ts_reader_free(r);
 		return NULL;
 	}
-	memcpy(r->in, prefix, n);
+	if (n)
+		memcpy(r->in, prefix, n);
 	r->inlen = n;
 	r->at_frame_start = 1;
 	return r;
@@ -126,17 +128,55 @@ fill(ts_reader *r, size_t want)
 	return 0;
 }
 
-/* Consumes an end frame at the input position; 1 if there was one, 0 if not, -1 on error. */
+/*
+ * At a frame boundary: consumes a skippable frame, checking it when it is an
+ * end frame (which must fall between records).  1 if there was one, 0 if the
+ * next frame is something else (or the input ends), -1 on error.
+ */
 static int
-end_frame(ts_reader *r)
+skippable_frame(ts_reader *r, int at_record_start)
 {
 	const unsigned char *p;
+	uint32_t magic, size;
 
 	if (fill(r, 8) == -1)
 		return -1;
-	if (r->inlen - r->inpos < 8 || get_le32(r->in + r->inpos) != TS_END_MAGIC)
+	if (r->inlen - r->inpos < 4)
 		return 0;
-	if (get_le32(r->in + r->inpos + 4) != TS_END_SIZE)
+	magic = get_le32(r->in + r->inpos);
+	if ((magic & 0xFFFFFFF0u) != ZSTD_MAGIC_SKIPPABLE_START) {
+		if (magic != ZSTD_MAGICNUMBER)
+			return fail(r, "%s", !r->started ?
+			            "not a tensor stream (no zstd frame at the start)" :
+			            "corrupt stream: data that is not a zstd frame");
+		return 0;
+	}
+	if (r->inlen - r->inpos < 8)
+		return fail(r, "truncated skippable frame header");
+	size = get_le32(r->in + r->inpos + 4);
+	if (magic != TS_END_MAGIC) {
+		/* someone else's skippable frame: skip it, it carries no records */
+		uint64_t left = 8 + (uint64_t)size;
+		while (left > 0) {
+			size_t n = r->inlen - r->inpos;
+			if (n == 0) {
+				if (fill(r, 1) == -1)
+					return -1;
+				if (r->inlen == r->inpos)
+					return fail(r, "truncated skippable frame");
+				continue;
+			}
+			if (n > left)
+				n = (size_t)left;
+			r->inpos += n;
+			left -= n;
+		}
+		r->started = 1;
+		return 1;
+	}
+	if (!at_record_start)
+		return fail(r, "end frame inside a record (record truncated)");
+	if (size != TS_END_SIZE)
 		return fail(r, "malformed end frame");
 	if (fill(r, 8 + TS_END_SIZE) == -1)
 		return -1;
@@ -149,6 +189,7 @@ end_frame(ts_reader *r)
 		return fail(r, "end frame counts %llu records but %zu were read (records lost)",
 		            (unsigned long long)get_le64(p + 8), r->subrec);
 	r->inpos += 8 + TS_END_SIZE;
+	r->started = 1;
 	r->subrec = 0;
 	r->substream_open = 0;
 	return 1;
@@ -165,7 +206,7 @@ pull(ts_reader *r, unsigned char *dst, size_t n, int at_record_start)
 
 	while (out.pos < out.size) {
 		if (r->at_frame_start) {
-			int e = end_frame(r);
+			int e = skippable_frame(r, at_record_start && out.pos == 0);
 			if (e == -1)
 				return -1;
 			if (e == 1)
@@ -189,7 +230,7 @@ pull(ts_reader *r, unsigned char *dst, size_t n, int at_record_start)
 			return -1;
 		}
 		if (in.pos > r->inpos)
-			r->substream_open = 1;
+			r->substream_open = r->started = 1;
 		r->inpos = in.pos;
 		r->at_frame_start = (ret == 0);
 	}
@@ -207,6 +248,8 @@ ts_read(ts_reader *r, ts_record *rec)
 	int rc;
 
 	ts_record_clear(rec);
+	if (r->err[0])
+		return -1;      /* errors are final: the position in the stream is lost */
 	buf = rec->raw;
 	cap = rec->rawcap;
 	rec->raw = NULL;

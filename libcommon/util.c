@@ -13,7 +13,7 @@
 #include "util.h"
 
 const char *progname = "?";
-static outfile *pending[16];
+static outfile *pending;
 static double t_start;
 
 void
@@ -30,9 +30,8 @@ prog_init(const char *argv0)
 static void
 abort_pending(void)
 {
-	for (size_t i = 0; i < sizeof pending / sizeof *pending; i++)
-		if (pending[i])
-			outfile_abort(pending[i]);
+	while (pending)
+		outfile_abort(pending);
 }
 
 void
@@ -218,20 +217,19 @@ outfile_open(outfile *o, const char *path)
 		umask(m);
 		fchmod(fd, 0666 & ~m);
 	}
-	for (size_t i = 0; i < sizeof pending / sizeof *pending; i++)
-		if (pending[i] == NULL) {
-			pending[i] = o;
-			break;
-		}
+	o->next = pending;
+	pending = o;
 	return 0;
 }
 
 static void
 unregister(outfile *o)
 {
-	for (size_t i = 0; i < sizeof pending / sizeof *pending; i++)
-		if (pending[i] == o)
-			pending[i] = NULL;
+	for (outfile **p = &pending; *p; p = &(*p)->next)
+		if (*p == o) {
+			*p = o->next;
+			break;
+		}
 }
 
 int

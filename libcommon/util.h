@@ -25,9 +25,10 @@ double parse_double(const char *s, double min, double max, const char *opt);
 unsigned char *read_file(const char *path, size_t *len, size_t limit);
 
 /* Output to a file written atomically: a temporary beside it, renamed on commit. */
-typedef struct {
+typedef struct outfile {
 	FILE *f;
 	char *path, *tmp;
+	struct outfile *next;   /* open temporaries, removed if the program dies */
 } outfile;
 int outfile_open(outfile *o, const char *path);     /* "-" means stdout */
 int outfile_commit(outfile *o);                     /* -1 on a write error; errno set */

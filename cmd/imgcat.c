@@ -1,0 +1,368 @@
+/* imgcat: concatenate, import, inspect, convert, filter, split and export records. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tstream.h"
+#include "source.h"
+#include "labels.h"
+#include "stage.h"
+#include "util.h"
+
+#define USAGE \
+"usage: imgcat [-clv] [-o OUT] [--decode] [--encode png|jpeg] [--quality Q] [--level N]\n" \
+"              [--label LABEL] [--label-from-dir] [--labels FILE] [--idx] [--classes A,B,...]\n" \
+"              [--where KEY=VALUE] [--head N] [--sample N] [--shuffle] [--balance] [--seed S]\n" \
+"              [--stats] [--export DIR [--by-label]] [--split NAME=FRACTION,...] [--shard N]\n" \
+"              [--by KEY] [FILE | DIR | -]...\n"
+
+struct opts {
+	int list, count, stats, verbose, decode, by_label, label_from_dir, idx, shuffle, balance;
+	int level, quality, nwhere, nshard;
+	const char *out, *encode, *label, *labels_path, *classes, *export_dir, *split, *by;
+	char **where;
+	long long head, sample;
+	unsigned long long seed, shuffle_mem;
+};
+
+struct run {
+	const struct opts *o;
+	stage *chain;
+	size_t nin, nout;
+	int status;
+};
+
+static void
+usage(const char *why)
+{
+	if (why)
+		fprintf(stderr, "%s: %s\n", progname, why);
+	fputs(USAGE, stderr);
+	exit(2);
+}
+
+static int
+emit(ts_record *rec, void *ctx)
+{
+	struct run *r = ctx;
+	char why[512];
+	int rc;
+
+	r->nin++;
+	if (r->o->label)
+		ts_set(rec, "label", r->o->label);
+	if (r->o->encode && record_encode_image(rec, r->o->encode, r->o->quality, why, sizeof why) == -1)
+		die("record %zu (%s): %s", r->nin, ts_get(rec, "id") ? ts_get(rec, "id") : "no id", why);
+	rc = stage_push(r->chain, rec);
+	if (rc == -1) {
+		if (stage_epipe(r->chain))
+			exit(0);
+		die("%s", stage_error(r->chain));
+	}
+	return rc == 1 ? -1 : 0;       /* 1: enough records (--head); stop reading */
+}
+
+static void
+warn_cb(const char *msg, void *ctx)
+{
+	struct run *r = ctx;
+
+	warnx("%s", msg);
+	r->status = 1;
+}
+
+/* Counts what reaches the sink, for -v. */
+struct counter {
+	stage st;
+	size_t *n;
+};
+
+static int
+counter_push(stage *s, ts_record *rec)
+{
+	int rc = stage_push(s->next, rec);
+
+	if (rc != -1)
+		(*((struct counter *)s)->n)++;
+	return rc;
+}
+
+static stage *
+add_counter(size_t *n, stage *next)
+{
+	struct counter *c = xcalloc(1, sizeof *c);
+
+	c->st.push = counter_push;
+	c->st.next = next;
+	c->n = n;
+	return &c->st;
+}
+
+static int
+valid_shard_pattern(const char *p)
+{
+	int conv = 0;
+
+	for (; *p; p++) {
+		if (*p != '%')
+			continue;
+		if (p[1] == '%') {
+			p++;
+			continue;
+		}
+		p++;
+		if (*p == '0')
+			p++;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (*p != 'd')
+			return 0;
+		conv++;
+	}
+	return conv == 1;
+}
+
+static stage *
+build_split(const struct opts *o)
+{
+	char *spec = xstrdup(o->split), *tok, *save = NULL;
+	char **names = NULL;
+	double *frac = NULL, sum = 0;
+	int n = 0;
+	stage *s;
+
+	for (tok = strtok_r(spec, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		if (eq == NULL || eq == tok)
+			usage("--split wants NAME=FRACTION,...");
+		*eq = '\0';
+		if (strchr(tok, '/'))
+			usage("--split: a part name may not contain '/'");
+		names = xreallocarray(names, (size_t)n + 1, sizeof *names);
+		frac = xreallocarray(frac, (size_t)n + 1, sizeof *frac);
+		names[n] = tok;
+		frac[n] = parse_double(eq + 1, 0, 1, "--split");
+		sum += frac[n++];
+	}
+	if (n == 0 || sum > 1 + 1e-9)
+		usage("--split: fractions must add up to at most 1");
+	if (o->out == NULL || strcmp(o->out, "-") == 0)
+		usage("--split writes files: give -o PREFIX");
+	s = sink_split(o->out, names, frac, n, o->by ? o->by : "id", o->seed, o->level);
+	free(names);
+	free(frac);
+	free(spec);
+	return s;
+}
+
+static stage *
+build_chain(const struct opts *o, struct run *r)
+{
+	stage *s;
+
+	if (o->split)
+		s = build_split(o);
+	else if (o->nshard) {
+		if (o->out == NULL || !valid_shard_pattern(o->out))
+			usage("--shard wants -o PATTERN with one %d, e.g. -o shard-%03d.tsr");
+		s = sink_shard(o->out, o->nshard, o->by, o->seed, o->level);
+	} else if (o->export_dir)
+		s = sink_export(o->export_dir, o->by_label);
+	else if (o->stats)
+		s = sink_stats(stdout);
+	else if (o->count)
+		s = sink_count(stdout);
+	else if (o->list)
+		s = sink_list(stdout);
+	else
+		s = sink_stream(o->out ? o->out : "-", o->level);
+	if (s->err[0])
+		die("%s", s->err);
+	s = add_counter(&r->nout, s);
+	if (o->head >= 0)
+		s = stage_head((uint64_t)o->head, s);
+	if (o->shuffle)
+		s = stage_shuffle(o->seed, o->shuffle_mem, s);
+	if (o->sample >= 0)
+		s = stage_sample((uint64_t)o->sample, o->seed, s);
+	if (o->balance)
+		s = stage_balance(o->by ? o->by : "label", o->seed, s);
+	if (o->nwhere && (s = stage_where(o->where, o->nwhere, s)) == NULL)
+		usage("--where wants KEY=VALUE or KEY!=VALUE");
+	return s;
+}
+
+static char **
+split_names(const char *list, int *n)
+{
+	char *copy = xstrdup(list), *tok, *save = NULL, **v = NULL;
+
+	*n = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		v = xreallocarray(v, (size_t)*n + 1, sizeof *v);
+		v[(*n)++] = xstrdup(tok);
+	}
+	free(copy);
+	return v;
+}
+
+static int
+run(const struct opts *o, int argc, char **argv)
+{
+	static char *stdin_only[] = { "-" };
+	struct run r = { .o = o };
+	struct labels labels = { 0 };
+	struct source_opts so = { 0 };
+	char err[1024];
+	int rc;
+
+	if (o->labels_path && labels_read(o->labels_path, &labels, err, sizeof err) == -1)
+		die("%s", err);
+	so.decode = o->decode;
+	so.label_from_dir = o->label_from_dir;
+	so.labels = o->labels_path ? &labels : NULL;
+	so.emit = emit;
+	so.warn = warn_cb;
+	so.ctx = &r;
+	r.chain = build_chain(o, &r);
+	if (o->verbose)
+		summary_start();
+	if (o->idx) {
+		char **classes = NULL;
+		int nclass = 0;
+		if (argc < 1 || argc > 2)
+			usage("--idx wants IMAGES [LABELS]");
+		if (o->classes)
+			classes = split_names(o->classes, &nclass);
+		rc = source_read_idx(argv[0], argc > 1 ? argv[1] : NULL, (const char *const *)classes,
+		                     nclass, &so, err, sizeof err);
+		if (rc == -1 && err[0])
+			die("%s", err);
+		for (int i = 0; i < nclass; i++)
+			free(classes[i]);
+		free(classes);
+	} else {
+		if (argc == 0) {
+			argc = 1;
+			argv = stdin_only;
+		}
+		for (int i = 0; i < argc; i++) {
+			rc = source_read(argv[i], &so, err, sizeof err);
+			if (rc == -1 && err[0])
+				die("%s", err);
+			if (rc == -1)
+				break;          /* --head has what it wants */
+			if (rc == 1)
+				r.status = 1;
+		}
+	}
+	if (stage_finish(r.chain) == -1) {
+		if (stage_epipe(r.chain))
+			exit(0);
+		die("%s", stage_error(r.chain));
+	}
+	stage_free(r.chain);
+	labels_free(&labels);
+	if (o->verbose)
+		summary_print(r.nin, r.nout);
+	return r.status;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_DECODE = 256, O_ENCODE, O_QUALITY, O_LEVEL, O_LABEL, O_LABEL_FROM_DIR, O_LABELS, O_IDX,
+	       O_CLASSES, O_WHERE, O_HEAD, O_SAMPLE, O_SHUFFLE, O_BALANCE, O_SEED, O_STATS, O_EXPORT,
+	       O_BY_LABEL, O_SPLIT, O_SHARD, O_BY, O_HELP, O_SHUFFLE_MEM };
+	static const struct option longopts[] = {
+		{ "balance", no_argument, NULL, O_BALANCE },
+		{ "by", required_argument, NULL, O_BY },
+		{ "by-label", no_argument, NULL, O_BY_LABEL },
+		{ "classes", required_argument, NULL, O_CLASSES },
+		{ "count", no_argument, NULL, 'c' },
+		{ "decode", no_argument, NULL, O_DECODE },
+		{ "encode", required_argument, NULL, O_ENCODE },
+		{ "export", required_argument, NULL, O_EXPORT },
+		{ "head", required_argument, NULL, O_HEAD },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "idx", no_argument, NULL, O_IDX },
+		{ "label", required_argument, NULL, O_LABEL },
+		{ "label-from-dir", no_argument, NULL, O_LABEL_FROM_DIR },
+		{ "labels", required_argument, NULL, O_LABELS },
+		{ "level", required_argument, NULL, O_LEVEL },
+		{ "list", no_argument, NULL, 'l' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "quality", required_argument, NULL, O_QUALITY },
+		{ "sample", required_argument, NULL, O_SAMPLE },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "shard", required_argument, NULL, O_SHARD },
+		{ "shuffle", no_argument, NULL, O_SHUFFLE },
+		{ "shuffle-memory", required_argument, NULL, O_SHUFFLE_MEM },
+		{ "split", required_argument, NULL, O_SPLIT },
+		{ "stats", no_argument, NULL, O_STATS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "where", required_argument, NULL, O_WHERE },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .level = TS_DEFAULT_LEVEL, .quality = 90, .head = -1, .sample = -1,
+	                  .shuffle_mem = 1ull << 30 };
+	int c;
+
+	prog_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "clo:v", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o.count = 1; break;
+		case 'l': o.list = 1; break;
+		case 'o': o.out = optarg; break;
+		case 'v': o.verbose = 1; break;
+		case O_DECODE: o.decode = 1; break;
+		case O_ENCODE:
+			if (strcmp(optarg, "png") != 0 && strcmp(optarg, "jpeg") != 0)
+				usage("--encode wants png or jpeg");
+			o.encode = optarg;
+			break;
+		case O_QUALITY: o.quality = (int)parse_int(optarg, 1, 100, "--quality"); break;
+		case O_LEVEL: o.level = (int)parse_int(optarg, -7, 19, "--level"); break;
+		case O_LABEL: o.label = optarg; break;
+		case O_LABEL_FROM_DIR: o.label_from_dir = 1; break;
+		case O_LABELS: o.labels_path = optarg; break;
+		case O_IDX: o.idx = 1; break;
+		case O_CLASSES: o.classes = optarg; break;
+		case O_WHERE:
+			o.where = xreallocarray(o.where, (size_t)o.nwhere + 1, sizeof *o.where);
+			o.where[o.nwhere++] = optarg;
+			break;
+		case O_HEAD: o.head = parse_int(optarg, 0, INT64_MAX, "--head"); break;
+		case O_SAMPLE: o.sample = parse_int(optarg, 0, INT64_MAX, "--sample"); break;
+		case O_SHUFFLE: o.shuffle = 1; break;
+		case O_SHUFFLE_MEM:
+			o.shuffle_mem = (unsigned long long)parse_int(optarg, 0, INT64_MAX, "--shuffle-memory");
+			break;
+		case O_BALANCE: o.balance = 1; break;
+		case O_SEED: o.seed = (unsigned long long)parse_int(optarg, 0, INT64_MAX, "--seed"); break;
+		case O_STATS: o.stats = 1; break;
+		case O_EXPORT: o.export_dir = optarg; break;
+		case O_BY_LABEL: o.by_label = 1; break;
+		case O_SPLIT: o.split = optarg; break;
+		case O_SHARD: o.nshard = (int)parse_int(optarg, 1, 4096, "--shard"); break;
+		case O_BY: o.by = optarg; break;
+		case O_HELP:
+			fputs(USAGE, stdout);
+			return 0;
+		default:
+			usage(NULL);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (o.decode && o.encode)
+		usage("--decode and --encode exclude each other");
+	if (o.by_label && !o.export_dir)
+		usage("--by-label goes with --export DIR");
+	if ((o.split != NULL) + (o.nshard > 0) + (o.export_dir != NULL) + o.stats + o.count + o.list > 1)
+		usage("choose one of -l, -c, --stats, --export, --split, --shard");
+	c = run(&o, argc, argv);
+	free(o.where);
+	finish_stdout();
+	return c;
+}

@@ -1,0 +1,20 @@
+#!/bin/sh
+# make demo: Fashion-MNIST (Debian's dataset-fashion-mnist) into a stream,
+# per-class counts, a few images exported as PNG under demo/.
+set -e
+B=${1:-build}
+PATH="$B/bin:$PATH"
+D=/usr/share/datasets/fashion-mnist
+mkdir -p demo
+imgcat --idx --classes "$(cat share/fashion-mnist/classes)" \
+	"$D/t10k-images-idx3-ubyte.gz" "$D/t10k-labels-idx1-ubyte.gz" -o demo/fashion-test.tsr
+echo "demo/fashion-test.tsr: $(imgcat -c demo/fashion-test.tsr) records, $(wc -c <demo/fashion-test.tsr) bytes"
+echo
+imgcat --stats demo/fashion-test.tsr
+echo
+imgcat --balance --by label --shuffle --seed 1 demo/fashion-test.tsr | imgcat --head 2 --where label=boot
+rm -rf demo/png
+imgcat --head 20 --export demo/png --by-label demo/fashion-test.tsr
+echo
+echo "wrote $(ls demo/png/*/*.png | wc -l) PNGs under demo/png/ (see demo/png/index.tsv):"
+head -4 demo/png/index.tsv
