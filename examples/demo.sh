@@ -12,7 +12,8 @@ echo "demo/fashion-test.tsr: $(imgcat -c demo/fashion-test.tsr) records, $(wc -c
 echo
 imgcat --stats demo/fashion-test.tsr
 echo
-imgcat --balance --by label --shuffle --seed 1 demo/fashion-test.tsr | imgcat --head 2 --where label=boot
+echo "two random boots:"
+imgcat --where label=boot --shuffle --seed 1 demo/fashion-test.tsr | imgcat -l --head 2
 rm -rf demo/png
 imgcat --head 20 --export demo/png --by-label demo/fashion-test.tsr
 echo
