@@ -49,6 +49,7 @@ emit(ts_record *rec, void *ctx)
 	int rc;
 
 	r->nin++;
+	progress_tick(r->nin);
 	if (r->o->label)
 		ts_set(rec, "label", r->o->label);
 	if (r->o->encode && record_encode_image(rec, r->o->encode, r->o->quality, why, sizeof why) == -1)
@@ -261,6 +262,7 @@ run(const struct opts *o, int argc, char **argv)
 			exit(0);
 		die("%s", stage_error(r.chain));
 	}
+	progress_done();
 	stage_free(r.chain);
 	labels_free(&labels);
 	if (o->verbose)

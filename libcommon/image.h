@@ -23,19 +23,29 @@ const char *img_format_name(enum img_format f);     /* "png", "jpeg", ... */
  * Decodes a PNG or JPEG held in memory.  Returns 0, or -1 with a one-line
  * reason in err (no program name, no file name: the caller adds those).
  * Refuses images above the pixel budget before allocating their pixels.
- * JPEG EXIF orientation is applied.
+ * JPEG EXIF orientation is applied.  Truncated or corrupt data is an error
+ * (never gray padding); nothing is printed.
+ *
+ * Pixels are raw samples: no gamma, ICC or sBIT handling, no compositing.
+ * PNG: palette -> RGB; tRNS -> alpha (gray -> gray+alpha, RGB and palette
+ * -> RGBA); 1/2/4-bit gray -> v*255/(2^n-1); 16-bit -> round(v/257).
+ * JPEG: libjpeg defaults (JDCT_ISLOW, fancy upsampling); gray -> 1 channel;
+ * CMYK/YCCK -> RGB as R = C*K/255 rounded to nearest, on Adobe's inverted
+ * values (files without an Adobe marker are inverted first).
  */
 int img_decode(const void *buf, size_t n, image *out, char *err, size_t errlen);
-/* Reads only the dimensions (after EXIF orientation) and channel count. */
+/* Reads only the dimensions (after EXIF orientation) and channel count; no pixel budget. */
 int img_info(const void *buf, size_t n, int *w, int *h, int *c, char *err, size_t errlen);
 
-/* Encoders: *out is malloc'd.  0 or -1 with a reason in err. */
+/* Encoders: *out is malloc'd.  0 or -1 with a reason in err.  PNG: 8-bit, c = 1..4.
+ * JPEG: quality 1..100; c = 1 or 2 gives gray, 3 or 4 RGB (alpha dropped); chroma is
+ * subsampled 4:2:0 below quality 90 and kept whole (4:4:4) from 90 up. */
 int img_encode_png(const image *im, unsigned char **out, size_t *outlen, char *err, size_t errlen);
 int img_encode_jpeg(const image *im, int quality, unsigned char **out, size_t *outlen,
                     char *err, size_t errlen);
 
 void img_free(image *im);                       /* frees px; NULL-safe */
-void img_set_max_pixels(uint64_t n);
+void img_set_max_pixels(uint64_t n);           /* 0: back to IMG_MAX_PIXELS or the default */
 uint64_t img_max_pixels(void);
 
 /* Length of the first complete PNG or JPEG file in buf, 0 if buf holds no complete one

@@ -7,6 +7,7 @@
 
 #include "stage.h"
 #include "image.h"
+#include "source.h"
 #include "strmap.h"
 #include "util.h"
 
@@ -72,15 +73,10 @@ write_png(stage *s, const char *path, const ts_tensor *t, uint64_t recno)
 	char why[256];
 	int rc;
 
-	if (t->dtype != TS_U8 || t->ndim < 2 || t->ndim > 3 || (t->ndim == 3 && (t->dims[2] < 1 || t->dims[2] > 4))) {
-		snprintf(s->err, sizeof s->err, "record %llu: tensor '%s' (%s) is not a u8 HxW or HxWxC image",
-		         (unsigned long long)recno, t->name, ts_dtype_name(t->dtype));
+	if (tensor_as_image(t, &im, why, sizeof why) == -1) {
+		snprintf(s->err, sizeof s->err, "record %llu: %s", (unsigned long long)recno, why);
 		return -1;
 	}
-	im.h = (int)t->dims[0];
-	im.w = (int)t->dims[1];
-	im.c = t->ndim == 3 ? (int)t->dims[2] : 1;
-	im.px = t->data;
 	if (img_encode_png(&im, &png, &n, why, sizeof why) == -1) {
 		snprintf(s->err, sizeof s->err, "record %llu: %s", (unsigned long long)recno, why);
 		return -1;

@@ -443,6 +443,22 @@ source_read(const char *arg, const struct source_opts *o, char *err, size_t errl
 }
 
 int
+tensor_as_image(const ts_tensor *t, image *im, char *err, size_t errlen)
+{
+	if (t->dtype != TS_U8 || t->ndim < 2 || t->ndim > 3 || t->dims[0] < 1 || t->dims[0] > IMG_MAXDIM ||
+	    t->dims[1] < 1 || t->dims[1] > IMG_MAXDIM || (t->ndim == 3 && (t->dims[2] < 1 || t->dims[2] > 4))) {
+		snprintf(err, errlen, "tensor '%s' (%s) is not a u8 HxW or HxWxC image of at most %d pixels a side",
+		         t->name, ts_dtype_name(t->dtype), IMG_MAXDIM);
+		return -1;
+	}
+	im->h = (int)t->dims[0];
+	im->w = (int)t->dims[1];
+	im->c = t->ndim == 3 ? (int)t->dims[2] : 1;
+	im->px = t->data;
+	return 0;
+}
+
+int
 record_encode_image(ts_record *rec, const char *format, int quality, char *err, size_t errlen)
 {
 	ts_tensor *t = ts_tensor_get(rec, "image");
@@ -454,14 +470,8 @@ record_encode_image(ts_record *rec, const char *format, int quality, char *err, 
 
 	if (t == NULL)
 		return ts_tensor_get(rec, "encoded") ? 0 : (snprintf(err, errlen, "record has no image"), -1);
-	if (t->dtype != TS_U8 || t->ndim < 2 || t->ndim > 3 || (t->ndim == 3 && (t->dims[2] < 1 || t->dims[2] > 4))) {
-		snprintf(err, errlen, "tensor 'image' (%s) is not a u8 HxW or HxWxC image", ts_dtype_name(t->dtype));
+	if (tensor_as_image(t, &im, err, errlen) == -1)
 		return -1;
-	}
-	im.h = (int)t->dims[0];
-	im.w = (int)t->dims[1];
-	im.c = t->ndim == 3 ? (int)t->dims[2] : 1;
-	im.px = t->data;
 	if (strcmp(format, "png") == 0)
 		rc = img_encode_png(&im, &buf, &n, err, errlen);
 	else

@@ -4,6 +4,7 @@
 #define SOURCE_H
 
 #include "tstream.h"
+#include "image.h"
 
 struct labels;
 
@@ -40,5 +41,8 @@ int record_decode_image(ts_record *rec, char *err, size_t errlen);
 
 /* Replaces a u8 "image" tensor by an "encoded" PNG or JPEG (quality 1..100). */
 int record_encode_image(ts_record *rec, const char *format, int quality, char *err, size_t errlen);
+
+/* Views a u8 HxW or HxWxC tensor as an image (no copy); -1 if it is not one. */
+int tensor_as_image(const ts_tensor *t, image *im, char *err, size_t errlen);
 
 #endif

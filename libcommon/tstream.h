@@ -3,7 +3,8 @@
  *
  * The byte layout is specified in man/tensorstream.5; in short:
  *
- *   stream  = zstd frame*            (content checksum on; frames end on record boundaries)
+ *   stream  = zstd frame*            (content checksum on; writers end frames between records,
+ *                                     readers do not rely on it; other skippable frames are skipped)
  *   payload = record*                (the concatenated decompressed frames)
  *   record  = header body trailer
  *   header  = "TSR1" u16 version=1 u16 flags=0 u32 nmeta u32 ntensor u64 body_len   (24 bytes)
@@ -17,6 +18,7 @@
  * stops without one as truncated.  Concatenated streams carry several end frames.
  *
  * All integers little-endian; pad8 = zero bytes to the next multiple of 8 from the record start.
+ * Readers check that padding and the reserved u32 are zero, so the encoding is canonical.
  */
 #ifndef TSTREAM_H
 #define TSTREAM_H

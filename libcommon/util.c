@@ -317,3 +317,28 @@ summary_print(size_t nin, size_t nout)
 	fprintf(stderr, "%s: %zu records in, %zu out, %.3f s, %.1f records/s, peak %.1f MiB\n",
 	        progname, nin, nout, s, s > 0 ? nin / s : 0.0, ru.ru_maxrss / 1024.0);
 }
+
+static int progress_on = -1;
+static double progress_last;
+
+void
+progress_tick(size_t nrec)
+{
+	double t;
+
+	if (progress_on == -1)
+		progress_on = isatty(2);
+	if (!progress_on || ((nrec & 63) != 0 && nrec > 64))
+		return;
+	if ((t = now_seconds()) - progress_last < 0.25)
+		return;
+	progress_last = t;
+	fprintf(stderr, "\r%s: %zu records", progname, nrec);
+}
+
+void
+progress_done(void)
+{
+	if (progress_on == 1 && progress_last > 0)
+		fprintf(stderr, "\r\033[K");
+}

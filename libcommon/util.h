@@ -44,4 +44,8 @@ void summary_print(size_t nin, size_t nout);
 
 double now_seconds(void);
 
+/* Progress on stderr, only when it is a terminal, at most four redraws a second. */
+void progress_tick(size_t nrec);
+void progress_done(void);
+
 #endif

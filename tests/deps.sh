@@ -4,7 +4,7 @@
 PKGS="build-essential pkg-config libpng-dev libjpeg62-turbo-dev libturbojpeg0-dev
 libzstd-dev zstd libcurl4-openssl-dev libssl-dev zlib1g-dev libxxhash-dev libzip-dev
 imagemagick dataset-fashion-mnist visp-images-data python3 python3-numpy mandoc
-clang libfuzzer-14-dev"
+clang libfuzzer-14-dev bc"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

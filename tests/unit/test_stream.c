@@ -1,13 +1,1032 @@
+/*
+ * The tensor stream (man/tensorstream.5): records, reader, writer.
+ *
+ *   test_stream                 runs the checks
+ *   test_stream --write FILE    writes the known stream that tests/cli/stream_python.sh
+ *                               reads back with the independent reader tests/tsread.py
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
+#include <zstd.h>
+
 #include "check.h"
 #include "tstream.h"
-int main(void){
-	FILE *f = tmpfile(); ts_writer *w = ts_writer_open(f, "tmp", 3); ts_record r; ts_record_init(&r);
-	for (int i = 0; i < 3; i++) { ts_setf(&r, "id", "%d", i); uint64_t d[3]={2,2,3}; unsigned char px[12]={1,2,3}; ts_tensor_put(&r,"image",TS_U8,3,d,px,12); ts_write(w,&r); ts_record_clear(&r);} 
-	CHECK(ts_writer_close(w)==0, "close"); ts_writer_free(w); rewind(f);
-	ts_reader *rd = ts_reader_open(f, "tmp"); int n=0, rc;
-	while ((rc = ts_read(rd, &r)) == 1) { n++; }
-	CHECK(rc==0, "clean end %s", ts_reader_error(rd)); CHECK(n==3, "3 records");
-	ts_reader_free(rd); ts_record_free(&r); fclose(f);
+#include "bytes.h"
+
+#define NELEM(a) (sizeof(a) / sizeof *(a))
+
+typedef struct {
+	unsigned char *p;
+	size_t n;
+} blob;
+
+/* ---- building records ---- */
+
+static void
+put(ts_record *r, const char *name, int dtype, int ndim, const uint64_t *dims,
+    const void *data, uint64_t nbytes)
+{
+	if (ts_tensor_put(r, name, dtype, ndim, dims, data, nbytes) == NULL) {
+		printf("FAIL cannot put tensor %s\n", name);
+		exit(1);
+	}
+}
+
+/* Record i with every dtype, special values included (bit patterns, not numbers). */
+static void
+make_full(ts_record *r, int i)
+{
+	static const uint32_t f32[6] = {
+		0x3f000000, 0x80000000, 0x7f800000, 0x7fc00001, 0x00000001, 0x7f7fffff,
+	};  /* 0.5, -0, inf, NaN with payload, smallest denormal, FLT_MAX */
+	static const int32_t i32[4] = { INT32_MIN, -1, 0, INT32_MAX };
+	static const uint16_t u16[3] = { 0, 1, 65535 };
+	static const int64_t i64[4] = { INT64_MIN, -1, 1, INT64_MAX };
+	static const uint64_t f64[3] = { 0x3fb999999999999aull, 0xc004000000000000ull,
+	                                 0x7ff8000000000123ull };  /* 0.1, -2.5, NaN payload */
+	static const unsigned char enc[5] = { 0x89, 'P', 'N', 'G', 0 };
+	static const unsigned char fut[7] = { 1, 2, 3, 4, 5, 6, 7 };
+	const float scalar = 42.0f;
+	unsigned char img[18], mask[6];
+	uint64_t d[4];
+
+	ts_setf(r, "id", "rec-%d", i);
+	ts_set(r, "label", i % 2 ? "cat" : "dog");
+	ts_setf(r, "source", "test://%d", i);
+	ts_set(r, "x-unknown-key", "kept \xe2\x9c\x93");   /* UTF-8 check mark */
+	ts_set(r, "empty", "");
+	for (int k = 0; k < 18; k++)
+		img[k] = (unsigned char)(i * 7 + k);
+	for (int k = 0; k < 6; k++)
+		mask[k] = (unsigned char)((i + k) % 2);
+	d[0] = 2, d[1] = 3, d[2] = 3;
+	put(r, "image", TS_U8, 3, d, img, sizeof img);
+	d[0] = 2, d[1] = 3;
+	put(r, "mask", TS_U8, 2, d, mask, sizeof mask);
+	d[0] = 4;
+	put(r, "i32", TS_I32, 1, d, i32, sizeof i32);
+	d[0] = 2, d[1] = 3;
+	put(r, "f32", TS_F32, 2, d, f32, sizeof f32);
+	d[0] = 3;
+	put(r, "u16", TS_U16, 1, d, u16, sizeof u16);
+	d[0] = 2, d[1] = 2;
+	put(r, "i64", TS_I64, 2, d, i64, sizeof i64);
+	d[0] = 3;
+	put(r, "f64", TS_F64, 1, d, f64, sizeof f64);
+	d[0] = 5;
+	put(r, "encoded", TS_BYTES, 1, d, enc, sizeof enc);
+	put(r, "scalar", TS_F32, 0, d, &scalar, sizeof scalar);
+	d[0] = 0, d[1] = 3;
+	put(r, "empty", TS_U8, 2, d, "", 0);
+	d[0] = 3, d[1] = 5, d[2] = 1, d[3] = 9;
+	put(r, "future", 200, 4, d, fut, sizeof fut);   /* unknown code: shape is not checked */
+}
+
+static void
+make_small(ts_record *r, int i)
+{
+	uint64_t d[1] = { 3 };
+	unsigned char px[3] = { (unsigned char)i, 1, 2 };
+
+	ts_setf(r, "id", "%d", i);
+	put(r, "image", TS_U8, 1, d, px, 3);
+}
+
+static int
+rec_equal(const ts_record *a, const ts_record *b)
+{
+	if (a->nmeta != b->nmeta || a->ntensor != b->ntensor)
+		return 0;
+	for (size_t i = 0; i < a->nmeta; i++)
+		if (strcmp(a->meta[i].key, b->meta[i].key) || strcmp(a->meta[i].val, b->meta[i].val))
+			return 0;
+	for (size_t i = 0; i < a->ntensor; i++) {
+		const ts_tensor *s = &a->tensor[i], *t = &b->tensor[i];
+		if (strcmp(s->name, t->name) || s->dtype != t->dtype || s->ndim != t->ndim ||
+		    s->nbytes != t->nbytes || memcmp(s->dims, t->dims, (size_t)s->ndim * 8) ||
+		    (s->nbytes && memcmp(s->data, t->data, s->nbytes)))
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- streams in memory ---- */
+
+static blob
+write_stream(ts_record *recs, size_t n, size_t flush_every)
+{
+	blob b = { NULL, 0 };
+	char *p = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&p, &len);
+	ts_writer *w = ts_writer_open(f, "mem", TS_DEFAULT_LEVEL);
+	int ok = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		ok &= ts_write(w, &recs[i]) == 0;
+		if (flush_every && (i + 1) % flush_every == 0)
+			ok &= ts_writer_flush(w) == 0;
+	}
+	ok &= ts_writer_close(w) == 0;
+	if (!ok)
+		printf("FAIL writing: %s\n", ts_writer_error(w));
+	ts_writer_free(w);
+	fclose(f);
+	b.p = (unsigned char *)p;
+	b.n = len;
+	return b;
+}
+
+static blob
+cat(blob a, blob b)
+{
+	blob c = { malloc(a.n + b.n + 1), a.n + b.n };
+
+	memcpy(c.p, a.p, a.n);
+	memcpy(c.p + a.n, b.p, b.n);
+	return c;
+}
+
+typedef struct {
+	int rc;                 /* last ts_read: 0 clean end, -1 error */
+	size_t n;               /* records read */
+	int mismatch;           /* a record read differs from the one expected */
+	char err[512];
+} outcome;
+
+/* Reads a stream from memory, comparing each record with want[] (when given). */
+static outcome
+read_cmp(const void *p, size_t n, const char *name, const ts_record *want, size_t nwant)
+{
+	outcome o = { 0, 0, 0, "" };
+	FILE *f = fmemopen((void *)p, n, "r");
+	ts_reader *r = ts_reader_open(f, name);
+	ts_record rec;
+
+	ts_record_init(&rec);
+	while ((o.rc = ts_read(r, &rec)) == 1) {
+		if (want && (o.n >= nwant || !rec_equal(&rec, &want[o.n])))
+			o.mismatch = 1;
+		o.n++;
+	}
+	snprintf(o.err, sizeof o.err, "%s", ts_reader_error(r));
+	if (o.rc == -1 && ts_read(r, &rec) != -1)
+		o.mismatch = 1;  /* errors must be final */
+	ts_record_free(&rec);
+	ts_reader_free(r);
+	fclose(f);
+	return o;
+}
+
+static blob
+encode(ts_record *r)
+{
+	blob b = { NULL, 0 };
+	size_t cap = 0;
+
+	if (ts_record_encode(r, &b.p, &cap, &b.n) == -1)
+		printf("FAIL encode\n");
+	return b;
+}
+
+static void
+rehash(unsigned char *raw, size_t len)
+{
+	put_le64(raw + len - 8, XXH3_64bits(raw, len - 8));
+}
+
+/* A stream made by hand: the payload in one zstd frame (checksum on), then an end frame. */
+static blob
+craft(const void *payload, size_t n, uint64_t count)
+{
+	size_t bound = ZSTD_compressBound(n);
+	blob b = { malloc(bound + 24), 0 };
+	ZSTD_CCtx *z = ZSTD_createCCtx();
+	size_t c;
+
+	ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 1);
+	c = ZSTD_compress2(z, b.p, bound, payload, n);
+	ZSTD_freeCCtx(z);
+	if (ZSTD_isError(c)) {
+		printf("FAIL compress: %s\n", ZSTD_getErrorName(c));
+		exit(1);
+	}
+	put_le32(b.p + c, 0x184D2A5E);
+	put_le32(b.p + c + 4, 16);
+	memcpy(b.p + c + 8, "TSTREAM", 8);
+	put_le64(b.p + c + 16, count);
+	b.n = c + 24;
+	return b;
+}
+
+static size_t
+count_zstd_frames(blob b, size_t *nskip)
+{
+	size_t pos = 0, n = 0;
+
+	*nskip = 0;
+	while (pos < b.n) {
+		size_t fs = ZSTD_findFrameCompressedSize(b.p + pos, b.n - pos);
+		if (ZSTD_isError(fs))
+			return 0;
+		if (get_le32(b.p + pos) == ZSTD_MAGICNUMBER)
+			n++;
+		else
+			(*nskip)++;
+		pos += fs;
+	}
+	return n;
+}
+
+static int
+starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* ---- the checks ---- */
+
+static void
+test_dtypes(void)
+{
+	ts_record in, out;
+	blob s;
+	FILE *f;
+	ts_reader *r;
+	int rc;
+	ts_tensor *t;
+
+	ts_record_init(&in);
+	ts_record_init(&out);
+	make_full(&in, 5);
+	s = write_stream(&in, 1, 0);
+	f = fmemopen(s.p, s.n, "r");
+	r = ts_reader_open(f, "dtypes");
+	rc = ts_read(r, &out);
+	CHECK(rc == 1, "dtypes: one record read (%s)", ts_reader_error(r));
+	CHECK(rec_equal(&in, &out), "dtypes: every dtype round-trips: names, shapes, bytes, metadata order");
+	CHECK(out.nmeta == 5 && strcmp(out.meta[0].key, "id") == 0 && strcmp(out.meta[3].key, "x-unknown-key") == 0 &&
+	      strcmp(out.meta[4].val, "") == 0, "dtypes: metadata order and empty value kept");
+	CHECK(strcmp(ts_get(&out, "x-unknown-key"), "kept \xe2\x9c\x93") == 0, "dtypes: UTF-8 value kept");
+	t = ts_tensor_get(&out, "f32");
+	CHECK(t && t->dtype == TS_F32 && t->ndim == 2 && t->dims[0] == 2 && t->dims[1] == 3 &&
+	      get_le32((unsigned char *)t->data + 12) == 0x7fc00001 && isnan(((float *)t->data)[3]) &&
+	      signbit(((float *)t->data)[1]), "dtypes: f32 NaN payload and -0 bit-exact");
+	t = ts_tensor_get(&out, "i64");
+	CHECK(t && ((int64_t *)t->data)[0] == INT64_MIN && ((int64_t *)t->data)[3] == INT64_MAX, "dtypes: i64 extremes");
+	t = ts_tensor_get(&out, "scalar");
+	CHECK(t && t->ndim == 0 && t->nbytes == 4 && ((float *)t->data)[0] == 42.0f, "dtypes: scalar (ndim 0)");
+	t = ts_tensor_get(&out, "empty");
+	CHECK(t && t->nbytes == 0 && t->dims[0] == 0 && t->dims[1] == 3, "dtypes: empty tensor");
+	t = ts_tensor_get(&out, "future");
+	CHECK(t && t->dtype == 200 && t->ndim == 4 && t->dims[3] == 9 && t->nbytes == 7 &&
+	      memcmp(t->data, "\1\2\3\4\5\6\7", 7) == 0, "dtypes: unknown dtype 200 carried as opaque bytes");
+	rc = 1;
+	for (size_t i = 0; i < out.ntensor; i++)
+		if ((uintptr_t)out.tensor[i].data % 8 != 0)
+			rc = 0;
+	CHECK(rc, "dtypes: tensor data 8-byte aligned in memory");
+	CHECK(ts_read(r, &out) == 0, "dtypes: clean end (%s)", ts_reader_error(r));
+	{
+		blob e = encode(&in);
+		CHECK(ts_reader_nrec(r) == 1 && ts_reader_bytes(r) == e.n && e.n % 8 == 0,
+		      "dtypes: reader counts records and payload bytes");
+		free(e.p);
+	}
+	ts_reader_free(r);
+	fclose(f);
+	free(s.p);
+
+	CHECK(ts_dtype_size(TS_U8) == 1 && ts_dtype_size(TS_U16) == 2 && ts_dtype_size(TS_I32) == 4 &&
+	      ts_dtype_size(TS_F32) == 4 && ts_dtype_size(TS_I64) == 8 && ts_dtype_size(TS_F64) == 8 &&
+	      ts_dtype_size(TS_BYTES) == 0 && ts_dtype_size(200) == 0, "dtype sizes");
+	rc = 1;
+	for (int d = 1; d <= 7; d++)
+		if (ts_dtype_parse(ts_dtype_name(d)) != d)
+			rc = 0;
+	CHECK(rc && strcmp(ts_dtype_name(200), "dtype200") == 0 && ts_dtype_parse("f16") == -1,
+	      "dtype names round-trip");
+	ts_record_free(&in);
+	ts_record_free(&out);
+}
+
+static void
+test_empty(void)
+{
+	ts_record e, got;
+	blob s, raw;
+	outcome o;
+
+	ts_record_init(&e);
+	ts_record_init(&got);
+	raw = encode(&e);
+	CHECK(raw.n == 32 && memcmp(raw.p, "TSR1\1\0\0\0", 8) == 0 && get_le64(raw.p + 16) == 0 &&
+	      get_le64(raw.p + 24) == XXH3_64bits(raw.p, 24), "empty record: 24-byte header + 8-byte trailer");
+	s = write_stream(&e, 1, 0);
+	o = read_cmp(s.p, s.n, "e", &e, 1);
+	CHECK(o.rc == 0 && o.n == 1 && !o.mismatch, "empty record round-trips (%s)", o.err);
+	free(s.p);
+	free(raw.p);
+
+	s = write_stream(NULL, 0, 0);
+	CHECK(s.n == 24 && get_le32(s.p) == 0x184D2A5E && get_le64(s.p + 16) == 0,
+	      "stream of no records is one end frame (%zu bytes)", s.n);
+	o = read_cmp(s.p, s.n, "e", NULL, 0);
+	CHECK(o.rc == 0 && o.n == 0, "stream of no records reads cleanly (%s)", o.err);
+	CHECK(ts_is_stream(s.p, s.n), "ts_is_stream: a lone end frame");
+	free(s.p);
+	o = read_cmp("", 0, "e", NULL, 0);
+	CHECK(o.rc == 0 && o.n == 0, "empty input is a stream of zero records (%s)", o.err);
+	ts_record_free(&e);
+	ts_record_free(&got);
+}
+
+/* Pseudo-random but compressible-ish content so the frames really fill. */
+static void
+make_big(ts_record *r, int i)
+{
+	static unsigned char px[20000];
+	uint32_t x = 2463534242u + (uint32_t)i;
+	uint64_t d[3] = { 100, 100, 2 };
+	int32_t lab[2] = { i, -i };
+
+	for (size_t k = 0; k < sizeof px; k++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		px[k] = (unsigned char)(x & 0x3f);
+	}
+	ts_setf(r, "id", "big-%d", i);
+	put(r, "image", TS_U8, 3, d, px, sizeof px);
+	d[0] = 2;
+	put(r, "lab", TS_I32, 1, d, lab, sizeof lab);
+}
+
+static void
+test_many(void)
+{
+	enum { N = 300 };
+	ts_record *recs = calloc(N, sizeof *recs);
+	blob s;
+	size_t frames, skips;
+	outcome o;
+	uint64_t payload = 0;
+
+	for (int i = 0; i < N; i++) {
+		make_big(&recs[i], i);
+		blob e = encode(&recs[i]);
+		payload += e.n;
+		free(e.p);
+	}
+	s = write_stream(recs, N, 0);
+	frames = count_zstd_frames(s, &skips);
+	CHECK(payload > ((uint64_t)4 << 20) && frames >= 2 && skips == 1,
+	      "many: %llu payload bytes in %zu zstd frames and 1 end frame",
+	      (unsigned long long)payload, frames);
+	o = read_cmp(s.p, s.n, "many", recs, N);
+	CHECK(o.rc == 0 && o.n == N && !o.mismatch, "many: all %d records back across frames (%s)", N, o.err);
+	free(s.p);
+	for (int i = 0; i < N; i++)
+		ts_record_free(&recs[i]);
+	free(recs);
+}
+
+static void
+test_concat(void)
+{
+	ts_record recs[8];
+	blob a, b, none, ab, abn, c;
+	outcome o;
+	unsigned char skip[8 + 5] = { 0x50, 0x2A, 0x4D, 0x18, 5, 0, 0, 0, 'h', 'e', 'l', 'l', 'o' };
+
+	for (int i = 0; i < 8; i++) {
+		ts_record_init(&recs[i]);
+		make_small(&recs[i], i);
+	}
+	a = write_stream(recs, 3, 0);
+	b = write_stream(recs + 3, 5, 2);
+	none = write_stream(NULL, 0, 0);
+	ab = cat(a, b);
+	o = read_cmp(ab.p, ab.n, "ab", recs, 8);
+	CHECK(o.rc == 0 && o.n == 8 && !o.mismatch, "cat a b reads as one stream of 8 records (%s)", o.err);
+	abn = cat(ab, none);
+	c = cat(none, abn);
+	o = read_cmp(c.p, c.n, "nabn", recs, 8);
+	CHECK(o.rc == 0 && o.n == 8 && !o.mismatch, "cat none a b none reads 8 records (%s)", o.err);
+	free(c.p);
+	/* a foreign skippable frame between frames and between streams is skipped */
+	{
+		blob sk = { skip, sizeof skip }, t1 = cat(a, sk), t2 = cat(sk, t1), t3 = cat(t2, b);
+		o = read_cmp(t3.p, t3.n, "skip", recs, 8);
+		CHECK(o.rc == 0 && o.n == 8 && !o.mismatch, "foreign skippable frames are ignored (%s)", o.err);
+		free(t1.p), free(t2.p), free(t3.p);
+	}
+	/* truncating a concatenation: a clean end is allowed only at the boundary */
+	{
+		int bad = 0, boundary = 0;
+		for (size_t cut = 1; cut < ab.n; cut++) {
+			o = read_cmp(ab.p, cut, "ab", recs, 8);
+			if (o.mismatch || (o.rc == 0 && !(cut == a.n && o.n == 3)))
+				bad++;
+			if (o.rc == 0)
+				boundary++;
+		}
+		CHECK(bad == 0 && boundary == 1, "cat a b cut anywhere: clean only at the boundary (%d bad)", bad);
+	}
+	free(a.p), free(b.p), free(none.p), free(ab.p), free(abn.p);
+	for (int i = 0; i < 8; i++)
+		ts_record_free(&recs[i]);
+}
+
+/* Every cut of the stream must end in an error, except 0 (empty) and the whole. */
+static void
+truncations(const char *what, blob s, const ts_record *recs, size_t n)
+{
+	int bad = 0, badmsg = 0;
+	outcome o;
+
+	o = read_cmp(s.p, 0, "cut", recs, n);
+	CHECK(o.rc == 0 && o.n == 0, "%s: cut at 0 is the empty stream", what);
+	o = read_cmp(s.p, s.n, "cut", recs, n);
+	CHECK(o.rc == 0 && o.n == n && !o.mismatch, "%s: uncut reads %zu records", what, n);
+	for (size_t cut = 1; cut < s.n; cut++) {
+		char want[64];
+		o = read_cmp(s.p, cut, "cut", recs, n);
+		if (o.rc != -1 || o.mismatch) {
+			if (bad++ < 3)
+				printf("  cut %zu: rc %d, %zu records\n", cut, o.rc, o.n);
+		}
+		snprintf(want, sizeof want, "cut: record %zu: ", o.n + 1);
+		if (!starts_with(o.err, want) && badmsg++ < 3)
+			printf("  cut %zu: message '%s'\n", cut, o.err);
+	}
+	CHECK(bad == 0, "%s: truncation at each of %zu offsets detected", what, s.n - 1);
+	CHECK(badmsg == 0, "%s: truncation messages name the record", what);
+}
+
+/* Every single-bit flip must be an error, or decode to the very same records. */
+static void
+bitflips(const char *what, blob s, const ts_record *recs, size_t n)
+{
+	int bad = 0, benign = 0, errors = 0;
+	unsigned char *p = malloc(s.n);
+
+	for (size_t off = 0; off < s.n; off++)
+		for (int bit = 0; bit < 8; bit++) {
+			outcome o;
+			memcpy(p, s.p, s.n);
+			p[off] ^= (unsigned char)(1 << bit);
+			o = read_cmp(p, s.n, "flip", recs, n);
+			if (o.rc == -1 && !o.mismatch)
+				errors++;
+			else if (o.rc == 0 && o.n == n && !o.mismatch)
+				benign++;   /* e.g. an unused zstd frame-header bit: the data is intact */
+			else if (bad++ < 3)
+				printf("  flip %zu.%d: rc %d, %zu records, mismatch %d\n", off, bit, o.rc, o.n, o.mismatch);
+		}
+	CHECK(bad == 0, "%s: %zu bit flips: %d errors, %d harmless (identical records), %d bad",
+	      what, s.n * 8, errors, benign, bad);
+	free(p);
+}
+
+static void
+test_damage(void)
+{
+	ts_record recs[3];
+	blob one, multi, raw, st;
+	int bad = 0;
+
+	for (int i = 0; i < 3; i++) {
+		ts_record_init(&recs[i]);
+		make_small(&recs[i], i);
+	}
+	ts_set(&recs[1], "label", "a longer value to vary the sizes");
+	one = write_stream(recs, 3, 0);
+	multi = write_stream(recs, 3, 1);
+	{
+		size_t sk, f1 = count_zstd_frames(one, &sk), f3 = count_zstd_frames(multi, &sk);
+		CHECK(f1 == 1 && f3 == 3, "damage: single-frame and 3-frame streams (%zu, %zu)", f1, f3);
+	}
+	truncations("single-frame", one, recs, 3);
+	truncations("multi-frame", multi, recs, 3);
+	bitflips("single-frame", one, recs, 3);
+	bitflips("multi-frame", multi, recs, 3);
+
+	/* below zstd: flip every bit of a record and let the record checksum catch it */
+	raw = encode(&recs[1]);
+	for (size_t off = 0; off < raw.n; off++)
+		for (int bit = 0; bit < 8; bit++) {
+			outcome o;
+			raw.p[off] ^= (unsigned char)(1 << bit);
+			st = craft(raw.p, raw.n, 1);
+			o = read_cmp(st.p, st.n, "raw", NULL, 0);
+			if (o.rc != -1 || o.n != 0 || !starts_with(o.err, "raw: record 1: "))
+				bad++;
+			raw.p[off] ^= (unsigned char)(1 << bit);
+			free(st.p);
+		}
+	CHECK(bad == 0, "record checksum: all %zu bit flips inside a record detected (%d missed)", raw.n * 8, bad);
+	free(raw.p);
+	free(one.p);
+	free(multi.p);
+	for (int i = 0; i < 3; i++)
+		ts_record_free(&recs[i]);
+}
+
+static void
+test_limits(void)
+{
+	unsigned char h[32] = "TSR1\1\0\0\0";
+	blob st;
+	outcome o;
+	ts_record big;
+
+	put_le64(h + 16, (uint64_t)1 << 40);    /* a 1 TB body */
+	st = craft(h, 24, 1);
+	o = read_cmp(st.p, st.n, "huge", NULL, 0);
+	CHECK(o.rc == -1 && strcmp(o.err, "huge: record 1: record body of 1099511627776 bytes exceeds "
+	      "the record limit of 2147483648 bytes (TS_MAX_RECORD)") == 0, "1 TB body refused: %s", o.err);
+	/* with the limit lifted the reader still allocates only what arrives (ASan aborts on a 1 TB malloc) */
+	ts_set_max_record(((uint64_t)1 << 41));
+	o = read_cmp(st.p, st.n, "huge", NULL, 0);
+	CHECK(o.rc == -1 && strstr(o.err, "huge: record 1: ") && !strstr(o.err, "memory") &&
+	      strstr(o.err, "truncated"), "1 TB body under a 2 TB limit: truncated, no huge allocation: %s", o.err);
+	ts_set_max_record(40);
+	o = read_cmp(st.p, st.n, "huge", NULL, 0);
+	CHECK(o.rc == -1 && strstr(o.err, "limit of 40 bytes"), "limit of 40 bytes: %s", o.err);
+	ts_set_max_record(8);   /* smaller than a header: still a limit, not a wrap-around */
+	o = read_cmp(st.p, st.n, "huge", NULL, 0);
+	CHECK(o.rc == -1 && strstr(o.err, "limit of 8 bytes"), "limit below the header size: %s", o.err);
+	free(st.p);
+
+	/* TS_MAX_RECORD from the environment, read when no limit was set */
+	ts_record_init(&big);
+	make_full(&big, 1);
+	st = write_stream(&big, 1, 0);
+	setenv("TS_MAX_RECORD", "100", 1);
+	ts_set_max_record(0);
+	o = read_cmp(st.p, st.n, "env", NULL, 0);
+	CHECK(o.rc == -1 && strstr(o.err, "env: record 1: ") && strstr(o.err, "limit of 100 bytes (TS_MAX_RECORD)"),
+	      "TS_MAX_RECORD=100 refuses a larger record: %s", o.err);
+	setenv("TS_MAX_RECORD", "1k", 1);
+	ts_set_max_record(0);
+	o = read_cmp(st.p, st.n, "env", &big, 1);
+	CHECK(o.rc == 0 && o.n == 1, "TS_MAX_RECORD=1k allows a 728-byte record (%s)", o.err);
+	setenv("TS_MAX_RECORD", "0k", 1);     /* like "4GB" or "", not a size: the default stays */
+	ts_set_max_record(0);
+	o = read_cmp(st.p, st.n, "env", &big, 1);
+	CHECK(o.rc == 0 && o.n == 1, "TS_MAX_RECORD that is not a size is ignored (%s)", o.err);
+	setenv("TS_MAX_RECORD", "5GB", 1);
+	ts_set_max_record(0);
+	o = read_cmp(st.p, st.n, "env", &big, 1);
+	CHECK(o.rc == 0 && o.n == 1, "TS_MAX_RECORD=5GB ignored too (%s)", o.err);
+	unsetenv("TS_MAX_RECORD");
+	ts_set_max_record(0);
+	o = read_cmp(st.p, st.n, "env", &big, 1);
+	CHECK(o.rc == 0 && o.n == 1, "default limit again (%s)", o.err);
+	free(st.p);
+	ts_record_free(&big);
+
+	memset(h + 16, 0, 8);
+	put_le32(h + 8, TS_MAX_META + 1);
+	st = craft(h, 24, 1);
+	o = read_cmp(st.p, st.n, "meta", NULL, 0);
+	CHECK(o.rc == -1 && strstr(o.err, "65537 metadata entries exceed the limit of 65536"), "metadata count limit: %s", o.err);
+	free(st.p);
+	put_le32(h + 8, 0);
+	put_le32(h + 12, TS_MAX_TENSORS + 1);
+	st = craft(h, 24, 1);
+	o = read_cmp(st.p, st.n, "ten", NULL, 0);
+	CHECK(o.rc == -1 && strstr(o.err, "4097 tensors exceed the limit of 4096"), "tensor count limit: %s", o.err);
+	free(st.p);
+	put_le32(h + 12, 0);
+	put_le64(h + 16, 12);
+	st = craft(h, 24, 1);
+	o = read_cmp(st.p, st.n, "odd", NULL, 0);
+	CHECK(o.rc == -1 && strstr(o.err, "not a multiple of 8"), "body length multiple of 8: %s", o.err);
+	free(st.p);
+}
+
+/* Stream of records a, b with b's header changed at offset off to the 16-bit value v. */
+static outcome
+read_patched(const char *name, size_t off, uint16_t v, int fixhash)
+{
+	ts_record a, b;
+	blob ra, rb, both, st;
+	outcome o;
+
+	ts_record_init(&a), ts_record_init(&b);
+	make_small(&a, 1), make_small(&b, 2);
+	ra = encode(&a), rb = encode(&b);
+	put_le16(rb.p + off, v);
+	if (fixhash)
+		rehash(rb.p, rb.n);
+	both = cat(ra, rb);
+	st = craft(both.p, both.n, 2);
+	o = read_cmp(st.p, st.n, name, &a, 1);
+	free(ra.p), free(rb.p), free(both.p), free(st.p);
+	ts_record_free(&a), ts_record_free(&b);
+	return o;
+}
+
+static void
+test_messages(void)
+{
+	outcome o;
+	ts_record recs[3];
+	blob raw[3], all, st;
+	size_t n = 0;
+
+	o = read_patched("v2", 4, 2, 1);
+	CHECK(o.rc == -1 && o.n == 1 && !o.mismatch &&
+	      strcmp(o.err, "v2: record 2: unsupported record version 2 (this reader knows 1)") == 0,
+	      "version 2 rejected: %s", o.err);
+	o = read_patched("fl", 6, 1, 1);
+	CHECK(o.rc == -1 && o.n == 1 && strcmp(o.err, "fl: record 2: unsupported record flags 0x0001") == 0,
+	      "flags rejected: %s", o.err);
+	o = read_patched("mg", 0, 0x5858, 1);
+	CHECK(o.rc == -1 && strcmp(o.err, "mg: record 2: not a tensor stream record (bad magic)") == 0,
+	      "bad record magic: %s", o.err);
+
+	/* the third record's checksum is wrong */
+	for (int i = 0; i < 3; i++) {
+		ts_record_init(&recs[i]);
+		make_small(&recs[i], i);
+		raw[i] = encode(&recs[i]);
+		n += raw[i].n;
+	}
+	raw[2].p[raw[2].n - 1] ^= 1;
+	all.p = malloc(n), all.n = 0;
+	for (int i = 0; i < 3; i++)
+		memcpy(all.p + all.n, raw[i].p, raw[i].n), all.n += raw[i].n;
+	st = craft(all.p, all.n, 3);
+	o = read_cmp(st.p, st.n, "sum", recs, 3);
+	CHECK(o.rc == -1 && o.n == 2 && strcmp(o.err, "sum: record 3: record checksum mismatch (corrupt data)") == 0,
+	      "checksum error names record 3: %s", o.err);
+	free(st.p);
+	raw[2].p[raw[2].n - 1] ^= 1;
+	memcpy(all.p + all.n - raw[2].n, raw[2].p, raw[2].n);
+	st = craft(all.p, all.n, 4);
+	o = read_cmp(st.p, st.n, "cnt", recs, 3);
+	CHECK(o.rc == -1 && o.n == 3 && strstr(o.err, "cnt: record 4: end frame counts 4 records but 3 were read"),
+	      "end frame count checked: %s", o.err);
+	free(st.p);
+	/* the end frame must not fall inside a record */
+	{
+		blob r1 = craft(all.p, raw[0].n + 10, 1), r2 = craft(all.p + raw[0].n + 10, all.n - raw[0].n - 10, 2);
+		blob r12 = cat(r1, r2);
+		o = read_cmp(r12.p, r12.n, "mid", recs, 3);
+		CHECK(o.rc == -1 && o.n == 1 && strcmp(o.err, "mid: record 2: end frame inside a record (record truncated)") == 0,
+		      "end frame inside a record: %s", o.err);
+		/* without it, a record split across zstd frames is fine */
+		memcpy(r12.p + r1.n - 24, r2.p, r2.n);
+		r12.n -= 24;
+		put_le64(r12.p + r12.n - 8, 3);
+		o = read_cmp(r12.p, r12.n, "split", recs, 3);
+		CHECK(o.rc == 0 && o.n == 3 && !o.mismatch, "record split across zstd frames is read (%s)", o.err);
+		free(r1.p), free(r2.p), free(r12.p);
+	}
+	free(all.p);
+	for (int i = 0; i < 3; i++) {
+		free(raw[i].p);
+		ts_record_free(&recs[i]);
+	}
+
+	o = read_cmp("\x89PNG\r\n\x1a\n", 8, "x.png", NULL, 0);
+	CHECK(o.rc == -1 && strcmp(o.err, "x.png: record 1: not a tensor stream (no zstd frame at the start)") == 0,
+	      "not a stream: %s", o.err);
+	CHECK(!ts_is_stream("\x89PNG", 4), "ts_is_stream: PNG is not a stream");
+	{
+		ts_record e;
+		blob s, g;
+		ts_record_init(&e);
+		s = write_stream(&e, 1, 0);
+		g = cat(s, (blob){ (unsigned char *)"garbage!", 8 });
+		o = read_cmp(g.p, g.n, "g", &e, 1);
+		CHECK(o.rc == -1 && o.n == 1 && strcmp(o.err, "g: record 2: corrupt stream: data that is not a zstd frame") == 0,
+		      "garbage after a stream: %s", o.err);
+		free(s.p), free(g.p);
+	}
+
+	/*
+	 * A strict decoder: reserved fields and padding must be zero, so a record
+	 * that decodes re-encodes to the very same bytes.
+	 */
+	{
+		ts_record r, got;
+		blob e;
+		char err[256];
+		int ok = 1, refused = 0;
+		uint64_t d = 3;
+		ts_record_init(&r), ts_record_init(&got);
+		ts_set(&r, "k", "v");               /* 8 + 2 + 2 bytes, 4 bytes of padding */
+		put(&r, "t", TS_U8, 1, &d, "abc", 3); /* header 16+8+2 -> pad 6; data 3 -> pad 5 */
+		e = encode(&r);
+		for (size_t off = 24; off < e.n - 8; off++) {
+			unsigned char *c = malloc(e.n);
+			memcpy(c, e.p, e.n);
+			c[off] ^= 0x40;
+			rehash(c, e.n);
+			if (ts_record_decode(&got, c, e.n, e.n, err, sizeof err) == 0) {
+				blob again;
+				got.dirty = 1;
+				again = encode(&got);
+				if (again.n != e.n || memcmp(again.p, got.raw, e.n) != 0) {
+					ok = 0;
+					printf("  byte %zu changed: decodes but is not canonical\n", off);
+				}
+				free(again.p);
+			} else {
+				refused++;
+				if (got.nmeta || got.ntensor)
+					ok = 0;     /* never half a record */
+			}
+		}
+		CHECK(ok && refused == 49, "decoder: changed bytes are refused (%d: padding, reserved, lengths) "
+		      "or decode to a record that re-encodes to the same bytes", refused);
+		free(e.p);
+		ts_record_free(&r), ts_record_free(&got);
+	}
+}
+
+static void
+test_unknown_preserved(void)
+{
+	ts_record r, got, again;
+	blob s1, s2, s3, raw;
+	FILE *f;
+	ts_reader *rd;
+
+	ts_record_init(&r), ts_record_init(&got), ts_record_init(&again);
+	make_full(&r, 3);
+	raw = encode(&r);
+	s1 = write_stream(&r, 1, 0);
+	f = fmemopen(s1.p, s1.n, "r");
+	rd = ts_reader_open(f, "u");
+	CHECK(ts_read(rd, &got) == 1 && !got.dirty && got.rawlen == raw.n && memcmp(got.raw, raw.p, raw.n) == 0,
+	      "unknown: the record as read is the bytes written");
+	ts_reader_free(rd);
+	fclose(f);
+	s2 = write_stream(&got, 1, 0);                          /* passed through untouched */
+	CHECK(s2.n == s1.n && memcmp(s1.p, s2.p, s1.n) == 0, "unknown: read -> write reproduces the stream");
+	ts_set(&got, "x-tmp", "1");
+	ts_unset(&got, "x-tmp");
+	CHECK(got.dirty, "unknown: ts_set/ts_unset mark the record changed");
+	s3 = write_stream(&got, 1, 0);                          /* re-encoded from the fields */
+	f = fmemopen(s3.p, s3.n, "r");
+	rd = ts_reader_open(f, "u");
+	CHECK(ts_read(rd, &again) == 1 && again.rawlen == raw.n && memcmp(again.raw, raw.p, raw.n) == 0 &&
+	      ts_tensor_get(&again, "future")->dtype == 200 && ts_get(&again, "x-unknown-key"),
+	      "unknown: re-encoding keeps unknown keys and dtype 200 byte-exact");
+	ts_reader_free(rd);
+	fclose(f);
+	free(s1.p), free(s2.p), free(s3.p), free(raw.p);
+	ts_record_free(&r), ts_record_free(&got), ts_record_free(&again);
+}
+
+static void
+test_api(void)
+{
+	ts_record r, c;
+	uint64_t d[3] = { 2, 2, 1 };
+	unsigned char px[4] = { 1, 2, 3, 4 }, px2[4] = { 9, 8, 7, 6 };
+	char longv[600];
+	ts_tensor *t;
+
+	ts_record_init(&r), ts_record_init(&c);
+	ts_set(&r, "id", "1");
+	ts_set(&r, "label", "cat");
+	ts_set(&r, "source", "s");
+	CHECK(ts_set(&r, "label", "dog") == 0 && r.nmeta == 3 && strcmp(r.meta[1].key, "label") == 0 &&
+	      strcmp(ts_get(&r, "label"), "dog") == 0, "ts_set replaces in place");
+	CHECK(ts_set(&r, "", "x") == -1 && ts_get(&r, "") == NULL, "ts_set refuses an empty key");
+	memset(longv, 'v', sizeof longv - 1);
+	longv[sizeof longv - 1] = '\0';
+	CHECK(ts_setf(&r, "long", "%s!", longv) == 0 && strlen(ts_get(&r, "long")) == sizeof longv &&
+	      r.nmeta == 4, "ts_setf beyond its stack buffer appends");
+	CHECK(ts_unset(&r, "label") == 0 && r.nmeta == 3 && strcmp(r.meta[1].key, "source") == 0 &&
+	      ts_get(&r, "label") == NULL, "ts_unset removes and keeps the order");
+	CHECK(ts_unset(&r, "label") == -1, "ts_unset of a missing key is -1");
+	CHECK(ts_get(&r, "nothing") == NULL, "ts_get of a missing key is NULL");
+
+	put(&r, "a", TS_U8, 3, d, px, 4);
+	put(&r, "b", TS_U8, 3, d, px, 4);
+	put(&r, "c", TS_U8, 3, d, px, 4);
+	t = ts_tensor_get(&r, "b");
+	/* replacing a tensor with its own name and shape pointers */
+	t = ts_tensor_put(&r, t->name, t->dtype, t->ndim, t->dims, px2, t->nbytes);
+	CHECK(t == &r.tensor[1] && t->ndim == 3 && t->dims[0] == 2 && t->dims[1] == 2 && t->dims[2] == 1 &&
+	      memcmp(t->data, px2, 4) == 0 && strcmp(t->name, "b") == 0,
+	      "ts_tensor_put replaces in place, even given the old tensor's own name and dims");
+	CHECK(ts_tensor_remove(&r, "b") == 0 && r.ntensor == 2 && strcmp(r.tensor[1].name, "c") == 0,
+	      "ts_tensor_remove keeps the order");
+	CHECK(ts_tensor_remove(&r, "b") == -1 && ts_tensor_get(&r, "b") == NULL, "removing a missing tensor is -1");
+	d[0] = 3;
+	CHECK(ts_tensor_put(&r, "bad", TS_U8, 3, d, px, 4) == NULL, "shape must match nbytes");
+	CHECK(ts_tensor_put(&r, "bad", TS_I32, 1, (uint64_t[]){ 1 }, px, 3) == NULL, "i32 nbytes must be 4 per element");
+	CHECK(ts_tensor_put(&r, "bad", TS_BYTES, 2, (uint64_t[]){ 1, 4 }, px, 4) == NULL, "bytes must be 1-D");
+	CHECK(ts_tensor_put(&r, "bad", 0, 1, (uint64_t[]){ 4 }, px, 4) == NULL, "dtype 0 refused");
+	CHECK(ts_tensor_put(&r, "bad", 256, 1, (uint64_t[]){ 4 }, px, 4) == NULL, "dtype 256 refused");
+	CHECK(ts_tensor_put(&r, "bad", TS_U8, 5, (uint64_t[]){ 1, 1, 1, 1, 4 }, px, 4) == NULL, "5 dims refused");
+	CHECK(ts_tensor_put(&r, "", TS_U8, 1, (uint64_t[]){ 4 }, px, 4) == NULL, "empty name refused");
+	CHECK(ts_tensor_get(&r, "bad") == NULL && r.ntensor == 2, "refused tensors leave the record alone");
+	CHECK(ts_tensor_put(&r, "bad", TS_U8, 3, (uint64_t[]){ 1ull << 40, 1ull << 40, 0 }, px, 0) != NULL &&
+	      ts_tensor_remove(&r, "bad") == 0, "a 0 dimension makes a tensor empty, however large the others");
+	CHECK(ts_tensor_put(&r, "bad", TS_F64, 2, (uint64_t[]){ 1ull << 61, 1 }, px, 0) == NULL &&
+	      ts_tensor_put(&r, "bad", TS_U8, 2, (uint64_t[]){ 1ull << 32, 1ull << 32 }, px, 0) == NULL,
+	      "element counts beyond 64 bits match no nbytes");
+
+	/* a deep copy, independent of its source */
+	CHECK(ts_record_copy(&c, &r) == 0 && rec_equal(&c, &r) && !c.dirty, "ts_record_copy copies");
+	ts_set(&r, "id", "2");
+	r.tensor[0].data = memset(r.tensor[0].data, 0, 4);
+	ts_record_free(&r);
+	CHECK(strcmp(ts_get(&c, "id"), "1") == 0 && memcmp(ts_tensor_get(&c, "a")->data, px, 4) == 0 &&
+	      ts_get(&c, "long") != NULL, "the copy survives changes to and freeing of the source");
+	ts_record_init(&r);
+	CHECK(ts_record_copy(&r, &c) == 0 && rec_equal(&r, &c), "copying a copy");
+	ts_record_clear(&r);
+	CHECK(r.nmeta == 0 && r.ntensor == 0 && r.capmeta > 0, "ts_record_clear empties, keeps buffers");
+	ts_record_free(&r);
+	ts_record_free(NULL);
+	ts_record_free(&c);
+}
+
+static void
+test_modify_after_read(void)
+{
+	ts_record in[2], got, back;
+	blob s, s2;
+	FILE *f;
+	ts_reader *rd;
+	ts_tensor *t;
+	uint64_t d[2] = { 2, 2 };
+	float w[4] = { 1, 2, 3, 4 };
+	int n = 0;
+	char *p = NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(&p, &len);
+	ts_writer *wr = ts_writer_open(o, "mod", 1);
+
+	ts_record_init(&in[0]), ts_record_init(&in[1]), ts_record_init(&got), ts_record_init(&back);
+	make_full(&in[0], 1);
+	make_full(&in[1], 2);
+	s = write_stream(in, 2, 0);
+	f = fmemopen(s.p, s.n, "r");
+	rd = ts_reader_open(f, "mod");
+	while (ts_read(rd, &got) == 1) {
+		ts_set(&got, "label", "changed");               /* replace */
+		ts_unset(&got, "source");                       /* remove */
+		ts_setf(&got, "n", "%d", n++);                  /* append */
+		ts_tensor_remove(&got, "mask");
+		put(&got, "weights", TS_F32, 2, d, w, sizeof w);
+		t = ts_tensor_get(&got, "image");
+		((unsigned char *)t->data)[0] ^= 0xff;          /* in place, into the read buffer */
+		ts_write(wr, &got);
+	}
+	ts_reader_free(rd);
+	fclose(f);
+	ts_writer_close(wr);
+	ts_writer_free(wr);
+	fclose(o);
+	s2.p = (unsigned char *)p, s2.n = len;
+	for (int i = 0; i < 2; i++) {
+		ts_set(&in[i], "label", "changed");
+		ts_unset(&in[i], "source");
+		ts_setf(&in[i], "n", "%d", i);
+		ts_tensor_remove(&in[i], "mask");
+		put(&in[i], "weights", TS_F32, 2, d, w, sizeof w);
+		((unsigned char *)ts_tensor_get(&in[i], "image")->data)[0] ^= 0xff;
+	}
+	{
+		outcome oc = read_cmp(s2.p, s2.n, "mod", in, 2);
+		CHECK(oc.rc == 0 && oc.n == 2 && !oc.mismatch, "records changed after reading are re-encoded (%s)", oc.err);
+	}
+	/* a change made only in place must be announced with dirty */
+	f = fmemopen(s.p, s.n, "r");
+	rd = ts_reader_open(f, "mod");
+	ts_read(rd, &got);
+	((unsigned char *)ts_tensor_get(&got, "image")->data)[1] ^= 0xff;
+	got.dirty = 1;
+	free(s2.p);
+	s2 = write_stream(&got, 1, 0);
+	{
+		outcome oc = read_cmp(s2.p, s2.n, "mod", &got, 1);
+		CHECK(oc.rc == 0 && oc.n == 1 && !oc.mismatch, "in-place change with dirty set is re-encoded (%s)", oc.err);
+	}
+	ts_reader_free(rd);
+	fclose(f);
+	free(s.p), free(s2.p);
+	ts_record_free(&in[0]), ts_record_free(&in[1]), ts_record_free(&got), ts_record_free(&back);
+}
+
+static void
+test_writer_errors(void)
+{
+	FILE *f = fopen("/dev/null", "r");
+	ts_writer *w = ts_writer_open(f, "ro", 1);
+	ts_record r;
+	int rc;
+
+	ts_record_init(&r);
+	make_small(&r, 1);
+	rc = ts_write(w, &r);
+	if (rc == 0)
+		rc = ts_writer_close(w);
+	CHECK(rc == -1 && starts_with(ts_writer_error(w), "ro: record ") &&
+	      strstr(ts_writer_error(w), ": write error") && ts_writer_errno(w) != 0,
+	      "write error reported: %s", ts_writer_error(w));
+	CHECK(ts_write(w, &r) == -1, "writer errors are final");
+	ts_writer_free(w);
+	ts_writer_free(NULL);
+	fclose(f);
+	ts_record_free(&r);
+}
+
+/* The stream that tests/cli/stream_python.sh checks with tests/tsread.py. */
+static int
+write_known(const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	ts_writer *w;
+	ts_record r;
+	uint64_t d[4];
+	static const unsigned char img[12] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255 };
+	static const unsigned char mask[4] = { 0, 1, 1, 0 };
+	static const unsigned char png[4] = { 0x89, 'P', 'N', 'G' };
+	static const float f32[4] = { 0.5f, -1.25f, 0.0f, -0.0f };
+	static const uint32_t f32inf = 0x7f800000;
+	static const int32_t i32[3] = { -2147483647 - 1, -1, 2147483647 };
+	static const uint16_t u16[2] = { 0, 65535 };
+	static const int64_t i64[2] = { -9007199254740993LL, 1 };
+	static const double f64[2] = { 0.1, -2.5 };
+	static const unsigned char fut[3] = { 0xde, 0xad, 0x00 };
+	int ok;
+
+	if (f == NULL || (w = ts_writer_open(f, path, 3)) == NULL)
+		return 1;
+	ts_record_init(&r);
+	ts_set(&r, "id", "a1");
+	ts_set(&r, "label", "cat");
+	ts_set(&r, "source", "file:///x/a1.png");
+	ts_set(&r, "width", "2");
+	ts_set(&r, "height", "2");
+	d[0] = 2, d[1] = 2, d[2] = 3;
+	put(&r, "image", TS_U8, 3, d, img, sizeof img);
+	put(&r, "mask", TS_U8, 2, d, mask, sizeof mask);
+	d[0] = 4;
+	put(&r, "encoded", TS_BYTES, 1, d, png, sizeof png);
+	ts_set(&r, "format", "png");
+	d[0] = 4;
+	put(&r, "f32", TS_F32, 1, d, f32, sizeof f32);
+	ok = ts_write(w, &r) == 0;
+	ts_record_clear(&r);
+	ts_set(&r, "id", "b2");
+	ts_set(&r, "note", "Zo\xc3\xab \xe2\x9c\x93 \"quoted\"");
+	ts_set(&r, "empty", "");
+	d[0] = 3;
+	put(&r, "i32", TS_I32, 1, d, i32, sizeof i32);
+	d[0] = 1, d[1] = 2;
+	put(&r, "u16", TS_U16, 2, d, u16, sizeof u16);
+	d[0] = 2;
+	put(&r, "i64", TS_I64, 1, d, i64, sizeof i64);
+	put(&r, "f64", TS_F64, 1, d, f64, sizeof f64);
+	put(&r, "inf", TS_F32, 0, d, &f32inf, 4);
+	d[0] = 1, d[1] = 1, d[2] = 1, d[3] = 2;
+	put(&r, "future", 200, 4, d, fut, sizeof fut);
+	d[0] = 0;
+	put(&r, "none", TS_F32, 1, d, "", 0);
+	ok &= ts_write(w, &r) == 0;
+	ok &= ts_writer_flush(w) == 0;      /* the last record in a frame of its own */
+	ts_record_clear(&r);
+	ok &= ts_write(w, &r) == 0;
+	ok &= ts_writer_close(w) == 0;
+	if (!ok)
+		fprintf(stderr, "test_stream: %s\n", ts_writer_error(w));
+	ts_writer_free(w);
+	ts_record_free(&r);
+	if (fclose(f) == EOF)
+		ok = 0;
+	return !ok;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--write") == 0)
+		return write_known(argv[2]);
+	unsetenv("TS_MAX_RECORD");
+	test_dtypes();
+	test_empty();
+	test_api();
+	test_unknown_preserved();
+	test_modify_after_read();
+	test_concat();
+	test_many();
+	test_damage();
+	test_limits();
+	test_messages();
+	test_writer_errors();
 	return CHECK_DONE();
 }

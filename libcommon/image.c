@@ -1,0 +1,163 @@
+/* Image decoding entry points, the pixel budget and shared checks. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "image.h"
+#include "image_int.h"
+
+static _Atomic uint64_t max_pixels;     /* 0: not yet read from the environment */
+
+static uint64_t
+env_max_pixels(void)
+{
+	const char *s = getenv("IMG_MAX_PIXELS");
+	unsigned long long v;
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return IMG_DEFAULT_MAX_PIXELS;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end != '\0' || v == 0)
+		return IMG_DEFAULT_MAX_PIXELS;
+	return v;
+}
+
+uint64_t
+img_max_pixels(void)
+{
+	uint64_t v = atomic_load(&max_pixels), zero = 0;
+
+	if (v == 0) {
+		v = env_max_pixels();
+		if (!atomic_compare_exchange_strong(&max_pixels, &zero, v))
+			v = atomic_load(&max_pixels);
+	}
+	return v;
+}
+
+void
+img_set_max_pixels(uint64_t n)
+{
+	atomic_store(&max_pixels, n ? n : env_max_pixels());
+}
+
+void
+img_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int
+img_check_size(uint64_t w, uint64_t h, int budget, char *err, size_t errlen)
+{
+	uint64_t max = img_max_pixels();
+
+	if (w == 0 || h == 0) {
+		img_err(err, errlen, "bad image size %llux%llu", (unsigned long long)w,
+		        (unsigned long long)h);
+		return -1;
+	}
+	/* w, h < 2^32 in PNG and JPEG headers, so w * h cannot overflow. */
+	if (budget && (w > UINT32_MAX || h > UINT32_MAX || w * h > max)) {
+		img_err(err, errlen, "image %llux%llu exceeds the pixel budget of %llu (IMG_MAX_PIXELS)",
+		        (unsigned long long)w, (unsigned long long)h, (unsigned long long)max);
+		return -1;
+	}
+	if (w > IMG_MAXDIM || h > IMG_MAXDIM) {
+		img_err(err, errlen, "image %llux%llu is larger than %d pixels on a side",
+		        (unsigned long long)w, (unsigned long long)h, IMG_MAXDIM);
+		return -1;
+	}
+	return 0;
+}
+
+unsigned char *
+img_alloc_px(int w, int h, int c, char *err, size_t errlen)
+{
+	size_t row, total;
+	unsigned char *p;
+
+	if (w <= 0 || h <= 0 || c <= 0 || c > 4 ||
+	    __builtin_mul_overflow((size_t)w, (size_t)c, &row) ||
+	    __builtin_mul_overflow(row, (size_t)h, &total)) {
+		img_err(err, errlen, "bad image size %dx%dx%d", w, h, c);
+		return NULL;
+	}
+	if ((p = malloc(total)) == NULL)
+		img_err(err, errlen, "out of memory for a %dx%d image", w, h);
+	return p;
+}
+
+int
+img_check_image(const image *im, char *err, size_t errlen)
+{
+	if (im == NULL || im->px == NULL || im->w <= 0 || im->h <= 0 ||
+	    im->w > IMG_MAXDIM || im->h > IMG_MAXDIM || im->c < 1 || im->c > 4) {
+		img_err(err, errlen, "bad image to encode: %dx%dx%d", im ? im->w : 0,
+		        im ? im->h : 0, im ? im->c : 0);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+decode(const void *buf, size_t n, image *out, int info_only, char *err, size_t errlen)
+{
+	enum img_format f = img_sniff(buf, n);
+
+	out->w = out->h = out->c = 0;
+	out->px = NULL;
+	switch (f) {
+	case IMG_PNG:
+		return img_png_decode(buf, n, out, info_only, err, errlen);
+	case IMG_JPEG:
+		return img_jpeg_decode(buf, n, out, info_only, err, errlen);
+	case IMG_UNKNOWN:
+		img_err(err, errlen, "not a PNG or JPEG image");
+		return -1;
+	default:
+		img_err(err, errlen, "unsupported image format %s", img_format_name(f));
+		return -1;
+	}
+}
+
+int
+img_decode(const void *buf, size_t n, image *out, char *err, size_t errlen)
+{
+	return decode(buf, n, out, 0, err, errlen);
+}
+
+int
+img_info(const void *buf, size_t n, int *w, int *h, int *c, char *err, size_t errlen)
+{
+	image im;
+
+	if (decode(buf, n, &im, 1, err, errlen) == -1)
+		return -1;
+	if (w)
+		*w = im.w;
+	if (h)
+		*h = im.h;
+	if (c)
+		*c = im.c;
+	return 0;
+}
+
+void
+img_free(image *im)
+{
+	if (im == NULL)
+		return;
+	free(im->px);
+	im->px = NULL;
+}

@@ -1,0 +1,232 @@
+/* IDX (MNIST) import: images and labels streamed through zlib, plain or gzip. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "import.h"
+
+#define IDX_IMAGES 0x00000803u  /* u8, 3 dimensions */
+#define IDX_LABELS 0x00000801u  /* u8, 1 dimension */
+#define CHUNK ((uint64_t)1 << 24)       /* big images are read, and allocated, piecewise */
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Why the last gzread failed. */
+static const char *
+gz_why(gzFile f)
+{
+	int e;
+	const char *m = gzerror(f, &e);
+
+	return e == Z_ERRNO ? strerror(errno) : m;
+}
+
+/*
+ * Reads up to n bytes into buf, growing it (never beyond what was read plus
+ * CHUNK, so a lying header cannot make a huge allocation).  Returns the number
+ * of bytes read, n unless the file ended; -1 on a read or decompression error.
+ */
+static int64_t
+read_grow(gzFile f, unsigned char **buf, size_t *cap, uint64_t n)
+{
+	uint64_t got = 0;
+
+	while (got < n) {
+		uint64_t want = n - got < CHUNK ? n - got : CHUNK;
+		int k;
+		if (got + want > *cap) {
+			uint64_t c = *cap ? *cap : want;
+			unsigned char *nb;
+			while (c < got + want)
+				c *= 2;
+			if (c > n)
+				c = n;
+			if (c > SIZE_MAX || (nb = realloc(*buf, (size_t)c)) == NULL) {
+				errno = ENOMEM;
+				return -2;
+			}
+			*buf = nb;
+			*cap = (size_t)c;
+		}
+		if ((k = gzread(f, *buf + got, (unsigned)want)) < 0)
+			return -1;
+		if (k == 0)
+			break;
+		got += (uint64_t)k;
+	}
+	return (int64_t)got;
+}
+
+static gzFile
+open_idx(const char *path, unsigned char *hdr, size_t n, char *err, size_t errlen)
+{
+	gzFile f;
+	int k;
+
+	errno = 0;
+	if ((f = gzopen(path, "rb")) == NULL) {
+		fail(err, errlen, "%s: %s", path, errno ? strerror(errno) : "cannot open");
+		return NULL;
+	}
+	gzbuffer(f, 1 << 17);
+	if ((k = gzread(f, hdr, (unsigned)n)) < 0) {
+		fail(err, errlen, "%s: %s", path, gz_why(f));
+		gzclose(f);
+		return NULL;
+	}
+	if ((size_t)k < n) {
+		fail(err, errlen, "%s: %s", path, k == 0 ? "empty file" : "too short for an IDX header");
+		gzclose(f);
+		return NULL;
+	}
+	return f;
+}
+
+static const char *
+base_name(const char *path, size_t *len)
+{
+	const char *b = strrchr(path, '/');
+
+	b = b ? b + 1 : path;
+	*len = strlen(b);
+	if (*len > 3 && strcmp(b + *len - 3, ".gz") == 0)
+		*len -= 3;
+	return b;
+}
+
+int
+import_idx(const char *images, const char *labels, const char *const *class_names, int nclass,
+           import_emit emit, void *ctx, char *err, size_t errlen)
+{
+	unsigned char ih[16], lh[8], *px = NULL;
+	gzFile fi = NULL, fl = NULL;
+	uint32_t n, h, w, m;
+	uint64_t size;
+	size_t cap = 0, blen;
+	const char *base = base_name(images, &blen);
+	ts_record rec;
+	int rc = -1;
+
+	ts_record_init(&rec);
+	if (labels && class_names && nclass < 1)
+		return fail(err, errlen, "%s: no class names", labels);
+	if ((fi = open_idx(images, ih, sizeof ih, err, errlen)) == NULL)
+		return -1;
+	if ((m = be32(ih)) != IDX_IMAGES) {
+		if (m == IDX_LABELS)
+			fail(err, errlen, "%s: an IDX labels file, not images (images come first)", images);
+		else
+			fail(err, errlen, "%s: magic 0x%08x: not an IDX u8 images file (0x%08x)", images, m, IDX_IMAGES);
+		goto out;
+	}
+	n = be32(ih + 4);
+	h = be32(ih + 8);
+	w = be32(ih + 12);
+	if (h == 0 || w == 0 || h > IMPORT_MAXDIM || w > IMPORT_MAXDIM) {
+		fail(err, errlen, "%s: bad image size %" PRIu32 "x%" PRIu32 " (1 to %d)", images, w, h, IMPORT_MAXDIM);
+		goto out;
+	}
+	size = (uint64_t)h * w;             /* < 2^32: no overflow; nor N x size < 2^64 */
+	if (labels) {
+		if ((fl = open_idx(labels, lh, sizeof lh, err, errlen)) == NULL)
+			goto out;
+		if ((m = be32(lh)) != IDX_LABELS) {
+			fail(err, errlen, "%s: magic 0x%08x: not an IDX u8 labels file (0x%08x)", labels, m, IDX_LABELS);
+			goto out;
+		}
+		if (be32(lh + 4) != n) {
+			fail(err, errlen, "%s: %" PRIu32 " labels, but %s has %" PRIu32 " images",
+			     labels, be32(lh + 4), images, n);
+			goto out;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		int64_t got = read_grow(fi, &px, &cap, size);
+		uint64_t dims[3] = { h, w, 1 };
+		int lab = -1;
+		if (got == -2)
+			goto nomem;
+		if (got < 0) {
+			fail(err, errlen, "%s: image %" PRIu32 ": %s", images, i, gz_why(fi));
+			goto out;
+		}
+		if ((uint64_t)got < size) {
+			fail(err, errlen, "%s: images file truncated at image %" PRIu32 " (of %" PRIu32 ")", images, i, n);
+			goto out;
+		}
+		if (fl) {
+			unsigned char c;
+			int k = gzread(fl, &c, 1);
+			if (k < 0) {
+				fail(err, errlen, "%s: label %" PRIu32 ": %s", labels, i, gz_why(fl));
+				goto out;
+			}
+			if (k == 0) {
+				fail(err, errlen, "%s: labels file truncated at label %" PRIu32 " (of %" PRIu32 ")", labels, i, n);
+				goto out;
+			}
+			lab = c;
+			if (class_names && lab >= nclass) {
+				fail(err, errlen, "%s: label %" PRIu32 " is %d, but there are %d class names",
+				     labels, i, lab, nclass);
+				goto out;
+			}
+		}
+		if (ts_setf(&rec, "id", "%.*s:%" PRIu32, (int)blen, base, i) == -1 ||
+		    ts_setf(&rec, "index", "%" PRIu32, i) == -1 ||
+		    ts_set(&rec, "source", images) == -1)
+			goto nomem;
+		if (lab >= 0 && class_names) {
+			if (ts_set(&rec, "label", class_names[lab]) == -1 ||
+			    ts_setf(&rec, "label_index", "%d", lab) == -1)
+				goto nomem;
+		} else if (lab >= 0 && ts_setf(&rec, "label", "%d", lab) == -1) {
+			goto nomem;
+		}
+		if (ts_setf(&rec, "width", "%" PRIu32, w) == -1 ||
+		    ts_setf(&rec, "height", "%" PRIu32, h) == -1 ||
+		    ts_set(&rec, "channels", "1") == -1)
+			goto nomem;
+		if (ts_tensor_take(&rec, "image", TS_U8, 3, dims, px, size) == NULL)
+			goto nomem;
+		px = NULL;                      /* the record owns it now */
+		cap = 0;
+		if (emit(&rec, ctx) == -1) {
+			fail(err, errlen, "stopped");
+			goto out;
+		}
+		ts_record_clear(&rec);
+	}
+	rc = 0;
+	goto out;
+nomem:
+	fail(err, errlen, "%s: out of memory", images);
+out:
+	free(px);
+	ts_record_free(&rec);
+	if (fi)
+		gzclose(fi);
+	if (fl)
+		gzclose(fl);
+	return rc;
+}

@@ -1,0 +1,135 @@
+# imgcat end to end: import, inspect, convert, select, split, export, bad input.
+. tests/lib.sh
+IM=/usr/bin/convert
+V=/usr/share/visp-images-data/ViSP-images
+F=/usr/share/datasets/fashion-mnist
+cd "$T"
+
+# Real photos, small: two classes in folders
+mkdir -p photos/cars photos/tanks
+$IM "$V/Klimt/Klimt.jpeg" -resize 64x48! photos/cars/klimt.jpg
+$IM "$V/Klimt/Klimt.jpeg" -crop 100x80+40+40 +repage photos/cars/crop.png
+$IM "$V/Klimt/Klimt.jpeg" -rotate 90 -resize 40x50! photos/tanks/rot.jpg
+$IM "$V/Klimt/Klimt.jpeg" -colorspace gray -resize 30x30! photos/tanks/gray.png
+echo "not an image" > photos/README
+
+check "import a folder tree" sh -c 'imgcat --label-from-dir photos > photos.tsr'
+eq "four records" "$(imgcat -c photos.tsr)" 4
+eq "ids in name order, labels from folders" "$(imgcat -l photos.tsr | cut -f1,2 | tr '\t\n' ':,')" \
+	"photos/cars/crop.png:cars,photos/cars/klimt.jpg:cars,photos/tanks/gray.png:tanks,photos/tanks/rot.jpg:tanks,"
+eq "encoded bytes kept with sha256" "$(imgcat -l photos.tsr | head -1 | grep -o 'sha256=[0-9a-f]*')" \
+	"sha256=$(sha256sum photos/cars/crop.png | cut -d' ' -f1)"
+eq "list shows the encoded tensor" "$(imgcat -l photos.tsr | head -1 | cut -f3)" "encoded:bytes[$(wc -c < photos/cars/crop.png)]"
+
+# cat semantics
+check "copy a stream" sh -c 'imgcat photos.tsr > copy.tsr && imgcat - < copy.tsr > copy2.tsr'
+eq "copy keeps every record" "$(imgcat -l copy2.tsr | md5sum)" "$(imgcat -l photos.tsr | md5sum)"
+cat photos.tsr copy.tsr > twice.tsr
+eq "concatenated streams are one stream" "$(imgcat -c twice.tsr)" 8
+eq "several operands" "$(imgcat photos.tsr photos/cars/klimt.jpg - < copy.tsr | imgcat -c)" 9
+
+# decode and export
+check "decode" sh -c 'imgcat --decode photos.tsr > dec.tsr'
+eq "decoded shape" "$(imgcat -l dec.tsr | grep klimt | cut -f3)" "image:u8[48,64,3]"
+eq "gray stays one channel" "$(imgcat -l dec.tsr | grep gray.png | cut -f3)" "image:u8[30,30,1]"
+check "export" imgcat --export out --by-label dec.tsr
+eq "index lists every file" "$(tail -n +2 out/index.tsv | cut -f1 | sort | tr '\n' ' ')" \
+	"cars/photos_cars_crop.png cars/photos_cars_klimt.png tanks/photos_tanks_gray.png tanks/photos_tanks_rot.png "
+eq "exported PNG has the decoded pixels" "$($IM out/cars/photos_cars_crop.png rgb:- | md5sum)" "$($IM photos/cars/crop.png rgb:- | md5sum)"
+eq "exported JPEG pixels match ImageMagick's decoding" \
+	"$($IM out/tanks/photos_tanks_rot.png -depth 8 rgb:- | md5sum)" "$($IM photos/tanks/rot.jpg -depth 8 rgb:- | md5sum)"
+check "export encoded keeps the bytes" imgcat --export raw photos.tsr
+same "original JPEG bytes exported" raw/photos_cars_klimt.jpg photos/cars/klimt.jpg
+check "decode a file straight to export" sh -c "imgcat --decode photos/cars/klimt.jpg | imgcat --export one"
+eq "one file and its index" "$(ls one | tr '\n' ' ')" "index.tsv photos_cars_klimt.png "
+check "encode back to PNG" sh -c 'imgcat --encode png dec.tsr | imgcat --decode | imgcat -l > reenc.txt'
+eq "PNG round trip is lossless" "$(cut -f3 reenc.txt | md5sum)" "$(imgcat -l dec.tsr | cut -f3 | md5sum)"
+
+# names that try to leave the export directory
+printf '%s\n' "../../evil.png,x" > evil.csv
+cp photos/cars/crop.png ./evil.png
+imgcat --label '../../up' evil.png | imgcat --export safe --by-label
+eq "labels cannot climb out of the export directory" "$(find safe -name '*.png' | sort | tr '\n' ' ')" "safe/_.._.._up/evil.png "
+
+# frames on a pipe
+cat photos/cars/crop.png photos/tanks/gray.png photos/cars/klimt.jpg | imgcat --label film1 - > frames.tsr
+eq "image concatenation split into frames" "$(imgcat -l frames.tsr | grep -o 'frame=[0-9]*' | tr '\n' ' ')" "frame=0 frame=1 frame=2 "
+eq "frames carry the label" "$(imgcat --where label=film1 frames.tsr | imgcat -c)" 3
+
+# Fashion-MNIST from Debian's package
+check "IDX import" sh -c "imgcat --idx --classes \$(cat '$ROOT/share/fashion-mnist/classes') $F/t10k-images-idx3-ubyte.gz $F/t10k-labels-idx1-ubyte.gz > fm.tsr"
+eq "10000 records" "$(imgcat -c fm.tsr)" 10000
+eq "1000 per class" "$(imgcat --stats fm.tsr | awk -F'\t' '$2==1000' | wc -l)" 10
+eq "first record" "$(imgcat -l --head 1 fm.tsr | cut -f1-3)" "$(printf 't10k-images-idx3-ubyte:0\tboot\timage:u8[28,28,1]')"
+
+# selection
+eq "--head" "$(imgcat --head 7 fm.tsr | imgcat -c)" 7
+eq "--where and --where !=" "$(imgcat --where label=bag fm.tsr | imgcat -c) $(imgcat --where label!=bag fm.tsr | imgcat -c)" "1000 9000"
+imgcat --sample 50 --seed 3 fm.tsr | imgcat -l | cut -f1 | cut -d: -f2 > s1
+eq "--sample size" "$(wc -l < s1)" 50
+eq "--sample keeps input order" "$(sort -n s1 | md5sum)" "$(md5sum < s1)"
+eq "--sample is seeded" "$(imgcat --sample 50 --seed 3 fm.tsr | imgcat -l | cut -f1 | cut -d: -f2 | md5sum)" "$(md5sum < s1)"
+imgcat --head 500 fm.tsr > small.tsr
+imgcat --shuffle --seed 5 small.tsr | imgcat -l | cut -f1 > sh1
+imgcat --shuffle --seed 5 --shuffle-memory 20000 small.tsr | imgcat -l | cut -f1 > sh2
+eq "--shuffle keeps every record" "$(sort sh1 | md5sum)" "$(imgcat -l small.tsr | cut -f1 | sort | md5sum)"
+if cmp -s sh1 "$(imgcat -l small.tsr | cut -f1 > orig; echo orig)"; then fail "--shuffle changes the order"; else pass "--shuffle changes the order"; fi
+eq "--shuffle spilling to temporary files keeps every record" "$(sort sh2 | md5sum)" "$(sort sh1 | md5sum)"
+eq "--shuffle is seeded" "$(imgcat --shuffle --seed 5 small.tsr | imgcat -l | cut -f1 | md5sum)" "$(md5sum < sh1)"
+imgcat --where label!=bag --head 3000 fm.tsr > unbal.tsr
+imgcat --head 20 --where label=bag fm.tsr >> unbal.tsr
+eq "--balance to the rarest class" "$(imgcat --balance unbal.tsr | imgcat -l | cut -f2 | sort | uniq -c | awk '{print $1}' | sort -u)" 20
+eq "--balance keeps every class" "$(imgcat --balance unbal.tsr | imgcat -l | cut -f2 | sort -u | wc -l)" 10
+
+# split and shard
+check "split" imgcat --split train=0.7,test=0.3 --by label -o part- fm.tsr
+eq "split keeps every record" "$(($(imgcat -c part-train.tsr) + $(imgcat -c part-test.tsr)))" 10000
+eq "a group lands in one part" "$(imgcat -l part-test.tsr | cut -f2 | sort | uniq -c | awk '{print $1}' | sort -u)" 1000
+imgcat --split a=0.5,b=0.5 -o again- fm.tsr
+imgcat --split a=0.5,b=0.5 -o again2- fm.tsr
+same "split is deterministic" again-a.tsr again2-a.tsr
+check "shard" imgcat --shard 3 -o shard-%02d.tsr small.tsr
+eq "shards deal round robin" "$(imgcat -c shard-00.tsr) $(imgcat -c shard-01.tsr) $(imgcat -c shard-02.tsr)" "167 167 166"
+
+# bad input
+head -c 3000 fm.tsr > cut.tsr
+expect_status "truncated stream fails" 1 imgcat -c cut.tsr
+expect_err "truncation named with input and record" '^imgcat: cut.tsr: record [0-9]+: .*trunc'
+imgcat --head 100 fm.tsr | head -c 20000 > cut2.tsr
+expect_status "a writer cut half-way leaves no complete-looking stream" 1 imgcat -c cut2.tsr
+expect_status "corrupt record fails" 1 sh -c "imgcat small.tsr | { head -c 2000; printf 'XXXX'; tail -c +2005; } > flip.tsr; imgcat -l flip.tsr"
+expect_err "corruption named with record" '^imgcat: flip.tsr: record [0-9]+: '
+expect_status "output file not left behind on error" 1 imgcat -o never.tsr cut.tsr
+eq "no output file" "$(ls never.tsr* 2>/dev/null)" ""
+echo "hello" > text.txt
+expect_status "not a stream" 1 imgcat text.txt
+expect_err "says what it is not" '^imgcat: text.txt: not a tensor stream'
+head -c 200 photos/cars/crop.png > trunc.png
+{ printf 'XXXX'; tail -c +5 photos/cars/klimt.jpg; } > badmagic.jpg
+expect_status "truncated PNG file" 1 imgcat --decode trunc.png photos/cars/klimt.jpg -o mixed.tsr
+expect_err "names the file" '^imgcat: trunc.png: .*'
+eq "the good file still goes through" "$(imgcat -c mixed.tsr)" 1
+expect_status "JPEG with wrong magic" 1 imgcat badmagic.jpg
+expect_err "wrong magic named" '^imgcat: badmagic.jpg: not a tensor stream'
+mkdir -p broken/x; cp photos/cars/klimt.jpg broken/x/; ln -s /nonexistent broken/x/dangling.jpg; cp trunc.png broken/x/t.png
+expect_status "directory with unreadable and broken files" 1 sh -c 'imgcat --decode broken > b.tsr'
+eq "two warnings" "$(wc -l < "$T/.err")" 2
+eq "good images kept" "$(imgcat -c b.tsr)" 1
+expect_status "unsupported format" 1 sh -c "printf 'GIF89a....' > x.gif; imgcat x.gif"
+expect_err "gif named" 'unsupported image format gif'
+IMG_MAX_PIXELS=1000 expect_status "pixel budget" 1 imgcat --decode photos/cars/klimt.jpg
+expect_err "pixel budget named" 'pixel budget'
+( imgcat -l fm.tsr; echo $? > st ) | head -1 > /dev/null
+eq "imgcat -l | head -1 exits 0" "$(cat st)" 0
+( imgcat fm.tsr; echo $? > st2 ) | head -c 100 > /dev/null
+eq "imgcat | head -c exits 0" "$(cat st2)" 0
+expect_status "full disk" 1 sh -c 'imgcat fm.tsr > /dev/full'
+expect_err "full disk named" 'write error'
+expect_status "full disk, listing" 1 sh -c 'imgcat -l fm.tsr > /dev/full'
+expect_status "usage error" 2 imgcat --head x fm.tsr
+expect_status "unknown option" 2 imgcat --frobnicate
+expect_status "--split needs -o" 2 imgcat --split a=0.5 fm.tsr
+expect_status "--shard needs a pattern" 2 imgcat --shard 2 -o plain.tsr fm.tsr
+check "--help" imgcat --help
+check "-v summary" sh -c 'imgcat -v --head 5 fm.tsr 2>&1 >/dev/null | grep -Eq "^imgcat: 5 records in, 5 out, .* records/s, peak .* MiB$"'
+done_tests
