@@ -59,7 +59,7 @@ tests: $(BINS) $(UNITS) $(FUZZ_REPLAY)
 sanitize: deps
 	$(MAKE) BUILD=build-san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" all tests
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build-san
+	ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:exitcode=98 sh tests/run.sh build-san
 
 FUZZ_SECONDS ?= 0
 fuzz: deps

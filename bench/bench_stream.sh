@@ -54,5 +54,5 @@ printf 'copy: imgcat %.3f s, zstd -d | zstd -%d %.3f s, ratio %.2f (target >= 0.
 refr=$(best "zstd -q -dc '$W/in.tsr' > /dev/null")
 ownr=$(best "imgcat -c '$W/in.tsr' > /dev/null")
 printf 'read: imgcat -c %.3f s = %.2f GB/s of payload (target >= 1), zstd -d > /dev/null %.3f s = %.2f GB/s, ratio %.2f\n' \
-	"$ownr" "$(echo "$payload / $ownr / 1e9" | bc -l)" "$refr" "$(echo "$payload / $refr / 1e9" | bc -l)" \
+	"$ownr" "$(echo "$payload / $ownr / 1000000000" | bc -l)" "$refr" "$(echo "$payload / $refr / 1000000000" | bc -l)" \
 	"$(echo "$refr / $ownr" | bc -l)"

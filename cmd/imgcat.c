@@ -175,8 +175,11 @@ build_chain(const struct opts *o, struct run *r)
 		s = sink_count(stdout);
 	else if (o->list)
 		s = sink_list(stdout);
-	else
+	else {
+		if (o->out == NULL || strcmp(o->out, "-") == 0)
+			refuse_terminal_stdout();
 		s = sink_stream(o->out ? o->out : "-", o->level);
+	}
 	if (s->err[0])
 		die("%s", s->err);
 	s = add_counter(&r->nout, s);

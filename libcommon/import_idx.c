@@ -31,14 +31,19 @@ be32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Why the last gzread failed. */
+/* Why the last gzread of path failed (zlib's message, without the path it starts with). */
 static const char *
-gz_why(gzFile f)
+gz_why(gzFile f, const char *path)
 {
 	int e;
 	const char *m = gzerror(f, &e);
+	size_t n = strlen(path);
 
-	return e == Z_ERRNO ? strerror(errno) : m;
+	if (e == Z_ERRNO)
+		return strerror(errno);
+	if (strncmp(m, path, n) == 0 && strncmp(m + n, ": ", 2) == 0)
+		m += n + 2;
+	return m;
 }
 
 /*
@@ -77,8 +82,9 @@ read_grow(gzFile f, unsigned char **buf, size_t *cap, uint64_t n)
 	return (int64_t)got;
 }
 
+/* Opens path and reads its header into hdr: n bytes, or fewer when the file is shorter (*got). */
 static gzFile
-open_idx(const char *path, unsigned char *hdr, size_t n, char *err, size_t errlen)
+open_idx(const char *path, unsigned char *hdr, size_t n, size_t *got, char *err, size_t errlen)
 {
 	gzFile f;
 	int k;
@@ -90,16 +96,32 @@ open_idx(const char *path, unsigned char *hdr, size_t n, char *err, size_t errle
 	}
 	gzbuffer(f, 1 << 17);
 	if ((k = gzread(f, hdr, (unsigned)n)) < 0) {
-		fail(err, errlen, "%s: %s", path, gz_why(f));
+		fail(err, errlen, "%s: %s", path, gz_why(f, path));
 		gzclose(f);
 		return NULL;
 	}
-	if ((size_t)k < n) {
-		fail(err, errlen, "%s: %s", path, k == 0 ? "empty file" : "too short for an IDX header");
-		gzclose(f);
-		return NULL;
-	}
+	*got = (size_t)k;
 	return f;
+}
+
+/* Checks the magic number and the length of a header. */
+static int
+check_header(const char *path, const unsigned char *hdr, size_t got, size_t n, uint32_t want,
+             char *err, size_t errlen)
+{
+	uint32_t m;
+
+	if (got == 0)
+		return fail(err, errlen, "%s: empty file", path);
+	if (got >= 4 && (m = be32(hdr)) != want) {
+		if (m == IDX_LABELS)
+			return fail(err, errlen, "%s: an IDX labels file, not images (images come first)", path);
+		return fail(err, errlen, "%s: magic 0x%08x: not an IDX u8 %s file (0x%08x)", path, m,
+		            want == IDX_IMAGES ? "images" : "labels", want);
+	}
+	if (got < n)
+		return fail(err, errlen, "%s: too short for an IDX header", path);
+	return 0;
 }
 
 static const char *
@@ -120,9 +142,9 @@ import_idx(const char *images, const char *labels, const char *const *class_name
 {
 	unsigned char ih[16], lh[8], *px = NULL;
 	gzFile fi = NULL, fl = NULL;
-	uint32_t n, h, w, m;
+	uint32_t n, h, w;
 	uint64_t size;
-	size_t cap = 0, blen;
+	size_t cap = 0, blen, got;
 	const char *base = base_name(images, &blen);
 	ts_record rec;
 	int rc = -1;
@@ -130,15 +152,10 @@ import_idx(const char *images, const char *labels, const char *const *class_name
 	ts_record_init(&rec);
 	if (labels && class_names && nclass < 1)
 		return fail(err, errlen, "%s: no class names", labels);
-	if ((fi = open_idx(images, ih, sizeof ih, err, errlen)) == NULL)
+	if ((fi = open_idx(images, ih, sizeof ih, &got, err, errlen)) == NULL)
 		return -1;
-	if ((m = be32(ih)) != IDX_IMAGES) {
-		if (m == IDX_LABELS)
-			fail(err, errlen, "%s: an IDX labels file, not images (images come first)", images);
-		else
-			fail(err, errlen, "%s: magic 0x%08x: not an IDX u8 images file (0x%08x)", images, m, IDX_IMAGES);
+	if (check_header(images, ih, got, sizeof ih, IDX_IMAGES, err, errlen) == -1)
 		goto out;
-	}
 	n = be32(ih + 4);
 	h = be32(ih + 8);
 	w = be32(ih + 12);
@@ -148,12 +165,9 @@ import_idx(const char *images, const char *labels, const char *const *class_name
 	}
 	size = (uint64_t)h * w;             /* < 2^32: no overflow; nor N x size < 2^64 */
 	if (labels) {
-		if ((fl = open_idx(labels, lh, sizeof lh, err, errlen)) == NULL)
+		if ((fl = open_idx(labels, lh, sizeof lh, &got, err, errlen)) == NULL ||
+		    check_header(labels, lh, got, sizeof lh, IDX_LABELS, err, errlen) == -1)
 			goto out;
-		if ((m = be32(lh)) != IDX_LABELS) {
-			fail(err, errlen, "%s: magic 0x%08x: not an IDX u8 labels file (0x%08x)", labels, m, IDX_LABELS);
-			goto out;
-		}
 		if (be32(lh + 4) != n) {
 			fail(err, errlen, "%s: %" PRIu32 " labels, but %s has %" PRIu32 " images",
 			     labels, be32(lh + 4), images, n);
@@ -161,27 +175,27 @@ import_idx(const char *images, const char *labels, const char *const *class_name
 		}
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		int64_t got = read_grow(fi, &px, &cap, size);
+		int64_t k = read_grow(fi, &px, &cap, size);
 		uint64_t dims[3] = { h, w, 1 };
 		int lab = -1;
-		if (got == -2)
+		if (k == -2)
 			goto nomem;
-		if (got < 0) {
-			fail(err, errlen, "%s: image %" PRIu32 ": %s", images, i, gz_why(fi));
+		if (k < 0) {
+			fail(err, errlen, "%s: image %" PRIu32 ": %s", images, i, gz_why(fi, images));
 			goto out;
 		}
-		if ((uint64_t)got < size) {
+		if ((uint64_t)k < size) {
 			fail(err, errlen, "%s: images file truncated at image %" PRIu32 " (of %" PRIu32 ")", images, i, n);
 			goto out;
 		}
 		if (fl) {
 			unsigned char c;
-			int k = gzread(fl, &c, 1);
-			if (k < 0) {
-				fail(err, errlen, "%s: label %" PRIu32 ": %s", labels, i, gz_why(fl));
+			int r = gzread(fl, &c, 1);
+			if (r < 0) {
+				fail(err, errlen, "%s: label %" PRIu32 ": %s", labels, i, gz_why(fl, labels));
 				goto out;
 			}
-			if (k == 0) {
+			if (r == 0) {
 				fail(err, errlen, "%s: labels file truncated at label %" PRIu32 " (of %" PRIu32 ")", labels, i, n);
 				goto out;
 			}

@@ -610,13 +610,12 @@ import_zip(struct job *j, const char *key)
 			zip_fclose(zf);
 			goto out;
 		}
-		/* reading on to the end makes libzip check the CRC */
-		k = src_read(&s, &extra, 1);
-		zip_fclose(zf);
-		if (k != 0) {
+		/* reading on to the end makes libzip check the CRC; s.why lives as long as zf */
+		if ((k = src_read(&s, &extra, 1)) != 0)
 			fail(j->err, j->errlen, "%s: %s", m[i].what, k < 0 ? s.why : "data after the array");
+		zip_fclose(zf);
+		if (k != 0)
 			goto out;
-		}
 	}
 	rc = 0;
 	goto out;

@@ -54,8 +54,10 @@ ts_writer_open(FILE *f, const char *name, int level)
 		level = atoi(e);
 	ZSTD_CCtx_setParameter(w->z, ZSTD_c_compressionLevel, level);
 	ZSTD_CCtx_setParameter(w->z, ZSTD_c_checksumFlag, 1);
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION    /* fuzz/run.sh: a thread per writer triples a run */
 	/* one worker thread compresses while the caller produces the next records */
 	ZSTD_CCtx_setParameter(w->z, ZSTD_c_nbWorkers, 1);
+#endif
 	return w;
 }
 

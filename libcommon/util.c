@@ -273,6 +273,13 @@ outfile_abort(outfile *o)
 	o->path = o->tmp = NULL;
 }
 
+void
+refuse_terminal_stdout(void)
+{
+	if (isatty(1))
+		die("stdout is a terminal: not writing a binary stream there (use -l, -o FILE or a pipe)");
+}
+
 int
 is_epipe(int err)
 {

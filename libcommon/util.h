@@ -34,6 +34,9 @@ int outfile_open(outfile *o, const char *path);     /* "-" means stdout */
 int outfile_commit(outfile *o);                     /* -1 on a write error; errno set */
 void outfile_abort(outfile *o);                     /* removes the temporary */
 
+/* Dies when a binary stream would go to a terminal (as zstd does). */
+void refuse_terminal_stdout(void);
+
 /* Ends the program after checking stdout; a closed pipe is not an error. */
 void finish_stdout(void);
 int is_epipe(int err);
