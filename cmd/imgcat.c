@@ -5,16 +5,17 @@
 
 #include "tstream.h"
 #include "source.h"
+#include "image.h"
 #include "labels.h"
 #include "stage.h"
 #include "util.h"
 
 #define USAGE \
-"usage: imgcat [-clv] [-o OUT] [--decode] [--encode png|jpeg] [--quality Q] [--level N]\n" \
-"              [--label LABEL] [--label-from-dir] [--labels FILE] [--idx] [--classes A,B,...]\n" \
-"              [--where KEY=VALUE] [--head N] [--sample N] [--shuffle] [--balance] [--seed S]\n" \
-"              [--stats] [--export DIR [--by-label]] [--split NAME=FRACTION,...] [--shard N]\n" \
-"              [--by KEY] [FILE | DIR | -]...\n"
+"usage: imgcat [-clv] [-o OUT] [--decode] [--max-pixels N] [--encode png|jpeg] [--quality Q]\n" \
+"              [--level N] [--label LABEL] [--label-from-dir] [--labels FILE] [--idx]\n" \
+"              [--classes A,B,...] [--where KEY=VALUE] [--head N] [--sample N] [--shuffle]\n" \
+"              [--balance] [--seed S] [--stats] [--export DIR [--by-label]]\n" \
+"              [--split NAME=FRACTION,...] [--shard N] [--by KEY] [FILE | DIR | -]...\n"
 
 struct opts {
 	int list, count, stats, verbose, decode, by_label, label_from_dir, idx, shuffle, balance;
@@ -278,7 +279,7 @@ main(int argc, char **argv)
 {
 	enum { O_DECODE = 256, O_ENCODE, O_QUALITY, O_LEVEL, O_LABEL, O_LABEL_FROM_DIR, O_LABELS, O_IDX,
 	       O_CLASSES, O_WHERE, O_HEAD, O_SAMPLE, O_SHUFFLE, O_BALANCE, O_SEED, O_STATS, O_EXPORT,
-	       O_BY_LABEL, O_SPLIT, O_SHARD, O_BY, O_HELP, O_SHUFFLE_MEM };
+	       O_BY_LABEL, O_SPLIT, O_SHARD, O_BY, O_HELP, O_SHUFFLE_MEM, O_MAX_PIXELS };
 	static const struct option longopts[] = {
 		{ "balance", no_argument, NULL, O_BALANCE },
 		{ "by", required_argument, NULL, O_BY },
@@ -296,6 +297,7 @@ main(int argc, char **argv)
 		{ "labels", required_argument, NULL, O_LABELS },
 		{ "level", required_argument, NULL, O_LEVEL },
 		{ "list", no_argument, NULL, 'l' },
+		{ "max-pixels", required_argument, NULL, O_MAX_PIXELS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quality", required_argument, NULL, O_QUALITY },
 		{ "sample", required_argument, NULL, O_SAMPLE },
@@ -321,6 +323,9 @@ main(int argc, char **argv)
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
 		case O_DECODE: o.decode = 1; break;
+		case O_MAX_PIXELS:
+			img_set_max_pixels((uint64_t)parse_int(optarg, 1, INT64_MAX, "--max-pixels"));
+			break;
 		case O_ENCODE:
 			if (strcmp(optarg, "png") != 0 && strcmp(optarg, "jpeg") != 0)
 				usage("--encode wants png or jpeg");

@@ -15,6 +15,7 @@
 #define IMPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "tstream.h"
 
 struct labels;
@@ -22,6 +23,7 @@ struct labels;
 typedef int (*import_emit)(ts_record *rec, void *ctx);
 
 #define IMPORT_MAXDIM 65535     /* largest image height or width */
+#define IMPORT_MAX_IMAGE_BYTES ((uint64_t)1 << 30)     /* largest .npy image: records stay below 2 GiB */
 
 /*
  * IDX (MNIST, Fashion-MNIST, ...): images is an idx3 u8 file (magic
@@ -47,7 +49,8 @@ int import_idx(const char *images, const char *labels, const char *const *class_
  * shape N x H x W or N x H x W x C with C 1, 3 or 4.
  *
  * In an npz, every member is imported in archive order (each must be a .npy
- * array), or only the member key (given with or without ".npy").
+ * array), or only the member key (given with or without ".npy"); key is
+ * ignored for a .npy file.  One image may take at most IMPORT_MAX_IMAGE_BYTES.
  *
  * One record per image (the first axis):
  *   tensor "image"  u8 H x W x C for uint8 arrays; f32 H x W x C for float32

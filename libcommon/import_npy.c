@@ -22,7 +22,6 @@
 
 #define NPY_MAX_HEADER 65536
 #define NPY_MAX_NDIM 32
-#define MAX_IMAGE_BYTES ((uint64_t)1 << 30)     /* one image; a record must stay below 2 GiB */
 
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
@@ -358,7 +357,7 @@ read_header(struct src *s, struct npyhdr *h, uint64_t avail, int exact, const ch
 		return fail(err, errlen, "%s: shape %s: image height and width must be 1 to %d", what, h->shape,
 		            IMPORT_MAXDIM);
 	h->image = h->h * h->w * h->c * (uint64_t)es;      /* < 2^32 * 16: no overflow */
-	if (h->image > MAX_IMAGE_BYTES)
+	if (h->image > IMPORT_MAX_IMAGE_BYTES)
 		return fail(err, errlen, "%s: shape %s: images of %" PRIu64 " bytes are too large", what, h->shape,
 		            h->image);
 	if (h->n > UINT64_MAX / h->image || h->n * h->image > UINT64_MAX - h->offset)

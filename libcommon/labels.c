@@ -287,7 +287,7 @@ build_index(struct labels *l, const size_t *line, const char *path, char *err, s
 	return 0;
 }
 
-static int
+static void
 columns(const struct table *t, int *hdr, long *keycol, size_t *labcol)
 {
 	static const char *const keynames[] = { "file", "filename", "path", "image", "id" };
@@ -308,7 +308,7 @@ columns(const struct table *t, int *hdr, long *keycol, size_t *labcol)
 					}
 			if (*keycol < 0 && nc > 1)
 				*keycol = j == 0 ? 1 : 0;
-			return 0;
+			return;
 		}
 	}
 	*labcol = nc - 1;
@@ -319,7 +319,6 @@ columns(const struct table *t, int *hdr, long *keycol, size_t *labcol)
 	}
 	if (t->nrow >= 2 && !numeric(r0[nc - 1]) && numeric(t->f[t->row[1] + nc - 1]))
 		*hdr = 1;
-	return 0;
 }
 
 int

@@ -5,7 +5,11 @@
 
 #include "stage.h"
 #include "strmap.h"
+#include "image.h"
 #include "util.h"
+
+#define SIDE_BUCKETS 9
+static const int side_limit[SIDE_BUCKETS - 1] = { 32, 64, 128, 256, 512, 1024, 2048, 4096 };
 
 struct text {
 	stage st;
@@ -15,6 +19,8 @@ struct text {
 	uint64_t *nlabel, *nshape;
 	size_t caplabel, capshape;
 	uint64_t unlabelled, bytes;
+	uint64_t side[2][SIDE_BUCKETS];        /* histograms of image height and width */
+	uint64_t nsized;
 };
 
 static int
@@ -158,6 +164,35 @@ tally(strmap *m, uint64_t **count, size_t *cap, const char *key)
 	(*count)[i]++;
 }
 
+static void
+count_sides(struct text *x, uint64_t h, uint64_t w)
+{
+	uint64_t v[2] = { h, w };
+
+	x->nsized++;
+	for (int k = 0; k < 2; k++) {
+		int b = 0;
+		while (b < SIDE_BUCKETS - 1 && v[k] >= (uint64_t)side_limit[b])
+			b++;
+		x->side[k][b]++;
+	}
+}
+
+static void
+side_table(FILE *f, const struct text *x)
+{
+	fprintf(f, "side\theight\twidth\n");
+	for (int b = 0; b < SIDE_BUCKETS; b++) {
+		if (b == 0)
+			fprintf(f, "<%d", side_limit[0]);
+		else if (b == SIDE_BUCKETS - 1)
+			fprintf(f, ">=%d", side_limit[b - 1]);
+		else
+			fprintf(f, "%d-%d", side_limit[b - 1], side_limit[b] - 1);
+		fprintf(f, "\t%llu\t%llu\n", (unsigned long long)x->side[0][b], (unsigned long long)x->side[1][b]);
+	}
+}
+
 static int
 stats_push(stage *s, ts_record *rec)
 {
@@ -174,11 +209,19 @@ stats_push(stage *s, ts_record *rec)
 	shape[0] = '\0';
 	for (size_t i = 0; i < rec->ntensor && len < sizeof shape - 64; i++) {
 		const ts_tensor *t = &rec->tensor[i];
+		int w, h, c;
+		char why[128];
 		x->bytes += t->nbytes;
 		if (t->dtype == TS_BYTES) {
 			const char *fmt = ts_get(rec, "format");
-			len += (size_t)snprintf(shape + len, sizeof shape - len, "%s%s:%s", len ? " " : "",
-			                        t->name, fmt ? fmt : "bytes");
+			if (strcmp(t->name, "encoded") == 0 && img_info(t->data, t->nbytes, &w, &h, &c, why, sizeof why) == 0) {
+				len += (size_t)snprintf(shape + len, sizeof shape - len, "%s%s:%s[%d,%d,%d]",
+				                        len ? " " : "", t->name, fmt ? fmt : "bytes", h, w, c);
+				count_sides(x, h, w);
+			} else {
+				len += (size_t)snprintf(shape + len, sizeof shape - len, "%s%s:%s", len ? " " : "",
+				                        t->name, fmt ? fmt : "bytes");
+			}
 			continue;
 		}
 		len += (size_t)snprintf(shape + len, sizeof shape - len, "%s%s:%s[", len ? " " : "",
@@ -187,6 +230,8 @@ stats_push(stage *s, ts_record *rec)
 			len += (size_t)snprintf(shape + len, sizeof shape - len, "%s%llu", d ? "," : "",
 			                        (unsigned long long)t->dims[d]);
 		len += (size_t)snprintf(shape + len, sizeof shape - len, "]");
+		if (strcmp(t->name, "image") == 0 && t->ndim >= 2)
+			count_sides(x, t->dims[0], t->dims[1]);
 	}
 	tally(&x->shapes, &x->nshape, &x->capshape, shape[0] ? shape : "(no tensors)");
 	return 0;
@@ -241,6 +286,10 @@ stats_finish(stage *s)
 	table(x->out, "label", &x->labels, x->nlabel, 1, x->n);
 	putc('\n', x->out);
 	table(x->out, "tensors", &x->shapes, x->nshape, 0, x->n);
+	if (x->nsized) {
+		putc('\n', x->out);
+		side_table(x->out, x);
+	}
 	return text_flush(s);
 }
 

@@ -93,6 +93,9 @@ ts_tensor *ts_tensor_take(ts_record *rec, const char *name, int dtype, int ndim,
                           const uint64_t *dims, void *data, uint64_t nbytes);
 int ts_tensor_remove(ts_record *rec, const char *name);
 int ts_record_copy(ts_record *dst, const ts_record *src);
+/* Call after changing tensor data in place, so the writer re-encodes the record
+ * (and its checksum) instead of copying the bytes as read. */
+static inline void ts_record_touch(ts_record *rec) { rec->dirty = 1; }
 
 size_t ts_dtype_size(int dtype);                /* 0 for bytes and unknown codes */
 const char *ts_dtype_name(int dtype);           /* "u8", "i32", ...; "dtype17" for unknown */

@@ -130,6 +130,18 @@ expect_status "usage error" 2 imgcat --head x fm.tsr
 expect_status "unknown option" 2 imgcat --frobnicate
 expect_status "--split needs -o" 2 imgcat --split a=0.5 fm.tsr
 expect_status "--shard needs a pattern" 2 imgcat --shard 2 -o plain.tsr fm.tsr
+expect_status "--max-pixels" 1 imgcat --max-pixels 1000 --decode photos/cars/klimt.jpg
+expect_err "--max-pixels named" 'klimt.jpg: image 64x48 exceeds the pixel budget of 1000'
+eq "stats reads encoded sizes from headers" "$(imgcat --stats photos.tsr | grep -c 'encoded:jpeg\[48,64,3\]')" 1
+eq "stats side histogram" "$(imgcat --stats photos.tsr | awk -F'\t' '$1=="32-63"{print $2, $3}')" "2 1"
+if [ "$(id -u)" -ne 0 ]; then
+	mkdir -p noperm; cp photos/cars/klimt.jpg noperm/a.jpg; cp photos/cars/klimt.jpg noperm/b.jpg; chmod 000 noperm/b.jpg
+	expect_status "unreadable file in a directory" 1 sh -c 'imgcat noperm > np.tsr'
+	expect_err "unreadable file named" 'noperm/b.jpg: Permission denied'
+	eq "readable file kept" "$(imgcat -c np.tsr)" 1
+else
+	skip "unreadable file in a directory: running as root, permissions do not apply (dangling link tested above)"
+fi
 check "--help" imgcat --help
 check "-v summary" sh -c 'imgcat -v --head 5 fm.tsr 2>&1 >/dev/null | grep -Eq "^imgcat: 5 records in, 5 out, .* records/s, peak .* MiB$"'
 done_tests
