@@ -119,10 +119,11 @@ uint64_t ts_reader_bytes(const ts_reader *r);    /* decompressed payload bytes s
 void ts_reader_free(ts_reader *r);
 void ts_set_max_record(uint64_t bytes);          /* overrides TS_MAX_RECORD */
 
-/* Writing: records are whole within a frame; a frame ends every ~4 MiB and at close. */
+/* Writing: records are whole within a frame; a frame ends every ~4 MiB, a second after
+ * its first record (so a slow producer is not held back), and at close. */
 ts_writer *ts_writer_open(FILE *f, const char *name, int level);
 int ts_write(ts_writer *w, ts_record *rec);
-int ts_writer_flush(ts_writer *w);               /* ends the current frame */
+int ts_writer_flush(ts_writer *w);               /* ends the current frame, flushes the FILE */
 /* Ends the frame and flushes; -1 on error (errno kept: EPIPE for a closed pipe). */
 int ts_writer_close(ts_writer *w);
 const char *ts_writer_error(const ts_writer *w);

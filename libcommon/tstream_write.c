@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zstd.h>
 
 #include "tstream.h"
@@ -9,6 +10,7 @@
 #include "bytes.h"
 
 #define FRAME_TARGET ((size_t)4 << 20)
+#define FRAME_SECONDS 1.0       /* a slow producer's records still reach the reader soon */
 
 struct ts_writer {
 	FILE *f;
@@ -20,16 +22,31 @@ struct ts_writer {
 	size_t scratchcap;
 	size_t inframe;         /* uncompressed bytes in the open frame */
 	size_t nrec;
+	double frame_start;     /* when the open frame got its first record */
+	int closed;
 	int err_no;
 	char err[512];
 };
+
+static double
+seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static int
 fail(ts_writer *w, const char *what)
 {
 	w->err_no = errno;
-	snprintf(w->err, sizeof w->err, "%s: record %zu: %s%s%s", w->name, w->nrec + 1, what,
-	         errno ? ": " : "", errno ? strerror(errno) : "");
+	if (w->closed)
+		snprintf(w->err, sizeof w->err, "%s: after record %zu: %s%s%s", w->name, w->nrec, what,
+		         errno ? ": " : "", errno ? strerror(errno) : "");
+	else
+		snprintf(w->err, sizeof w->err, "%s: record %zu: %s%s%s", w->name, w->nrec + 1, what,
+		         errno ? ": " : "", errno ? strerror(errno) : "");
 	return -1;
 }
 
@@ -119,11 +136,13 @@ ts_write(ts_writer *w, ts_record *rec)
 		}
 		src = w->scratch;
 	}
+	if (w->inframe == 0)
+		w->frame_start = seconds();
 	if (compress(w, src, len, ZSTD_e_continue) == -1)
 		return -1;
 	w->nrec++;
 	w->inframe += len;
-	if (w->inframe >= FRAME_TARGET)
+	if (w->inframe >= FRAME_TARGET || seconds() - w->frame_start >= FRAME_SECONDS)
 		return ts_writer_flush(w);
 	return 0;
 }
@@ -134,7 +153,11 @@ ts_writer_flush(ts_writer *w)
 	if (w->inframe == 0)
 		return 0;
 	w->inframe = 0;
-	return compress(w, NULL, 0, ZSTD_e_end);
+	if (compress(w, NULL, 0, ZSTD_e_end) == -1)
+		return -1;
+	if (fflush(w->f) == EOF)
+		return fail(w, "write error");
+	return 0;
 }
 
 int
@@ -144,8 +167,11 @@ ts_writer_close(ts_writer *w)
 
 	if (w->err[0])
 		return -1;
+	if (w->closed)
+		return 0;
 	if (ts_writer_flush(w) == -1)
 		return -1;
+	w->closed = 1;
 	put_le32(end, TS_END_MAGIC);
 	put_le32(end + 4, TS_END_SIZE);
 	memcpy(end + 8, TS_END_TAG, 8);
