@@ -9,21 +9,11 @@
 #include <zlib.h>
 
 #include "import.h"
+#include "util.h"
 
 #define IDX_IMAGES 0x00000803u  /* u8, 3 dimensions */
 #define IDX_LABELS 0x00000801u  /* u8, 1 dimension */
 #define CHUNK ((uint64_t)1 << 24)       /* big images are read, and allocated, piecewise */
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static uint32_t
 be32(const unsigned char *p)
@@ -91,12 +81,12 @@ open_idx(const char *path, unsigned char *hdr, size_t n, size_t *got, char *err,
 
 	errno = 0;
 	if ((f = gzopen(path, "rb")) == NULL) {
-		fail(err, errlen, "%s: %s", path, errno ? strerror(errno) : "cannot open");
+		errorf(err, errlen, "%s: %s", path, errno ? strerror(errno) : "cannot open");
 		return NULL;
 	}
 	gzbuffer(f, 1 << 17);
 	if ((k = gzread(f, hdr, (unsigned)n)) < 0) {
-		fail(err, errlen, "%s: %s", path, gz_why(f, path));
+		errorf(err, errlen, "%s: %s", path, gz_why(f, path));
 		gzclose(f);
 		return NULL;
 	}
@@ -112,15 +102,15 @@ check_header(const char *path, const unsigned char *hdr, size_t got, size_t n, u
 	uint32_t m;
 
 	if (got == 0)
-		return fail(err, errlen, "%s: empty file", path);
+		return errorf(err, errlen, "%s: empty file", path);
 	if (got >= 4 && (m = be32(hdr)) != want) {
 		if (m == IDX_LABELS)
-			return fail(err, errlen, "%s: an IDX labels file, not images (images come first)", path);
-		return fail(err, errlen, "%s: magic 0x%08x: not an IDX u8 %s file (0x%08x)", path, m,
+			return errorf(err, errlen, "%s: an IDX labels file, not images (images come first)", path);
+		return errorf(err, errlen, "%s: magic 0x%08x: not an IDX u8 %s file (0x%08x)", path, m,
 		            want == IDX_IMAGES ? "images" : "labels", want);
 	}
 	if (got < n)
-		return fail(err, errlen, "%s: too short for an IDX header", path);
+		return errorf(err, errlen, "%s: too short for an IDX header", path);
 	return 0;
 }
 
@@ -151,7 +141,7 @@ import_idx(const char *images, const char *labels, const char *const *class_name
 
 	ts_record_init(&rec);
 	if (labels && class_names && nclass < 1)
-		return fail(err, errlen, "%s: no class names", labels);
+		return errorf(err, errlen, "%s: no class names", labels);
 	if ((fi = open_idx(images, ih, sizeof ih, &got, err, errlen)) == NULL)
 		return -1;
 	if (check_header(images, ih, got, sizeof ih, IDX_IMAGES, err, errlen) == -1)
@@ -160,7 +150,7 @@ import_idx(const char *images, const char *labels, const char *const *class_name
 	h = be32(ih + 8);
 	w = be32(ih + 12);
 	if (h == 0 || w == 0 || h > IMPORT_MAXDIM || w > IMPORT_MAXDIM) {
-		fail(err, errlen, "%s: bad image size %" PRIu32 "x%" PRIu32 " (1 to %d)", images, w, h, IMPORT_MAXDIM);
+		errorf(err, errlen, "%s: bad image size %" PRIu32 "x%" PRIu32 " (1 to %d)", images, w, h, IMPORT_MAXDIM);
 		goto out;
 	}
 	size = (uint64_t)h * w;             /* < 2^32: no overflow; nor N x size < 2^64 */
@@ -169,7 +159,7 @@ import_idx(const char *images, const char *labels, const char *const *class_name
 		    check_header(labels, lh, got, sizeof lh, IDX_LABELS, err, errlen) == -1)
 			goto out;
 		if (be32(lh + 4) != n) {
-			fail(err, errlen, "%s: %" PRIu32 " labels, but %s has %" PRIu32 " images",
+			errorf(err, errlen, "%s: %" PRIu32 " labels, but %s has %" PRIu32 " images",
 			     labels, be32(lh + 4), images, n);
 			goto out;
 		}
@@ -181,27 +171,27 @@ import_idx(const char *images, const char *labels, const char *const *class_name
 		if (k == -2)
 			goto nomem;
 		if (k < 0) {
-			fail(err, errlen, "%s: image %" PRIu32 ": %s", images, i, gz_why(fi, images));
+			errorf(err, errlen, "%s: image %" PRIu32 ": %s", images, i, gz_why(fi, images));
 			goto out;
 		}
 		if ((uint64_t)k < size) {
-			fail(err, errlen, "%s: images file truncated at image %" PRIu32 " (of %" PRIu32 ")", images, i, n);
+			errorf(err, errlen, "%s: images file truncated at image %" PRIu32 " (of %" PRIu32 ")", images, i, n);
 			goto out;
 		}
 		if (fl) {
 			unsigned char c;
 			int r = gzread(fl, &c, 1);
 			if (r < 0) {
-				fail(err, errlen, "%s: label %" PRIu32 ": %s", labels, i, gz_why(fl, labels));
+				errorf(err, errlen, "%s: label %" PRIu32 ": %s", labels, i, gz_why(fl, labels));
 				goto out;
 			}
 			if (r == 0) {
-				fail(err, errlen, "%s: labels file truncated at label %" PRIu32 " (of %" PRIu32 ")", labels, i, n);
+				errorf(err, errlen, "%s: labels file truncated at label %" PRIu32 " (of %" PRIu32 ")", labels, i, n);
 				goto out;
 			}
 			lab = c;
 			if (class_names && lab >= nclass) {
-				fail(err, errlen, "%s: label %" PRIu32 " is %d, but there are %d class names",
+				errorf(err, errlen, "%s: label %" PRIu32 " is %d, but there are %d class names",
 				     labels, i, lab, nclass);
 				goto out;
 			}
@@ -226,7 +216,7 @@ import_idx(const char *images, const char *labels, const char *const *class_name
 		px = NULL;                      /* the record owns it now */
 		cap = 0;
 		if (emit(&rec, ctx) == -1) {
-			fail(err, errlen, "stopped");
+			errorf(err, errlen, "stopped");
 			goto out;
 		}
 		ts_record_clear(&rec);
@@ -234,7 +224,7 @@ import_idx(const char *images, const char *labels, const char *const *class_name
 	rc = 0;
 	goto out;
 nomem:
-	fail(err, errlen, "%s: out of memory", images);
+	errorf(err, errlen, "%s: out of memory", images);
 out:
 	free(px);
 	ts_record_free(&rec);

@@ -18,21 +18,11 @@
 #include <zip.h>
 
 #include "import.h"
+#include "util.h"
 #include "labels.h"
 
 #define NPY_MAX_HEADER 65536
 #define NPY_MAX_NDIM 32
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* Where array bytes come from: a file (after a few bytes already read) or an npz member. */
 struct src {
@@ -114,7 +104,7 @@ ws(struct parser *ps)
 static int
 bad(struct parser *ps, const char *what)
 {
-	return fail(ps->err, ps->errlen, "%s: bad .npy header: %s at byte %td of the dictionary", ps->what, what,
+	return errorf(ps->err, ps->errlen, "%s: bad .npy header: %s at byte %td of the dictionary", ps->what, what,
 	            ps->p - ps->start);
 }
 
@@ -224,7 +214,7 @@ dict(struct parser *ps, char *descr, size_t dsz, int *fortran, uint64_t *dims, i
 		ws(ps);
 		if (strcmp(key, "descr") == 0 && !have_descr) {
 			if (ps->p < ps->end && *ps->p == '[')
-				return fail(ps->err, ps->errlen, "%s: structured arrays (a list of fields) are not supported",
+				return errorf(ps->err, ps->errlen, "%s: structured arrays (a list of fields) are not supported",
 				            ps->what);
 			if (string(ps, descr, dsz) == -1)
 				return -1;
@@ -238,7 +228,7 @@ dict(struct parser *ps, char *descr, size_t dsz, int *fortran, uint64_t *dims, i
 				return -1;
 			have_shape = 1;
 		} else {
-			return fail(ps->err, ps->errlen, "%s: bad .npy header: %s key '%s'", ps->what,
+			return errorf(ps->err, ps->errlen, "%s: bad .npy header: %s key '%s'", ps->what,
 			            strcmp(key, "descr") && strcmp(key, "fortran_order") && strcmp(key, "shape") ?
 			            "unknown" : "repeated", key);
 		}
@@ -255,7 +245,7 @@ dict(struct parser *ps, char *descr, size_t dsz, int *fortran, uint64_t *dims, i
 	if (ps->p != ps->end)
 		return bad(ps, "text after the dictionary");
 	if (!have_descr || !have_fortran || !have_shape)
-		return fail(ps->err, ps->errlen, "%s: bad .npy header: no '%s'", ps->what,
+		return errorf(ps->err, ps->errlen, "%s: bad .npy header: no '%s'", ps->what,
 		            !have_descr ? "descr" : !have_fortran ? "fortran_order" : "shape");
 	return 0;
 }
@@ -292,33 +282,33 @@ read_header(struct src *s, struct npyhdr *h, uint64_t avail, int exact, const ch
 
 	memset(h, 0, sizeof *h);
 	if ((k = src_read(s, m, 8)) < 0)
-		return fail(err, errlen, "%s: %s", what, s->why);
+		return errorf(err, errlen, "%s: %s", what, s->why);
 	if (k < 6 || memcmp(m, "\x93NUMPY", 6) != 0)
-		return fail(err, errlen, "%s: not a .npy array (no \\x93NUMPY magic)", what);
+		return errorf(err, errlen, "%s: not a .npy array (no \\x93NUMPY magic)", what);
 	if (k < 8)
-		return fail(err, errlen, "%s: .npy file truncated in its header", what);
+		return errorf(err, errlen, "%s: .npy file truncated in its header", what);
 	if (m[6] < 1 || m[6] > 3 || m[7] != 0)
-		return fail(err, errlen, "%s: .npy format version %d.%d not supported (1.0, 2.0 or 3.0)",
+		return errorf(err, errlen, "%s: .npy format version %d.%d not supported (1.0, 2.0 or 3.0)",
 		            what, m[6], m[7]);
 	lenbytes = m[6] == 1 ? 2 : 4;
 	if ((k = src_read(s, m + 8, (uint64_t)lenbytes)) < 0)
-		return fail(err, errlen, "%s: %s", what, s->why);
+		return errorf(err, errlen, "%s: %s", what, s->why);
 	if (k < lenbytes)
-		return fail(err, errlen, "%s: .npy file truncated in its header", what);
+		return errorf(err, errlen, "%s: .npy file truncated in its header", what);
 	hlen = (uint64_t)m[8] | (uint64_t)m[9] << 8;
 	if (lenbytes == 4)
 		hlen |= (uint64_t)m[10] << 16 | (uint64_t)m[11] << 24;
 	if (hlen > NPY_MAX_HEADER)
-		return fail(err, errlen, "%s: .npy header of %" PRIu64 " bytes: more than %d", what, hlen, NPY_MAX_HEADER);
+		return errorf(err, errlen, "%s: .npy header of %" PRIu64 " bytes: more than %d", what, hlen, NPY_MAX_HEADER);
 	h->offset = 8 + (uint64_t)lenbytes + hlen;
 	if (h->offset > avail)
-		return fail(err, errlen, "%s: .npy file truncated in its header", what);
+		return errorf(err, errlen, "%s: .npy file truncated in its header", what);
 	if ((text = malloc((size_t)hlen + 1)) == NULL)
-		return fail(err, errlen, "%s: out of memory", what);
+		return errorf(err, errlen, "%s: out of memory", what);
 	if ((k = src_read(s, text, hlen)) < 0 || (uint64_t)k < hlen) {
 		free(text);
-		return k < 0 ? fail(err, errlen, "%s: %s", what, s->why) :
-		       fail(err, errlen, "%s: .npy file truncated in its header", what);
+		return k < 0 ? errorf(err, errlen, "%s: %s", what, s->why) :
+		       errorf(err, errlen, "%s: .npy file truncated in its header", what);
 	}
 	text[hlen] = '\0';
 	ps = (struct parser){ text, text, text + hlen, what, err, errlen };
@@ -337,37 +327,37 @@ read_header(struct src *s, struct npyhdr *h, uint64_t avail, int exact, const ch
 		h->swap = (descr[0] == '<') != little_endian();
 		es = 4;
 	} else {
-		return fail(err, errlen, "%s: dtype '%s' not supported: arrays must be uint8 ('|u1') or float32 ('<f4');"
+		return errorf(err, errlen, "%s: dtype '%s' not supported: arrays must be uint8 ('|u1') or float32 ('<f4');"
 		            " convert with a.astype(numpy.uint8) or a.astype(numpy.float32)", what, descr);
 	}
 	if (fortran)
-		return fail(err, errlen, "%s: Fortran-order array not supported: save numpy.ascontiguousarray(a) instead",
+		return errorf(err, errlen, "%s: Fortran-order array not supported: save numpy.ascontiguousarray(a) instead",
 		            what);
 	if (ndim != 3 && ndim != 4)
-		return fail(err, errlen, "%s: shape %s: want N x H x W or N x H x W x C images", what, h->shape);
+		return errorf(err, errlen, "%s: shape %s: want N x H x W or N x H x W x C images", what, h->shape);
 	h->n = dims[0];
 	h->h = dims[1];
 	h->w = dims[2];
 	h->c = ndim == 4 ? dims[3] : 1;
 	if (h->c != 1 && h->c != 3 && h->c != 4)
-		return fail(err, errlen, "%s: shape %s: %" PRIu64 " channels, want 1, 3 or 4%s", what, h->shape, h->c,
+		return errorf(err, errlen, "%s: shape %s: %" PRIu64 " channels, want 1, 3 or 4%s", what, h->shape, h->c,
 		            ndim == 4 && (dims[1] == 1 || dims[1] == 3 || dims[1] == 4) ?
 		            " (channels first? use a.transpose(0, 2, 3, 1))" : "");
 	if (h->h == 0 || h->w == 0 || h->h > IMPORT_MAXDIM || h->w > IMPORT_MAXDIM)
-		return fail(err, errlen, "%s: shape %s: image height and width must be 1 to %d", what, h->shape,
+		return errorf(err, errlen, "%s: shape %s: image height and width must be 1 to %d", what, h->shape,
 		            IMPORT_MAXDIM);
 	h->image = h->h * h->w * h->c * (uint64_t)es;      /* < 2^32 * 16: no overflow */
 	if (h->image > IMPORT_MAX_IMAGE_BYTES)
-		return fail(err, errlen, "%s: shape %s: images of %" PRIu64 " bytes are too large", what, h->shape,
+		return errorf(err, errlen, "%s: shape %s: images of %" PRIu64 " bytes are too large", what, h->shape,
 		            h->image);
 	if (h->n > UINT64_MAX / h->image || h->n * h->image > UINT64_MAX - h->offset)
-		return fail(err, errlen, "%s: shape %s: too large", what, h->shape);
+		return errorf(err, errlen, "%s: shape %s: too large", what, h->shape);
 	data = h->n * h->image;
 	if (avail != UINT64_MAX && h->offset + data > avail)
-		return fail(err, errlen, "%s: truncated: shape %s needs %" PRIu64 " bytes of data, there are %" PRIu64,
+		return errorf(err, errlen, "%s: truncated: shape %s needs %" PRIu64 " bytes of data, there are %" PRIu64,
 		            what, h->shape, data, avail - h->offset);
 	if (exact && avail != UINT64_MAX && h->offset + data < avail)
-		return fail(err, errlen, "%s: %" PRIu64 " bytes after the data of shape %s", what,
+		return errorf(err, errlen, "%s: %" PRIu64 " bytes after the data of shape %s", what,
 		            avail - h->offset - data, h->shape);
 	return 0;
 }
@@ -413,8 +403,8 @@ emit_images(struct job *j, struct src *s, const struct npyhdr *h, const char *ar
 		if ((k = src_read(s, px, h->image)) < 0 || (uint64_t)k < h->image) {
 			free(px);
 			if (k < 0)
-				return fail(j->err, j->errlen, "%s: image %" PRIu64 ": %s", what, i, s->why);
-			return fail(j->err, j->errlen, "%s: truncated at image %" PRIu64 " (of %" PRIu64 ")",
+				return errorf(j->err, j->errlen, "%s: image %" PRIu64 ": %s", what, i, s->why);
+			return errorf(j->err, j->errlen, "%s: truncated at image %" PRIu64 " (of %" PRIu64 ")",
 			            what, i, h->n);
 		}
 		if (h->swap)
@@ -435,20 +425,20 @@ emit_images(struct job *j, struct src *s, const struct npyhdr *h, const char *ar
 		    (j->labels && ts_set(rec, "label", j->labels->label[j->nrec]) == -1))
 			goto nomem;
 		if (j->emit(rec, j->ctx) == -1)
-			return fail(j->err, j->errlen, "stopped");
+			return errorf(j->err, j->errlen, "stopped");
 		ts_record_clear(rec);
 		j->nrec++;
 	}
 	return 0;
 nomem:
-	return fail(j->err, j->errlen, "%s: out of memory", what);
+	return errorf(j->err, j->errlen, "%s: out of memory", what);
 }
 
 static int
 check_count(struct job *j, uint64_t n)
 {
 	if (j->labels && j->labels->n != n)
-		return fail(j->err, j->errlen, "%s: %zu labels for %" PRIu64 " images", j->path, j->labels->n, n);
+		return errorf(j->err, j->errlen, "%s: %zu labels for %" PRIu64 " images", j->path, j->labels->n, n);
 	return 0;
 }
 
@@ -494,17 +484,17 @@ open_member(struct job *j, zip_t *z, struct member *m, struct src *s, int first)
 
 	zip_stat_init(&st);
 	if (zip_stat_index(z, m->index, 0, &st) == -1) {
-		fail(j->err, j->errlen, "%s: %s", m->what, zip_strerror(z));
+		errorf(j->err, j->errlen, "%s: %s", m->what, zip_strerror(z));
 		return NULL;
 	}
 	if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) {
-		fail(j->err, j->errlen, "%s: encrypted members are not supported", m->what);
+		errorf(j->err, j->errlen, "%s: encrypted members are not supported", m->what);
 		return NULL;
 	}
 	if (st.valid & ZIP_STAT_SIZE)
 		avail = st.size;
 	if ((zf = zip_fopen_index(z, m->index, 0)) == NULL) {
-		fail(j->err, j->errlen, "%s: %s", m->what, zip_strerror(z));
+		errorf(j->err, j->errlen, "%s: %s", m->what, zip_strerror(z));
 		return NULL;
 	}
 	memset(s, 0, sizeof *s);
@@ -537,7 +527,7 @@ import_zip(struct job *j, const char *key)
 	if ((z = zip_open(j->path, ZIP_RDONLY, &ze)) == NULL) {
 		zip_error_t e;
 		zip_error_init_with_code(&e, ze);
-		fail(j->err, j->errlen, "%s: not a readable .npz archive: %s", j->path, zip_error_strerror(&e));
+		errorf(j->err, j->errlen, "%s: not a readable .npz archive: %s", j->path, zip_error_strerror(&e));
 		zip_error_fini(&e);
 		return -1;
 	}
@@ -546,7 +536,7 @@ import_zip(struct job *j, const char *key)
 		const char *name = zip_get_name(z, (zip_uint64_t)i, 0);
 		size_t len;
 		if (name == NULL) {
-			fail(j->err, j->errlen, "%s: member %" PRId64 ": %s", j->path, (int64_t)i, zip_strerror(z));
+			errorf(j->err, j->errlen, "%s: member %" PRId64 ": %s", j->path, (int64_t)i, zip_strerror(z));
 			goto out;
 		}
 		len = strlen(name);
@@ -557,7 +547,7 @@ import_zip(struct job *j, const char *key)
 		    !(ends_with(name, ".npy") && len - 4 == strlen(key) && strncmp(name, key, len - 4) == 0))))
 			continue;       /* not the one asked for (or it was found already) */
 		if (!key && !ends_with(name, ".npy")) {
-			fail(j->err, j->errlen, "%s: member '%s' is not a .npy array", j->path, name);
+			errorf(j->err, j->errlen, "%s: member '%s' is not a .npy array", j->path, name);
 			goto out;
 		}
 		if (nm == cap) {
@@ -577,9 +567,9 @@ import_zip(struct job *j, const char *key)
 	}
 	if (nm == 0) {
 		if (key)
-			fail(j->err, j->errlen, "%s: no array '%s' in the archive", j->path, key);
+			errorf(j->err, j->errlen, "%s: no array '%s' in the archive", j->path, key);
 		else
-			fail(j->err, j->errlen, "%s: no arrays in the archive", j->path);
+			errorf(j->err, j->errlen, "%s: no arrays in the archive", j->path);
 		goto out;
 	}
 	j->multi = narrays > 1;
@@ -591,7 +581,7 @@ import_zip(struct job *j, const char *key)
 			goto out;
 		zip_fclose(zf);
 		if (m[i].h.n > UINT64_MAX - total) {
-			fail(j->err, j->errlen, "%s: too many images", j->path);
+			errorf(j->err, j->errlen, "%s: too many images", j->path);
 			goto out;
 		}
 		total += m[i].h.n;
@@ -611,7 +601,7 @@ import_zip(struct job *j, const char *key)
 		}
 		/* reading on to the end makes libzip check the CRC; s.why lives as long as zf */
 		if ((k = src_read(&s, &extra, 1)) != 0)
-			fail(j->err, j->errlen, "%s: %s", m[i].what, k < 0 ? s.why : "data after the array");
+			errorf(j->err, j->errlen, "%s: %s", m[i].what, k < 0 ? s.why : "data after the array");
 		zip_fclose(zf);
 		if (k != 0)
 			goto out;
@@ -619,7 +609,7 @@ import_zip(struct job *j, const char *key)
 	rc = 0;
 	goto out;
 nomem:
-	fail(j->err, j->errlen, "%s: out of memory", j->path);
+	errorf(j->err, j->errlen, "%s: out of memory", j->path);
 out:
 	for (size_t i = 0; i < nm; i++)
 		free(m[i].array);
@@ -640,10 +630,10 @@ import_npy(const char *path, const char *key, const struct labels *labels,
 
 	j.base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	if ((f = fopen(path, "rb")) == NULL)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return errorf(err, errlen, "%s: %s", path, strerror(errno));
 	n = fread(magic, 1, sizeof magic, f);
 	if (n == 0 && ferror(f)) {
-		fail(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
+		errorf(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
 		fclose(f);
 		return -1;
 	}
@@ -656,7 +646,7 @@ import_npy(const char *path, const char *key, const struct labels *labels,
 		rc = import_zip(&j, key);
 	} else {
 		fclose(f);
-		rc = fail(err, errlen, "%s: %s", path, n == 0 ? "empty file" : "not a NumPy .npy or .npz file");
+		rc = errorf(err, errlen, "%s: %s", path, n == 0 ? "empty file" : "not a NumPy .npy or .npz file");
 	}
 	ts_record_free(&j.rec);
 	return rc;

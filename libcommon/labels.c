@@ -55,17 +55,6 @@ struct table {
 };
 
 static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int
 grow(void *pp, size_t *cap, size_t need, size_t elsize)
 {
 	void **p = pp, *q;
@@ -180,7 +169,7 @@ split(char *buf, size_t len, struct table *t, const char *path, char *err, size_
 				r++;
 				for (;;) {
 					if (r == end)
-						return fail(err, errlen, "%s: line %zu: quoted field not closed", path, qline);
+						return errorf(err, errlen, "%s: line %zu: quoted field not closed", path, qline);
 					c = *r++;
 					if (c == '"') {
 						if (r < end && *r == '"') {
@@ -197,7 +186,7 @@ split(char *buf, size_t len, struct table *t, const char *path, char *err, size_
 				while (r < end && is_space(*r, delim))
 					r++;
 				if (r < end && *r != delim && !is_eol(*r))
-					return fail(err, errlen, "%s: line %zu: '%c' after a closing quote (quotes inside a quoted field are written \"\")",
+					return errorf(err, errlen, "%s: line %zu: '%c' after a closing quote (quotes inside a quoted field are written \"\")",
 					            path, line, *r);
 			} else {
 				while (r < end && *r != delim && !is_eol(*r))
@@ -223,7 +212,7 @@ split(char *buf, size_t len, struct table *t, const char *path, char *err, size_
 		t->row[t->nrow] = t->nf;    /* add_row keeps room for this end mark */
 	return 0;
 nomem:
-	return fail(err, errlen, "%s: out of memory", path);
+	return errorf(err, errlen, "%s: out of memory", path);
 }
 
 /* A decimal number: [+-] digits [. digits] [e [+-] digits], some digit before the exponent. */
@@ -271,7 +260,7 @@ build_index(struct labels *l, const size_t *line, const char *path, char *err, s
 	while (ns < 2 * l->n)
 		ns *= 2;
 	if ((l->slot = calloc(ns, sizeof *l->slot)) == NULL)
-		return fail(err, errlen, "%s: out of memory", path);
+		return errorf(err, errlen, "%s: out of memory", path);
 	l->nslot = ns;
 	for (size_t i = 0; i < l->n; i++) {
 		size_t s = probe(l, l->key[i]);
@@ -280,7 +269,7 @@ build_index(struct labels *l, const size_t *line, const char *path, char *err, s
 		} else {
 			size_t j = l->slot[s] - 1;
 			if (strcmp(l->label[i], l->label[j]) != 0)
-				return fail(err, errlen, "%s: line %zu: '%s' labelled '%s', but line %zu labels it '%s'",
+				return errorf(err, errlen, "%s: line %zu: '%s' labelled '%s', but line %zu labels it '%s'",
 				            path, line[i], l->key[i], l->label[i], line[j], l->label[j]);
 		}
 	}
@@ -335,13 +324,13 @@ labels_read(const char *path, struct labels *out, char *err, size_t errlen)
 	memset(out, 0, sizeof *out);
 	errno = 0;
 	if ((buf = (char *)read_file(path, &len, LABELS_MAX_BYTES)) == NULL)
-		return fail(err, errlen, "%s: %s", path,
+		return errorf(err, errlen, "%s: %s", path,
 		            errno == EFBIG ? "larger than 1 GiB" : strerror(errno ? errno : EIO));
 	if ((nul = memchr(buf, '\0', len)) != NULL) {
 		size_t line = 1;
 		for (char *p = buf; p < nul; p++)
 			line += *p == '\n';
-		fail(err, errlen, "%s: line %zu: NUL byte: not a text file", path, line);
+		errorf(err, errlen, "%s: line %zu: NUL byte: not a text file", path, line);
 		goto out;
 	}
 	if (split(buf, len, &t, path, err, errlen) == -1)
@@ -353,7 +342,7 @@ labels_read(const char *path, struct labels *out, char *err, size_t errlen)
 	nc = t.row[1] - t.row[0];
 	for (size_t i = 1; i < t.nrow; i++)
 		if (t.row[i + 1] - t.row[i] != nc) {
-			fail(err, errlen, "%s: line %zu: %zu field%s, but the first row has %zu",
+			errorf(err, errlen, "%s: line %zu: %zu field%s, but the first row has %zu",
 			     path, t.line[i], t.row[i + 1] - t.row[i], t.row[i + 1] - t.row[i] == 1 ? "" : "s", nc);
 			goto out;
 		}
@@ -369,14 +358,14 @@ labels_read(const char *path, struct labels *out, char *err, size_t errlen)
 		const char *k = keycol >= 0 ? f[keycol] : NULL;
 		lines[i] = t.line[r];
 		if (f[labcol][0] == '\0') {
-			fail(err, errlen, "%s: line %zu: empty label", path, t.line[r]);
+			errorf(err, errlen, "%s: line %zu: empty label", path, t.line[r]);
 			goto out;
 		}
 		if (k) {
 			while (k[0] == '.' && k[1] == '/')
 				k += 2;
 			if (k[0] == '\0') {
-				fail(err, errlen, "%s: line %zu: empty key", path, t.line[r]);
+				errorf(err, errlen, "%s: line %zu: empty key", path, t.line[r]);
 				goto out;
 			}
 			if ((l.key[i] = strdup(k)) == NULL)
@@ -392,7 +381,7 @@ labels_read(const char *path, struct labels *out, char *err, size_t errlen)
 	rc = 0;
 	goto out;
 nomem:
-	fail(err, errlen, "%s: out of memory", path);
+	errorf(err, errlen, "%s: out of memory", path);
 out:
 	labels_free(&l);
 	free(lines);

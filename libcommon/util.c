@@ -61,6 +61,17 @@ warnx(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int
+errorf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 void *
 xmalloc(size_t n)
 {
