@@ -4,7 +4,7 @@ BINDIR ?= $(PREFIX)/bin
 MANPREFIX ?= $(PREFIX)/share/man
 PKG_CONFIG ?= pkg-config
 
-PKGS = libpng libjpeg libturbojpeg libzstd libcurl openssl zlib libxxhash libzip
+PKGS = libpng libjpeg libturbojpeg libzstd libcurl openssl zlib libxxhash libzip cairo
 CC ?= cc
 OPT ?= -O2 -g
 CFLAGS ?= $(OPT)
@@ -65,10 +65,13 @@ FUZZ_SECONDS ?= 0
 fuzz: deps
 	@sh fuzz/run.sh $(FUZZ_SECONDS)
 
-demo: deps all
+demo: deps
+	$(MAKE) all
 	@sh examples/demo.sh $(BUILD)
 
-bench: deps all
+bench: deps
+	@sh tests/deps.sh bench
+	$(MAKE) all
 	@sh bench/run.sh $(BUILD)
 
 install: all

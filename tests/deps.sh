@@ -1,10 +1,12 @@
 #!/bin/sh
-# Installs the Debian packages that the build, the tests and the demo need.
+# Installs the Debian packages that the build, the tests and the demo need
+# (with the argument "bench", also the reference tools of make bench).
 # As root: apt-get install what is missing.  Otherwise: print the command and fail.
 PKGS="build-essential pkg-config libpng-dev libjpeg62-turbo-dev libturbojpeg0-dev
 libzstd-dev zstd libcurl4-openssl-dev libssl-dev zlib1g-dev libxxhash-dev libzip-dev
-imagemagick dataset-fashion-mnist visp-images-data python3 python3-numpy mandoc
-clang libfuzzer-14-dev bc"
+libcairo2-dev imagemagick dataset-fashion-mnist visp-images-data python3 python3-numpy
+python3-sklearn mandoc clang libfuzzer-14-dev bc"
+[ "$1" = bench ] && PKGS="$PKGS libvips-tools hyperfine"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
