@@ -4,7 +4,8 @@
 #        default level, against `zstd -d | zstd -c` at the same level on the same bytes
 #        (target: ratio >= 0.8);
 #  read: imgcat counting the records (decompress, verify, parse), in GB/s of uncompressed
-#        payload (target: >= 1 GB/s), with `zstd -d > /dev/null` for reference.
+#        payload (target: >= 1 GB/s), with `zstd -d > /dev/null` for reference; then the
+#        same from a pipe, and without decompression threads (TS_THREADS=1).
 set -e
 B=$1
 export PATH="$B/bin:$PATH"
@@ -56,3 +57,7 @@ ownr=$(best "imgcat -c '$W/in.tsr' > /dev/null")
 printf 'read: imgcat -c %.3f s = %.2f GB/s of payload (target >= 1), zstd -d > /dev/null %.3f s = %.2f GB/s, ratio %.2f\n' \
 	"$ownr" "$(echo "$payload / $ownr / 1000000000" | bc -l)" "$refr" "$(echo "$payload / $refr / 1000000000" | bc -l)" \
 	"$(echo "$refr / $ownr" | bc -l)"
+ownp=$(best "cat '$W/in.tsr' | imgcat -c > /dev/null")
+own1=$(best "TS_THREADS=1 imgcat -c '$W/in.tsr' > /dev/null")
+printf 'read: from a pipe %.3f s = %.2f GB/s; TS_THREADS=1 %.3f s = %.2f GB/s\n' \
+	"$ownp" "$(echo "$payload / $ownp / 1000000000" | bc -l)" "$own1" "$(echo "$payload / $own1 / 1000000000" | bc -l)"

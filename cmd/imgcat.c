@@ -1,7 +1,9 @@
 /* imgcat: concatenate, import, inspect, convert, filter, split and export records. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tstream.h"
 #include "source.h"
@@ -12,7 +14,7 @@
 
 #define USAGE \
 "usage: imgcat [-clv] [-o OUT] [--decode] [--max-pixels N] [--encode png|jpeg] [--quality Q]\n" \
-"              [--level N] [--label LABEL] [--label-from-dir] [--labels FILE] [--idx]\n" \
+"              [--level N] [--label LABEL] [--label-from-dir] [--labels FILE] [--masks DIR] [--idx]\n" \
 "              [--classes A,B,...] [--where KEY=VALUE] [--head N] [--sample N] [--shuffle]\n" \
 "              [--balance] [--seed S] [--stats] [--export DIR [--by-label]]\n" \
 "              [--split NAME=FRACTION,...] [--shard N] [--by KEY] [FILE | DIR | -]...\n"
@@ -20,7 +22,7 @@
 struct opts {
 	int list, count, stats, verbose, decode, by_label, label_from_dir, idx, shuffle, balance;
 	int level, quality, nwhere, nshard;
-	const char *out, *encode, *label, *labels_path, *classes, *export_dir, *split, *by;
+	const char *out, *encode, *label, *labels_path, *masks_dir, *classes, *export_dir, *split, *by;
 	char **where;
 	long long head, sample;
 	unsigned long long seed, shuffle_mem;
@@ -219,13 +221,19 @@ run(const struct opts *o, int argc, char **argv)
 	struct labels labels = { 0 };
 	struct source_opts so = { 0 };
 	char err[1024];
+	struct stat st;
 	int rc;
 
 	if (o->labels_path && labels_read(o->labels_path, &labels, err, sizeof err) == -1)
 		die("%s", err);
+	if (o->masks_dir && stat(o->masks_dir, &st) == -1)
+		die("--masks: %s: %s", o->masks_dir, strerror(errno));
+	if (o->masks_dir && !S_ISDIR(st.st_mode))
+		die("--masks: %s: not a directory", o->masks_dir);
 	so.decode = o->decode;
 	so.label_from_dir = o->label_from_dir;
 	so.labels = o->labels_path ? &labels : NULL;
+	so.masks_dir = o->masks_dir;
 	so.emit = emit;
 	so.warn = warn_cb;
 	so.ctx = &r;
@@ -279,7 +287,7 @@ main(int argc, char **argv)
 {
 	enum { O_DECODE = 256, O_ENCODE, O_QUALITY, O_LEVEL, O_LABEL, O_LABEL_FROM_DIR, O_LABELS, O_IDX,
 	       O_CLASSES, O_WHERE, O_HEAD, O_SAMPLE, O_SHUFFLE, O_BALANCE, O_SEED, O_STATS, O_EXPORT,
-	       O_BY_LABEL, O_SPLIT, O_SHARD, O_BY, O_HELP, O_SHUFFLE_MEM, O_MAX_PIXELS };
+	       O_BY_LABEL, O_SPLIT, O_SHARD, O_BY, O_HELP, O_SHUFFLE_MEM, O_MAX_PIXELS, O_MASKS };
 	static const struct option longopts[] = {
 		{ "balance", no_argument, NULL, O_BALANCE },
 		{ "by", required_argument, NULL, O_BY },
@@ -297,6 +305,7 @@ main(int argc, char **argv)
 		{ "labels", required_argument, NULL, O_LABELS },
 		{ "level", required_argument, NULL, O_LEVEL },
 		{ "list", no_argument, NULL, 'l' },
+		{ "masks", required_argument, NULL, O_MASKS },
 		{ "max-pixels", required_argument, NULL, O_MAX_PIXELS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quality", required_argument, NULL, O_QUALITY },
@@ -336,6 +345,7 @@ main(int argc, char **argv)
 		case O_LABEL: o.label = optarg; break;
 		case O_LABEL_FROM_DIR: o.label_from_dir = 1; break;
 		case O_LABELS: o.labels_path = optarg; break;
+		case O_MASKS: o.masks_dir = optarg; break;
 		case O_IDX: o.idx = 1; break;
 		case O_CLASSES: o.classes = optarg; break;
 		case O_WHERE:
@@ -367,6 +377,8 @@ main(int argc, char **argv)
 	argv += optind;
 	if (o.decode && o.encode)
 		usage("--decode and --encode exclude each other");
+	if (o.masks_dir && o.idx)
+		usage("--masks goes with image files and directories, not --idx");
 	if (o.by_label && !o.export_dir)
 		usage("--by-label goes with --export DIR");
 	if ((o.split != NULL) + (o.nshard > 0) + (o.export_dir != NULL) + o.stats + o.count + o.list > 1)

@@ -34,6 +34,18 @@ const char *img_format_name(enum img_format f);     /* "png", "jpeg", ... */
  * values (files without an Adobe marker are inverted first).
  */
 int img_decode(const void *buf, size_t n, image *out, char *err, size_t errlen);
+/*
+ * Like img_decode, but a JPEG may be shrunk on load: libjpeg's DCT scaling by
+ * the smallest M/8 (M = 1..8) that still gives at least min_w x min_h pixels
+ * (sizes after EXIF orientation; one factor for both axes; 0 or less: no
+ * constraint on that axis, both: no scaling).  Then out->w = ceil(w * M / 8),
+ * out->h = ceil(h * M / 8) for the w x h image img_info reports, and pixel
+ * (x, y) covers [x * 8/M, (x + 1) * 8/M) of it (the last column or row may be
+ * partial).  *eighths (when not NULL) receives M; it is 8 for PNG and for
+ * JPEGs decoded whole.  The pixel budget applies to the full size.
+ */
+int img_decode_scaled(const void *buf, size_t n, int min_w, int min_h, image *out, int *eighths,
+                      char *err, size_t errlen);
 /* Reads only the dimensions (after EXIF orientation) and channel count; no pixel budget. */
 int img_info(const void *buf, size_t n, int *w, int *h, int *c, char *err, size_t errlen);
 

@@ -84,6 +84,8 @@ struct jpegd {
 	struct jerr jerr;
 	struct jpeg_progress_mgr progress;
 	int created, info_only;
+	int min_w, min_h;       /* shrink-on-load: smallest wanted size (after orientation); 0: none */
+	int eighths;            /* the DCT scale chosen, M of M/8 */
 	const unsigned char *buf;
 	size_t n;
 	image im;
@@ -134,12 +136,23 @@ cmyk_to_rgb(unsigned char *p, int w, int adobe)
 	}
 }
 
+/* The smallest M in 1..8 whose M/8 scale of an n-pixel side still gives at least min pixels. */
+static int
+eighths_for(unsigned n, int min)
+{
+	int m = 1;
+
+	while (m < 8 && ((unsigned long long)n * (unsigned)m + 7) / 8 < (unsigned long long)min)
+		m++;
+	return m;
+}
+
 static int
 run_decode(struct jpegd *d)
 {
 	j_decompress_ptr ci = &d->ci;
-	int o, cmyk, c;
-	unsigned w, h;
+	int o, cmyk, c, mx, my;
+	unsigned w, h, sw, sh;
 
 	if (setjmp(d->jerr.jb))
 		return -1;
@@ -181,10 +194,32 @@ run_decode(struct jpegd *d)
 	d->im.c = c;
 	if (d->info_only)
 		return 0;
+	/* Shrink-on-load: the file's rows and columns are the oriented image's columns
+	 * and rows when o >= 5.  One scale for both axes keeps the aspect ratio. */
+	d->eighths = 8;
+	if (d->min_w > 0 || d->min_h > 0) {
+		mx = eighths_for(w, o >= 5 ? d->min_h : d->min_w);
+		my = eighths_for(h, o >= 5 ? d->min_w : d->min_h);
+		d->eighths = mx > my ? mx : my;
+	}
+	ci->scale_num = (unsigned)d->eighths;
+	ci->scale_denom = 8;
 	ci->dct_method = JDCT_ISLOW;
 	ci->do_fancy_upsampling = TRUE;
-	/* Progressive files keep every coefficient: 2 bytes a sample, at most 4 components. */
+	jpeg_calc_output_dimensions(ci);
+	sw = ci->output_width;
+	sh = ci->output_height;
+	if (sw != (w * (unsigned)d->eighths + 7) / 8 || sh != (h * (unsigned)d->eighths + 7) / 8) {
+		snprintf(d->jerr.msg, sizeof d->jerr.msg, "corrupt JPEG: unexpected scaled size");
+		return -1;
+	}
+	/* Progressive files keep every coefficient (whatever the scale): 2 bytes a sample,
+	 * at most 4 components. */
 	ci->mem->max_memory_to_use = (long)(((unsigned long long)w + 64) * (h + 64) * 8 + (64 << 20));
+	w = sw;
+	h = sh;
+	d->im.w = (int)(o >= 5 ? h : w);
+	d->im.h = (int)(o >= 5 ? w : h);
 	d->progress.progress_monitor = scan_limit;
 	ci->progress = &d->progress;
 	jpeg_start_decompress(ci);
@@ -238,9 +273,9 @@ run_decode(struct jpegd *d)
 	return 0;
 }
 
-int
-img_jpeg_decode(const unsigned char *buf, size_t n, image *out, int info_only,
-                char *err, size_t errlen)
+static int
+jpeg_decode(const unsigned char *buf, size_t n, image *out, int info_only, int min_w, int min_h,
+            int *eighths, char *err, size_t errlen)
 {
 	struct jpegd d;
 	int rc;
@@ -249,6 +284,8 @@ img_jpeg_decode(const unsigned char *buf, size_t n, image *out, int info_only,
 	d.buf = buf;
 	d.n = n;
 	d.info_only = info_only;
+	d.min_w = min_w;
+	d.min_h = min_h;
 	jerr_init(&d.jerr);
 	d.ci.err = &d.jerr.pub;
 	rc = run_decode(&d);
@@ -261,7 +298,30 @@ img_jpeg_decode(const unsigned char *buf, size_t n, image *out, int info_only,
 		return -1;
 	}
 	*out = d.im;
+	if (eighths)
+		*eighths = d.eighths;
 	return 0;
+}
+
+int
+img_jpeg_decode(const unsigned char *buf, size_t n, image *out, int info_only,
+                char *err, size_t errlen)
+{
+	return jpeg_decode(buf, n, out, info_only, 0, 0, NULL, err, errlen);
+}
+
+int
+img_decode_scaled(const void *buf, size_t n, int min_w, int min_h, image *out, int *eighths,
+                  char *err, size_t errlen)
+{
+	if (img_sniff(buf, n) != IMG_JPEG) {
+		if (eighths)
+			*eighths = 8;
+		return img_decode(buf, n, out, err, errlen);
+	}
+	out->w = out->h = out->c = 0;
+	out->px = NULL;
+	return jpeg_decode(buf, n, out, 0, min_w, min_h, eighths, err, errlen);
 }
 
 /* Encoder: libjpeg with our own growing memory destination (jpeg_mem_dest loses

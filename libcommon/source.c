@@ -154,24 +154,175 @@ has_image_name(const char *path)
 static int read_stream(FILE *f, const char *name, const void *prefix, size_t n,
                        const struct source_opts *o, char *err, size_t errlen);
 
+/* Masks: named like their image plus one of these, beside it or in masks_dir. */
+static const char *const mask_suffix[] = { ".mask.png", "_mask.png", "-mask.png", NULL };
+static const char *const mask_image_ext[] = { ".png", ".jpg", ".jpeg", ".jpe", ".PNG", ".JPG", ".JPEG", NULL };
+
+static int
+is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Length of path without the extension of its last component. */
+static size_t
+stem_len(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path, *dot = strrchr(base, '.');
+
+	return dot && dot > base ? (size_t)(dot - path) : strlen(path);
+}
+
+/* True for x.mask.png (x_mask.png, x-mask.png) beside an image x.png or x.jpg: not an image of its own. */
+static int
+is_sibling_mask(const char *path)
+{
+	size_t n = strlen(path);
+	char buf[4096];
+
+	for (int i = 0; mask_suffix[i]; i++) {
+		size_t sl = strlen(mask_suffix[i]);
+		if (n <= sl || strcmp(path + n - sl, mask_suffix[i]) != 0 || path[n - sl - 1] == '/')
+			continue;
+		for (int j = 0; mask_image_ext[j]; j++)
+			if (snprintf(buf, sizeof buf, "%.*s%s", (int)(n - sl), path, mask_image_ext[j]) <
+			    (int)sizeof buf && is_file(buf))
+				return 1;
+	}
+	return 0;
+}
+
+/* True when path lies below dir (compared as given). */
+static int
+is_below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/*
+ * The mask file of the image at path (malloc'd), or NULL: with dir, DIR/NAME.png,
+ * then DIR/NAME.mask.png, DIR/NAME_mask.png, DIR/NAME-mask.png for an image NAME.EXT;
+ * without, NAME.mask.png, NAME_mask.png or NAME-mask.png beside the image.
+ */
+static char *
+find_mask(const char *path, const char *dir)
+{
+	const char *slash = strrchr(path, '/'), *name = dir && slash ? slash + 1 : path;
+	int n = (int)(stem_len(path) - (size_t)(name - path));
+	char buf[4096];
+
+	for (int i = dir ? -1 : 0; i < 0 || mask_suffix[i]; i++) {
+		const char *suffix = i < 0 ? ".png" : mask_suffix[i];
+		if (snprintf(buf, sizeof buf, "%s%s%.*s%s", dir ? dir : "", dir ? "/" : "", n, name, suffix) <
+		    (int)sizeof buf && is_file(buf))
+			return xstrdup(buf);
+	}
+	return NULL;
+}
+
+/*
+ * Adds the mask in the PNG (or JPEG) file mpath to rec as a u8 "mask" tensor
+ * height x width, decoded whether or not the image is, plus "mask_source"
+ * metadata.  Gray masks keep their values (gray+alpha: the gray channel);
+ * colour masks become the largest of R, G and B at each pixel, so that any
+ * colour marks the object; alpha is ignored.  The mask must have the size of
+ * the image (after EXIF orientation).
+ */
+static int
+attach_mask(ts_record *rec, const char *mpath, const struct source_opts *o, char *err, size_t errlen)
+{
+	const ts_tensor *img = ts_tensor_get(rec, "image"), *enc = ts_tensor_get(rec, "encoded");
+	unsigned char *buf;
+	char why[256];
+	uint64_t dims[2];
+	size_t n, npx;
+	image m;
+	int w, h, c, rc;
+
+	if (img) {
+		h = (int)img->dims[0];
+		w = (int)img->dims[1];
+	} else if (enc == NULL || img_info(enc->data, enc->nbytes, &w, &h, &c, why, sizeof why) == -1)
+		return errorf(err, errlen, "%s", enc ? why : "record has no image");
+	if ((buf = read_file(mpath, &n, max_bytes(o))) == NULL)
+		return errorf(err, errlen, "mask %s: %s", mpath,
+		              errno == EFBIG ? "file too large" : strerror(errno));
+	rc = img_decode(buf, n, &m, why, sizeof why);
+	free(buf);
+	if (rc == -1)
+		return errorf(err, errlen, "mask %s: %s", mpath, why);
+	if (m.w != w || m.h != h) {
+		img_free(&m);
+		return errorf(err, errlen, "mask %s is %dx%d but the image is %dx%d", mpath, m.w, m.h, w, h);
+	}
+	npx = (size_t)w * (size_t)h;
+	for (size_t i = 0; i < npx && m.c > 1; i++) {
+		const unsigned char *p = m.px + i * (size_t)m.c;
+		unsigned char v = p[0];
+		if (m.c >= 3) {
+			v = p[1] > v ? p[1] : v;
+			v = p[2] > v ? p[2] : v;
+		}
+		m.px[i] = v;
+	}
+	if (m.c > 1) {
+		unsigned char *shrunk = realloc(m.px, npx);
+		if (shrunk)
+			m.px = shrunk;
+	}
+	dims[0] = (uint64_t)h;
+	dims[1] = (uint64_t)w;
+	if (ts_tensor_take(rec, "mask", TS_U8, 2, dims, m.px, npx) == NULL) {
+		img_free(&m);
+		return errorf(err, errlen, "out of memory");
+	}
+	ts_set(rec, "mask_source", mpath);
+	return 0;
+}
+
+/* Attaches the mask of the image file path, when there is one (or must be). */
+static int
+image_mask(ts_record *rec, const char *path, int in_dir, const struct source_opts *o,
+           char *err, size_t errlen)
+{
+	char *mpath;
+	int rc;
+
+	if (o->masks_dir == NULL && !in_dir)
+		return 0;
+	if ((mpath = find_mask(path, o->masks_dir)) == NULL)
+		return o->masks_dir ? errorf(err, errlen, "no mask in %s", o->masks_dir) : 0;
+	rc = attach_mask(rec, mpath, o, err, errlen);
+	free(mpath);
+	return rc;
+}
+
 static int
 file_in_dir(const char *path, void *vctx)
 {
 	struct walk_ctx *c = vctx;
 	unsigned char *buf;
 	size_t n;
-	char why[256];
+	char why[512];
 
 	if ((buf = read_file(path, &n, max_bytes(c->o))) == NULL) {
 		warn_msg(c->o, "%s: %s", path, errno == EFBIG ? "file too large" : strerror(errno));
 		c->problems++;
 		return 0;
 	}
-	if (img_sniff(buf, n) == IMG_UNKNOWN && !has_image_name(path)) {
-		free(buf);      /* not an image: a sidecar file such as a README */
+	if ((img_sniff(buf, n) == IMG_UNKNOWN && !has_image_name(path)) || is_sibling_mask(path) ||
+	    (c->o->masks_dir && is_below(path, c->o->masks_dir))) {
+		free(buf);      /* not an image: a sidecar file such as a README, or a mask */
 		return 0;
 	}
-	if (source_image_record(&c->rec, buf, n, path, path, c->o, why, sizeof why) == -1) {
+	if (source_image_record(&c->rec, buf, n, path, path, c->o, why, sizeof why) == -1 ||
+	    image_mask(&c->rec, path, 1, c->o, why, sizeof why) == -1) {
 		warn_msg(c->o, "%s: %s", path, why);
 		c->problems++;
 		free(buf);
@@ -305,7 +456,7 @@ read_image_file(FILE *f, const char *path, const unsigned char *prefix, size_t p
 	size_t cap = 1 << 16, len = plen, got;
 	unsigned char *buf = malloc(cap);
 	ts_record rec;
-	char why[256];
+	char why[512];
 	int rc;
 
 	if (buf == NULL)
@@ -333,6 +484,8 @@ read_image_file(FILE *f, const char *path, const unsigned char *prefix, size_t p
 	ts_record_init(&rec);
 	rc = source_image_record(&rec, buf, len, path, path, o, why, sizeof why);
 	free(buf);
+	if (rc == 0)
+		rc = image_mask(&rec, path, 0, o, why, sizeof why);
 	if (rc == -1) {
 		warn_msg(o, "%s: %s", path, why);
 		rc = 1;
@@ -381,6 +534,8 @@ source_read_idx(const char *images, const char *labels, const char *const *class
 	return 0;
 }
 
+static int stdin_unbuffered;     /* setvbuf is allowed only before the first read */
+
 int
 source_read(const char *arg, const struct source_opts *o, char *err, size_t errlen)
 {
@@ -402,6 +557,10 @@ source_read(const char *arg, const struct source_opts *o, char *err, size_t errl
 		return (rc + c.problems) > 0 ? 1 : 0;
 	}
 	f = strcmp(arg, "-") == 0 ? stdin : fopen(arg, "rb");
+	if (f != NULL && (f != stdin || !stdin_unbuffered)) {
+		setvbuf(f, NULL, _IONBF, 0);   /* the stream reader then takes bytes as they arrive */
+		stdin_unbuffered |= f == stdin;
+	}
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: %s", arg, strerror(errno));
 		return -1;

@@ -13,6 +13,10 @@ struct source_opts {
 	int label_from_dir;             /* label = name of the file's parent directory */
 	const struct labels *labels;    /* labels by file path / name, or by order for arrays */
 	size_t max_image_bytes;         /* bound on one encoded image read from a pipe or file */
+	/* Masks of image files and directory images: NAME.png (or NAME.mask.png, NAME_mask.png,
+	 * NAME-mask.png) in this directory for NAME.jpg; NULL: only masks beside images in
+	 * directories (x.jpg + x.mask.png, x_mask.png or x-mask.png).  See attach_mask in source.c. */
+	const char *masks_dir;
 	/* Called for every record; returns 0 to go on, -1 to stop everything. */
 	int (*emit)(ts_record *rec, void *ctx);
 	/* Called for a problem that skips one file or record (a warning: the run goes on). */
@@ -22,7 +26,9 @@ struct source_opts {
 
 /*
  * Reads one argument: "-" (stdin), a stream file, an image file, a directory
- * (recursively), or a .npy/.npz file.  Returns 0 when all went well, 1 when
+ * (recursively), or a .npy/.npz file.  Images from files and directories get
+ * their mask as a u8 "mask" tensor (see masks_dir); an image whose mask is
+ * missing (with masks_dir), unreadable or of another size is skipped with a warning.  Returns 0 when all went well, 1 when
  * some files were skipped with a warning, -1 on a fatal error (err says it,
  * naming the input and record) or when emit asked to stop.
  */

@@ -107,7 +107,14 @@ int ts_record_encode(const ts_record *rec, unsigned char **buf, size_t *cap, siz
 int ts_record_decode(ts_record *rec, unsigned char *buf, size_t len, size_t cap,
                      char *err, size_t errlen);
 
-/* Reading: never seeks; memory bounded by the largest record. */
+/*
+ * Reading: never seeks; memory bounded by the largest record and a few frames.
+ * From the second zstd frame on, frames are decompressed on as many threads
+ * as CPUs, at most 4, the caller's included (TS_THREADS=N sets N; 1: no
+ * threads), started then and joined by ts_reader_free.  When f buffers nothing (never read, or made
+ * unbuffered with setvbuf before any read), the reader uses read(2) on its
+ * descriptor and returns each record as soon as its bytes have arrived.
+ */
 ts_reader *ts_reader_open(FILE *f, const char *name);
 /* Sets up a reader whose first bytes were already consumed (e.g. by format sniffing). */
 ts_reader *ts_reader_open_prefix(FILE *f, const char *name, const void *prefix, size_t n);

@@ -210,6 +210,15 @@ outfile_open(outfile *o, const char *path)
 		o->f = stdout;
 		return 0;
 	}
+	{
+		struct stat st;
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+			if ((o->f = fopen(path, "wb")) == NULL)
+				return -1;
+			o->direct = 1;
+			return 0;
+		}
+	}
 	o->path = xstrdup(path);
 	if (asprintf(&o->tmp, "%s.tmpXXXXXX", path) < 0)
 		die("out of memory");
@@ -250,6 +259,13 @@ outfile_commit(outfile *o)
 
 	if (o->f == stdout)
 		return fflush(stdout) == EOF || ferror(stdout) ? -1 : 0;
+	if (o->direct) {
+		bad = ferror(o->f);
+		if (fclose(o->f) == EOF || bad)
+			bad = 1;
+		o->f = NULL;
+		return bad ? -1 : 0;
+	}
 	unregister(o);
 	bad = ferror(o->f);
 	if (fclose(o->f) == EOF || bad) {
@@ -275,6 +291,11 @@ outfile_abort(outfile *o)
 {
 	if (o->f == NULL || o->f == stdout)
 		return;
+	if (o->direct) {
+		fclose(o->f);
+		o->f = NULL;
+		return;
+	}
 	unregister(o);
 	fclose(o->f);
 	unlink(o->tmp);

@@ -26,10 +26,12 @@ double parse_double(const char *s, double min, double max, const char *opt);
 /* Reads a whole file (or stdin for "-") into memory; NULL with errno set on failure. */
 unsigned char *read_file(const char *path, size_t *len, size_t limit);
 
-/* Output to a file written atomically: a temporary beside it, renamed on commit. */
+/* Output to a file written atomically: a temporary beside it, renamed on commit.
+ * Paths that exist and are not regular files (devices, FIFOs) are written in place. */
 typedef struct outfile {
 	FILE *f;
 	char *path, *tmp;
+	int direct;             /* a device or FIFO (e.g. /dev/null): written in place */
 	struct outfile *next;   /* open temporaries, removed if the program dies */
 } outfile;
 int outfile_open(outfile *o, const char *path);     /* "-" means stdout */

@@ -142,6 +142,62 @@ if [ "$(id -u)" -ne 0 ]; then
 else
 	skip "unreadable file in a directory: running as root, permissions do not apply (dangling link tested above)"
 fi
+# masks: beside their image in a directory (x.mask.png, x_mask.png, x-mask.png), or by name in --masks DIR
+mkdir -p seg seg-masks orient
+$IM "$V/Klimt/Klimt.jpeg" -resize 40x30! seg/a.jpg
+$IM -size 40x30 xc:black -fill white -draw 'rectangle 5,5 9,9' -alpha off -depth 8 seg/a.mask.png
+$IM "$V/Klimt/Klimt.jpeg" -resize 20x10! seg/b.png
+$IM -size 20x10 xc:'rgba(0,0,0,0)' -fill 'rgb(200,0,0)' -draw 'point 3,4' -fill 'rgb(0,90,30)' -draw 'point 7,2' seg/b_mask.png
+$IM "$V/Klimt/Klimt.jpeg" -resize 16x16! seg/c.png
+$IM -size 16x16 xc:'gray(40)' -alpha off -depth 8 seg/c-mask.png
+$IM -size 12x12 xc:white seg/lonely_mask.png
+check "import images with masks beside them" sh -c 'imgcat seg > seg.tsr'
+eq "mask files are not images of their own; a _mask name without its image is" \
+	"$(imgcat -l seg.tsr | cut -f1 | tr '\n' ' ')" "seg/a.jpg seg/b.png seg/c.png seg/lonely_mask.png "
+eq "images stay encoded, masks are decoded" "$(imgcat -l seg.tsr | head -1 | cut -f3)" "encoded:bytes[$(wc -c < seg/a.jpg | tr -d ' ')] mask:u8[30,40]"
+eq "mask_source names the mask file" "$(imgcat -l seg.tsr | grep -o 'mask_source=[^	]*' | tr '\n' ' ')" \
+	"mask_source=seg/a.mask.png mask_source=seg/b_mask.png mask_source=seg/c-mask.png "
+check "mask values: gray kept, colour as the largest of R, G, B" /usr/bin/python3 -c '
+import json, subprocess, sys
+out = subprocess.run(["/usr/bin/python3", sys.argv[1], "seg.tsr"], capture_output=True, text=True, check=True).stdout
+m = {}
+for line in out.splitlines():
+    r = json.loads(line)
+    for t in r["tensors"]:
+        if t["name"] == "mask":
+            m[r["meta"]["id"]] = t
+a, b, c = m["seg/a.jpg"], m["seg/b.png"], m["seg/c.png"]
+assert a["shape"] == [30, 40] and sorted(set(a["data"])) == [0, 255] and a["data"].count(255) == 25
+assert b["data"][4 * 20 + 3] == 200 and b["data"][2 * 20 + 7] == 90 and sum(1 for v in b["data"] if v) == 2, b["data"]
+assert set(c["data"]) == {40}
+' "$ROOT/tests/tsread.py"
+imgcat --decode seg | imgcat --export segx
+check "export writes NAME-mask.png; importing the export pairs them again" sh -c 'imgcat --decode segx > segx.tsr'
+eq "masks survive export and import" "$(imgcat -l segx.tsr | cut -f3 | sort | tr '\n' ' ')" \
+	"image:u8[10,20,3] mask:u8[10,20] image:u8[12,12,1] image:u8[16,16,3] mask:u8[16,16] image:u8[30,40,3] mask:u8[30,40] "
+$IM -size 40x30 xc:black -fill white -draw 'point 1,1' -alpha off -depth 8 seg-masks/a.png
+$IM -size 20x10 xc:black -alpha off -depth 8 seg-masks/b_mask.png
+check "--masks DIR" sh -c 'imgcat --masks seg-masks seg/a.jpg seg/b.png > sm.tsr'
+eq "masks found by name in DIR" "$(imgcat -l sm.tsr | grep -o 'mask_source=[^	]*' | tr '\n' ' ')" \
+	"mask_source=seg-masks/a.png mask_source=seg-masks/b_mask.png "
+expect_status "--masks: an image without a mask is skipped" 1 sh -c 'imgcat --masks seg-masks seg > sm2.tsr'
+eq "warnings name the images" "$(cut -d: -f2- "$T/.err" | tr '\n' ';')" " seg/c.png: no mask in seg-masks; seg/lonely_mask.png: no mask in seg-masks;"
+eq "the others kept" "$(imgcat -c sm2.tsr)" 2
+$IM -size 10x10 xc:black seg-masks/c.png
+expect_status "--masks: mask of another size" 1 sh -c 'imgcat --masks seg-masks seg/c.png > sm3.tsr'
+expect_err "size mismatch named" '^imgcat: seg/c.png: mask seg-masks/c.png is 10x10 but the image is 16x16$'
+eq "the image is skipped" "$(imgcat -c sm3.tsr)" 0
+mkdir -p segbad && cp seg/c.png segbad/ && cp seg-masks/c.png segbad/c.mask.png
+expect_status "mask of another size beside its image" 1 sh -c 'imgcat segbad > sb.tsr'
+expect_err "named too" '^imgcat: segbad/c.png: mask segbad/c.mask.png is 10x10 but the image is 16x16$'
+cp "$ROOT/fuzz/corpus/jpeg/exif6.jpg" orient/e.jpg
+$IM -size 24x32 xc:black -alpha off -depth 8 orient/e.mask.png
+eq "the mask matches the image as oriented by EXIF" "$(imgcat orient | imgcat -l | cut -f3)" "encoded:bytes[$(wc -c < orient/e.jpg | tr -d ' ')] mask:u8[32,24]"
+expect_status "--masks DIR that does not exist" 1 imgcat --masks nowhere seg
+expect_err "missing DIR named" '^imgcat: --masks: nowhere: No such file or directory$'
+expect_status "--masks with --idx" 2 imgcat --masks seg-masks --idx x
+check "-o to a device writes in place" imgcat -o /dev/null small.tsr
+check "/dev/null is still a device" test -c /dev/null
 check "--help" imgcat --help
 check "-v summary" sh -c 'imgcat -v --head 5 fm.tsr 2>&1 >/dev/null | grep -Eq "^imgcat: 5 records in, 5 out, .* records/s, peak .* MiB$"'
 done_tests

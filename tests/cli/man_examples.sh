@@ -19,6 +19,46 @@ with open("keyframes.csv", "w") as f:
     for i, l in enumerate([0, 1, 1, 0, 1, 0]):
         f.write("%d,%d\n" % (i, l))
 '
+# imgtile and imgcat --masks: film stills with scratch masks beside them (stills/x.mask.png)
+# and in a folder of their own (masks/x.png)
+mkdir -p stills masks
+$IM "$V/Klimt/Klimt.jpeg" -resize 320x180! stills/x.png
+$IM -size 320x180 xc:black +antialias -stroke white -draw 'line 40,0 44,179' -draw 'point 200,90' \
+	-alpha off -depth 8 stills/x.mask.png
+cp stills/x.mask.png masks/x.png
+# cnneval: a keyframe classifier's predictions on a held-out file (as in the keyframe
+# seed), a second model on the same frames, the same with other column names, a
+# training log as cnntrain writes it, and Fashion-MNIST class probabilities
+/usr/bin/python3 -c '
+import numpy as np
+r = np.random.default_rng(3)
+n = 129
+y = (r.random(n) < 0.45).astype(int)
+for name, sep in (("predictions.tsv", 1.6), ("model2.tsv", 1.0)):
+    s = 1 / (1 + np.exp(-(r.normal(0, 1, n) + sep * (2 * y - 1))))
+    with open(name, "w") as f:
+        f.write("id\tlabel\tscore\n")
+        f.writelines("npz-3/%03d\t%d\t%.6f\n" % (i, y[i], s[i]) for i in range(n))
+with open("renamed.tsv", "w") as f:
+    f.write("truth\tprob\n")
+    f.writelines("%s\t%s\n" % ("keyframe" if l == "1" else "other", p)
+                 for l, p in (line.split("\t")[1:] for line in open("predictions.tsv").read().split("\n")[1:-1]))
+with open("train-log.tsv", "w") as f:
+    f.write("epoch\ttrain_loss\ttrain_accuracy\tval_loss\tval_accuracy\tlr\tseconds\n")
+    for e in range(1, 31):
+        f.write("%d\t%.4f\t%.4f\t%.4f\t%.4f\t3e-05\t%.1f\n" % (e, 0.69 * np.exp(-e / 8) + 0.05,
+                0.5 + 0.45 * (1 - np.exp(-e / 6)), 0.69 * np.exp(-e / 10) + 0.12,
+                0.5 + 0.4 * (1 - np.exp(-e / 7)), 4.2))
+cls = ["tshirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot"]
+t = r.integers(0, 10, 500)
+z = r.normal(0, 1, (500, 10))
+z[np.arange(500), t] += 2.5
+p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+with open("fashion-predictions.tsv", "w") as f:
+    f.write("id\tlabel\t" + "\t".join("p_" + c for c in cls) + "\n")
+    for i in range(500):
+        f.write("%d\t%s\t%s\n" % (i, cls[t[i]], "\t".join("%.6f" % v for v in p[i])))
+'
 for page in "$ROOT"/man/*.1; do
 	name=$(basename "$page" .1)
 	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$page" | sed -n 's/^\.Dl //p' |

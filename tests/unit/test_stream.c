@@ -6,9 +6,14 @@
  *                               reads back with the independent reader tests/tsread.py
  */
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 #include <xxhash.h>
 #include <zstd.h>
 
@@ -944,6 +949,602 @@ test_writer_errors(void)
 	ts_record_free(&r);
 }
 
+/* ---- the parallel reader: frames decompressed on threads (TS_THREADS) ---- */
+
+static ts_reader *
+open_threads(const char *threads, FILE *f, const char *name)
+{
+	ts_reader *r;
+
+	setenv("TS_THREADS", threads, 1);
+	r = ts_reader_open(f, name);
+	unsetenv("TS_THREADS");
+	return r;
+}
+
+static outcome
+read_threads(const char *threads, const void *p, size_t n, const char *name, const ts_record *want, size_t nwant)
+{
+	outcome o;
+
+	setenv("TS_THREADS", threads, 1);
+	o = read_cmp(p, n, name, want, nwant);
+	unsetenv("TS_THREADS");
+	return o;
+}
+
+static int
+same_outcome(const outcome *a, const outcome *b)
+{
+	return a->rc == b->rc && a->n == b->n && a->mismatch == b->mismatch && strcmp(a->err, b->err) == 0;
+}
+
+/* Threads in this process, from /proc; -1 when unknown. */
+static int
+count_threads(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	int n = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+static double
+now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Record i: one u8 tensor of `bytes` compressible pseudo-random bytes. */
+static void
+make_sized(ts_record *r, int i, size_t bytes)
+{
+	unsigned char *px = malloc(bytes);
+	uint32_t x = 2463534242u ^ (uint32_t)i * 2654435761u, v;
+	uint64_t d[1] = { bytes };
+
+	for (size_t k = 0; k < bytes; k += 4) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		v = x & 0x1f3f0f3fu;
+		memcpy(px + k, &v, bytes - k < 4 ? bytes - k : 4);
+	}
+	ts_record_clear(r);
+	ts_setf(r, "id", "sized-%d", i);
+	if (ts_tensor_take(r, "data", TS_U8, 1, d, px, bytes) == NULL) {
+		printf("FAIL cannot take tensor\n");
+		exit(1);
+	}
+}
+
+/* The big stream: 30 MiB of records from 4 KiB to 9 MiB, the first alone in its frame. */
+enum { BIG_N = 400 };
+
+static size_t
+big_size(int i)
+{
+	if (i == 300)
+		return (size_t)9 << 20;
+	if (i % 97 == 50)
+		return (size_t)3 << 19;
+	return 4096 + (size_t)(i * 7919 % 61) * 1024;
+}
+
+static blob
+write_big(void)
+{
+	blob b = { NULL, 0 };
+	char *p = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&p, &len);
+	ts_writer *w = ts_writer_open(f, "big", 1);
+	ts_record rec;
+	int ok = 1;
+
+	ts_record_init(&rec);
+	for (int i = 0; i < BIG_N; i++) {
+		make_sized(&rec, i, big_size(i));
+		ok &= ts_write(w, &rec) == 0;
+		if (i == 0)
+			ok &= ts_writer_flush(w) == 0;
+	}
+	ok &= ts_writer_close(w) == 0;
+	if (!ok)
+		printf("FAIL writing: %s\n", ts_writer_error(w));
+	ts_writer_free(w);
+	fclose(f);
+	ts_record_free(&rec);
+	b.p = (unsigned char *)p;
+	b.n = len;
+	return b;
+}
+
+static void
+test_parallel_big(void)
+{
+	blob s = write_big();
+	size_t frames, skips, n = 0;
+	FILE *f1 = fmemopen(s.p, s.n, "r"), *f2 = fmemopen(s.p, s.n, "r");
+	ts_reader *r1, *r2;
+	ts_record a, b, want;
+	int rc1, rc2, same = 1, base = count_threads(), during = -1, serial = -1;
+
+	frames = count_zstd_frames(s, &skips);
+	CHECK(frames >= 6 && skips == 1, "parallel: a stream of %zu bytes in %zu zstd frames", s.n, frames);
+	ts_record_init(&a), ts_record_init(&b), ts_record_init(&want);
+	/* past the first frame, the one without threads */
+	r1 = open_threads("1", f1, "big");
+	for (int i = 0; i < 5; i++)
+		ts_read(r1, &a);
+	serial = count_threads();
+	ts_reader_free(r1);
+	rewind(f1);
+	r1 = open_threads("1", f1, "big");
+	r2 = open_threads("3", f2, "big");
+	for (;;) {
+		rc1 = ts_read(r1, &a);
+		rc2 = ts_read(r2, &b);
+		if (n == 5)
+			during = count_threads();
+		if (rc1 != 1 || rc2 != 1)
+			break;
+		make_sized(&want, (int)n, big_size((int)n));
+		if (a.rawlen != b.rawlen || memcmp(a.raw, b.raw, a.rawlen) != 0 || !rec_equal(&b, &want))
+			same = 0;
+		n++;
+	}
+	CHECK(rc1 == 0 && rc2 == 0 && n == BIG_N && same, "parallel: %zu records with TS_THREADS=3, the same "
+	      "record for record as with TS_THREADS=1 (%s%s)", n, ts_reader_error(r1), ts_reader_error(r2));
+	CHECK(ts_reader_nrec(r2) == BIG_N && ts_reader_bytes(r2) == ts_reader_bytes(r1) &&
+	      ts_reader_bytes(r2) > ((uint64_t)20 << 20), "parallel: %llu payload bytes counted",
+	      (unsigned long long)ts_reader_bytes(r2));
+	ts_reader_free(r1);
+	ts_reader_free(r2);
+	if (base > 0)
+		CHECK(serial == base && during == base + 2 && count_threads() == base,
+		      "parallel: TS_THREADS=1 starts no thread, TS_THREADS=3 two more, joined at ts_reader_free "
+		      "(%d, %d, %d, %d)", base, serial, during, count_threads());
+	else
+		SKIP("parallel: no /proc/self/status to count threads");
+	fclose(f1);
+	fclose(f2);
+
+	/* freed early: after the first record (the first frame is read without threads) and mid-stream */
+	for (int k = 1; k <= 3; k += 2) {
+		double t = now();
+		int ok = 1;
+		f1 = fmemopen(s.p, s.n, "r");
+		r1 = open_threads("2", f1, "big");
+		for (int i = 0; i < k; i++)
+			ok &= ts_read(r1, &a) == 1;
+		ts_reader_free(r1);
+		fclose(f1);
+		t = now() - t;
+		CHECK(ok && t < 2 && (base <= 0 || count_threads() == base),
+		      "parallel: reader freed after %d record%s: %.3f s, no thread left", k, k > 1 ? "s" : "", t);
+	}
+	ts_record_free(&a), ts_record_free(&b), ts_record_free(&want);
+	free(s.p);
+}
+
+/*
+ * The payload cut into zstd frames of chunk bytes, records split across them:
+ * the content size in every other frame header, an empty frame and someone
+ * else's skippable frame after the second, then the end frame.
+ */
+static blob
+craft_frames(const unsigned char *payload, size_t n, size_t chunk, uint64_t count)
+{
+	static const unsigned char skip[12] = { 0x53, 0x2A, 0x4D, 0x18, 4, 0, 0, 0, 'a', 'b', 'c', 'd' };
+	ZSTD_CCtx *z = ZSTD_createCCtx();
+	size_t cap = ZSTD_compressBound(n) + (n / chunk + 4) * 64 + 256;
+	blob b = { malloc(cap), 0 };
+	int k = 0, ok = 1;
+
+	ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, 1);
+	for (size_t off = 0; off < n; off += chunk, k++) {
+		size_t len = n - off < chunk ? n - off : chunk, left;
+		ZSTD_inBuffer in = { payload + off, len, 0 };
+		ZSTD_outBuffer out = { b.p + b.n, cap - b.n, 0 };
+		if (k % 2 == 0)
+			ZSTD_CCtx_setPledgedSrcSize(z, len);
+		else
+			ok &= !ZSTD_isError(ZSTD_compressStream2(z, &out, &in, ZSTD_e_continue));
+		do {
+			left = ZSTD_compressStream2(z, &out, &in, ZSTD_e_end);
+			ok &= !ZSTD_isError(left);
+		} while (left != 0 && !ZSTD_isError(left));
+		b.n += out.pos;
+		if (k == 1) {
+			ZSTD_outBuffer o2 = { b.p + b.n, cap - b.n, 0 };
+			ZSTD_inBuffer none = { "", 0, 0 };
+			ok &= ZSTD_compressStream2(z, &o2, &none, ZSTD_e_end) == 0;
+			b.n += o2.pos;
+			memcpy(b.p + b.n, skip, sizeof skip);
+			b.n += sizeof skip;
+		}
+	}
+	ZSTD_freeCCtx(z);
+	if (!ok)
+		printf("FAIL craft_frames: compression failed\n");
+	put_le32(b.p + b.n, 0x184D2A5E);
+	put_le32(b.p + b.n + 4, 16);
+	memcpy(b.p + b.n + 8, "TSTREAM", 8);
+	put_le64(b.p + b.n + 16, count);
+	b.n += 24;
+	return b;
+}
+
+/* n records, sizes from size(i), encoded one after the other. */
+static blob
+payload_of(ts_record *recs, int n, size_t (*size)(int))
+{
+	blob b = { NULL, 0 };
+	size_t cap = 0;
+
+	for (int i = 0; i < n; i++) {
+		blob e;
+		ts_record_init(&recs[i]);
+		make_sized(&recs[i], i, size(i));
+		e = encode(&recs[i]);
+		if (b.n + e.n > cap) {
+			cap = (b.n + e.n) * 2;
+			b.p = realloc(b.p, cap);
+		}
+		memcpy(b.p + b.n, e.p, e.n);
+		b.n += e.n;
+		free(e.p);
+	}
+	return b;
+}
+
+static size_t
+split_size(int i)
+{
+	return i % 5 == 2 ? (size_t)3 << 20 : 1000 + (size_t)i * 3000;
+}
+
+static size_t
+small_size(int i)
+{
+	return 8192 + (size_t)(i % 7) * 1024;
+}
+
+static void
+test_parallel_split(void)
+{
+	enum { NS = 12, NF = 1400 };
+	ts_record *recs = calloc(NF, sizeof *recs);
+	blob pl = payload_of(recs, NS, split_size), st;
+	outcome o1, o2;
+	size_t frames, skips;
+
+	/* records larger than a frame, split across 1 MiB frames */
+	st = craft_frames(pl.p, pl.n, (size_t)1 << 20, NS);
+	frames = count_zstd_frames(st, &skips);
+	o1 = read_threads("1", st.p, st.n, "split", recs, NS);
+	o2 = read_threads("2", st.p, st.n, "split", recs, NS);
+	CHECK(frames >= 7 && o1.rc == 0 && o1.n == NS && !o1.mismatch && same_outcome(&o1, &o2),
+	      "parallel: records of 3 MiB split across %zu frames of 1 MiB (%s)", frames, o2.err);
+	free(st.p);
+	free(pl.p);
+	for (int i = 0; i < NS; i++)
+		ts_record_free(&recs[i]);
+
+	/* frames with more content than a buffer may hold (the record limit + 4 MiB): streamed */
+	pl = payload_of(recs, NF, small_size);
+	st = craft_frames(pl.p, pl.n, (size_t)5 << 20, NF);
+	ts_set_max_record((uint64_t)64 << 10);
+	o1 = read_threads("1", st.p, st.n, "limit", recs, NF);
+	o2 = read_threads("2", st.p, st.n, "limit", recs, NF);
+	CHECK(o1.rc == 0 && o1.n == NF && !o1.mismatch && same_outcome(&o1, &o2),
+	      "parallel: frames of 5 MiB under TS_MAX_RECORD=64k are streamed (%s)", o2.err);
+	ts_set_max_record(0);
+	free(st.p);
+	free(pl.p);
+	for (int i = 0; i < NF; i++)
+		ts_record_free(&recs[i]);
+	free(recs);
+}
+
+/* A zstd frame of 1 GiB of zeros in 32 KiB: RLE blocks, no checksum, optionally a content size. */
+static blob
+zero_bomb(int with_size)
+{
+	size_t nblk = 8192;
+	blob b = { malloc(16 + nblk * 4), 0 };
+
+	put_le32(b.p, 0xFD2FB528);
+	b.p[4] = with_size ? 0xC0 : 0x00;       /* 8-byte content size, or none */
+	b.p[5] = 7 << 3;                        /* window 128 KiB */
+	b.n = 6;
+	if (with_size) {
+		put_le64(b.p + 6, nblk << 17);
+		b.n += 8;
+	}
+	for (size_t i = 0; i < nblk; i++) {
+		uint32_t bh = (uint32_t)1 << 20 | 1 << 1 | (i == nblk - 1);  /* 128 KiB, RLE, last */
+		b.p[b.n++] = (unsigned char)bh;
+		b.p[b.n++] = (unsigned char)(bh >> 8);
+		b.p[b.n++] = (unsigned char)(bh >> 16);
+		b.p[b.n++] = 0;
+	}
+	return b;
+}
+
+static long
+peak_kb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static void
+test_parallel_bomb(void)
+{
+	ts_record rec;
+	blob one, first, bomb, st;
+	outcome o1, o2;
+
+	ts_record_init(&rec);
+	make_small(&rec, 1);
+	one = write_stream(&rec, 1, 0);
+	first = (blob){ one.p, one.n - 24 };    /* its zstd frame, without the end frame */
+	for (int with_size = 0; with_size < 2; with_size++) {
+		long before = peak_kb();
+		blob t;
+		bomb = zero_bomb(with_size);
+		t = cat(first, bomb);
+		st = cat(t, (blob){ one.p + one.n - 24, 24 });
+		o2 = read_threads("2", st.p, st.n, "bomb", &rec, 1);
+		o1 = read_threads("1", st.p, st.n, "bomb", &rec, 1);
+		CHECK(o2.n == 1 && strcmp(o2.err, "bomb: record 2: not a tensor stream record (bad magic)") == 0 &&
+		      same_outcome(&o1, &o2) && peak_kb() - before < (256 << 10),
+		      "parallel: a frame of 1 GiB of zeros in 32 KiB%s: %s, memory +%ld KiB at most",
+		      with_size ? " (content size in the header)" : "", o2.err, peak_kb() - before);
+		free(bomb.p), free(t.p), free(st.p);
+	}
+	free(one.p);
+	ts_record_free(&rec);
+}
+
+/* Damage in the middle of a multi-frame stream: reported as without threads, record for record. */
+static void
+test_parallel_damage(void)
+{
+	enum { N = 40 };
+	ts_record recs[N];
+	blob s, small;
+	size_t pos[64], npos = 0, off = 0;
+	unsigned char *p;
+	int bad = 0, errors = 0;
+
+	for (int i = 0; i < N; i++) {
+		ts_record_init(&recs[i]);
+		make_big(&recs[i], i);
+	}
+	s = write_stream(recs, N, 8);   /* 5 frames of 8 records, 2 blocks each */
+	/* each frame: its start, header, first block header, a middle byte, checksum; then the end frame */
+	off = ZSTD_findFrameCompressedSize(s.p, s.n);     /* after the first frame, read without threads */
+	while (off < s.n && npos + 8 <= NELEM(pos)) {
+		size_t fs = ZSTD_findFrameCompressedSize(s.p + off, s.n - off);
+		if (ZSTD_isError(fs))
+			break;
+		pos[npos++] = off;
+		pos[npos++] = off + 4;
+		pos[npos++] = off + 6;
+		pos[npos++] = off + 9;
+		pos[npos++] = off + fs / 2;
+		pos[npos++] = off + fs - 2;
+		pos[npos++] = off + fs - 1;
+		off += fs;
+	}
+	p = malloc(s.n);
+	for (size_t i = 0; i < npos; i++) {
+		outcome o1, o2;
+		/* cut there */
+		o1 = read_threads("1", s.p, pos[i], "mid", recs, N);
+		o2 = read_threads("2", s.p, pos[i], "mid", recs, N);
+		if (!same_outcome(&o1, &o2) || o2.rc != -1 || o2.mismatch) {
+			if (bad++ < 3)
+				printf("  cut at %zu: %s | %s\n", pos[i], o1.err, o2.err);
+		}
+		/* flip a bit there */
+		memcpy(p, s.p, s.n);
+		p[pos[i]] ^= (unsigned char)(1 << (i % 8));
+		o1 = read_threads("1", p, s.n, "mid", recs, N);
+		o2 = read_threads("2", p, s.n, "mid", recs, N);
+		errors += o2.rc == -1;
+		if (!same_outcome(&o1, &o2) || o2.mismatch) {
+			if (bad++ < 3)
+				printf("  flip at %zu: %s | %s\n", pos[i], o1.err, o2.err);
+		}
+	}
+	CHECK(bad == 0 && npos >= 28, "parallel: %zu cuts and %zu bit flips (%d errors) in a stream of 5 "
+	      "frames: the same records and messages as without threads", npos, npos, errors);
+	free(p);
+	free(s.p);
+
+	/* every cut and every bit of a small stream of 5 frames */
+	{
+		ts_record few[10];
+		for (int i = 0; i < 10; i++) {
+			ts_record_init(&few[i]);
+			make_small(&few[i], i);
+		}
+		small = write_stream(few, 10, 2);
+		bad = 0;
+		p = malloc(small.n);
+		for (size_t cut = 1; cut < small.n; cut++) {
+			outcome o1 = read_threads("1", small.p, cut, "cut", few, 10);
+			outcome o2 = read_threads("2", small.p, cut, "cut", few, 10);
+			if (!same_outcome(&o1, &o2) && bad++ < 3)
+				printf("  cut at %zu: %s | %s\n", cut, o1.err, o2.err);
+		}
+		for (size_t at = 0; at < small.n; at++)
+			for (int bit = 0; bit < 8; bit++) {
+				outcome o1, o2;
+				memcpy(p, small.p, small.n);
+				p[at] ^= (unsigned char)(1 << bit);
+				o1 = read_threads("1", p, small.n, "flip", few, 10);
+				o2 = read_threads("2", p, small.n, "flip", few, 10);
+				if (!same_outcome(&o1, &o2) && bad++ < 3)
+					printf("  flip %zu.%d: %s | %s\n", at, bit, o1.err, o2.err);
+			}
+		CHECK(bad == 0, "parallel: every cut and bit flip of a %zu-byte stream of 5 frames: "
+		      "the same as without threads", small.n);
+		free(p);
+		free(small.p);
+		for (int i = 0; i < 10; i++)
+			ts_record_free(&few[i]);
+	}
+	for (int i = 0; i < N; i++)
+		ts_record_free(&recs[i]);
+}
+
+/*
+ * From a pipe whose FILE buffers nothing (setvbuf _IONBF), the reader returns
+ * each record as soon as its frame has arrived: the writer sends the stream
+ * in three parts, each only once the records of the one before were read.
+ */
+struct feed {
+	int fd;
+	blob part[3];
+	int go;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void *
+feeder(void *arg)
+{
+	struct feed *fd = arg;
+
+	for (int i = 0; i < 3; i++) {
+		pthread_mutex_lock(&fd->mu);
+		while (fd->go <= i)
+			pthread_cond_wait(&fd->cv, &fd->mu);
+		pthread_mutex_unlock(&fd->mu);
+		for (size_t off = 0; off < fd->part[i].n; ) {
+			ssize_t k = write(fd->fd, fd->part[i].p + off, fd->part[i].n - off);
+			if (k <= 0)
+				break;
+			off += (size_t)k;
+		}
+	}
+	close(fd->fd);
+	return NULL;
+}
+
+static void
+feed_go(struct feed *fd, int go)
+{
+	pthread_mutex_lock(&fd->mu);
+	fd->go = go;
+	pthread_cond_signal(&fd->cv);
+	pthread_mutex_unlock(&fd->mu);
+}
+
+static void
+stuck(int sig)
+{
+	static const char m[] = "FAIL pipe: the reader waited for input it did not need\n";
+
+	(void)sig;
+	if (write(1, m, sizeof m - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+static void
+test_parallel_pipe(void)
+{
+	enum { N = 30 };
+	ts_record recs[N], got;
+	blob s;
+	size_t cut[4], off = 0, nf = 0, rec_at[4] = { 0, 1, 11, N };
+	int pfd[2], ok = 1;
+	struct feed fd = { .go = 0 };
+	pthread_t t;
+	FILE *f;
+	ts_reader *r;
+
+	/* frames: record 0, records 1-10, records 11-20, records 21-29 */
+	for (int i = 0; i < N; i++) {
+		ts_record_init(&recs[i]);
+		make_big(&recs[i], i);
+	}
+	{
+		char *p = NULL;
+		size_t len = 0;
+		FILE *o = open_memstream(&p, &len);
+		ts_writer *w = ts_writer_open(o, "pipe", 1);
+		for (int i = 0; i < N; i++) {
+			ts_write(w, &recs[i]);
+			if (i == 0 || i == 10 || i == 20)
+				ts_writer_flush(w);
+		}
+		ts_writer_close(w);
+		ts_writer_free(w);
+		fclose(o);
+		s.p = (unsigned char *)p, s.n = len;
+	}
+	while (off < s.n && nf < 4) {
+		size_t fs = ZSTD_findFrameCompressedSize(s.p + off, s.n - off);
+		if (ZSTD_isError(fs))
+			break;
+		off += fs;
+		cut[nf++] = off;
+	}
+	if (nf != 4 || pipe(pfd) == -1) {
+		CHECK(0, "pipe: cannot set up (%zu frames)", nf);
+		return;
+	}
+	fd.fd = pfd[1];
+	fd.part[0] = (blob){ s.p, cut[0] };                     /* record 0 */
+	fd.part[1] = (blob){ s.p + cut[0], cut[1] - cut[0] };   /* records 1-10 */
+	fd.part[2] = (blob){ s.p + cut[1], s.n - cut[1] };      /* the rest */
+	pthread_mutex_init(&fd.mu, NULL);
+	pthread_cond_init(&fd.cv, NULL);
+	pthread_create(&t, NULL, feeder, &fd);
+	f = fdopen(pfd[0], "r");
+	setvbuf(f, NULL, _IONBF, 0);
+	r = open_threads("2", f, "pipe");
+	ts_record_init(&got);
+	signal(SIGALRM, stuck);
+	alarm(10);
+	for (int part = 0; part < 3; part++) {
+		feed_go(&fd, part + 1);
+		for (size_t i = rec_at[part]; i < (part == 2 ? N : rec_at[part + 1]); i++)
+			ok &= ts_read(r, &got) == 1 && rec_equal(&got, &recs[i]);
+	}
+	ok &= ts_read(r, &got) == 0;
+	alarm(0);
+	CHECK(ok && ts_reader_nrec(r) == N, "pipe: each record read as soon as its frame arrived, "
+	      "with and without threads (%s)", ts_reader_error(r));
+	ts_reader_free(r);
+	fclose(f);
+	pthread_join(t, NULL);
+	pthread_cond_destroy(&fd.cv);
+	pthread_mutex_destroy(&fd.mu);
+	ts_record_free(&got);
+	free(s.p);
+	for (int i = 0; i < N; i++)
+		ts_record_free(&recs[i]);
+}
+
 /* The stream that tests/cli/stream_python.sh checks with tests/tsread.py. */
 static int
 write_known(const char *path)
@@ -1028,5 +1629,10 @@ main(int argc, char **argv)
 	test_limits();
 	test_messages();
 	test_writer_errors();
+	test_parallel_big();
+	test_parallel_split();
+	test_parallel_bomb();
+	test_parallel_damage();
+	test_parallel_pipe();
 	return CHECK_DONE();
 }
