@@ -24,6 +24,23 @@ struct opts {
 	struct eval_opts eo;
 };
 
+struct pcol {            /* a p_CLASS column */
+	const char *cls;
+	size_t col;
+};
+
+/* What is allocated while a table is read, in a global: when die() ends the
+ * program midway, it all stays reachable (exit reclaims it) rather than leaked.
+ * Not static, so that the compiler keeps the stores (die could read them). */
+struct {
+	tsv *table;
+	double *score, *p;
+	unsigned char *y;
+	size_t *cls;
+	struct pcol *pc;
+	struct eval **ev;
+} live;
+
 static void
 usage(const char *why)
 {
@@ -37,7 +54,7 @@ static tsv *
 open_table(const char *path)
 {
 	char err[1024];
-	tsv *t = tsv_open(path, err, sizeof err);
+	tsv *t = live.table = tsv_open(path, err, sizeof err);
 
 	if (t == NULL)
 		die("%s", err);
@@ -70,9 +87,9 @@ read_binary(tsv *t, const struct opts *o, struct eval *e, size_t *rows)
 {
 	size_t sc = column(t, o->score ? o->score : "score"), lc = column(t, o->label);
 	size_t n = 0, npos = 0, cap = 1 << 16, plen = strlen(o->positive), nlen = 0;
-	double *score = xmalloc(cap * sizeof *score);
-	unsigned char *y = xmalloc(cap);
-	char *neg = NULL;
+	double *score = live.score = xmalloc(cap * sizeof *score);
+	unsigned char *y = live.y = xmalloc(cap);
+	const char *neg = NULL;
 	int rc;
 
 	while ((rc = tsv_next(t)) == 1) {
@@ -80,8 +97,8 @@ read_binary(tsv *t, const struct opts *o, struct eval *e, size_t *rows)
 		size_t len = tsv_field_len(t, lc);
 		if (n == cap) {
 			cap *= 2;
-			score = xreallocarray(score, cap, sizeof *score);
-			y = xrealloc(y, cap);
+			score = live.score = xreallocarray(score, cap, sizeof *score);
+			y = live.y = xrealloc(y, cap);
 		}
 		if (!(n & 0xfff))
 			progress_tick(*rows + n);
@@ -94,7 +111,7 @@ read_binary(tsv *t, const struct opts *o, struct eval *e, size_t *rows)
 			continue;
 		}
 		if (neg == NULL) {
-			neg = xstrdup(lab);
+			neg = e->negative = xstrdup(lab);
 			nlen = len;
 		} else if (len != nlen || memcmp(lab, neg, len) != 0) {
 			if (npos == 0)
@@ -115,18 +132,14 @@ read_binary(tsv *t, const struct opts *o, struct eval *e, size_t *rows)
 		die("%s: --bootstrap takes at most %u rows", tsv_name(t), UINT32_MAX / 2);
 	*rows += n;
 	e->positive = o->positive;
-	e->negative = neg;
 	binary_eval_compute(&e->b, score, y, n, &o->eo);
 	free(score);
 	free(y);
+	live.score = NULL;
+	live.y = NULL;
 }
 
 /* ---- multiclass ---- */
-
-struct pcol {
-	const char *cls;
-	size_t col;
-};
 
 static int
 cmp_pcol(const void *a, const void *b)
@@ -144,7 +157,7 @@ static void
 read_multiclass(tsv *t, const struct opts *o, struct eval *e, size_t *rows)
 {
 	size_t lc = column(t, o->label), k = 0, n = 0, cap = 1 << 12;
-	struct pcol *pc = xcalloc(tsv_ncols(t), sizeof *pc);
+	struct pcol *pc = live.pc = xcalloc(tsv_ncols(t), sizeof *pc);
 	double *p;
 	size_t *y;
 	int rc;
@@ -159,8 +172,8 @@ read_multiclass(tsv *t, const struct opts *o, struct eval *e, size_t *rows)
 		die("%s", tsv_error(t));
 	}
 	qsort(pc, k, sizeof *pc, cmp_pcol);
-	p = xmalloc(cap * k * sizeof *p);
-	y = xmalloc(cap * sizeof *y);
+	p = live.p = xmalloc(cap * k * sizeof *p);
+	y = live.cls = xmalloc(cap * sizeof *y);
 	while ((rc = tsv_next(t)) == 1) {
 		const struct pcol *hit = bsearch(tsv_field(t, lc), pc, k, sizeof *pc, cmp_class);
 		if (hit == NULL) {
@@ -169,8 +182,8 @@ read_multiclass(tsv *t, const struct opts *o, struct eval *e, size_t *rows)
 		}
 		if (n == cap) {
 			cap *= 2;
-			p = xreallocarray(p, cap * k, sizeof *p);
-			y = xreallocarray(y, cap, sizeof *y);
+			p = live.p = xreallocarray(p, cap * k, sizeof *p);
+			y = live.cls = xreallocarray(y, cap, sizeof *y);
 		}
 		for (size_t c = 0; c < k; c++)
 			if (tsv_number(t, pc[c].col, &p[n * k + c]) == -1)
@@ -192,6 +205,9 @@ read_multiclass(tsv *t, const struct opts *o, struct eval *e, size_t *rows)
 	free(pc);
 	free(p);
 	free(y);
+	live.pc = NULL;
+	live.p = NULL;
+	live.cls = NULL;
 }
 
 static int
@@ -253,6 +269,7 @@ evaluate(const char *path, const struct opts *o, struct eval *e, size_t *rows)
 	else
 		read_binary(t, o, e, rows);
 	tsv_close(t);
+	live.table = NULL;
 	warn_undefined(e, o);
 }
 
@@ -298,6 +315,7 @@ read_learning(const char *path, struct learning_log *log)
 	if (log->n == 0)
 		no_rows(t);
 	tsv_close(t);
+	live.table = NULL;
 }
 
 static void
@@ -430,7 +448,7 @@ run(const struct opts *o, int argc, char **argv)
 {
 	static char *stdin_only[] = { "-" };
 	struct eval **ev;
-	struct learning_log log = { 0 };
+	static struct learning_log log;     /* static: reachable when die() ends the program */
 	size_t rows = 0;
 
 	if (o->verbose)
@@ -441,7 +459,7 @@ run(const struct opts *o, int argc, char **argv)
 		argc = 1;
 		argv = stdin_only;
 	}
-	ev = xcalloc((size_t)argc + 1, sizeof *ev);
+	ev = live.ev = xcalloc((size_t)argc + 1, sizeof *ev);
 	for (int i = 0; i < argc; i++) {
 		ev[i] = xcalloc(1, sizeof **ev);
 		evaluate(argv[i], o, ev[i], &rows);
@@ -469,6 +487,8 @@ run(const struct opts *o, int argc, char **argv)
 		write_plots(o->plot, ev, (size_t)argc);
 	if (o->plot && o->learning)
 		write_figure(o->plot, "learning", plot_learning_curves(&log));
+	if (o->plot)
+		plot_release();
 	for (int i = 0; i < argc; i++) {
 		if (ev[i]->multiclass)
 			for (size_t c = 0; c < ev[i]->mc.m.k; c++)
@@ -480,6 +500,7 @@ run(const struct opts *o, int argc, char **argv)
 		free(ev[i]);
 	}
 	free(ev);
+	live.ev = NULL;
 	free_learning(&log);
 	if (o->verbose)
 		summary_print(rows, rows);

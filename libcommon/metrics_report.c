@@ -138,14 +138,17 @@ jw_calibration(struct jw *w, const struct calibration *cal)
 	}
 	jw_open(w, "calibration", '{');
 	jw_open(w, "bins", '[');
-	for (int b = 0; b < CALIB_BINS; b++) {
-		jw_open(w, NULL, '{');
-		jw_num(w, "lo", b * (1.0 / CALIB_BINS));
-		jw_num(w, "hi", (b + 1) * (1.0 / CALIB_BINS));
-		jw_count(w, "count", cal->count[b]);
-		jw_num(w, "mean_predicted", cal->mean_predicted[b]);
-		jw_num(w, "fraction_positive", cal->fraction_positive[b]);
-		jw_close(w, '}');
+	for (int b = 0; b < CALIB_BINS; b++) {    /* one line per bin */
+		jw_item(w, NULL);
+		fputs("{\"lo\": ", w->f);
+		json_number(w->f, b * (1.0 / CALIB_BINS));
+		fputs(", \"hi\": ", w->f);
+		json_number(w->f, (b + 1) * (1.0 / CALIB_BINS));
+		fprintf(w->f, ", \"count\": %zu, \"mean_predicted\": ", cal->count[b]);
+		json_number(w->f, cal->mean_predicted[b]);
+		fputs(", \"fraction_positive\": ", w->f);
+		json_number(w->f, cal->fraction_positive[b]);
+		fputc('}', w->f);
 	}
 	jw_close(w, ']');
 	jw_num(w, "ece", cal->ece);
@@ -304,20 +307,20 @@ static void
 text_value(FILE *f, const char *what, double v)
 {
 	if (isfinite(v))
-		fprintf(f, "  %-22s %.6g\n", what, v);
+		fprintf(f, "  %-24s %.6g\n", what, v);
 	else
-		fprintf(f, "  %-22s undefined\n", what);
+		fprintf(f, "  %-24s undefined\n", what);
 }
 
 static void
-text_calibration(FILE *f, const struct calibration *cal, const char *what)
+text_calibration(FILE *f, const struct calibration *cal, const char *what, const char *frac)
 {
 	if (cal->n == 0) {
 		fprintf(f, "%s: not shown, values outside [0, 1]\n", what);
 		return;
 	}
 	fprintf(f, "%s (10 bins), expected calibration error %.6g:\n", what, cal->ece);
-	fprintf(f, "  %-9s %10s %15s %18s\n", "bin", "rows", "mean predicted", "fraction positive");
+	fprintf(f, "  %-9s %10s %15s %18s\n", "bin", "rows", "mean predicted", frac);
 	for (int b = 0; b < CALIB_BINS; b++) {
 		fprintf(f, "  %.1f-%.1f   %10zu", b / 10.0, (b + 1) / 10.0, cal->count[b]);
 		if (cal->count[b])
@@ -366,7 +369,7 @@ text_binary(FILE *f, const struct eval *e)
 	text_value(f, "F1", b->tm.f1);
 	text_value(f, "MCC", b->tm.mcc);
 	text_value(f, "balanced accuracy", b->tm.balanced_accuracy);
-	fprintf(f, "  %-22s tp %zu  fp %zu  tn %zu  fn %zu\n", "confusion", b->cm.tp, b->cm.fp,
+	fprintf(f, "  %-24s tp %zu  fp %zu  tn %zu  fn %zu\n", "confusion", b->cm.tp, b->cm.fp,
 	        b->cm.tn, b->cm.fn);
 	if (b->at_fpr.asked) {
 		snprintf(what, sizeof what, "at FPR <= %.6g", b->at_fpr.target);
@@ -385,12 +388,12 @@ text_binary(FILE *f, const struct eval *e)
 		const struct bootstrap *bs = &b->boot;
 		fprintf(f, "bootstrap, %zu resamples (seed %llu), %.0f %% intervals:\n", bs->replicates,
 		        (unsigned long long)bs->seed, bs->level * 100);
-		fprintf(f, "  %-22s [%.6g, %.6g]\n", "ROC AUC", bs->roc_auc.lo, bs->roc_auc.hi);
-		fprintf(f, "  %-22s [%.6g, %.6g]\n", "average precision", bs->average_precision.lo,
+		fprintf(f, "  %-24s [%.6g, %.6g]\n", "ROC AUC", bs->roc_auc.lo, bs->roc_auc.hi);
+		fprintf(f, "  %-24s [%.6g, %.6g]\n", "average precision", bs->average_precision.lo,
 		        bs->average_precision.hi);
-		fprintf(f, "  %-22s [%.6g, %.6g]\n", "accuracy", bs->accuracy.lo, bs->accuracy.hi);
+		fprintf(f, "  %-24s [%.6g, %.6g]\n", "accuracy", bs->accuracy.lo, bs->accuracy.hi);
 	}
-	text_calibration(f, &b->cal, "calibration");
+	text_calibration(f, &b->cal, "calibration", "fraction positive");
 }
 
 static void
@@ -430,7 +433,7 @@ text_multiclass(FILE *f, const struct eval *e)
 			fprintf(f, " %8zu", m->confusion[r * m->k + c]);
 		fputc('\n', f);
 	}
-	text_calibration(f, &e->mc.cal, "top-label calibration");
+	text_calibration(f, &e->mc.cal, "top-label calibration", "fraction right");
 }
 
 void

@@ -1,5 +1,6 @@
 /* Building figures and writing them as PNG or SVG (see plot.h). */
 #include <cairo-svg.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,4 +270,16 @@ plot_write_svg(plot_fig *f, FILE *out, char *err, size_t errlen)
 	if (st != CAIRO_STATUS_SUCCESS)
 		return errorf(err, errlen, "writing SVG: %s", cairo_status_to_string(st));
 	return 0;
+}
+
+void
+plot_release(void)
+{
+	void (*fc_fini)(void);
+
+	cairo_debug_reset_static_data();
+	/* fontconfig comes with cairo but is not linked directly: look it up */
+	*(void **)&fc_fini = dlsym(RTLD_DEFAULT, "FcFini");
+	if (fc_fini)
+		fc_fini();
 }

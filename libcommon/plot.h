@@ -63,6 +63,9 @@ void plot_matrix(plot_axes *ax, const size_t *v, size_t rows, size_t cols,
 
 int plot_write_png(plot_fig *f, FILE *out, char *err, size_t errlen);
 int plot_write_svg(plot_fig *f, FILE *out, char *err, size_t errlen);
+/* Frees the font caches of cairo and fontconfig, so that a leak checker sees
+ * nothing at exit; call once, after the last figure. */
+void plot_release(void);
 
 /* The tick positions MaxNLocator(nbins, steps=[1, 2, 2.5, 5, 10]) gives for
  * [lo, hi] (some may lie outside), and their labels as ScalarFormatter writes
