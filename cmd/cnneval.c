@@ -329,10 +329,9 @@ print_learning(const struct learning_log *log, int format)
 		if (crit[i] < crit[best])
 			best = i;
 	if (format == FMT_JSON) {
-		printf("{\n  \"input\": \"");
-		for (const char *s = log->name; *s; s++)
-			printf(*s == '"' || *s == '\\' ? "\\%c" : (unsigned char)*s < 0x20 ? "?" : "%c", *s);
-		printf("\",\n  \"mode\": \"learning_curve\",\n  \"epochs\": %zu,\n", log->n);
+		printf("{\n  \"input\": ");
+		eval_json_string(stdout, log->name);
+		printf(",\n  \"mode\": \"learning_curve\",\n  \"epochs\": %zu,\n", log->n);
 		printf("  \"best_epoch\": %.17g,\n  \"best_%s\": %.17g,\n", log->epoch[best], cname,
 		       crit[best]);
 		printf("  \"last_train_loss\": %.17g\n}\n", log->train_loss[last]);

@@ -13,9 +13,8 @@ struct jw {
 	int depth, comma;
 };
 
-/* A JSON string: escapes, and U+FFFD for bytes that are not UTF-8. */
-static void
-json_string(FILE *f, const char *s)
+void
+eval_json_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -61,7 +60,7 @@ jw_item(struct jw *w, const char *key)
 	for (int i = 0; i < w->depth; i++)
 		fputs("  ", w->f);
 	if (key) {
-		json_string(w->f, key);
+		eval_json_string(w->f, key);
 		fputs(": ", w->f);
 	}
 	w->comma = 1;
@@ -106,7 +105,7 @@ jw_str(struct jw *w, const char *key, const char *s)
 {
 	jw_item(w, key);
 	if (s)
-		json_string(w->f, s);
+		eval_json_string(w->f, s);
 	else
 		fputs("null", w->f);
 }

@@ -123,7 +123,7 @@ work(void *arg)
 {
 	struct worker *w = arg;
 	tf_pool *p = w->pool;
-	tf_job *j;
+	tf_job *j = NULL;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {

@@ -80,8 +80,10 @@ fill(tsv *t)
 	do
 		got = read(t->fd, t->buf + t->len, t->cap - t->len);
 	while (got == -1 && errno == EINTR);
-	if (got == -1)
-		return tsv_fail(t, "%s", strerror(errno));
+	if (got == -1) {
+		snprintf(t->err, sizeof t->err, "%s: %s", t->name, strerror(errno));
+		return -1;
+	}
 	if (got == 0)
 		t->eof = 1;
 	t->len += (size_t)got;
