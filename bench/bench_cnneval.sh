@@ -13,7 +13,6 @@ B=$1
 export PATH="$B/bin:$PATH"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-REPS=${BENCH_REPS:-3}
 PY=/usr/bin/python3
 
 gen() { # ROWS DIGITS
@@ -24,19 +23,7 @@ gen 10000000 9 > "$W/10m.tsv"
 gen 10000000 17 > "$W/10m17.tsv"
 gen 1000000 9 > "$W/1m.tsv"
 
-best() { # best wall time of REPS runs of a shell command, in seconds
-	t=""
-	r=0
-	while [ $r -lt $REPS ]; do
-		s=$(date +%s.%N)
-		sh -c "$1"
-		e=$(date +%s.%N)
-		d=$(echo "$e - $s" | bc -l)
-		if [ -z "$t" ] || [ "$(echo "$d < $t" | bc -l)" = 1 ]; then t=$d; fi
-		r=$((r + 1))
-	done
-	echo "$t"
-}
+. "$(dirname "$0")/lib.sh"
 
 t10=$(best "cnneval '$W/10m.tsv' > /dev/null")
 t17=$(best "cnneval '$W/10m17.tsv' > /dev/null")

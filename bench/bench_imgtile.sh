@@ -17,7 +17,6 @@ trap 'rm -rf "$W"' EXIT
 IM=/usr/bin/convert
 V=/usr/share/visp-images-data/ViSP-images
 N=${BENCH_FRAMES:-16}
-REPS=${BENCH_REPS:-3}
 
 mkdir -p "$W/frames" "$W/stills"
 i=0
@@ -37,19 +36,7 @@ done
 imgcat --decode "$W/frames" > "$W/frames.tsr"
 echo "input: $N frames 1920x1080 RGB PNG; 4 stills 1920x1080 with scratch masks"
 
-best() { # best wall time of REPS runs of a shell command, in seconds
-	t=""
-	r=0
-	while [ $r -lt "$REPS" ]; do
-		s=$(date +%s.%N)
-		sh -c "$1"
-		e=$(date +%s.%N)
-		d=$(echo "$e - $s" | bc -l)
-		if [ -z "$t" ] || [ "$(echo "$d < $t" | bc -l)" = 1 ]; then t=$d; fi
-		r=$((r + 1))
-	done
-	echo "$t"
-}
+. "$(dirname "$0")/lib.sh"
 rate() { echo "$1 / $2" | bc -l; }
 
 own=$(best "imgtile --grid 63x63 '$W/frames' > /dev/null")

@@ -14,7 +14,6 @@ trap 'rm -rf "$W"' EXIT
 V=/usr/share/visp-images-data/ViSP-images
 N=${BENCH_IMAGES:-2000}
 LEVEL=3
-REPS=${BENCH_REPS:-3}
 
 # 200 different 224x224 crops of real photos, repeated to N records
 i=0
@@ -35,19 +34,7 @@ while [ $k -lt $((N / i)) ]; do imgcat "$W/one.tsr"; k=$((k + 1)); done | imgcat
 payload=$(zstd -dc "$W/in.tsr" | wc -c)
 echo "input: $(imgcat -c "$W/in.tsr") records of 224x224x3 u8, $payload bytes uncompressed, $(wc -c < "$W/in.tsr") compressed (level $LEVEL)"
 
-best() { # best wall time of REPS runs of a shell command, in seconds
-	t=""
-	r=0
-	while [ $r -lt $REPS ]; do
-		s=$(date +%s.%N)
-		sh -c "$1"
-		e=$(date +%s.%N)
-		d=$(echo "$e - $s" | bc -l)
-		if [ -z "$t" ] || [ "$(echo "$d < $t" | bc -l)" = 1 ]; then t=$d; fi
-		r=$((r + 1))
-	done
-	echo "$t"
-}
+. "$(dirname "$0")/lib.sh"
 ref=$(best "zstd -q -dc '$W/in.tsr' | zstd -q -$LEVEL -c > /dev/null")
 own=$(best "imgcat --level $LEVEL '$W/in.tsr' > /dev/null")
 printf 'copy: imgcat %.3f s, zstd -d | zstd -%d %.3f s, ratio %.2f (target >= 0.8)\n' \
