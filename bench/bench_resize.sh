@@ -98,57 +98,17 @@ for f in $files; do
 	$IM "$f" -depth 8 "ppm:$W/orig-$b.ppm"
 done
 $PY - "$ROOT/tests/tsread.py" "$W" $files <<'EOF'
-import json, os, subprocess, sys
+import os, sys
 import numpy as np
-
-def read_ppm(path):
-    data = open(path, "rb").read()
-    fields, pos = [], 0
-    while len(fields) < 4:
-        while data[pos:pos + 1].isspace():
-            pos += 1
-        if data[pos:pos + 1] == b"#":
-            pos = data.index(b"\n", pos)
-            continue
-        end = pos
-        while not data[end:end + 1].isspace():
-            end += 1
-        fields.append(data[pos:end])
-        pos = end
-    w, h, c = int(fields[1]), int(fields[2]), 3 if fields[0] == b"P6" else 1
-    a = np.frombuffer(data[pos + 1:pos + 1 + w * h * c], np.uint8).reshape(h, w, c).astype(np.float64)
-    return np.repeat(a, 3, axis=2) if c == 1 else a
-
-def box_axis(img, axis, n_out):
-    img = np.moveaxis(img, axis, 0)
-    n_in = img.shape[0]
-    cum = np.concatenate([np.zeros((1,) + img.shape[1:]), np.cumsum(img, axis=0)])
-    def integral(x):
-        j = np.minimum(np.floor(x).astype(int), n_in - 1)
-        return cum[j] + (x - j)[(...,) + (None,) * (img.ndim - 1)] * img[j]
-    edges = np.arange(n_out + 1) * (n_in / n_out)
-    return np.moveaxis((integral(edges[1:]) - integral(edges[:-1])) / (n_in / n_out), 0, axis)
-
-def reference(img, short=256, crop=224):
-    h, w = img.shape[:2]
-    rw, rh = (short, (h * short * 2 + w) // (2 * w)) if w <= h else ((w * short * 2 + h) // (2 * h), short)
-    r = box_axis(box_axis(img, 0, rh), 1, rw)
-    y, x = (rh - crop) // 2, (rw - crop) // 2
-    return r[y:y + crop, x:x + crop]
-
-def psnr(a, b):
-    return 10 * np.log10(255.0 ** 2 / np.mean((a - b) ** 2))
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+from resize_ref import psnr, read_ppm, reference, stream_images
 
 tsread, w, files = sys.argv[1], sys.argv[2], sys.argv[3:]
-recs = [json.loads(l) for l in subprocess.run([sys.executable, tsread, os.path.join(w, "ours.tsr")],
-                                               check=True, capture_output=True, text=True).stdout.splitlines()]
+images = stream_images(tsread, os.path.join(w, "ours.tsr"))
 scores = {"imgresize": [], "vipsthumbnail": [], "convert": []}
-for f, rec in zip(files, recs):
+for f, ours in zip(files, images):
     b = os.path.basename(f)
     ref = reference(read_ppm(os.path.join(w, "orig-" + b + ".ppm")))
-    t = [t for t in rec["tensors"] if t["name"] == "image"][0]
-    ours = np.array(t["data"], np.float64).reshape(t["shape"])
-    ours = np.repeat(ours, 3, axis=2) if ours.shape[2] == 1 else ours
     v = read_ppm(os.path.join(w, "vips", os.path.splitext(b)[0] + ".ppm"))
     oy, ox = (v.shape[0] - 224) // 2, (v.shape[1] - 224) // 2
     scores["imgresize"].append(psnr(ours, ref))

@@ -125,10 +125,7 @@ multiclass_eval_compute(struct multiclass_eval *e, const double *p, const size_t
 	/* top-label calibration: the largest p (first of ties) against being right */
 	for (size_t i = 0; i < n; i++) {
 		const double *row = p + i * k;
-		size_t best = 0;
-		for (size_t c = 1; c < k; c++)
-			if (row[c] > row[best])
-				best = c;
+		size_t best = multiclass_argmax(row, k);
 		conf[i] = row[best];
 		right[i] = best == y[i];
 		probabilities &= conf[i] >= 0 && conf[i] <= 1;

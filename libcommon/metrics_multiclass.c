@@ -100,11 +100,7 @@ multiclass_compute(struct multiclass *m, const double *p, const size_t *y, size_
 	m->roc_auc = xcalloc(k, sizeof *m->roc_auc);
 	m->roc = keep_roc ? xcalloc(k, sizeof *m->roc) : NULL;
 	for (size_t i = 0; i < n; i++) {
-		const double *row = p + i * k;
-		size_t best = 0;
-		for (size_t c = 1; c < k; c++)
-			if (row[c] > row[best])
-				best = c;
+		size_t best = multiclass_argmax(p + i * k, k);
 		m->confusion[y[i] * k + best]++;
 		m->support[y[i]]++;
 		m->predicted[best]++;

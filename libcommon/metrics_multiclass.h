@@ -21,6 +21,18 @@ struct multiclass {
 /* p: n rows of k probabilities (row-major, classes in order); y: the true class
  * of each row.  Predicted: the first class of the largest p.  keep_roc keeps
  * each class's ROC points in m->roc. */
+/* The predicted class of one row of k probabilities: the largest, the first of ties. */
+static inline size_t
+multiclass_argmax(const double *row, size_t k)
+{
+	size_t best = 0;
+
+	for (size_t c = 1; c < k; c++)
+		if (row[c] > row[best])
+			best = c;
+	return best;
+}
+
 void multiclass_compute(struct multiclass *m, const double *p, const size_t *y, size_t n, size_t k,
                         int keep_roc);
 void multiclass_free(struct multiclass *m);

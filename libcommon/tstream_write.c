@@ -2,12 +2,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zstd.h>
 
 #include "tstream.h"
 #include "tstream_int.h"
 #include "bytes.h"
+#include "util.h"
 
 #define FRAME_TARGET ((size_t)4 << 20)
 #define FRAME_SECONDS 1.0       /* a slow producer's records still reach the reader soon */
@@ -28,14 +28,6 @@ struct ts_writer {
 	char err[512];
 };
 
-static double
-seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int
 fail(ts_writer *w, const char *what)
@@ -137,12 +129,12 @@ ts_write(ts_writer *w, ts_record *rec)
 		src = w->scratch;
 	}
 	if (w->inframe == 0)
-		w->frame_start = seconds();
+		w->frame_start = now_seconds();
 	if (compress(w, src, len, ZSTD_e_continue) == -1)
 		return -1;
 	w->nrec++;
 	w->inframe += len;
-	if (w->inframe >= FRAME_TARGET || seconds() - w->frame_start >= FRAME_SECONDS)
+	if (w->inframe >= FRAME_TARGET || now_seconds() - w->frame_start >= FRAME_SECONDS)
 		return ts_writer_flush(w);
 	return 0;
 }
