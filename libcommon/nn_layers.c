@@ -1,0 +1,23 @@
+/* The layer types an architecture file may name.  A new type: one layer_*.c file and a line here. */
+#include <string.h>
+
+#include "nn.h"
+
+extern const struct nn_layer_ops nn_layer_avgpool, nn_layer_batchnorm, nn_layer_conv2d,
+	nn_layer_dense, nn_layer_dropout, nn_layer_flatten, nn_layer_globalavgpool,
+	nn_layer_leakyrelu, nn_layer_maxpool, nn_layer_relu, nn_layer_sigmoid, nn_layer_softmax;
+
+static const struct nn_layer_ops *const types[] = {
+	&nn_layer_avgpool, &nn_layer_batchnorm, &nn_layer_conv2d, &nn_layer_dense,
+	&nn_layer_dropout, &nn_layer_flatten, &nn_layer_globalavgpool, &nn_layer_leakyrelu,
+	&nn_layer_maxpool, &nn_layer_relu, &nn_layer_sigmoid, &nn_layer_softmax,
+};
+
+const struct nn_layer_ops *
+nn_layer_type(const char *type)
+{
+	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+		if (strcmp(types[i]->type, type) == 0)
+			return types[i];
+	return NULL;
+}

@@ -1,0 +1,312 @@
+/*
+ * Every layer's and every loss's backward pass against central finite differences.
+ *
+ * The layers compute in float32, so the reference is the central difference
+ * (f(v + h) - f(v - h)) / 2h of the float32 forward pass with h = 1e-2 scaled to
+ * the value (1e-3 for max pooling, whose window values may lie closer), accumulated in double; a gradient passes when
+ * |analytic - numeric| <= 2e-2 * max(|analytic|, |numeric|) + 2e-3 for every
+ * checked coordinate (all of the input, up to 64 coordinates of each parameter).
+ * The scalar checked is sum(r * y) for a fixed random r, so dy = r.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "nn.h"
+#include "nn_loss.h"
+#include "nn_gemm.h"
+#include "rng.h"
+
+#define BATCH 3
+
+static double
+uniform(rng *r, double lo, double hi)
+{
+	return lo + (hi - lo) * rng_uniform(r);
+}
+
+/* Fills x with values away from 0 and from each other, so no kink of relu or max is crossed. */
+static void
+fill(float *x, size_t n, rng *r)
+{
+	for (size_t i = 0; i < n; i++) {
+		double v = uniform(r, 0.05, 1.0);
+		x[i] = (float)(rng_uniform(r) < 0.5 ? -v : v);
+	}
+}
+
+static double
+objective(nn_layer *l, const nn_run *run, const float *x, float *y, const float *rr)
+{
+	double s = 0;
+
+	l->ops->forward(l, run, x, y);
+	for (size_t i = 0; i < (size_t)run->n * nn_shape_size(l->out); i++)
+		s += (double)rr[i] * y[i];
+	return s;
+}
+
+static int
+close_enough(double a, double n)
+{
+	double m = fabs(a) > fabs(n) ? fabs(a) : fabs(n);
+	return fabs(a - n) <= 2e-2 * m + 2e-3;
+}
+
+static float step_size = 1e-2f;
+
+static double
+numeric(nn_layer *l, const nn_run *run, float *v, const float *x, float *y, const float *rr)
+{
+	float keep = *v;
+	float h = step_size * (fabsf(keep) > 1 ? fabsf(keep) : 1);
+	*v = keep + h;
+	double fp = objective(l, run, x, y, rr);
+	*v = keep - h;
+	double fm = objective(l, run, x, y, rr);
+	*v = keep;
+	return (fp - fm) / (2.0 * h);
+}
+
+static void
+check_layer(const char *what, const char *arch, int train)
+{
+	char err[512];
+	nn_net *net = nn_build(arch, what, BATCH, 2, err, sizeof err);
+	rng r;
+
+	if (!net) {
+		CHECK(0, "%s: builds (%s)", what, err);
+		return;
+	}
+	nn_init_params(net, 7);
+	nn_layer *l = &net->layer[0];
+	nn_run run = { .n = BATCH, .train = train, .pool = NULL, .seed = 99, .step = 3 };
+	size_t nin = BATCH * nn_shape_size(l->in), nout = BATCH * nn_shape_size(l->out);
+	float *x = calloc(nin, sizeof *x), *y = calloc(nout, sizeof *y), *rr = calloc(nout, sizeof *rr);
+	float *dx = calloc(nin, sizeof *dx);
+
+	rng_seed(&r, 12345);
+	fill(x, nin, &r);
+	fill(rr, nout, &r);
+	for (int p = 0; p < l->nparam; p++)
+		if (strstr(l->param[p].name, "bias") || strstr(l->param[p].name, "beta"))
+			fill(l->param[p].w, l->param[p].n, &r);       /* nonzero biases */
+	objective(l, &run, x, y, rr);
+	nn_zero_grad(net);
+	l->ops->backward(l, &run, x, y, rr, dx);
+
+	int bad = 0, checked = 0;
+	double worst = 0;
+	for (size_t i = 0; i < nin; i++) {
+		double n = numeric(l, &run, &x[i], x, y, rr);
+		checked++;
+		if (!close_enough(dx[i], n)) {
+			if (!bad)
+				printf("# %s: dx[%zu] analytic %g numeric %g\n", what, i, dx[i], n);
+			bad++;
+		}
+		if (fabs(dx[i] - n) > worst)
+			worst = fabs(dx[i] - n);
+	}
+	CHECK(bad == 0, "%s: input gradient, %d coordinates (worst abs error %.2g)", what, checked, worst);
+	for (int p = 0; p < l->nparam; p++) {
+		nn_param *pr = &l->param[p];
+		size_t step = pr->n > 64 ? pr->n / 64 : 1;
+		bad = checked = 0;
+		for (size_t i = 0; i < pr->n; i += step) {
+			double n = numeric(l, &run, &pr->w[i], x, y, rr);
+			checked++;
+			if (!close_enough(pr->g[i], n)) {
+				if (!bad)
+					printf("# %s: %s[%zu] analytic %g numeric %g\n", what, pr->name, i, pr->g[i], n);
+				bad++;
+			}
+		}
+		CHECK(bad == 0, "%s: %s gradient, %d coordinates", what, pr->name, checked);
+	}
+	/* Two threads give the same forward pass and gradients as one. */
+	float *y2 = calloc(nout, sizeof *y2), *dx2 = calloc(nin, sizeof *dx2);
+	nn_run run2 = run;
+	run2.pool = net->pool;
+	objective(l, &run, x, y, rr);
+	l->ops->forward(l, &run2, x, y2);
+	int same = 1;
+	for (size_t i = 0; i < nout; i++)
+		if (fabsf(y[i] - y2[i]) > 1e-5f * (1 + fabsf(y[i])))
+			same = 0;
+	nn_zero_grad(net);
+	l->ops->backward(l, &run2, x, y2, rr, dx2);
+	for (size_t i = 0; i < nin; i++)
+		if (fabsf(dx[i] - dx2[i]) > 1e-4f * (1 + fabsf(dx[i])))
+			same = 0;
+	CHECK(same, "%s: two threads agree with one", what);
+	free(y2);
+	free(dx2);
+	free(x);
+	free(y);
+	free(rr);
+	free(dx);
+	nn_free(net);
+}
+
+/* The fused losses: d loss / d logits against central differences in double. */
+static void
+check_loss(const char *what, int kind, int k, int weighted)
+{
+	enum { N = 5 };
+	float z[N * 4], p[N * 4], dz[N * 4], w[4] = { 0.5f, 2.0f, 1.0f, 3.0f };
+	int label[N] = { 0, 1, 1, 0, 1 };
+	nn_loss loss = { .kind = kind, .nclass = kind == NN_LOSS_BCE ? 2 : k, .weight = weighted ? w : NULL };
+	int units = kind == NN_LOSS_BCE ? 1 : k;
+	rng r;
+
+	rng_seed(&r, 5);
+	for (int i = 0; i < N * units; i++)
+		z[i] = (float)uniform(&r, -3, 3);
+	if (k > 2)
+		label[2] = 2;
+	for (int i = 0; i < N; i++) {
+		if (kind == NN_LOSS_BCE) {
+			p[i] = 1 / (1 + expf(-z[i]));
+			continue;
+		}
+		double s = 0;
+		for (int c = 0; c < units; c++)
+			s += exp(z[i * units + c]);
+		for (int c = 0; c < units; c++)
+			p[i * units + c] = (float)(exp(z[i * units + c]) / s);
+	}
+	nn_loss_eval(&loss, z, p, label, N, dz, NULL);
+	int bad = 0;
+	for (int i = 0; i < N * units; i++) {
+		float keep = z[i], pp[N * 4];
+		double h = 1e-3, f[2];
+		for (int sgn = 0; sgn < 2; sgn++) {
+			z[i] = (float)(keep + (sgn ? -h : h));
+			/* p is only used for the gradient; the loss itself comes from z */
+			memcpy(pp, p, sizeof pp);
+			f[sgn] = nn_loss_eval(&loss, z, pp, label, N, NULL, NULL);
+		}
+		z[i] = keep;
+		double n = (f[0] - f[1]) / (2 * h);
+		if (!close_enough(dz[i], n)) {
+			printf("# %s: dz[%d] analytic %g numeric %g\n", what, i, dz[i], n);
+			bad++;
+		}
+	}
+	CHECK(bad == 0, "%s: gradient at the logits", what);
+}
+
+/* A whole network through nn_backward and the loss: smooth layers only, so no perturbation
+ * crosses a kink of relu or max deep inside (those layers are checked on their own above). */
+static void
+check_network(void)
+{
+	const char *arch = "input 2x9x9\nconv2d 3 kernel=3 pad=1\nbatchnorm\nsigmoid\navgpool 2\n"
+	                   "conv2d 4 kernel=2 stride=2\nsigmoid\nflatten\ndense 5\nsigmoid\ndense 3\nsoftmax\n";
+	char err[512];
+	nn_net *net = nn_build(arch, "network", BATCH, 2, err, sizeof err);
+	nn_loss loss;
+	int label[BATCH] = { 0, 2, 1 };
+	rng r;
+
+	if (!net || nn_loss_setup(&loss, net, 3, err, sizeof err) != 0) {
+		CHECK(0, "network builds (%s)", err);
+		nn_free(net);
+		return;
+	}
+	nn_init_params(net, 3);
+	rng_seed(&r, 8);
+	fill(nn_input(net), BATCH * nn_shape_size(net->input), &r);
+	nn_run run = { .n = BATCH, .train = 1, .seed = 1 };
+	float dz[BATCH * 3];
+	int L = net->nlayer;
+	float *p = nn_forward(net, &run);
+	nn_loss_eval(&loss, net->act[L - 1], p, label, BATCH, dz, NULL);
+	nn_zero_grad(net);
+	nn_backward(net, &run, L - 2, dz);
+	int bad = 0, checked = 0;
+	for (int i = 0; i < net->nparams; i++) {
+		nn_param *pr = net->params[i];
+		size_t step = pr->n > 16 ? pr->n / 16 : 1;
+		for (size_t j = 0; j < pr->n; j += step) {
+			float keep = pr->w[j], h = 1e-2f, g = pr->g[j];
+			double f[2];
+			for (int s = 0; s < 2; s++) {
+				pr->w[j] = keep + (s ? -h : h);
+				p = nn_forward(net, &run);
+				f[s] = nn_loss_eval(&loss, net->act[L - 1], p, label, BATCH, NULL, NULL);
+			}
+			pr->w[j] = keep;
+			double n = (f[0] - f[1]) / (2 * h);
+			checked++;
+			if (!close_enough(g, n)) {
+				printf("# network: %s[%zu] analytic %g numeric %g\n", pr->name, j, g, n);
+				bad++;
+			}
+		}
+	}
+	CHECK(bad == 0, "network of 11 layers: %d parameter gradients through the loss", checked);
+	nn_free(net);
+}
+
+static void
+check_shapes(void)
+{
+	char err[512];
+	nn_net *net = nn_build("input 3x63x63\nconv2d 32 kernel=3 stride=2\nconv2d 64 kernel=3 stride=2\n"
+	                       "conv2d 128 kernel=3 stride=2\nflatten\ndense 128\n", "m1", 4, 1, err, sizeof err);
+	CHECK(net && net->layer[0].out.h == 31 && net->layer[1].out.h == 15 && net->layer[2].out.h == 7 &&
+	      net->layer[3].out.c == 128 * 49, "stride-2 convolutions: 63 -> 31 -> 15 -> 7");
+	nn_free(net);
+	net = nn_build("input 1x4x4\nmaxpool 5\n", "small.arch", 4, 1, err, sizeof err);
+	CHECK(!net && strstr(err, "small.arch: line 2: maxpool") && strstr(err, "1x4x4"),
+	      "a window larger than its input names the line and the shape: %s", err);
+	nn_free(net);
+	net = nn_build("input 1x4x4\nconv3d 5\n", "a", 4, 1, err, sizeof err);
+	CHECK(!net && strstr(err, "line 2: unknown layer type 'conv3d'"), "unknown layer: %s", err);
+	net = nn_build("input 1x4x4\ndense 5 colour=red\n", "a", 4, 1, err, sizeof err);
+	CHECK(!net && strstr(err, "unknown argument 'colour'"), "unknown argument: %s", err);
+	net = nn_build("dense 5\n", "a", 4, 1, err, sizeof err);
+	CHECK(!net && strstr(err, "line 1: the first line must be 'input"), "no input line: %s", err);
+	net = nn_build("input 1x4x4\ndense 0\n", "a", 4, 1, err, sizeof err);
+	CHECK(!net && strstr(err, "units"), "zero units: %s", err);
+}
+
+int
+main(void)
+{
+	nn_gemm_init();
+	check_layer("conv2d 3x3", "input 2x6x7\nconv2d 3 kernel=3\n", 1);
+	check_layer("conv2d stride 2 pad 1", "input 3x7x6\nconv2d 4 kernel=3 stride=2 pad=1\n", 1);
+	check_layer("conv2d 1x1", "input 3x4x4\nconv2d 2 kernel=1\n", 1);
+	check_layer("conv2d 2x3 no bias", "input 2x5x6\nconv2d 2 kernel=2x3 stride=1x2 pad=1x0 bias=0\n", 1);
+	check_layer("dense", "input 2x3x3\ndense 37\n", 1);
+	step_size = 1e-3f;
+	check_layer("maxpool 2", "input 2x6x6\nmaxpool 2\n", 1);
+	check_layer("maxpool 3 stride 2", "input 2x7x7\nmaxpool 3 stride=2\n", 1);
+	step_size = 1e-2f;
+	check_layer("avgpool 2", "input 2x5x4\navgpool 2\n", 1);
+	check_layer("globalavgpool", "input 3x4x5\nglobalavgpool\n", 1);
+	check_layer("flatten", "input 2x3x3\nflatten\n", 1);
+	check_layer("dropout (training)", "input 4x3x3\ndropout 0.3\n", 1);
+	check_layer("dropout (inference)", "input 4x3x3\ndropout 0.3\n", 0);
+	check_layer("batchnorm (training)", "input 3x4x4\nbatchnorm\n", 1);
+	check_layer("batchnorm (inference)", "input 3x4x4\nbatchnorm\n", 0);
+	check_layer("batchnorm of a vector", "input 5x1x1\nbatchnorm\n", 1);
+	check_layer("relu", "input 2x4x4\nrelu\n", 1);
+	check_layer("leakyrelu", "input 2x4x4\nleakyrelu 0.2\n", 1);
+	check_layer("sigmoid", "input 2x4x4\nsigmoid\n", 1);
+	check_layer("softmax", "input 4x1x1\nsoftmax\n", 1);
+	check_layer("softmax per position", "input 3x2x2\nsoftmax\n", 1);
+	check_loss("softmax cross-entropy", NN_LOSS_CE, 3, 0);
+	check_loss("weighted softmax cross-entropy", NN_LOSS_CE, 4, 1);
+	check_loss("binary cross-entropy", NN_LOSS_BCE, 1, 0);
+	check_loss("weighted binary cross-entropy", NN_LOSS_BCE, 1, 1);
+	check_network();
+	check_shapes();
+	return CHECK_DONE();
+}
