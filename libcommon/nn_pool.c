@@ -72,14 +72,16 @@ nn_pool_new(int nthreads)
 	}
 	for (int i = 1; i < p->n; i++) {
 		struct worker *w = malloc(sizeof *w);
+		if (w) {
+			w->p = p;
+			w->id = i;
+		}
 		if (!w || pthread_create(&p->th[i], NULL, worker_main, w) != 0) {
 			free(w);
 			p->n = i;
 			nn_pool_free(p);
 			return NULL;
 		}
-		w->p = p;
-		w->id = i;
 	}
 	return p;
 }

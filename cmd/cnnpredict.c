@@ -1,0 +1,409 @@
+/* cnnpredict: apply a trained model (or a classical baseline) to streams or image files. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "image.h"
+#include "nn.h"
+#include "nn_gemm.h"
+#include "nn_loss.h"
+#include "nn_model.h"
+#include "nn_prep.h"
+#include "parallel.h"
+#include "source.h"
+#include "tstream.h"
+#include "util.h"
+
+#define USAGE \
+"usage: cnnpredict -m MODEL [-v] [-o OUT] [--stream] [--no-resize] [--baseline laplacian]\n" \
+"                  [--batch N] [--threads N] [FILE | DIR | -]...\n" \
+"       cnnpredict --baseline laplacian [-v] [-o OUT] [--stream] [FILE | DIR | -]...\n"
+
+struct opts {
+	const char *model, *out;
+	int stream, resize, laplacian, batch, threads, verbose;
+};
+
+struct run {
+	const struct opts *o;
+	nn_net *net;
+	nn_model_info mi;
+	nn_loss loss;
+	ts_record *pending;     /* the batch being gathered */
+	double *lap;
+	int npending;
+	int files;              /* inputs are image files or directories: a `file` column */
+	int header_done, with_label;
+	outfile of;
+	ts_writer *w;
+	const char *input;
+	size_t nin, nout, nrec;
+	char err[1024];
+};
+
+static void
+usage(const char *why)
+{
+	if (why)
+		fprintf(stderr, "%s: %s\n", progname, why);
+	fputs(USAGE, stderr);
+	exit(2);
+}
+
+/* True when arg names a directory or an image file, whose records are best named by path. */
+static int
+is_image_input(const char *arg)
+{
+	struct stat st;
+	unsigned char buf[16];
+	FILE *f;
+	size_t n;
+
+	if (strcmp(arg, "-") == 0 || stat(arg, &st) != 0)
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		return 1;
+	if (!(f = fopen(arg, "rb")))
+		return 0;
+	n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	return img_sniff(buf, n) != IMG_UNKNOWN;
+}
+
+/* Column names must not hold tabs or newlines: those become spaces. */
+static void
+put_field(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+}
+
+static void
+write_header(struct run *r)
+{
+	FILE *f = r->of.f;
+
+	fputs(r->files ? "file" : "id", f);
+	if (r->with_label)
+		fputs("\tlabel", f);
+	if (r->net) {
+		fputs("\tpred", f);
+		if (r->mi.nclass == 2)
+			fputs("\tscore", f);
+		for (int c = 0; c < r->mi.nclass; c++) {
+			fputs("\tp_", f);
+			put_field(f, r->mi.classes[c]);
+		}
+	}
+	if (r->o->laplacian)
+		fputs("\tlaplacian_var", f);
+	fputc('\n', f);
+}
+
+static const char *
+record_name(const struct run *r, const ts_record *rec, char *buf, size_t len)
+{
+	const char *s = r->files ? ts_get(rec, "source") : NULL;
+
+	if (!s)
+		s = ts_get(rec, "id");
+	if (!s) {
+		snprintf(buf, len, "%zu", r->nout + 1);
+		s = buf;
+	}
+	return s;
+}
+
+/* The class probabilities of row i of the output. */
+static void
+probabilities(const struct run *r, const float *out, int i, double *p)
+{
+	if (r->loss.kind == NN_LOSS_BCE) {
+		p[1] = out[i];
+		p[0] = 1 - p[1];
+		return;
+	}
+	for (int c = 0; c < r->mi.nclass; c++)
+		p[c] = out[(size_t)i * r->mi.nclass + c];
+}
+
+static int
+emit(struct run *r, ts_record *rec, const float *out, int i)
+{
+	double p[NN_MAX_CLASSES];
+	int pred = 0;
+	char name[64], key[300];
+
+	if (r->net) {
+		probabilities(r, out, i, p);
+		for (int c = 1; c < r->mi.nclass; c++)
+			if (p[c] > p[pred])
+				pred = c;
+	}
+	if (r->w) {
+		if (r->net) {
+			ts_set(rec, "pred", r->mi.classes[pred]);
+			if (r->mi.nclass == 2)
+				ts_setf(rec, "score", "%.9g", p[1]);
+			for (int c = 0; c < r->mi.nclass; c++) {
+				snprintf(key, sizeof key, "p_%s", r->mi.classes[c]);
+				ts_setf(rec, key, "%.9g", p[c]);
+			}
+		}
+		if (r->o->laplacian)
+			ts_setf(rec, "laplacian_var", "%.17g", r->lap[i]);
+		if (ts_write(r->w, rec) != 0) {
+			if (is_epipe(ts_writer_errno(r->w)))
+				exit(0);        /* the reader is gone: not an error */
+			snprintf(r->err, sizeof r->err, "%s", ts_writer_error(r->w));
+			return -1;
+		}
+		r->nout++;
+		return 0;
+	}
+	FILE *f = r->of.f;
+	if (!r->header_done) {
+		r->with_label = ts_get(rec, "label") != NULL;
+		write_header(r);
+		r->header_done = 1;
+	}
+	put_field(f, record_name(r, rec, name, sizeof name));
+	if (r->with_label) {
+		fputc('\t', f);
+		put_field(f, ts_get(rec, "label") ? ts_get(rec, "label") : "");
+	}
+	if (r->net) {
+		fputc('\t', f);
+		put_field(f, r->mi.classes[pred]);
+		if (r->mi.nclass == 2)
+			fprintf(f, "\t%.9g", p[1]);
+		for (int c = 0; c < r->mi.nclass; c++)
+			fprintf(f, "\t%.9g", p[c]);
+	}
+	if (r->o->laplacian)
+		fprintf(f, "\t%.9g", r->lap[i]);
+	fputc('\n', f);
+	r->nout++;
+	if (ferror(f)) {
+		if (is_epipe(errno))
+			exit(0);
+		snprintf(r->err, sizeof r->err, "%s: %s", r->o->out ? r->o->out : "stdout", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs the model on the pending records and writes them out. */
+static int
+flush_batch(struct run *r)
+{
+	const float *out = NULL;
+	int rc = 0;
+
+	if (r->npending == 0)
+		return 0;
+	if (r->net) {
+		nn_run run = { .n = r->npending };
+		out = nn_forward(r->net, &run);
+	}
+	for (int i = 0; i < r->npending && rc == 0; i++)
+		rc = emit(r, &r->pending[i], out, i);
+	for (int i = 0; i < r->npending; i++)
+		ts_record_clear(&r->pending[i]);
+	r->npending = 0;
+	return rc;
+}
+
+static int
+take_record(ts_record *rec, void *ctx)
+{
+	struct run *r = ctx;
+	const ts_tensor *t;
+	image im, prep;
+	char reason[512];
+	int i = r->npending;
+
+	r->nrec++;
+	r->nin++;
+	const ts_tensor *enc = ts_tensor_get(rec, "encoded");
+	int decoded = 0;
+	if ((t = ts_tensor_get(rec, "image"))) {
+		if (tensor_as_image(t, &im, reason, sizeof reason) != 0) {
+			snprintf(r->err, sizeof r->err, "%s: record %zu: %s", r->input, r->nrec, reason);
+			return -1;
+		}
+	} else if (enc) {
+		if (img_decode(enc->data, enc->nbytes, &im, reason, sizeof reason) != 0) {
+			snprintf(r->err, sizeof r->err, "%s: record %zu: %s", r->input, r->nrec, reason);
+			return -1;
+		}
+		decoded = 1;
+	} else {
+		snprintf(r->err, sizeof r->err, "%s: record %zu: no image", r->input, r->nrec);
+		return -1;
+	}
+	if (r->net) {
+		nn_shape in = r->net->input;
+		if (nn_prepare_image(&im, in, r->o->resize, &prep, reason, sizeof reason) != 0) {
+			snprintf(r->err, sizeof r->err, "%s: record %zu: %s", r->input, r->nrec, reason);
+			if (decoded)
+				img_free(&im);
+			return -1;
+		}
+		nn_norm_apply(&r->mi.norm, prep.px, in.h, in.w, in.c, nn_input(r->net) + (size_t)i * nn_shape_size(in));
+		img_free(&prep);
+	}
+	if (r->o->laplacian)
+		r->lap[i] = laplacian_variance(&im);
+	if (decoded)
+		img_free(&im);
+	if (ts_record_copy(&r->pending[i], rec) != 0) {
+		snprintf(r->err, sizeof r->err, "out of memory");
+		return -1;
+	}
+	if (++r->npending == r->o->batch) {
+		if (flush_batch(r) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+warn_input(const char *msg, void *ctx)
+{
+	(void)ctx;
+	warnx("%s", msg);
+}
+
+static int
+run(const struct opts *o, int argc, char **argv)
+{
+	struct run r = { .o = o };
+	struct source_opts so = { .emit = take_record, .warn = warn_input, .ctx = &r };
+	char err[1024], *dash[] = { "-" };
+	int status = 0, stopped = 0;
+
+	if (o->model) {
+		ts_record mrec;
+		ts_record_init(&mrec);
+		if (nn_model_read(o->model, &mrec, err, sizeof err) != 0)
+			die("%s", err);
+		r.net = nn_model_get(&mrec, o->model, o->batch, o->threads, &r.mi, err, sizeof err);
+		if (!r.net)
+			die("%s", err);
+		if (nn_loss_setup(&r.loss, r.net, r.mi.nclass, err, sizeof err) != 0)
+			die("%s: %s", o->model, err);
+		ts_record_free(&mrec);
+	}
+	if (argc == 0) {
+		argc = 1;
+		argv = dash;
+	}
+	r.files = 1;
+	for (int i = 0; i < argc; i++)
+		if (!is_image_input(argv[i]))
+			r.files = 0;
+	r.pending = xcalloc((size_t)o->batch, sizeof *r.pending);
+	r.lap = xcalloc((size_t)o->batch, sizeof *r.lap);
+	for (int i = 0; i < o->batch; i++)
+		ts_record_init(&r.pending[i]);
+	if (o->stream && !o->out)
+		refuse_terminal_stdout();
+	if (outfile_open(&r.of, o->out ? o->out : "-") != 0)
+		die("%s: %s", o->out, strerror(errno));
+	if (o->stream)
+		r.w = ts_writer_open(r.of.f, o->out ? o->out : "stdout", TS_DEFAULT_LEVEL);
+	for (int i = 0; i < argc && !stopped; i++) {
+		r.input = strcmp(argv[i], "-") == 0 ? "stdin" : argv[i];
+		r.nrec = 0;
+		r.err[0] = 0;
+		int rc = source_read(argv[i], &so, err, sizeof err);
+		if (rc < 0) {
+			if (r.err[0] || err[0]) {       /* emit stops with "" for a closed pipe */
+				outfile_abort(&r.of);
+				die("%s", r.err[0] ? r.err : err);
+			}
+			stopped = 1;
+		} else if (rc > 0) {
+			status = 1;
+		}
+	}
+	if (!stopped && flush_batch(&r) < 0) {
+		outfile_abort(&r.of);
+		die("%s", r.err);
+	}
+	if (!r.header_done && !r.w)
+		write_header(&r);
+	if (r.w) {
+		if (ts_writer_close(r.w) != 0 && !is_epipe(ts_writer_errno(r.w))) {
+			outfile_abort(&r.of);
+			die("%s", ts_writer_error(r.w));
+		}
+		ts_writer_free(r.w);
+	}
+	if (outfile_commit(&r.of) != 0 && !is_epipe(errno))
+		die("%s: %s", o->out ? o->out : "stdout", strerror(errno));
+	if (o->verbose)
+		summary_print(r.nin, r.nout);
+	for (int i = 0; i < o->batch; i++)
+		ts_record_free(&r.pending[i]);
+	free(r.pending);
+	free(r.lap);
+	nn_model_info_free(&r.mi);
+	nn_free(r.net);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_BASELINE = 256, O_BATCH, O_HELP, O_NO_RESIZE, O_STREAM, O_THREADS };
+	static const struct option longopts[] = {
+		{ "baseline", required_argument, NULL, O_BASELINE },
+		{ "batch", required_argument, NULL, O_BATCH },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "model", required_argument, NULL, 'm' },
+		{ "no-resize", no_argument, NULL, O_NO_RESIZE },
+		{ "output", required_argument, NULL, 'o' },
+		{ "stream", no_argument, NULL, O_STREAM },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .resize = 1, .batch = 64, .threads = pmap_cpus() };
+	int c;
+
+	prog_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "m:o:v", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': o.model = optarg; break;
+		case 'o': o.out = optarg; break;
+		case 'v': o.verbose = 1; break;
+		case O_STREAM: o.stream = 1; break;
+		case O_NO_RESIZE: o.resize = 0; break;
+		case O_BASELINE:
+			if (strcmp(optarg, "laplacian") != 0)
+				usage("--baseline wants laplacian");
+			o.laplacian = 1;
+			break;
+		case O_BATCH: o.batch = (int)parse_int(optarg, 1, 65536, "--batch"); break;
+		case O_THREADS: o.threads = (int)parse_int(optarg, 1, 256, "--threads"); break;
+		case O_HELP:
+			fputs(USAGE, stdout);
+			return 0;
+		default:
+			usage(NULL);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!o.model && !o.laplacian)
+		usage("-m MODEL or --baseline laplacian is required");
+	nn_gemm_init();
+	summary_start();
+	c = run(&o, argc, argv);
+	finish_stdout();
+	return c;
+}

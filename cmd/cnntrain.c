@@ -1,0 +1,780 @@
+/* cnntrain: train a convolutional network described by an architecture file on a stream of labelled images. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nn.h"
+#include "nn_data.h"
+#include "nn_gemm.h"
+#include "nn_model.h"
+#include "nn_train.h"
+#include "parallel.h"
+#include "source.h"
+#include "strmap.h"
+#include "tstream.h"
+#include "util.h"
+
+#define USAGE \
+"usage: cnntrain -m ARCH -o MODEL [-v] [--epochs N] [--batch N] [--optimizer sgd|adam] [--lr X]\n" \
+"                [--momentum X] [--l2 X] [--lr-schedule none|step|cosine] [--lr-step N] [--lr-gamma X]\n" \
+"                [--val F | --val-stream FILE] [--early-stop N] [--balance] [--class-weights auto|none]\n" \
+"                [--normalize scale|standardize|per-image|mean-std] [--mean M] [--std S]\n" \
+"                [--classes A,B,...] [--seed N] [--threads N] [--memory BYTES] [--checkpoint FILE]\n" \
+"                [--resume FILE] [--log FILE] [FILE | DIR | -]...\n" \
+"       cnntrain -m ARCH --summary\n"
+
+enum sched { SCHED_NONE, SCHED_STEP, SCHED_COSINE };
+
+struct opts {
+	const char *arch, *out, *val_stream, *checkpoint, *resume, *log, *classes;
+	const char *mean, *std;
+	int epochs, batch, optimizer, schedule, lr_step, early_stop, balance, class_weights;
+	int normalize, threads, summary, verbose;
+	double lr, momentum, l2, lr_gamma, val;
+	uint64_t seed;
+	size_t memory;
+};
+
+/* The labelled images as read, before classes are known. */
+struct reading {
+	const struct opts *o;
+	nn_shape in;
+	nn_data *data;
+	strmap *names;          /* label names in order of appearance */
+	const char *input;
+	size_t nrec;
+	char err[1024];
+};
+
+static void
+usage(const char *why)
+{
+	if (why)
+		fprintf(stderr, "%s: %s\n", progname, why);
+	fputs(USAGE, stderr);
+	exit(2);
+}
+
+static int
+take_record(ts_record *rec, void *ctx)
+{
+	struct reading *rd = ctx;
+	const ts_tensor *t = ts_tensor_get(rec, "image");
+	const char *label = ts_get(rec, "label");
+	nn_shape s = rd->in;
+	image im;
+
+	rd->nrec++;
+	if (!t || tensor_as_image(t, &im, rd->err, sizeof rd->err) != 0) {
+		snprintf(rd->err, sizeof rd->err, "%s: record %zu: no image", rd->input, rd->nrec);
+		return -1;
+	}
+	if (im.w != s.w || im.h != s.h || im.c != s.c) {
+		snprintf(rd->err, sizeof rd->err, "%s: record %zu: image is %dx%d with %d channel%s, the model "
+		         "wants %dx%d with %d (run imgresize --short %d --crop %dx%d%s first)", rd->input, rd->nrec,
+		         im.w, im.h, im.c, im.c == 1 ? "" : "s", s.w, s.h, s.c, s.w < s.h ? s.w : s.h, s.w, s.h,
+		         s.c == 1 ? " --gray" : s.c == 3 ? " --rgb" : "");
+		return -1;
+	}
+	if (!label || !*label) {
+		snprintf(rd->err, sizeof rd->err, "%s: record %zu: no label", rd->input, rd->nrec);
+		return -1;
+	}
+	size_t k = strmap_add(rd->names, label);
+	if (nn_data_add(rd->data, im.px, (int)k, rd->err, sizeof rd->err) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+warn_input(const char *msg, void *ctx)
+{
+	(void)ctx;
+	warnx("%s", msg);
+}
+
+static void
+read_set(const struct opts *o, nn_shape in, int argc, char **argv, nn_data *d, strmap *names)
+{
+	struct reading rd = { .o = o, .in = in, .data = d, .names = names };
+	struct source_opts so = { .decode = 1, .emit = take_record, .warn = warn_input, .ctx = &rd };
+	char err[1024];
+	char *dash[] = { "-" };
+
+	if (argc == 0) {
+		argc = 1;
+		argv = dash;
+	}
+	for (int i = 0; i < argc; i++) {
+		rd.input = strcmp(argv[i], "-") == 0 ? "stdin" : argv[i];
+		rd.nrec = 0;
+		rd.err[0] = 0;
+		if (source_read(argv[i], &so, err, sizeof err) < 0)
+			die("%s", rd.err[0] ? rd.err : err);
+	}
+	if (nn_data_finish(d, err, sizeof err) != 0)
+		die("%s", err);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Classes: --classes in that order, or the sorted names in the data. */
+static void
+set_classes(const struct opts *o, const strmap *names, nn_model_info *m)
+{
+	if (o->classes) {
+		char *s = xstrdup(o->classes), *save = NULL;
+		for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			m->classes = xreallocarray(m->classes, (size_t)m->nclass + 1, sizeof *m->classes);
+			m->classes[m->nclass++] = xstrdup(t);
+		}
+		free(s);
+	} else {
+		m->classes = xcalloc(names->n + 1, sizeof *m->classes);
+		for (size_t i = 0; i < names->n; i++)
+			m->classes[m->nclass++] = xstrdup(names->key[i]);
+		qsort(m->classes, (size_t)m->nclass, sizeof *m->classes, cmp_str);
+	}
+	if (m->nclass < 2)
+		die("%s: %d class%s: a classifier needs at least 2 (labels come from the 'label' field)",
+		    o->classes ? "--classes" : "training set", m->nclass, m->nclass == 1 ? "" : "es");
+}
+
+/* Replaces each image's name index by its class index. */
+static void
+map_labels(nn_data *d, const strmap *names, const nn_model_info *m, const char *what)
+{
+	int *map = xcalloc(names->n + 1, sizeof *map);
+
+	for (size_t i = 0; i < names->n; i++) {
+		map[i] = -1;
+		for (int c = 0; c < m->nclass; c++)
+			if (strcmp(names->key[i], m->classes[c]) == 0)
+				map[i] = c;
+		if (map[i] < 0)
+			die("%s: label '%s' is not one of the model's %d classes", what, names->key[i], m->nclass);
+	}
+	for (size_t i = 0; i < d->n; i++)
+		d->label[i] = map[d->label[i]];
+	free(map);
+}
+
+struct split { size_t *train, *val; size_t ntrain, nval; };
+
+/* A stratified split: a fraction of each class, chosen with the seed, goes to validation. */
+static void
+split_set(const nn_data *d, int nclass, double frac, uint64_t seed, struct split *s)
+{
+	rng r;
+
+	s->train = xcalloc(d->n + 1, sizeof *s->train);
+	s->val = xcalloc(d->n + 1, sizeof *s->val);
+	s->ntrain = s->nval = 0;
+	rng_seed(&r, seed ^ 0x5851f42d4c957f2dull);
+	for (int c = 0; c < nclass; c++) {
+		size_t k = 0, *idx = xcalloc(d->n + 1, sizeof *idx);
+		for (size_t i = 0; i < d->n; i++)
+			if (d->label[i] == c)
+				idx[k++] = i;
+		for (size_t i = k; i > 1; i--) {
+			size_t j = rng_below(&r, i), t = idx[i - 1];
+			idx[i - 1] = idx[j];
+			idx[j] = t;
+		}
+		size_t nv = (size_t)llround(frac * (double)k);
+		for (size_t i = 0; i < k; i++) {
+			if (i < nv)
+				s->val[s->nval++] = idx[i];
+			else
+				s->train[s->ntrain++] = idx[i];
+		}
+		free(idx);
+	}
+}
+
+/* Undersampling: every class keeps as many (seeded) images as the rarest has. */
+static void
+balance(const nn_data *d, int nclass, uint64_t seed, size_t *idx, size_t *n)
+{
+	size_t *count = xcalloc((size_t)nclass, sizeof *count), *kept = xcalloc((size_t)nclass, sizeof *kept);
+	size_t least = SIZE_MAX, m = 0;
+	rng r;
+
+	for (size_t i = 0; i < *n; i++)
+		count[d->label[idx[i]]]++;
+	for (int c = 0; c < nclass; c++)
+		if (count[c] && count[c] < least)
+			least = count[c];
+	rng_seed(&r, seed ^ 0x2545f4914f6cdd1dull);
+	for (size_t i = *n; i > 1; i--) {
+		size_t j = rng_below(&r, i), t = idx[i - 1];
+		idx[i - 1] = idx[j];
+		idx[j] = t;
+	}
+	for (size_t i = 0; i < *n; i++)
+		if (kept[d->label[idx[i]]]++ < least)
+			idx[m++] = idx[i];
+	*n = m;
+	free(count);
+	free(kept);
+}
+
+static float
+lr_at(const struct opts *o, int epoch)
+{
+	if (o->schedule == SCHED_STEP)
+		return (float)(o->lr * pow(o->lr_gamma, epoch / o->lr_step));
+	if (o->schedule == SCHED_COSINE)
+		return (float)(o->lr * (1 + cos(M_PI * epoch / o->epochs)) / 2);
+	return (float)o->lr;
+}
+
+struct progress { int epoch, epochs; double t0; size_t images, batch; int tty; };
+
+static void
+show_progress(void *ctx, size_t b, size_t nb, double loss, double acc)
+{
+	struct progress *p = ctx;
+	static double last;
+	double now = now_seconds();
+
+	if (!p->tty || (now - last < 0.25 && b < nb))
+		return;
+	last = now;
+	double done = (double)b * p->batch, rate = done / (now - p->t0 + 1e-9);
+	double eta = (double)(nb - b) * p->batch / (rate > 0 ? rate : 1);
+	fprintf(stderr, "\r\033[Kepoch %d/%d batch %zu/%zu loss %.4f acc %.4f %.0f img/s ETA %d:%02d",
+	        p->epoch, p->epochs, b, nb, loss, acc, rate, (int)eta / 60, (int)eta % 60);
+}
+
+struct state {
+	int epoch;              /* epochs done */
+	double best_loss;
+	int best_epoch, bad_epochs;
+	char *log;              /* the learning-curve TSV so far */
+	size_t loglen;
+	float **best;           /* the best weights, with --early-stop */
+};
+
+static void
+log_line(struct state *st, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	st->log = xrealloc(st->log, st->loglen + (size_t)n + 1);
+	memcpy(st->log + st->loglen, buf, (size_t)n + 1);
+	st->loglen += (size_t)n;
+}
+
+static void
+write_text(const char *path, const char *text)
+{
+	outfile of;
+	if (outfile_open(&of, path) != 0)
+		die("%s: %s", path, strerror(errno));
+	fputs(text, of.f);
+	if (outfile_commit(&of) != 0)
+		die("%s: %s", path, strerror(errno));
+}
+
+static void
+write_record(const char *path, ts_record *rec)
+{
+	outfile of;
+	ts_writer *w;
+
+	if (outfile_open(&of, path) != 0)
+		die("%s: %s", path, strerror(errno));
+	w = ts_writer_open(of.f, path, TS_DEFAULT_LEVEL);
+	if (ts_write(w, rec) != 0 || ts_writer_close(w) != 0) {
+		outfile_abort(&of);
+		die("%s", ts_writer_error(w));
+	}
+	ts_writer_free(w);
+	if (outfile_commit(&of) != 0)
+		die("%s: %s", path, strerror(errno));
+}
+
+static void
+put_provenance(ts_record *rec, const struct opts *o, const struct state *st, size_t ntrain,
+               double val_loss, double val_acc, int argc, char **argv)
+{
+	char when[32];
+	time_t now = time(NULL);
+	static const char *const sched[] = { "none", "step", "cosine" };
+
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	ts_set(rec, "created", when);
+	ts_set(rec, "trainer", "cnntrain");
+	ts_set(rec, "arch_file", o->arch);
+	char inputs[1024] = "";
+	size_t len = 0;
+	for (int i = 0; i < argc && len < sizeof inputs - 1; i++)
+		len += (size_t)snprintf(inputs + len, sizeof inputs - len, "%s%s", i ? " " : "", argv[i]);
+	ts_set(rec, "train_inputs", argc ? inputs : "-");
+	ts_setf(rec, "train_records", "%zu", ntrain);
+	ts_setf(rec, "epochs", "%d", st->epoch);
+	ts_setf(rec, "batch", "%d", o->batch);
+	ts_set(rec, "optimizer", o->optimizer == NN_ADAM ? "adam" : "sgd");
+	ts_setf(rec, "lr", "%g", o->lr);
+	ts_set(rec, "lr_schedule", sched[o->schedule]);
+	if (o->optimizer == NN_SGD)
+		ts_setf(rec, "momentum", "%g", o->momentum);
+	ts_setf(rec, "l2", "%g", o->l2);
+	ts_setf(rec, "seed", "%llu", (unsigned long long)o->seed);
+	if (!isnan(val_loss)) {
+		ts_setf(rec, "val_loss", "%.6f", val_loss);
+		ts_setf(rec, "val_accuracy", "%.6f", val_acc);
+	}
+}
+
+static void
+save_checkpoint(const struct opts *o, ts_record *rec, const nn_trainer *t, const nn_model_info *mi,
+                const struct state *st)
+{
+	char name[200];
+
+	ts_record_clear(rec);
+	if (nn_model_put(rec, t->net, mi) != 0)
+		die("out of memory");
+	ts_setf(rec, "checkpoint_epoch", "%d", st->epoch);
+	ts_setf(rec, "opt_t", "%lld", t->opt.t);
+	ts_setf(rec, "best_loss", "%.17g", st->best_loss);
+	ts_setf(rec, "best_epoch", "%d", st->best_epoch);
+	ts_setf(rec, "bad_epochs", "%d", st->bad_epochs);
+	ts_set(rec, "log", st->log ? st->log : "");
+	for (int i = 0; i < t->net->nparams; i++) {
+		const nn_param *p = t->net->params[i];
+		uint64_t n = p->n;
+		snprintf(name, sizeof name, "opt.m.%s", p->name);
+		ts_tensor_put(rec, name, TS_F32, 1, &n, t->opt.m[i], n * sizeof(float));
+		if (t->opt.v[i]) {
+			snprintf(name, sizeof name, "opt.v.%s", p->name);
+			ts_tensor_put(rec, name, TS_F32, 1, &n, t->opt.v[i], n * sizeof(float));
+		}
+		if (st->best) {
+			snprintf(name, sizeof name, "best.%s", p->name);
+			ts_tensor_put(rec, name, TS_F32, 1, &n, st->best[i], n * sizeof(float));
+		}
+	}
+	write_record(o->checkpoint, rec);
+}
+
+static void
+load_checkpoint(const struct opts *o, nn_trainer *t, struct state *st)
+{
+	ts_record rec;
+	char err[1024], name[200];
+	const char *s;
+
+	ts_record_init(&rec);
+	if (nn_model_read(o->resume, &rec, err, sizeof err) != 0)
+		die("%s", err);
+	if (!(s = ts_get(&rec, "checkpoint_epoch")))
+		die("%s: not a checkpoint (no checkpoint_epoch): resume from a --checkpoint file", o->resume);
+	const char *arch = ts_get(&rec, "arch");
+	if (!arch || strcmp(arch, t->net->arch) != 0)
+		die("%s: the checkpoint's architecture differs from %s", o->resume, o->arch);
+	if (nn_model_load_params(t->net, &rec, "", err, sizeof err) != 0)
+		die("%s: %s", o->resume, err);
+	st->epoch = atoi(s);
+	t->opt.t = atoll(ts_get(&rec, "opt_t") ? ts_get(&rec, "opt_t") : "0");
+	st->best_loss = strtod(ts_get(&rec, "best_loss") ? ts_get(&rec, "best_loss") : "inf", NULL);
+	st->best_epoch = atoi(ts_get(&rec, "best_epoch") ? ts_get(&rec, "best_epoch") : "0");
+	st->bad_epochs = atoi(ts_get(&rec, "bad_epochs") ? ts_get(&rec, "bad_epochs") : "0");
+	s = ts_get(&rec, "log");
+	free(st->log);
+	st->log = xstrdup(s ? s : "");
+	st->loglen = strlen(st->log);
+	for (int i = 0; i < t->net->nparams; i++) {
+		nn_param *p = t->net->params[i];
+		const char *kinds[3] = { "opt.m.", "opt.v.", "best." };
+		float *dst[3] = { t->opt.m[i], t->opt.v[i], st->best ? st->best[i] : NULL };
+		for (int k = 0; k < 3; k++) {
+			if (!dst[k])
+				continue;
+			snprintf(name, sizeof name, "%s%s", kinds[k], p->name);
+			const ts_tensor *tt = ts_tensor_get(&rec, name);
+			if (!tt || tt->dtype != TS_F32 || tt->nbytes != p->n * sizeof(float))
+				die("%s: the checkpoint lacks %s (trained with another optimiser or without "
+				    "--early-stop?)", o->resume, name);
+			memcpy(dst[k], tt->data, tt->nbytes);
+		}
+	}
+	ts_record_free(&rec);
+}
+
+static void
+copy_weights(nn_net *net, float **dst, int to_net)
+{
+	for (int i = 0; i < net->nparams; i++) {
+		nn_param *p = net->params[i];
+		if (to_net)
+			memcpy(p->w, dst[i], p->n * sizeof(float));
+		else
+			memcpy(dst[i], p->w, p->n * sizeof(float));
+	}
+}
+
+static int
+run(const struct opts *o, int argc, char **argv)
+{
+	char err[1024];
+	char *arch;
+	size_t len;
+	nn_net *net;
+	nn_model_info mi = { 0 };
+	nn_data train, valset;
+	strmap names, vnames;
+	struct split sp = { 0 };
+	struct state st = { .best_loss = INFINITY };
+	nn_trainer t = { 0 };
+	const nn_data *vdata = NULL;
+	float *cw = NULL;
+	ts_record rec;
+
+	if (!(arch = (char *)read_file(o->arch, &len, 1 << 20)))
+		die("%s: %s", o->arch, strerror(errno));
+	net = nn_build(arch, o->arch, o->batch, o->threads, err, sizeof err);
+	if (!net)
+		die("%s", err);
+	if (o->summary) {
+		nn_summary(net, stdout);
+		nn_free(net);
+		free(arch);
+		return 0;
+	}
+	nn_init_params(net, o->seed);
+	nn_data_init(&train, nn_shape_size(net->input), o->memory);
+	strmap_init(&names);
+	read_set(o, net->input, argc, argv, &train, &names);
+	if (train.n == 0)
+		die("%s: no images to train on", argc ? argv[0] : "stdin");
+	set_classes(o, &names, &mi);
+	map_labels(&train, &names, &mi, argc ? argv[0] : "stdin");
+	if (nn_loss_setup(&t.loss, net, mi.nclass, err, sizeof err) != 0)
+		die("%s: %s", o->arch, err);
+
+	if (o->val_stream) {
+		char *vargv[] = { (char *)o->val_stream };
+		nn_data_init(&valset, train.sample, o->memory);
+		strmap_init(&vnames);
+		read_set(o, net->input, 1, vargv, &valset, &vnames);
+		map_labels(&valset, &vnames, &mi, o->val_stream);
+		strmap_free(&vnames);
+		vdata = &valset;
+		sp.train = xcalloc(train.n, sizeof *sp.train);
+		for (size_t i = 0; i < train.n; i++)
+			sp.train[i] = i;
+		sp.ntrain = train.n;
+		sp.val = xcalloc(valset.n + 1, sizeof *sp.val);
+		for (size_t i = 0; i < valset.n; i++)
+			sp.val[i] = i;
+		sp.nval = valset.n;
+	} else {
+		split_set(&train, mi.nclass, o->val, o->seed, &sp);
+		vdata = &train;
+	}
+	if (o->balance)
+		balance(&train, mi.nclass, o->seed, sp.train, &sp.ntrain);
+	if (sp.ntrain == 0)
+		die("no training images left after the validation split");
+	if (o->early_stop && sp.nval == 0)
+		die("--early-stop needs validation images (--val F or --val-stream FILE)");
+
+	/* normalisation: the method from the option, else the architecture's, else scale */
+	mi.norm.c = net->input.c;
+	mi.norm.method = o->normalize ? o->normalize : net->normalize[0] ? nn_norm_parse(net->normalize) : NN_NORM_SCALE;
+	if (mi.norm.method < 0)
+		die("%s: unknown normalize=%s", o->arch, net->normalize);
+	if (mi.norm.method == NN_NORM_MEAN_STD) {
+		if (!o->mean || !o->std || nn_norm_parse_list(o->mean, mi.norm.mean, mi.norm.c) != 0 ||
+		    nn_norm_parse_list(o->std, mi.norm.std, mi.norm.c) != 0)
+			usage("--normalize mean-std wants --mean and --std, 1 or C numbers each");
+		for (int c = 0; c < mi.norm.c; c++)
+			if (!(mi.norm.std[c] > 0))
+				usage("--std wants positive numbers");
+	} else if (mi.norm.method == NN_NORM_STANDARDIZE) {
+		double sum[4] = { 0 }, sum2[4] = { 0 };
+		size_t npix = (size_t)net->input.h * net->input.w;
+		for (size_t i = 0; i < sp.ntrain; i++)
+			nn_norm_accumulate(nn_data_image(&train, sp.train[i]), npix, mi.norm.c, sum, sum2);
+		nn_norm_finish(&mi.norm, sum, sum2, (double)npix * sp.ntrain);
+	}
+
+	if (o->class_weights) {
+		size_t *count = xcalloc((size_t)mi.nclass, sizeof *count);
+		cw = xcalloc((size_t)mi.nclass, sizeof *cw);
+		for (size_t i = 0; i < sp.ntrain; i++)
+			count[train.label[sp.train[i]]]++;
+		for (int c = 0; c < mi.nclass; c++)
+			cw[c] = count[c] ? (float)((double)sp.ntrain / ((double)mi.nclass * count[c])) : 0;
+		t.loss.weight = cw;
+		free(count);
+	}
+
+	nn_loss loss = t.loss;
+	nn_trainer_init(&t, net, &train, &mi.norm, sp.ntrain > sp.nval ? sp.ntrain : sp.nval);
+	t.loss = loss;
+	t.seed = o->seed;
+	nn_optim_init(&t.opt, net, o->optimizer, (float)o->momentum, (float)o->l2);
+	if (o->early_stop) {
+		st.best = xcalloc((size_t)net->nparams, sizeof *st.best);
+		for (int i = 0; i < net->nparams; i++)
+			st.best[i] = xcalloc(net->params[i]->n, sizeof(float));
+	}
+	log_line(&st, "epoch\ttrain_loss\ttrain_acc\tval_loss\tval_acc\tlr\tseconds\n");
+	if (o->resume)
+		load_checkpoint(o, &t, &st);
+
+	struct progress pg = { .epochs = o->epochs, .batch = (size_t)o->batch, .tty = isatty(2) };
+	t.progress = show_progress;
+	t.ctx = &pg;
+	ts_record_init(&rec);
+	double vloss = NAN, vacc = NAN;
+	int stopped = 0;
+	while (st.epoch < o->epochs && !stopped) {
+		double tl, ta, t0 = now_seconds();
+		float lr = lr_at(o, st.epoch);
+		pg.epoch = st.epoch + 1;
+		pg.t0 = t0;
+		if (nn_train_epoch(&t, sp.train, sp.ntrain, st.epoch, lr, &tl, &ta) != 0) {
+			if (pg.tty)
+				fputc('\n', stderr);
+			die("epoch %d, batch %zu: the loss is not finite; stopping%s%s (try a lower --lr)",
+			    st.epoch + 1, t.bad_batch, o->checkpoint && st.epoch ? ", the last good checkpoint is " : "",
+			    o->checkpoint && st.epoch ? o->checkpoint : "");
+		}
+		vloss = vacc = NAN;
+		if (sp.nval) {
+			t.data = vdata;
+			nn_evaluate(&t, sp.val, sp.nval, &vloss, &vacc);
+			t.data = &train;
+		}
+		st.epoch++;
+		double secs = now_seconds() - t0;
+		if (pg.tty)
+			fputs("\r\033[K", stderr);
+		if (sp.nval)
+			fprintf(stderr, "epoch %d/%d: loss %.4f acc %.4f val_loss %.4f val_acc %.4f lr %.3g %.1f s "
+			        "%.0f img/s\n", st.epoch, o->epochs, tl, ta, vloss, vacc, lr, secs, sp.ntrain / secs);
+		else
+			fprintf(stderr, "epoch %d/%d: loss %.4f acc %.4f lr %.3g %.1f s %.0f img/s\n", st.epoch,
+			        o->epochs, tl, ta, lr, secs, sp.ntrain / secs);
+		if (sp.nval)
+			log_line(&st, "%d\t%.6f\t%.6f\t%.6f\t%.6f\t%.6g\t%.3f\n", st.epoch, tl, ta, vloss, vacc, lr, secs);
+		else
+			log_line(&st, "%d\t%.6f\t%.6f\t\t\t%.6g\t%.3f\n", st.epoch, tl, ta, lr, secs);
+		if (o->early_stop) {
+			if (vloss < st.best_loss) {
+				st.best_loss = vloss;
+				st.best_epoch = st.epoch;
+				st.bad_epochs = 0;
+				copy_weights(net, st.best, 0);
+			} else if (++st.bad_epochs >= o->early_stop) {
+				fprintf(stderr, "early stop: val_loss has not improved for %d epochs; keeping epoch "
+				        "%d (val_loss %.4f)\n", st.bad_epochs, st.best_epoch, st.best_loss);
+				stopped = 1;
+			}
+		}
+		if (o->log)
+			write_text(o->log, st.log);
+		if (o->checkpoint)
+			save_checkpoint(o, &rec, &t, &mi, &st);
+	}
+	if (st.best && st.best_epoch > 0) {
+		copy_weights(net, st.best, 1);
+		t.data = vdata;
+		nn_evaluate(&t, sp.val, sp.nval, &vloss, &vacc);
+	}
+	ts_record_clear(&rec);
+	if (nn_model_put(&rec, net, &mi) != 0)
+		die("out of memory");
+	put_provenance(&rec, o, &st, sp.ntrain, vloss, vacc, argc, argv);
+	write_record(o->out, &rec);
+	if (o->verbose)
+		summary_print(train.n + (vdata != &train ? vdata->n : 0), 1);
+
+	ts_record_free(&rec);
+	if (st.best) {
+		for (int i = 0; i < net->nparams; i++)
+			free(st.best[i]);
+		free(st.best);
+	}
+	free(st.log);
+	free(cw);
+	free(sp.train);
+	free(sp.val);
+	nn_optim_free(&t.opt);
+	nn_trainer_free(&t);
+	if (vdata != &train)
+		nn_data_free(&valset);
+	nn_data_free(&train);
+	strmap_free(&names);
+	nn_model_info_free(&mi);
+	nn_free(net);
+	free(arch);
+	return 0;
+}
+
+static size_t
+parse_bytes(const char *s, const char *opt)
+{
+	char *end;
+	double v = strtod(s, &end);
+	double mul = 1;
+
+	switch (*end) {
+	case 'k': case 'K': mul = 1024; end++; break;
+	case 'm': case 'M': mul = 1024.0 * 1024; end++; break;
+	case 'g': case 'G': mul = 1024.0 * 1024 * 1024; end++; break;
+	case 't': case 'T': mul = 1024.0 * 1024 * 1024 * 1024; end++; break;
+	}
+	if (end == s || *end || !(v >= 0) || v * mul > 1e18) {
+		fprintf(stderr, "%s: %s wants a size such as 512M or 4G, not '%s'\n", progname, opt, s);
+		exit(2);
+	}
+	return (size_t)(v * mul);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_BALANCE = 256, O_BATCH, O_CHECKPOINT, O_CLASSES, O_CLASS_WEIGHTS, O_EARLY_STOP, O_EPOCHS,
+	       O_HELP, O_L2, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
+	       O_NORMALIZE, O_OPTIMIZER, O_RESUME, O_SEED, O_STD, O_SUMMARY, O_THREADS, O_VAL, O_VAL_STREAM };
+	static const struct option longopts[] = {
+		{ "arch", required_argument, NULL, 'm' },
+		{ "balance", no_argument, NULL, O_BALANCE },
+		{ "batch", required_argument, NULL, O_BATCH },
+		{ "checkpoint", required_argument, NULL, O_CHECKPOINT },
+		{ "class-weights", required_argument, NULL, O_CLASS_WEIGHTS },
+		{ "classes", required_argument, NULL, O_CLASSES },
+		{ "early-stop", required_argument, NULL, O_EARLY_STOP },
+		{ "epochs", required_argument, NULL, O_EPOCHS },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "l2", required_argument, NULL, O_L2 },
+		{ "log", required_argument, NULL, O_LOG },
+		{ "lr", required_argument, NULL, O_LR },
+		{ "lr-gamma", required_argument, NULL, O_LR_GAMMA },
+		{ "lr-schedule", required_argument, NULL, O_LR_SCHEDULE },
+		{ "lr-step", required_argument, NULL, O_LR_STEP },
+		{ "mean", required_argument, NULL, O_MEAN },
+		{ "memory", required_argument, NULL, O_MEMORY },
+		{ "momentum", required_argument, NULL, O_MOMENTUM },
+		{ "normalize", required_argument, NULL, O_NORMALIZE },
+		{ "optimizer", required_argument, NULL, O_OPTIMIZER },
+		{ "output", required_argument, NULL, 'o' },
+		{ "resume", required_argument, NULL, O_RESUME },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "std", required_argument, NULL, O_STD },
+		{ "summary", no_argument, NULL, O_SUMMARY },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ "val", required_argument, NULL, O_VAL },
+		{ "val-stream", required_argument, NULL, O_VAL_STREAM },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .epochs = 10, .batch = 32, .optimizer = NN_ADAM, .lr = -1, .lr_gamma = 0.1,
+	                  .lr_step = 0, .seed = 1, .threads = pmap_cpus() };
+	int c;
+
+	prog_init(argv[0]);
+	o.memory = nn_data_default_budget();
+	while ((c = getopt_long(argc, argv, "m:o:v", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': o.arch = optarg; break;
+		case 'o': o.out = optarg; break;
+		case 'v': o.verbose = 1; break;
+		case O_EPOCHS: o.epochs = (int)parse_int(optarg, 1, 1000000, "--epochs"); break;
+		case O_BATCH: o.batch = (int)parse_int(optarg, 1, 65536, "--batch"); break;
+		case O_OPTIMIZER:
+			if (strcmp(optarg, "sgd") == 0)
+				o.optimizer = NN_SGD;
+			else if (strcmp(optarg, "adam") == 0)
+				o.optimizer = NN_ADAM;
+			else
+				usage("--optimizer wants sgd or adam");
+			break;
+		case O_LR: o.lr = parse_double(optarg, 1e-12, 100, "--lr"); break;
+		case O_MOMENTUM: o.momentum = parse_double(optarg, 0, 0.9999, "--momentum"); break;
+		case O_L2: o.l2 = parse_double(optarg, 0, 1, "--l2"); break;
+		case O_LR_SCHEDULE:
+			if (strcmp(optarg, "none") == 0)
+				o.schedule = SCHED_NONE;
+			else if (strcmp(optarg, "step") == 0)
+				o.schedule = SCHED_STEP;
+			else if (strcmp(optarg, "cosine") == 0)
+				o.schedule = SCHED_COSINE;
+			else
+				usage("--lr-schedule wants none, step or cosine");
+			break;
+		case O_LR_STEP: o.lr_step = (int)parse_int(optarg, 1, 1000000, "--lr-step"); break;
+		case O_LR_GAMMA: o.lr_gamma = parse_double(optarg, 1e-6, 1, "--lr-gamma"); break;
+		case O_VAL: o.val = parse_double(optarg, 0, 0.9, "--val"); break;
+		case O_VAL_STREAM: o.val_stream = optarg; break;
+		case O_EARLY_STOP: o.early_stop = (int)parse_int(optarg, 1, 1000000, "--early-stop"); break;
+		case O_BALANCE: o.balance = 1; break;
+		case O_CLASS_WEIGHTS:
+			if (strcmp(optarg, "auto") == 0)
+				o.class_weights = 1;
+			else if (strcmp(optarg, "none") == 0)
+				o.class_weights = 0;
+			else
+				usage("--class-weights wants auto or none");
+			break;
+		case O_NORMALIZE:
+			if ((o.normalize = nn_norm_parse(optarg)) < 0)
+				usage("--normalize wants scale, standardize, per-image or mean-std");
+			break;
+		case O_MEAN: o.mean = optarg; break;
+		case O_STD: o.std = optarg; break;
+		case O_CLASSES: o.classes = optarg; break;
+		case O_SEED: o.seed = (uint64_t)parse_int(optarg, 0, INT64_MAX, "--seed"); break;
+		case O_THREADS: o.threads = (int)parse_int(optarg, 1, 256, "--threads"); break;
+		case O_MEMORY: o.memory = parse_bytes(optarg, "--memory"); break;
+		case O_CHECKPOINT: o.checkpoint = optarg; break;
+		case O_RESUME: o.resume = optarg; break;
+		case O_SUMMARY: o.summary = 1; break;
+		case O_LOG: o.log = optarg; break;
+		case O_HELP:
+			fputs(USAGE, stdout);
+			return 0;
+		default:
+			usage(NULL);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!o.arch)
+		usage("-m ARCH is required");
+	if (!o.out && !o.summary)
+		usage("-o MODEL is required");
+	if (o.val && o.val_stream)
+		usage("choose one of --val and --val-stream");
+	if (o.lr < 0)
+		o.lr = o.optimizer == NN_ADAM ? 1e-3 : 1e-2;
+	if (o.schedule == SCHED_STEP && !o.lr_step)
+		o.lr_step = o.epochs / 3 > 0 ? o.epochs / 3 : 1;
+	if ((o.mean || o.std) && o.normalize != NN_NORM_MEAN_STD)
+		usage("--mean and --std go with --normalize mean-std");
+	if (o.momentum && o.optimizer != NN_SGD)
+		usage("--momentum goes with --optimizer sgd");
+	nn_gemm_init();
+	summary_start();
+	c = run(&o, argc, argv);
+	finish_stdout();
+	return c;
+}

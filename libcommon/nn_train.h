@@ -1,0 +1,47 @@
+/*
+ * Training and evaluation passes over an nn_data set: batches assembled from
+ * u8 images (normalised on the way), forward, loss, backward, optimiser step.
+ *
+ * Epoch e visits the training indices in the order of a Fisher-Yates shuffle
+ * seeded with (seed, e), and dropout masks derive from (seed, step), so an
+ * epoch's result depends only on the weights and optimiser state at its start:
+ * a run resumed from a checkpoint continues exactly.
+ */
+#ifndef NN_TRAIN_H
+#define NN_TRAIN_H
+
+#include "nn.h"
+#include "nn_data.h"
+#include "nn_loss.h"
+#include "nn_norm.h"
+#include "nn_optim.h"
+
+typedef struct {
+	nn_net *net;
+	nn_loss loss;
+	nn_optim opt;
+	const nn_norm *norm;
+	const nn_data *data;
+	uint64_t seed;
+	size_t *order;          /* scratch: the shuffled indices */
+	int *label;             /* scratch: the batch's labels */
+	float *dz;              /* scratch: the loss gradient at the logits */
+	/* Called after every training batch (for progress); may be NULL. */
+	void (*progress)(void *ctx, size_t batch, size_t nbatch, double loss, double acc);
+	void *ctx;
+	/* Where a non-finite loss was met (epoch from 1, batch from 1). */
+	size_t bad_batch;
+} nn_trainer;
+
+void nn_trainer_init(nn_trainer *t, nn_net *net, const nn_data *data, const nn_norm *norm, size_t nmax);
+void nn_trainer_free(nn_trainer *t);
+/* Fills the network's input with images idx[0..n) of the data set. */
+void nn_fill_batch(nn_net *net, const nn_norm *norm, const nn_data *data, const size_t *idx, int n);
+/* One epoch over idx[0..n) (shuffled for epoch `epoch`): mean loss and accuracy.
+ * Returns 0, or -1 when the loss stopped being finite (t->bad_batch says where). */
+int nn_train_epoch(nn_trainer *t, const size_t *idx, size_t n, int epoch, float lr, double *loss,
+                   double *acc);
+/* Loss and accuracy over idx[0..n) without training (dropout off, running statistics). */
+void nn_evaluate(nn_trainer *t, const size_t *idx, size_t n, double *loss, double *acc);
+
+#endif
