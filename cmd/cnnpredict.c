@@ -337,14 +337,19 @@ run(const struct opts *o, int argc, char **argv)
 	if (!r.header_done && !r.w)
 		write_header(&r);
 	if (r.w) {
-		if (ts_writer_close(r.w) != 0 && !is_epipe(ts_writer_errno(r.w))) {
+		if (ts_writer_close(r.w) != 0) {
+			if (is_epipe(ts_writer_errno(r.w)))
+				exit(0);
 			outfile_abort(&r.of);
 			die("%s", ts_writer_error(r.w));
 		}
 		ts_writer_free(r.w);
 	}
-	if (outfile_commit(&r.of) != 0 && !is_epipe(errno))
+	if (outfile_commit(&r.of) != 0) {
+		if (is_epipe(errno))
+			exit(0);
 		die("%s: %s", o->out ? o->out : "stdout", strerror(errno));
+	}
 	if (o->verbose)
 		summary_print(r.nin, r.nout);
 	for (int i = 0; i < o->batch; i++)

@@ -59,10 +59,13 @@ with open("fashion-predictions.tsv", "w") as f:
     for i in range(500):
         f.write("%d\t%s\t%s\n" % (i, cls[t[i]], "\t".join("%.6f" % v for v in p[i])))
 '
-for page in "$ROOT"/man/*.1; do
+# the architectures of share/models, and cnntrain's pages first: its examples make the
+# model and streams that cnnpredict's use
+ln -s "$ROOT/share" share
+for page in "$ROOT"/man/cnntrain.1 $(ls "$ROOT"/man/*.1 | grep -v '/cnntrain\.1$'); do
 	name=$(basename "$page" .1)
 	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$page" | sed -n 's/^\.Dl //p' |
-		sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e 's/\\(em/-/g' > "$name.examples"
+		sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e 's/\\(em/-/g' -e 's/\\(dq/"/g' > "$name.examples"
 	n=0
 	while IFS= read -r line; do
 		n=$((n + 1))
