@@ -6,9 +6,9 @@ PKG_CONFIG ?= pkg-config
 
 PKGS = libpng libjpeg libturbojpeg libzstd libcurl openssl zlib libxxhash libzip cairo openblas
 CC ?= cc
-OPT ?= -O2 -g
+OPT ?= -O3 -g
 CFLAGS ?= $(OPT)
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -pthread -Ilibcommon
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -pthread -Ilibcommon
 CFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 

@@ -5,7 +5,7 @@
 #include "nn_layer_util.h"
 
 static void
-forward_part(void *ctx, size_t b, size_t e, int t)
+avgpool_forward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
 	nn_layer *l = p->l;
@@ -32,11 +32,11 @@ static void
 avgpool_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 {
 	struct nn_pass p = { .l = l, .x = x, .out = y };
-	nn_pool_for(run->pool, (size_t)run->n * l->in.c, forward_part, &p);
+	nn_pool_for(run->pool, (size_t)run->n * l->in.c, avgpool_forward_part, &p);
 }
 
 static void
-backward_part(void *ctx, size_t b, size_t e, int t)
+avgpool_backward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
 	nn_layer *l = p->l;
@@ -64,7 +64,7 @@ avgpool_backward(nn_layer *l, const nn_run *run, const float *x, const float *y,
 {
 	struct nn_pass p = { .l = l, .x = x, .y = y, .dy = dy, .dx = dx };
 	if (dx)
-		nn_pool_for(run->pool, (size_t)run->n * l->in.c, backward_part, &p);
+		nn_pool_for(run->pool, (size_t)run->n * l->in.c, avgpool_backward_part, &p);
 }
 
 static int

@@ -47,7 +47,7 @@ bn_init(nn_layer *l, rng *r)
 }
 
 static void
-forward_part(void *ctx, size_t b, size_t e, int t)
+batchnorm_forward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
 	nn_layer *l = p->l;
@@ -95,11 +95,11 @@ static void
 bn_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 {
 	struct nn_pass p = { .l = l, .run = run, .x = x, .out = y };
-	nn_pool_for(run->pool, (size_t)l->in.c, forward_part, &p);
+	nn_pool_for(run->pool, (size_t)l->in.c, batchnorm_forward_part, &p);
 }
 
 static void
-backward_part(void *ctx, size_t b, size_t e, int t)
+batchnorm_backward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
 	nn_layer *l = p->l;
@@ -141,7 +141,7 @@ static void
 bn_backward(nn_layer *l, const nn_run *run, const float *x, const float *y, const float *dy, float *dx)
 {
 	struct nn_pass p = { .l = l, .run = run, .x = x, .y = y, .dy = dy, .dx = dx };
-	nn_pool_for(run->pool, (size_t)l->in.c, backward_part, &p);
+	nn_pool_for(run->pool, (size_t)l->in.c, batchnorm_backward_part, &p);
 }
 
 const struct nn_layer_ops nn_layer_batchnorm = {

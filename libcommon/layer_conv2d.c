@@ -144,10 +144,18 @@ col2im(const nn_layer *l, const float *col, float *dx)
 					const float *src = row + (size_t)oy * wo;
 					float *dst = xc + (size_t)y * W;
 					int x0 = j - l->pw;
-					for (int ox = 0; ox < wo; ox++) {
-						int xx = x0 + ox * l->sw;
-						if (xx >= 0 && xx < W)
-							dst[xx] += src[ox];
+					/* the ox whose column x0 + ox * sw lies inside [0, W) */
+					int a = x0 < 0 ? (-x0 + l->sw - 1) / l->sw : 0;
+					int b = W - x0 > 0 ? (W - x0 + l->sw - 1) / l->sw : 0;
+					if (b > wo)
+						b = wo;
+					if (l->sw == 1) {
+						float *d = dst + x0;
+						for (int ox = a; ox < b; ox++)
+							d[ox] += src[ox];
+					} else {
+						for (int ox = a; ox < b; ox++)
+							dst[x0 + ox * l->sw] += src[ox];
 					}
 				}
 			}
@@ -162,7 +170,7 @@ struct pass {
 };
 
 static void
-forward_part(void *ctx, size_t b, size_t e, int t)
+conv2d_forward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct pass *ps = ctx;
 	nn_layer *l = ps->l;
@@ -191,11 +199,11 @@ static void
 conv_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 {
 	struct pass ps = { .l = l, .x = x, .out = y };
-	nn_pool_for(run->pool, (size_t)run->n, forward_part, &ps);
+	nn_pool_for(run->pool, (size_t)run->n, conv2d_forward_part, &ps);
 }
 
 static void
-backward_part(void *ctx, size_t b, size_t e, int t)
+conv2d_backward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct pass *ps = ctx;
 	nn_layer *l = ps->l;
@@ -239,7 +247,7 @@ conv_backward(nn_layer *l, const nn_run *run, const float *x, const float *y, co
 	struct pass ps = { .l = l, .x = x, .y = y, .dy = dy, .dx = dx };
 	int nt = nn_pool_threads(run->pool);
 
-	nn_pool_for(run->pool, (size_t)run->n, backward_part, &ps);
+	nn_pool_for(run->pool, (size_t)run->n, conv2d_backward_part, &ps);
 	for (int t = 0; t < nt; t++) {
 		if (!nn_pool_ran(run->n, nt, t))
 			continue;

@@ -57,7 +57,7 @@ span(size_t b, size_t e, int total, int *c0, int *c1)
 }
 
 static void
-forward_part(void *ctx, size_t b, size_t e, int t)
+dense_forward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct pass *p = ctx;
 	nn_layer *l = p->l;
@@ -77,11 +77,11 @@ static void
 dense_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 {
 	struct pass p = { .l = l, .n = run->n, .in = (int)nn_shape_size(l->in), .x = x, .y = y };
-	nn_pool_for(run->pool, (size_t)(l->units + BLOCK - 1) / BLOCK, forward_part, &p);
+	nn_pool_for(run->pool, (size_t)(l->units + BLOCK - 1) / BLOCK, dense_forward_part, &p);
 }
 
 static void
-grad_part(void *ctx, size_t b, size_t e, int t)
+dense_grad_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct pass *p = ctx;
 	nn_layer *l = p->l;
@@ -98,7 +98,7 @@ grad_part(void *ctx, size_t b, size_t e, int t)
 }
 
 static void
-dx_part(void *ctx, size_t b, size_t e, int t)
+dense_dx_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct pass *p = ctx;
 	nn_layer *l = p->l;
@@ -116,9 +116,9 @@ dense_backward(nn_layer *l, const nn_run *run, const float *x, const float *y, c
 	struct pass p = { .l = l, .n = run->n, .in = (int)nn_shape_size(l->in), .x = x, .dy = dy, .dx = dx };
 
 	(void)y;
-	nn_pool_for(run->pool, (size_t)(l->units + BLOCK - 1) / BLOCK, grad_part, &p);
+	nn_pool_for(run->pool, (size_t)(l->units + BLOCK - 1) / BLOCK, dense_grad_part, &p);
 	if (dx)
-		nn_pool_for(run->pool, (size_t)(p.in + BLOCK - 1) / BLOCK, dx_part, &p);
+		nn_pool_for(run->pool, (size_t)(p.in + BLOCK - 1) / BLOCK, dense_dx_part, &p);
 }
 
 const struct nn_layer_ops nn_layer_dense = {

@@ -21,7 +21,7 @@ dropout_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 }
 
 static void
-forward_part(void *ctx, size_t b, size_t e, int t)
+dropout_forward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
 	nn_layer *l = p->l;
@@ -52,20 +52,23 @@ dropout_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 
 	if (!run->train || l->rate == 0) {
 		memcpy(y, x, (size_t)run->n * nn_shape_size(l->in) * sizeof(float));
-		memset(l->priv, 1, (size_t)run->n * nn_shape_size(l->in));
 		return;
 	}
-	nn_pool_for(run->pool, (size_t)run->n, forward_part, &p);
+	nn_pool_for(run->pool, (size_t)run->n, dropout_forward_part, &p);
 }
 
 static void
-backward_part(void *ctx, size_t b, size_t e, int t)
+dropout_backward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
 	const unsigned char *m = p->l->priv;
-	float scale = p->run->train ? 1 / (1 - p->l->rate) : 1;
+	float scale = 1 / (1 - p->l->rate);
 
 	(void)t;
+	if (!p->run->train || p->l->rate == 0) {
+		memcpy(p->dx + b, p->dy + b, (e - b) * sizeof(float));
+		return;
+	}
 	for (size_t i = b; i < e; i++)
 		p->dx[i] = m[i] ? p->dy[i] * scale : 0;
 }
@@ -75,7 +78,7 @@ dropout_backward(nn_layer *l, const nn_run *run, const float *x, const float *y,
 {
 	struct nn_pass p = { .l = l, .run = run, .x = x, .y = y, .dy = dy, .dx = dx };
 	if (dx)
-		nn_pool_for(run->pool, (size_t)run->n * nn_shape_size(l->in), backward_part, &p);
+		nn_pool_for(run->pool, (size_t)run->n * nn_shape_size(l->in), dropout_backward_part, &p);
 }
 
 const struct nn_layer_ops nn_layer_dropout = {

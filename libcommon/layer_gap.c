@@ -13,7 +13,7 @@ gap_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 }
 
 static void
-forward_part(void *ctx, size_t b, size_t e, int t)
+gap_forward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
 	size_t hw = (size_t)p->l->in.h * p->l->in.w;
@@ -32,11 +32,11 @@ static void
 gap_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 {
 	struct nn_pass p = { .l = l, .x = x, .out = y };
-	nn_pool_for(run->pool, (size_t)run->n * l->in.c, forward_part, &p);
+	nn_pool_for(run->pool, (size_t)run->n * l->in.c, gap_forward_part, &p);
 }
 
 static void
-backward_part(void *ctx, size_t b, size_t e, int t)
+gap_backward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
 	size_t hw = (size_t)p->l->in.h * p->l->in.w;
@@ -54,7 +54,7 @@ gap_backward(nn_layer *l, const nn_run *run, const float *x, const float *y, con
 {
 	struct nn_pass p = { .l = l, .x = x, .y = y, .dy = dy, .dx = dx };
 	if (dx)
-		nn_pool_for(run->pool, (size_t)run->n * l->in.c, backward_part, &p);
+		nn_pool_for(run->pool, (size_t)run->n * l->in.c, gap_backward_part, &p);
 }
 
 const struct nn_layer_ops nn_layer_globalavgpool = {

@@ -1,5 +1,4 @@
 /* maxpool: the largest value of each window; backward routes the gradient to it. */
-#include <float.h>
 #include <string.h>
 
 #include "nn.h"
@@ -7,7 +6,7 @@
 #include "util.h"
 
 static void
-forward_part(void *ctx, size_t b, size_t e, int t)
+maxpool_forward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
 	nn_layer *l = p->l;
@@ -19,17 +18,32 @@ forward_part(void *ctx, size_t b, size_t e, int t)
 		const float *x = p->x + pl * H * W;
 		float *y = p->out + pl * ho * wo;
 		int *a = arg + pl * ho * wo;
+		if (l->kh == 2 && l->kw == 2 && l->sh == 2 && l->sw == 2) {
+			for (int oy = 0; oy < ho; oy++) {
+				const float *r0 = x + 2 * oy * W, *r1 = r0 + W;
+				for (int ox = 0; ox < wo; ox++) {
+					int i0 = 2 * oy * W + 2 * ox;
+					float a0 = r0[2 * ox], a1 = r0[2 * ox + 1], b0 = r1[2 * ox], b1 = r1[2 * ox + 1];
+					float ma = a1 > a0 ? a1 : a0, mb = b1 > b0 ? b1 : b0;
+					int ia = a1 > a0 ? i0 + 1 : i0, ib = b1 > b0 ? i0 + W + 1 : i0 + W;
+					y[oy * wo + ox] = mb > ma ? mb : ma;
+					a[oy * wo + ox] = mb > ma ? ib : ia;
+				}
+			}
+			continue;
+		}
 		for (int oy = 0; oy < ho; oy++) {
 			for (int ox = 0; ox < wo; ox++) {
-				float m = -FLT_MAX;
-				int mi = 0;
+				int mi = oy * l->sh * W + ox * l->sw;
+				float m = x[mi];
+				/* branch-free selects: which value wins is unpredictable */
 				for (int i = 0; i < l->kh; i++) {
 					int row = (oy * l->sh + i) * W + ox * l->sw;
 					for (int j = 0; j < l->kw; j++) {
-						if (x[row + j] > m || (j == 0 && i == 0)) {
-							m = x[row + j];
-							mi = row + j;
-						}
+						float v = x[row + j];
+						int gt = v > m;
+						m = gt ? v : m;
+						mi = gt ? row + j : mi;
 					}
 				}
 				y[oy * wo + ox] = m;
@@ -43,11 +57,11 @@ static void
 maxpool_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 {
 	struct nn_pass p = { .l = l, .x = x, .out = y };
-	nn_pool_for(run->pool, (size_t)run->n * l->in.c, forward_part, &p);
+	nn_pool_for(run->pool, (size_t)run->n * l->in.c, maxpool_forward_part, &p);
 }
 
 static void
-backward_part(void *ctx, size_t b, size_t e, int t)
+maxpool_backward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
 	nn_layer *l = p->l;
@@ -71,7 +85,7 @@ maxpool_backward(nn_layer *l, const nn_run *run, const float *x, const float *y,
 {
 	struct nn_pass p = { .l = l, .x = x, .y = y, .dy = dy, .dx = dx };
 	if (dx)
-		nn_pool_for(run->pool, (size_t)run->n * l->in.c, backward_part, &p);
+		nn_pool_for(run->pool, (size_t)run->n * l->in.c, maxpool_backward_part, &p);
 }
 
 static int

@@ -3,32 +3,37 @@
 #include "nn_layer_util.h"
 
 static void
-forward_part(void *ctx, size_t b, size_t e, int t)
+relu_forward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
-	float s = p->l->slope;
+	const float *restrict x = p->x;
+	float *restrict y = p->out, s = p->l->slope;
 
 	(void)t;
-	for (size_t i = b; i < e; i++)
-		p->out[i] = p->x[i] > 0 ? p->x[i] : p->x[i] * s;
+	/* branch-free: the signs of activations are a coin toss for a predictor */
+	for (size_t i = b; i < e; i++) {
+		float v = x[i], pos = v > 0 ? v : 0, neg = v < 0 ? v : 0;
+		y[i] = pos + s * neg;
+	}
 }
 
 static void
 relu_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 {
 	struct nn_pass p = { .l = l, .x = x, .out = y };
-	nn_pool_for(run->pool, (size_t)run->n * nn_shape_size(l->in), forward_part, &p);
+	nn_pool_for(run->pool, (size_t)run->n * nn_shape_size(l->in), relu_forward_part, &p);
 }
 
 static void
-backward_part(void *ctx, size_t b, size_t e, int t)
+relu_backward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
-	float s = p->l->slope;
+	const float *restrict x = p->x, *restrict dy = p->dy;
+	float *restrict dx = p->dx, s = p->l->slope;
 
 	(void)t;
 	for (size_t i = b; i < e; i++)
-		p->dx[i] = p->x[i] > 0 ? p->dy[i] : p->dy[i] * s;
+		dx[i] = dy[i] * (x[i] > 0 ? 1.0f : s);
 }
 
 static void
@@ -36,7 +41,7 @@ relu_backward(nn_layer *l, const nn_run *run, const float *x, const float *y, co
 {
 	struct nn_pass p = { .l = l, .x = x, .y = y, .dy = dy, .dx = dx };
 	if (dx)
-		nn_pool_for(run->pool, (size_t)run->n * nn_shape_size(l->in), backward_part, &p);
+		nn_pool_for(run->pool, (size_t)run->n * nn_shape_size(l->in), relu_backward_part, &p);
 }
 
 static int

@@ -5,7 +5,7 @@
 #include "nn_layer_util.h"
 
 static void
-forward_part(void *ctx, size_t b, size_t e, int t)
+sigmoid_forward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
 
@@ -20,11 +20,11 @@ static void
 sigmoid_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 {
 	struct nn_pass p = { .l = l, .x = x, .out = y };
-	nn_pool_for(run->pool, (size_t)run->n * nn_shape_size(l->in), forward_part, &p);
+	nn_pool_for(run->pool, (size_t)run->n * nn_shape_size(l->in), sigmoid_forward_part, &p);
 }
 
 static void
-backward_part(void *ctx, size_t b, size_t e, int t)
+sigmoid_backward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
 
@@ -38,7 +38,7 @@ sigmoid_backward(nn_layer *l, const nn_run *run, const float *x, const float *y,
 {
 	struct nn_pass p = { .l = l, .x = x, .y = y, .dy = dy, .dx = dx };
 	if (dx)
-		nn_pool_for(run->pool, (size_t)run->n * nn_shape_size(l->in), backward_part, &p);
+		nn_pool_for(run->pool, (size_t)run->n * nn_shape_size(l->in), sigmoid_backward_part, &p);
 }
 
 const struct nn_layer_ops nn_layer_sigmoid = {

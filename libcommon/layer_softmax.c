@@ -5,7 +5,7 @@
 #include "nn_layer_util.h"
 
 static void
-forward_part(void *ctx, size_t b, size_t e, int t)
+softmax_forward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
 	nn_layer *l = p->l;
@@ -31,11 +31,11 @@ static void
 softmax_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 {
 	struct nn_pass p = { .l = l, .x = x, .out = y };
-	nn_pool_for(run->pool, (size_t)run->n * l->in.h * l->in.w, forward_part, &p);
+	nn_pool_for(run->pool, (size_t)run->n * l->in.h * l->in.w, softmax_forward_part, &p);
 }
 
 static void
-backward_part(void *ctx, size_t b, size_t e, int t)
+softmax_backward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
 	nn_layer *l = p->l;
@@ -58,7 +58,7 @@ softmax_backward(nn_layer *l, const nn_run *run, const float *x, const float *y,
 {
 	struct nn_pass p = { .l = l, .x = x, .y = y, .dy = dy, .dx = dx };
 	if (dx)
-		nn_pool_for(run->pool, (size_t)run->n * l->in.h * l->in.w, backward_part, &p);
+		nn_pool_for(run->pool, (size_t)run->n * l->in.h * l->in.w, softmax_backward_part, &p);
 }
 
 const struct nn_layer_ops nn_layer_softmax = {

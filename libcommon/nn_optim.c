@@ -45,7 +45,8 @@ static void
 step_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct step *s = ctx;
-	float *w = s->p->w, *g = s->p->g, *m = s->m, *v = s->v;
+	float *restrict w = s->p->w, *restrict m = s->m, *restrict v = s->v;
+	const float *restrict g = s->p->g;
 
 	(void)t;
 	if (s->o->kind == NN_SGD) {
@@ -58,11 +59,13 @@ step_part(void *ctx, size_t b, size_t e, int t)
 		return;
 	}
 	float b1 = s->o->beta1, b2 = s->o->beta2, eps = s->o->eps;
+	float step = s->lr / s->c1, root = 1 / sqrtf(s->c2), decay = s->decay;
 	for (size_t i = b; i < e; i++) {
-		float gi = g[i] + s->decay * w[i];
-		m[i] = b1 * m[i] + (1 - b1) * gi;
-		v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-		w[i] -= s->lr * (m[i] / s->c1) / (sqrtf(v[i] / s->c2) + eps);
+		float gi = g[i] + decay * w[i];
+		float mi = b1 * m[i] + (1 - b1) * gi, vi = b2 * v[i] + (1 - b2) * gi * gi;
+		m[i] = mi;
+		v[i] = vi;
+		w[i] -= step * mi / (sqrtf(vi) * root + eps);
 	}
 }
 

@@ -1,0 +1,45 @@
+#!/bin/sh
+# cnntrain and cnnpredict against PyTorch (Debian's python3-torch) in the same run: the four
+# seed networks m1-m4, batch 32, 2 threads, random images.  Training: images/s of the second
+# epoch as cnntrain reports it (forward, loss, backward, Adam step; batches assembled from
+# the decoded set, no validation) against the same loop in PyTorch; inference: cnnpredict
+# on the whole stream (reading, preparing and writing the table included) against a
+# forward pass in PyTorch; peak RSS of each process.  Ratios > 1 favour cnntrain.
+. "$(dirname "$0")/lib.sh"
+B=$1
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PATH="$B:$B/bin:$PATH"
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+SECS=${BENCH_SECONDS:-5}
+printf '%-4s %10s %10s %6s %10s %10s %6s %9s %9s\n' model train/s torch/s ratio infer/s torch/s ratio rss_MiB torch_MiB
+for m in m1-pixelerror:2000 m2-keyframe:256 m3-blur:320 m4-fashion:3000; do
+	name=${m%%:*} n=${m#*:} short=${name%%-*}
+	arch="$ROOT/share/models/$name.arch"
+	shape=$(sed -n 's/^input \([0-9x]*\).*/\1/p' "$arch")
+	k=$(awk '/^dense/ { u = $2 } END { print (u == 1 ? 2 : u) }' "$arch")
+	/usr/bin/python3 - "$W/x.npy" "$W/y.csv" "$shape" "$n" "$k" <<'PY'
+import sys
+import numpy as np
+c, h, w = map(int, sys.argv[3].split("x"))
+n, k = int(sys.argv[4]), int(sys.argv[5])
+r = np.random.default_rng(1)
+np.save(sys.argv[1], r.integers(0, 256, (n, h, w, c), dtype=np.uint8))
+with open(sys.argv[2], "w") as f:
+    f.writelines("%d\n" % v for v in r.integers(0, k, n))
+PY
+	imgcat --labels "$W/y.csv" "$W/x.npy" -o "$W/d.tsr"
+	/usr/bin/time -f %M -o "$W/rss" cnntrain -m "$arch" --epochs 2 --batch 32 --threads 2 -o "$W/m.model" \
+		"$W/d.tsr" 2> "$W/log"
+	train=$(sed -n 's/^epoch 2\/2:.* \([0-9.]*\) img\/s$/\1/p' "$W/log")
+	rss=$(( $(cat "$W/rss") / 1024 ))
+	t=$(best "cnnpredict -m $W/m.model --batch 32 --threads 2 $W/d.tsr > /dev/null")
+	infer=$(echo "$n / $t" | bc -l)
+	ttrain=$(/usr/bin/python3 "$ROOT/bench/cnn_torch.py" "$short" train --threads 2 --batch 32 --seconds "$SECS")
+	tinfer=$(/usr/bin/python3 "$ROOT/bench/cnn_torch.py" "$short" infer --threads 2 --batch 32 --seconds "$SECS")
+	tt=$(echo "$ttrain" | sed 's/.*images_per_s=\([0-9.]*\).*/\1/')
+	ti=$(echo "$tinfer" | sed 's/.*images_per_s=\([0-9.]*\).*/\1/')
+	trss=$(echo "$ttrain" | sed 's/.*peak_rss_mib=\([0-9.]*\).*/\1/')
+	printf '%-4s %10.0f %10.0f %6.2f %10.0f %10.0f %6.2f %9d %9.0f\n' "$short" "$train" "$tt" \
+		"$(echo "$train / $tt" | bc -l)" "$infer" "$ti" "$(echo "$infer / $ti" | bc -l)" "$rss" "$trss"
+done
