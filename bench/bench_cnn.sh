@@ -12,7 +12,8 @@ PATH="$B:$B/bin:$PATH"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 SECS=${BENCH_SECONDS:-5}
-printf '%-4s %10s %10s %6s %10s %10s %6s %9s %9s\n' model train/s torch/s ratio infer/s torch/s ratio rss_MiB torch_MiB
+printf '%-4s %10s %10s %6s %10s %10s %6s %9s %9s %8s %8s\n' model train/s torch/s ratio infer/s torch/s ratio \
+	rss_MiB torch_MiB train_GF infer_GF
 for m in m1-pixelerror:2000 m2-keyframe:256 m3-blur:320 m4-fashion:3000; do
 	name=${m%%:*} n=${m#*:} short=${name%%-*}
 	arch="$ROOT/share/models/$name.arch"
@@ -40,6 +41,22 @@ PY
 	tt=$(echo "$ttrain" | sed 's/.*images_per_s=\([0-9.]*\).*/\1/')
 	ti=$(echo "$tinfer" | sed 's/.*images_per_s=\([0-9.]*\).*/\1/')
 	trss=$(echo "$ttrain" | sed 's/.*peak_rss_mib=\([0-9.]*\).*/\1/')
-	printf '%-4s %10.0f %10.0f %6.2f %10.0f %10.0f %6.2f %9d %9.0f\n' "$short" "$train" "$tt" \
-		"$(echo "$train / $tt" | bc -l)" "$infer" "$ti" "$(echo "$infer / $ti" | bc -l)" "$rss" "$trss"
+	mflop=$(cnntrain -m "$arch" --summary | sed -n 's/^forward pass: \([0-9.]*\) MFLOP.*/\1/p')
+	printf '%-4s %10.0f %10.0f %6.2f %10.0f %10.0f %6.2f %9d %9.0f %8.1f %8.1f\n' "$short" "$train" "$tt" \
+		"$(echo "$train / $tt" | bc -l)" "$infer" "$ti" "$(echo "$infer / $ti" | bc -l)" "$rss" "$trss" \
+		"$(echo "3 * $mflop * $train / 1000" | bc -l)" "$(echo "$mflop * $infer / 1000" | bc -l)"
 done
+# The GEMM reference: OpenBLAS sgemm (through numpy) on 2 threads, on the shape of m4's second
+# convolution over a batch of 32 (64 x 288 times 288 x 18432).  train_GF and infer_GF above are
+# the networks' convolution and dense FLOPs per second (training counted as 3 forward passes).
+OPENBLAS_NUM_THREADS=2 /usr/bin/python3 -c '
+import time
+import numpy as np
+a = np.random.rand(64, 288).astype(np.float32)
+b = np.random.rand(288, 18432).astype(np.float32)
+a @ b
+best = 1e9
+for _ in range(20):
+    t = time.perf_counter(); a @ b; best = min(best, time.perf_counter() - t)
+print("OpenBLAS sgemm 64x288x18432, 2 threads: %.1f GFLOP/s" % (2 * 64 * 288 * 18432 / best / 1e9))
+'

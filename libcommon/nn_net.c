@@ -466,6 +466,21 @@ nn_zero_grad(nn_net *net)
 		memset(net->params[i]->g, 0, net->params[i]->n * sizeof(float));
 }
 
+double
+nn_forward_flops(const nn_net *net)
+{
+	double flops = 0;
+
+	for (int i = 0; i < net->nlayer; i++) {
+		const nn_layer *l = &net->layer[i];
+		if (strcmp(l->ops->type, "conv2d") == 0)
+			flops += 2.0 * l->filters * l->in.c * l->kh * l->kw * l->out.h * l->out.w;
+		else if (strcmp(l->ops->type, "dense") == 0)
+			flops += 2.0 * nn_shape_size(l->in) * l->units;
+	}
+	return flops;
+}
+
 void
 nn_summary(const nn_net *net, FILE *f)
 {
@@ -484,4 +499,6 @@ nn_summary(const nn_net *net, FILE *f)
 		fprintf(f, "%-20s %-12s %-16s %12zu\n", l->name, l->ops->type, shape, n);
 	}
 	fprintf(f, "total params: %zu\n", total);
+	fprintf(f, "forward pass: %.1f MFLOP per image in convolutions and dense layers\n",
+	        nn_forward_flops(net) / 1e6);
 }

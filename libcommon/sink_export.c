@@ -58,7 +58,7 @@ write_file(stage *s, const char *path, const void *buf, size_t n)
 	if (outfile_open(&o, path) == -1 || fwrite(buf, 1, n, o.f) != n || outfile_commit(&o) == -1) {
 		int e = errno;
 		outfile_abort(&o);
-		snprintf(s->err, sizeof s->err, "%s: %s", path, strerror(e));
+		snprintf(s->err, sizeof s->err, "%.400s: %s", path, strerror(e));
 		return -1;
 	}
 	return 0;

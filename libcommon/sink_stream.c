@@ -17,7 +17,7 @@ static int
 out_open(stage *s, struct out *o, const char *path, int level)
 {
 	if (outfile_open(&o->file, path) == -1) {
-		snprintf(s->err, sizeof s->err, "%s: %s", path, strerror(errno));
+		snprintf(s->err, sizeof s->err, "%.400s: %s", path, strerror(errno));
 		return -1;
 	}
 	if ((o->w = ts_writer_open(o->file.f, path, level)) == NULL) {

@@ -149,5 +149,5 @@ eq "... and writes no model" "$(ls nan.model 2>/dev/null)" ""
 expect_status "no architecture" 2 cnntrain -o x.model train.tsr
 expect_status "a bad option value" 2 cnntrain -m small.arch -o x.model --lr -1 train.tsr
 eq "--summary counts the parameters of m4 as Keras does" \
-	"$(cnntrain -m "$ROOT/share/models/m4-fashion.arch" --summary | tail -1)" "total params: 1199882"
+	"$(cnntrain -m "$ROOT/share/models/m4-fashion.arch" --summary | grep total)" "total params: 1199882"
 done_tests
