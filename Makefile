@@ -4,7 +4,7 @@ BINDIR ?= $(PREFIX)/bin
 MANPREFIX ?= $(PREFIX)/share/man
 PKG_CONFIG ?= pkg-config
 
-PKGS = libpng libjpeg libturbojpeg libzstd libcurl openssl zlib libxxhash libzip cairo
+PKGS = libpng libjpeg libturbojpeg libzstd libcurl openssl zlib libxxhash libzip cairo libcjson
 CC ?= cc
 OPT ?= -O2 -g
 CFLAGS ?= $(OPT)
