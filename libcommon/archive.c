@@ -20,7 +20,7 @@ archive *
 archive_open(const char *path, char *err, size_t errlen)
 {
 	archive *a = xcalloc(1, sizeof *a);
-	size_t len = 0;
+	size_t len = 0, whole = 0;
 	unsigned char *buf;
 
 	strmap_init(&a->keys);
@@ -37,7 +37,7 @@ archive_open(const char *path, char *err, size_t errlen)
 		if (nl == NULL)
 			break;                  /* torn last line */
 		*nl = '\0';
-		i = (size_t)(nl - (char *)buf) + 1;
+		i = whole = (size_t)(nl - (char *)buf) + 1;
 		if (nl > line && nl[-1] == '\r')
 			nl[-1] = '\0';
 		if (line[0] == '\0' || line[0] == '#')
@@ -52,7 +52,8 @@ archive_open(const char *path, char *err, size_t errlen)
 	}
 	free(buf);
 	a->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (a->fd == -1) {
+	/* a torn last line (an interrupted write) goes, so the next line starts clean */
+	if (a->fd == -1 || (whole < len && ftruncate(a->fd, (off_t)whole) == -1)) {
 		errorf(err, errlen, "%s: %s", path, strerror(errno));
 		archive_close(a);
 		return NULL;

@@ -433,9 +433,9 @@ reddit_parse_token(const char *json, size_t len, char **token, double *expires_i
 	e = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
 	if (tok == NULL || tok[0] == '\0' || strpbrk(tok, "\r\n")) {
 		const char *why = str(root, "error");
+		errorf(err, errlen, "token response has no access_token%s%s", why ? ": " : "", why ? why : "");
 		cJSON_Delete(root);
-		return errorf(err, errlen, "token response has no access_token%s%s",
-		              why ? ": " : "", why ? why : "");
+		return -1;
 	}
 	*token = xstrdup(tok);
 	*expires_in = cJSON_IsNumber(e) && e->valuedouble > 0 ? e->valuedouble : 3600;

@@ -83,8 +83,9 @@ def cars_pages():
 
 
 def generic_pages(sub):
-    return [[post("%s%d" % (sub[:4], i), subreddit=sub, url=img(n))
-             for i, n in enumerate(["a.jpg", "b.png", "c.jpg"])]]
+    names = ["d.jpg", "e.jpg", "g.jpg"] if "tank" in sub else ["a.jpg", "b.png", "c.jpg"]
+    return [[post("%s%d" % (sub[:4], i), subreddit=sub, url=img(n)) for i, n in enumerate(names[:2])],
+            [post("%s%d" % (sub[:4], 2), subreddit=sub, url=img(names[2]))]]
 
 
 class Handler(BaseHTTPRequestHandler):
