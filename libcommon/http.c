@@ -132,10 +132,16 @@ on_body(char *buf, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* Errors that trying again will not mend: a disallowed protocol, a redirect
+ * loop, a bad URL, and a timeout (a server that took the whole --timeout once
+ * would take it again, for every try), a certificate that does not verify. */
 static int
 refused(CURLcode c)
 {
 	switch (c) {
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_TOO_MANY_REDIRECTS:
 	case CURLE_URL_MALFORMAT:

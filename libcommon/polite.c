@@ -100,8 +100,10 @@ pacer_note(pacer *p, const struct http_resp *r)
 		return;
 	pthread_mutex_lock(&p->mu);
 	if (r->rl_remaining < 1) {
+		/* the hold does the waiting; the next response sets the pace again */
 		if (now + r->rl_reset > p->hold)
 			p->hold = now + r->rl_reset;
+		p->interval = p->min_interval;
 	} else {
 		double iv = r->rl_reset / r->rl_remaining;
 		p->interval = iv > p->min_interval ? iv : p->min_interval;

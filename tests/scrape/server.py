@@ -175,7 +175,7 @@ class Handler(BaseHTTPRequestHandler):
             if sub == "gone":
                 return self.send(404, b'{"error": 404}')
             if sub == "slowdown" and self.count("slowdown") == 1:
-                return self.send(429, b'{"error": 429}', headers=[("Retry-After", "1")])
+                return self.send(429, b'{"error": 429}', headers=[("Retry-After", "1")] + rl)
             if sub == "quota" and page == 0:
                 rl = [("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1")]
             if sub == "big":
