@@ -105,6 +105,13 @@ t = [json.loads(l)["t"] for l in sys.stdin if json.loads(l)["path"] == "/busy.jp
 print(t[1] - t[0] >= 0.95)')" True
 eq "no request ever goes to another protocol" "$(since | field path | grep -c 'etc/passwd')" 0
 
+mark
+imgscrape --jobs 8 $(for i in 1 2 3 4 5 6 7 8 9 10; do echo "$IMG/hold/$i.jpg"; done) > /dev/null 2>.err
+eq "one image host: at most 4 transfers at once, 20 requests a second" "$(since | /usr/bin/python3 -c 'import json, sys
+r = [json.loads(l) for l in sys.stdin]
+t = [x["t"] for x in r if x["status"] == 0]
+print(len(t), max(x["active"] for x in r if x["status"] == 0), all(b - a >= 0.045 for a, b in zip(t, t[1:])))')" "10 4 True"
+
 # ---- listings that fail ----
 mark
 expect_status "a malformed listing: exit 1, the other sources still read" 1 imgscrape $R r/bad r/wrongtype r/gone r/pics

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 DIR = sys.argv[1]
 LOG = open(os.path.join(DIR, "log"), "a", buffering=1)
-LOCK = threading.Lock()
+LOCK = threading.RLock()
 COUNT = {}
 PORTS = {}
 CLIENT = ("test-client", "s3cret-value")
@@ -94,11 +94,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
-    def log(self, status):
+    def log(self, status, **extra):
         role = self.server.role
         rec = {"t": time.time(), "role": role, "method": self.command, "path": self.path,
                "status": status, "ua": self.headers.get("User-Agent", ""),
                "auth": self.headers.get("Authorization", "")}
+        rec.update(extra)
         with LOCK:
             LOG.write(json.dumps(rec) + "\n")
 
@@ -207,6 +208,14 @@ class Handler(BaseHTTPRequestHandler):
             if not os.path.isfile(f):
                 return self.send(404, b"not found", "text/plain")
             return self.send(200, open(f, "rb").read(), "image/jpeg")
+        if p.startswith("/hold/"):    # a slow image: how many transfers at once?
+            with LOCK:
+                COUNT["active"] = COUNT.get("active", 0) + 1
+                self.log(0, active=COUNT["active"])
+            time.sleep(0.3)
+            with LOCK:
+                COUNT["active"] -= 1
+            return self.send(200, open(os.path.join(DIR, "c.jpg"), "rb").read(), "image/jpeg")
         if p == "/article.html":
             return self.send(200, b"<html>an article</html>", "text/html")
         if p.startswith("/imgur/"):
