@@ -4,6 +4,8 @@
 IM=/usr/bin/convert
 V=/usr/share/visp-images-data/ViSP-images
 cd "$T"
+. "$ROOT/tests/scrape/fixture.sh"  # imgscrape: a fake Reddit and image host, and a URL list
+export IMGSCRAPE_REDDIT_URL="$API"; printf '%s/img/a.jpg\n%s/img/b.png\n' "$IMG" "$IMG" > urls.txt
 mkdir -p photos/cars photos/tanks
 $IM "$V/Klimt/Klimt.jpeg" -resize 64x48! photos/cars/a.jpg
 $IM "$V/Klimt/Klimt.jpeg" -resize 32x32! photos/cars/b.png
