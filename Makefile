@@ -8,7 +8,7 @@ PKGS = libpng libjpeg libturbojpeg libzstd libcurl openssl zlib libxxhash libzip
 CC ?= cc
 OPT ?= -O3 -g
 CFLAGS ?= $(OPT)
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -pthread -Ilibcommon
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -fno-trapping-math -pthread -Ilibcommon
 CFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 

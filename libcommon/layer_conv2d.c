@@ -136,31 +136,45 @@ col2im(const nn_layer *l, const float *col, float *dx)
 		for (int i = 0; i < l->kh; i++) {
 			for (int j = 0; j < l->kw; j++) {
 				const float *row = col;
+				int x0 = j - l->pw;
+				/* the ox whose column x0 + ox * sw lies inside [0, W) */
+				int a = x0 < 0 ? (-x0 + l->sw - 1) / l->sw : 0;
+				int b = W - x0 > 0 ? (W - x0 + l->sw - 1) / l->sw : 0;
+				if (b > wo)
+					b = wo;
 				col += (size_t)ho * wo;
 				for (int oy = 0; oy < ho; oy++) {
 					int y = oy * l->sh - l->ph + i;
 					if (y < 0 || y >= H)
 						continue;
 					const float *src = row + (size_t)oy * wo;
-					float *dst = xc + (size_t)y * W;
-					int x0 = j - l->pw;
-					/* the ox whose column x0 + ox * sw lies inside [0, W) */
-					int a = x0 < 0 ? (-x0 + l->sw - 1) / l->sw : 0;
-					int b = W - x0 > 0 ? (W - x0 + l->sw - 1) / l->sw : 0;
-					if (b > wo)
-						b = wo;
+					float *dst = xc + (size_t)y * W + x0;
 					if (l->sw == 1) {
-						float *d = dst + x0;
 						for (int ox = a; ox < b; ox++)
-							d[ox] += src[ox];
+							dst[ox] += src[ox];
 					} else {
 						for (int ox = a; ox < b; ox++)
-							dst[x0 + ox * l->sw] += src[ox];
+							dst[ox * l->sw] += src[ox];
 					}
 				}
 			}
 		}
 	}
+}
+
+/* Eight partial sums, so the loop vectorises (the order is fixed, so results repeat). */
+static float
+sum_floats(const float *v, int n)
+{
+	float part[8] = { 0 };
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		for (int k = 0; k < 8; k++)
+			part[k] += v[i + k];
+	for (; i < n; i++)
+		part[0] += v[i];
+	return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
 }
 
 struct pass {
@@ -220,13 +234,8 @@ conv2d_backward_part(void *ctx, size_t b, size_t e, int t)
 			col = c->col[t];
 		}
 		nn_sgemm(0, 1, l->filters, c->k, c->p, 1, dy, c->p, col, c->p, 1, dw, c->k);
-		for (int f = 0; f < l->filters; f++) {
-			const float *d = dy + (size_t)f * c->p;
-			float s = 0;
-			for (int i = 0; i < c->p; i++)
-				s += d[i];
-			db[f] += s;
-		}
+		for (int f = 0; f < l->filters; f++)
+			db[f] += sum_floats(dy + (size_t)f * c->p, c->p);
 		if (ps->dx) {
 			float *dx = ps->dx + n * in;
 			if (c->direct) {

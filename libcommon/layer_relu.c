@@ -32,8 +32,10 @@ relu_backward_part(void *ctx, size_t b, size_t e, int t)
 	float *restrict dx = p->dx, s = p->l->slope;
 
 	(void)t;
-	for (size_t i = b; i < e; i++)
-		dx[i] = dy[i] * (x[i] > 0 ? 1.0f : s);
+	for (size_t i = b; i < e; i++) {
+		float g = dy[i], gs = g * s;            /* both, so the select vectorises */
+		dx[i] = x[i] > 0 ? g : gs;
+	}
 }
 
 static void
