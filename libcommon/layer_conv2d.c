@@ -12,7 +12,12 @@ struct conv {
 	int nthreads;
 	float **col, **dcol;    /* per thread: k x p */
 	float **dw, **db;       /* per thread: partial weight and bias gradients */
+	float *cache;           /* batch x k x p: training's column matrices, kept for backward */
 };
+
+/* Column matrices of a whole batch up to this size are kept from the forward pass for the
+ * backward one instead of being built twice. */
+#define COL_CACHE_BYTES ((size_t)64 << 20)
 
 static int
 conv_parse(nn_layer *l, nn_args *a, char *err, size_t errlen)
@@ -67,6 +72,8 @@ conv_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 		c->dw[t] = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
 		c->db[t] = nn_alloc(net, (size_t)l->filters * sizeof(float));
 	}
+	if (!c->direct && (size_t)l->batch * c->k * c->p * sizeof(float) <= COL_CACHE_BYTES)
+		c->cache = nn_alloc(net, (size_t)l->batch * c->k * c->p * sizeof(float));
 	int wd[4] = { l->filters, l->in.c, l->kh, l->kw };
 	nn_add_param(l, net, "weight", 4, wd, 1);
 	if (l->bias)
@@ -95,6 +102,14 @@ im2col(const nn_layer *l, const float *x, float *col)
 		for (int i = 0; i < l->kh; i++) {
 			for (int j = 0; j < l->kw; j++) {
 				float *row = col;
+				int x0 = j - l->pw;
+				/* the ox whose column x0 + ox * sw lies inside [0, W) */
+				int a = x0 < 0 ? (-x0 + l->sw - 1) / l->sw : 0;
+				int b = W - x0 > 0 ? (W - x0 + l->sw - 1) / l->sw : 0;
+				if (b > wo)
+					b = wo;
+				if (a > b)
+					a = b;
 				col += (size_t)ho * wo;
 				for (int oy = 0; oy < ho; oy++) {
 					int y = oy * l->sh - l->ph + i;
@@ -103,22 +118,14 @@ im2col(const nn_layer *l, const float *x, float *col)
 						memset(dst, 0, (size_t)wo * sizeof(float));
 						continue;
 					}
-					const float *src = xc + (size_t)y * W;
-					int x0 = j - l->pw;
-					if (l->sw == 1) {
-						int a = x0 < 0 ? -x0 : 0;           /* first ox inside */
-						int b = W - x0 < wo ? W - x0 : wo;  /* one past the last */
-						if (b < a)
-							b = a;
-						memset(dst, 0, (size_t)a * sizeof(float));
-						memcpy(dst + a, src + x0 + a, (size_t)(b - a) * sizeof(float));
-						memset(dst + b, 0, (size_t)(wo - b) * sizeof(float));
-					} else {
-						for (int ox = 0; ox < wo; ox++) {
-							int xx = x0 + ox * l->sw;
-							dst[ox] = xx >= 0 && xx < W ? src[xx] : 0;
-						}
-					}
+					const float *src = xc + (size_t)y * W + x0;
+					memset(dst, 0, (size_t)a * sizeof(float));
+					if (l->sw == 1)
+						memcpy(dst + a, src + a, (size_t)(b - a) * sizeof(float));
+					else
+						for (int ox = a; ox < b; ox++)
+							dst[ox] = src[ox * l->sw];
+					memset(dst + b, 0, (size_t)(wo - b) * sizeof(float));
 				}
 			}
 		}
@@ -179,6 +186,7 @@ sum_floats(const float *v, int n)
 
 struct pass {
 	nn_layer *l;
+	int train;              /* the column cache is filled and used */
 	const float *x, *y, *dy;
 	float *out, *dx;
 };
@@ -195,8 +203,9 @@ conv2d_forward_part(void *ctx, size_t b, size_t e, int t)
 		const float *col = ps->x + n * in;
 		float *y = ps->out + n * out;
 		if (!c->direct) {
-			im2col(l, col, c->col[t]);
-			col = c->col[t];
+			float *dst = c->cache && ps->train ? c->cache + n * c->k * c->p : c->col[t];
+			im2col(l, col, dst);
+			col = dst;
 		}
 		nn_sgemm(0, 0, l->filters, c->p, c->k, 1, l->param[0].w, c->k, col, c->p, 0, y, c->p);
 		if (l->bias) {
@@ -212,7 +221,7 @@ conv2d_forward_part(void *ctx, size_t b, size_t e, int t)
 static void
 conv_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 {
-	struct pass ps = { .l = l, .x = x, .out = y };
+	struct pass ps = { .l = l, .train = run->train, .x = x, .out = y };
 	nn_pool_for(run->pool, (size_t)run->n, conv2d_forward_part, &ps);
 }
 
@@ -229,7 +238,9 @@ conv2d_backward_part(void *ctx, size_t b, size_t e, int t)
 	memset(db, 0, (size_t)l->filters * sizeof(float));
 	for (size_t n = b; n < e; n++) {
 		const float *col = ps->x + n * in, *dy = ps->dy + n * out;
-		if (!c->direct) {
+		if (!c->direct && c->cache && ps->train) {
+			col = c->cache + n * c->k * c->p;
+		} else if (!c->direct) {
 			im2col(l, col, c->col[t]);
 			col = c->col[t];
 		}
@@ -253,7 +264,7 @@ static void
 conv_backward(nn_layer *l, const nn_run *run, const float *x, const float *y, const float *dy, float *dx)
 {
 	struct conv *c = l->priv;
-	struct pass ps = { .l = l, .x = x, .y = y, .dy = dy, .dx = dx };
+	struct pass ps = { .l = l, .train = run->train, .x = x, .y = y, .dy = dy, .dx = dx };
 	int nt = nn_pool_threads(run->pool);
 
 	nn_pool_for(run->pool, (size_t)run->n, conv2d_backward_part, &ps);

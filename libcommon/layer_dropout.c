@@ -51,7 +51,8 @@ dropout_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 	struct nn_pass p = { .l = l, .run = run, .x = x, .out = y };
 
 	if (!run->train || l->rate == 0) {
-		memcpy(y, x, (size_t)run->n * nn_shape_size(l->in) * sizeof(float));
+		if (y != x)
+			memcpy(y, x, (size_t)run->n * nn_shape_size(l->in) * sizeof(float));
 		return;
 	}
 	nn_pool_for(run->pool, (size_t)run->n, dropout_forward_part, &p);
@@ -82,6 +83,7 @@ dropout_backward(nn_layer *l, const nn_run *run, const float *x, const float *y,
 }
 
 const struct nn_layer_ops nn_layer_dropout = {
+	.inplace = 1,
 	.type = "dropout",
 	.parse = dropout_parse,
 	.setup = dropout_setup,

@@ -16,7 +16,8 @@ flatten_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 static void
 flatten_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 {
-	memcpy(y, x, (size_t)run->n * nn_shape_size(l->in) * sizeof(float));
+	if (y != x)
+		memcpy(y, x, (size_t)run->n * nn_shape_size(l->in) * sizeof(float));
 }
 
 static void
@@ -29,6 +30,7 @@ flatten_backward(nn_layer *l, const nn_run *run, const float *x, const float *y,
 }
 
 const struct nn_layer_ops nn_layer_flatten = {
+	.inplace = 1,
 	.type = "flatten",
 	.setup = flatten_setup,
 	.forward = flatten_forward,

@@ -53,6 +53,7 @@ leaky_parse(nn_layer *l, nn_args *a, char *err, size_t errlen)
 }
 
 const struct nn_layer_ops nn_layer_relu = {
+	.inplace = 1,
 	.type = "relu",
 	.setup = nn_same_shape,
 	.forward = relu_forward,
@@ -60,6 +61,7 @@ const struct nn_layer_ops nn_layer_relu = {
 };
 
 const struct nn_layer_ops nn_layer_leakyrelu = {
+	.inplace = 1,
 	.type = "leakyrelu",
 	.parse = leaky_parse,
 	.setup = nn_same_shape,

@@ -42,6 +42,7 @@ sigmoid_backward(nn_layer *l, const nn_run *run, const float *x, const float *y,
 }
 
 const struct nn_layer_ops nn_layer_sigmoid = {
+	.needs_output = 1,
 	.type = "sigmoid",
 	.setup = nn_same_shape,
 	.forward = sigmoid_forward,

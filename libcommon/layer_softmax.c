@@ -62,6 +62,7 @@ softmax_backward(nn_layer *l, const nn_run *run, const float *x, const float *y,
 }
 
 const struct nn_layer_ops nn_layer_softmax = {
+	.needs_output = 1,
 	.type = "softmax",
 	.setup = nn_same_shape,
 	.forward = softmax_forward,

@@ -72,6 +72,11 @@ struct nn_layer_ops {
 	/* Adds parameter gradients; writes dx (of the input) unless dx is NULL. */
 	void (*backward)(nn_layer *l, const nn_run *run, const float *x, const float *y,
 	                 const float *dy, float *dx);
+	/* Element-wise with y == x allowed, and a backward that needs only the sign of x
+	 * (which y keeps) or nothing of it: the network may run the layer in place. */
+	int inplace;
+	/* backward reads y: the next layer must not overwrite it in place. */
+	int needs_output;
 };
 
 struct nn_layer {

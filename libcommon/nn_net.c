@@ -367,8 +367,14 @@ nn_build(const char *arch, const char *name, int batch, int nthreads, char *err,
 	}
 	net->act = nn_alloc(net, (size_t)(net->nlayer + 1) * sizeof *net->act);
 	net->act[0] = nn_alloc(net, (size_t)net->batch * nn_shape_size(net->input) * sizeof(float));
-	for (int i = 0; i < net->nlayer; i++)
-		net->act[i + 1] = nn_alloc(net, (size_t)net->batch * nn_shape_size(net->layer[i].out) * sizeof(float));
+	const char *no = getenv("NN_NO_INPLACE");     /* for tests: every layer its own buffer */
+	for (int i = 0; i < net->nlayer; i++) {
+		const nn_layer *l = &net->layer[i], *prev = i > 0 ? &net->layer[i - 1] : NULL;
+		if (l->ops->inplace && prev && !prev->ops->inplace && !prev->ops->needs_output && !(no && *no == '1'))
+			net->act[i + 1] = net->act[i];
+		else
+			net->act[i + 1] = nn_alloc(net, (size_t)net->batch * nn_shape_size(l->out) * sizeof(float));
+	}
 	for (int i = 0; i < 2; i++)
 		net->grad[i] = nn_alloc(net, (size_t)net->batch * net->maxact * sizeof(float));
 	collect_params(net);

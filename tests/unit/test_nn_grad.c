@@ -253,6 +253,46 @@ check_network(void)
 	nn_free(net);
 }
 
+/* Layers run in place (relu, dropout, flatten over their input's buffer) give exactly what
+ * they give in buffers of their own. */
+static void
+check_inplace(void)
+{
+	const char *arch = "input 2x8x8\nconv2d 4 kernel=3\nrelu\ndropout 0.3\nmaxpool 2\ndropout 0.2\n"
+	                   "flatten\ndense 6\nleakyrelu 0.1\ndense 3\nsoftmax\n";
+	float out[2][BATCH * 3], grad[2][64];
+	int label[BATCH] = { 0, 1, 2 };
+	char err[256];
+	int shared = 0;
+
+	for (int k = 0; k < 2; k++) {
+		setenv("NN_NO_INPLACE", k ? "1" : "0", 1);
+		nn_net *net = nn_build(arch, "inplace", BATCH, 2, err, sizeof err);
+		nn_loss loss;
+		rng r;
+		nn_init_params(net, 5);
+		nn_loss_setup(&loss, net, 3, err, sizeof err);
+		rng_seed(&r, 4);
+		fill(nn_input(net), BATCH * nn_shape_size(net->input), &r);
+		nn_run run = { .n = BATCH, .train = 1, .seed = 9 };
+		float dz[BATCH * 3];
+		int L = net->nlayer;
+		for (int i = 0; i < L; i++)
+			shared += net->act[i + 1] == net->act[i];
+		memcpy(out[k], nn_forward(net, &run), sizeof out[k]);
+		nn_loss_eval(&loss, net->act[L - 1], out[k], label, BATCH, dz, NULL);
+		nn_zero_grad(net);
+		nn_backward(net, &run, L - 2, dz);
+		memcpy(grad[k], net->params[0]->g, sizeof grad[k] < net->params[0]->n * 4 ? sizeof grad[k]
+		       : net->params[0]->n * 4);
+		nn_free(net);
+	}
+	unsetenv("NN_NO_INPLACE");
+	CHECK(shared == 3, "relu, dropout after pooling and leakyrelu share their input's buffer (%d)", shared);
+	CHECK(memcmp(out[0], out[1], sizeof out[0]) == 0 && memcmp(grad[0], grad[1], sizeof grad[0]) == 0,
+	      "in place or not, the same outputs and gradients");
+}
+
 static void
 check_shapes(void)
 {
@@ -307,6 +347,7 @@ main(void)
 	check_loss("binary cross-entropy", NN_LOSS_BCE, 1, 0);
 	check_loss("weighted binary cross-entropy", NN_LOSS_BCE, 1, 1);
 	check_network();
+	check_inplace();
 	check_shapes();
 	return CHECK_DONE();
 }
