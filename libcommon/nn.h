@@ -25,6 +25,7 @@
 #define NN_MAX_PARAMS 4
 #define NN_MAX_ARGS 16
 #define NN_NAME_MAX 48
+#define NN_MAX_INPUTS 8
 
 typedef struct { int c, h, w; } nn_shape;           /* one sample */
 static inline size_t nn_shape_size(nn_shape s) { return (size_t)s.c * s.h * s.w; }
@@ -77,13 +78,22 @@ struct nn_layer_ops {
 	int inplace;
 	/* backward reads y: the next layer must not overwrite it in place. */
 	int needs_output;
+	/* Layers that join branches (concat, add): their positional arguments name their inputs,
+	 * and these replace forward and backward.  dx[k] may be NULL (no gradient wanted). */
+	int multi;
+	void (*forward_multi)(nn_layer *l, const nn_run *run, const float *const *x, float *y);
+	void (*backward_multi)(nn_layer *l, const nn_run *run, const float *const *x, const float *y,
+	                       const float *dy, float *const *dx);
 };
 
 struct nn_layer {
 	const struct nn_layer_ops *ops;
 	char name[NN_NAME_MAX];
 	int index, line;
-	nn_shape in, out;
+	nn_shape in, out;       /* in: the first input's shape */
+	int nin;                /* inputs: 1, or several for a multi layer */
+	int src[NN_MAX_INPUTS]; /* the activations read: 0 the network input, j + 1 layer j's output */
+	nn_shape ins[NN_MAX_INPUTS];
 	int batch;              /* largest batch */
 	nn_param param[NN_MAX_PARAMS];
 	int nparam;
@@ -103,7 +113,11 @@ struct nn_net {
 	char *arch;             /* the architecture text, kept for the model file */
 	char normalize[32];     /* the input line's normalize= default, or "" */
 	float **act;            /* act[0] the input, act[i + 1] layer i's output */
-	float *grad[2];         /* two buffers for gradients flowing back */
+	float **gbuf;           /* gbuf[a]: where the gradient of act[a] gathers */
+	int *ncons;             /* ncons[a]: inputs of layers that read act[a] */
+	unsigned char *fresh;   /* during backward: act[a] has no gradient yet */
+	float *grad[2];         /* shared by activations read once, by the next layer */
+	float *scratch[NN_MAX_INPUTS];  /* gradients to be added to one gathered already */
 	size_t maxact;
 	nn_param **params;
 	int nparams;

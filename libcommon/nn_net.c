@@ -207,6 +207,59 @@ parse_input(nn_net *net, char **tok, int ntok, char *err, size_t errlen)
 	return 0;
 }
 
+/* The activation a name refers to: 0 for "input", j + 1 for layer j's output. */
+static int
+find_source(const nn_net *net, const nn_layer *l, const char *name, char *err, size_t errlen)
+{
+	if (strcmp(name, "input") == 0)
+		return 0;
+	for (int j = 0; j < l->index; j++)
+		if (strcmp(net->layer[j].name, name) == 0)
+			return j + 1;
+	return errorf(err, errlen, "no earlier layer is named '%s'", name) - 1;
+}
+
+/* Inputs: the previous layer's output, or from=NAME; a multi layer's positional names. */
+static int
+parse_inputs(nn_net *net, nn_layer *l, nn_args *a, char *err, size_t errlen)
+{
+	const char *from = nn_arg_str(a, "from", -1);
+
+	l->nin = 1;
+	l->src[0] = l->index;
+	if (!l->ops->multi) {
+		if (from && (l->src[0] = find_source(net, l, from, err, errlen)) < 0)
+			return -1;
+		return 0;
+	}
+	if (from)
+		return errorf(err, errlen, "%s names its inputs as arguments, not with from=", l->ops->type);
+	l->nin = 0;
+	for (int i = 0; i < a->n; i++) {
+		if (a->key[i])
+			continue;
+		if (l->nin == NN_MAX_INPUTS)
+			return errorf(err, errlen, "%s: at most %d inputs", l->ops->type, NN_MAX_INPUTS);
+		int k = find_source(net, l, a->val[i], err, errlen);
+		if (k < 0)
+			return -1;
+		for (int j = 0; j < l->nin; j++)
+			if (l->src[j] == k)
+				return errorf(err, errlen, "%s: '%s' is named twice", l->ops->type, a->val[i]);
+		l->src[l->nin++] = k;
+		a->used |= 1u << i;
+	}
+	if (l->nin < 2)
+		return errorf(err, errlen, "%s wants the names of at least two earlier layers", l->ops->type);
+	return 0;
+}
+
+static nn_shape
+act_shape(const nn_net *net, int a)
+{
+	return a == 0 ? net->input : net->layer[a - 1].out;
+}
+
 static int
 parse_layer(nn_net *net, nn_layer *l, char **tok, int ntok, char *err, size_t errlen)
 {
@@ -246,6 +299,8 @@ parse_layer(nn_net *net, nn_layer *l, char **tok, int ntok, char *err, size_t er
 	}
 	if (nn_arg_float(&a, "l2", -1, -1, 0, 1, &l->l2, err, errlen) != 0)
 		return -1;
+	if (parse_inputs(net, l, &a, err, errlen) != 0)
+		return -1;
 	if (l->ops->parse && l->ops->parse(l, &a, err, errlen) != 0)
 		return -1;
 	for (int i = 0; i < a.n; i++) {
@@ -274,6 +329,61 @@ collect_params(nn_net *net)
 			net->nweights += net->layer[i].param[j].n;
 		}
 	}
+}
+
+/*
+ * Activations and gradients.  A layer may run in place (act[i + 1] = act[i]) when its type
+ * allows it, it reads only the previous layer's output, nothing else reads that, and the
+ * previous layer's backward does not need it.  The gradient of an activation read once, by
+ * the next layer, lives in one of two shared buffers (by parity, so a layer's dy and dx never
+ * share one); an activation read more than once, or further down, gathers its gradient in a
+ * buffer of its own.
+ */
+static int
+plan_buffers(nn_net *net, const char *name, char *err, size_t errlen)
+{
+	int L = net->nlayer, nscratch = 0;
+	const char *no = getenv("NN_NO_INPLACE");     /* for tests: every layer its own buffer */
+
+	net->ncons = nn_alloc(net, (size_t)(L + 1) * sizeof *net->ncons);
+	net->fresh = nn_alloc(net, (size_t)(L + 1));
+	for (int i = 0; i < L; i++)
+		for (int k = 0; k < net->layer[i].nin; k++)
+			net->ncons[net->layer[i].src[k]]++;
+	for (int i = 0; i + 1 < L; i++)
+		if (net->ncons[i + 1] == 0)
+			return errorf(err, errlen, "%s: line %d: the output of %s goes nowhere (the network ends "
+			              "in its last layer)", name, net->layer[i].line, net->layer[i].name);
+	net->act = nn_alloc(net, (size_t)(L + 1) * sizeof *net->act);
+	net->gbuf = nn_alloc(net, (size_t)(L + 1) * sizeof *net->gbuf);
+	net->act[0] = nn_alloc(net, (size_t)net->batch * nn_shape_size(net->input) * sizeof(float));
+	for (int i = 0; i < 2; i++)
+		net->grad[i] = nn_alloc(net, (size_t)net->batch * net->maxact * sizeof(float));
+	for (int i = 0; i < L; i++) {
+		const nn_layer *l = &net->layer[i];
+		int a = l->src[0];
+		const nn_layer *prev = a > 0 ? &net->layer[a - 1] : NULL;
+		if (l->ops->inplace && l->nin == 1 && a == i && prev && !prev->ops->inplace &&
+		    !prev->ops->needs_output && net->ncons[a] == 1 && !(no && *no == '1'))
+			net->act[i + 1] = net->act[i];
+		else
+			net->act[i + 1] = nn_alloc(net, (size_t)net->batch * nn_shape_size(l->out) * sizeof(float));
+		int acc = 0;
+		for (int k = 0; k < l->nin; k++)
+			acc += net->ncons[l->src[k]] > 1;
+		if (acc > nscratch)
+			nscratch = acc;
+	}
+	for (int a = 1; a <= L; a++) {
+		const nn_layer *next = a < L ? &net->layer[a] : NULL;
+		if (net->ncons[a] <= 1 && (a == L || (next->nin == 1 && next->src[0] == a)))
+			net->gbuf[a] = net->grad[a % 2];
+		else
+			net->gbuf[a] = nn_alloc(net, (size_t)net->batch * nn_shape_size(act_shape(net, a)) * sizeof(float));
+	}
+	for (int k = 0; k < nscratch; k++)
+		net->scratch[k] = nn_alloc(net, (size_t)net->batch * net->maxact * sizeof(float));
+	return 0;
 }
 
 nn_net *
@@ -344,7 +454,9 @@ nn_build(const char *arch, const char *name, int batch, int nthreads, char *err,
 	net->maxact = nn_shape_size(s);
 	for (int i = 0; i < net->nlayer; i++) {
 		nn_layer *l = &net->layer[i];
-		l->in = s;
+		for (int k = 0; k < l->nin; k++)
+			l->ins[k] = act_shape(net, l->src[k]);
+		l->in = s = l->ins[0];
 		l->batch = net->batch;
 		if (l->ops->setup(l, net, reason, sizeof reason) != 0) {
 			errorf(err, errlen, "%s: line %d: %s: %s (input %dx%dx%d)", name, l->line, l->ops->type,
@@ -361,22 +473,11 @@ nn_build(const char *arch, const char *name, int batch, int nthreads, char *err,
 			       l->line, l->ops->type, l->out.c, l->out.h, l->out.w, net->batch);
 			goto fail;
 		}
-		s = l->out;
-		if (nn_shape_size(s) > net->maxact)
-			net->maxact = nn_shape_size(s);
+		if (nn_shape_size(l->out) > net->maxact)
+			net->maxact = nn_shape_size(l->out);
 	}
-	net->act = nn_alloc(net, (size_t)(net->nlayer + 1) * sizeof *net->act);
-	net->act[0] = nn_alloc(net, (size_t)net->batch * nn_shape_size(net->input) * sizeof(float));
-	const char *no = getenv("NN_NO_INPLACE");     /* for tests: every layer its own buffer */
-	for (int i = 0; i < net->nlayer; i++) {
-		const nn_layer *l = &net->layer[i], *prev = i > 0 ? &net->layer[i - 1] : NULL;
-		if (l->ops->inplace && prev && !prev->ops->inplace && !prev->ops->needs_output && !(no && *no == '1'))
-			net->act[i + 1] = net->act[i];
-		else
-			net->act[i + 1] = nn_alloc(net, (size_t)net->batch * nn_shape_size(l->out) * sizeof(float));
-	}
-	for (int i = 0; i < 2; i++)
-		net->grad[i] = nn_alloc(net, (size_t)net->batch * net->maxact * sizeof(float));
+	if (plan_buffers(net, name, err, errlen) != 0)
+		goto fail;
 	collect_params(net);
 	free(text);
 	return net;
@@ -445,23 +546,73 @@ nn_forward(nn_net *net, const nn_run *run)
 	nn_run r = *run;
 
 	r.pool = net->pool;
-	for (int i = 0; i < net->nlayer; i++)
-		net->layer[i].ops->forward(&net->layer[i], &r, net->act[i], net->act[i + 1]);
+	for (int i = 0; i < net->nlayer; i++) {
+		nn_layer *l = &net->layer[i];
+		if (l->ops->multi) {
+			const float *x[NN_MAX_INPUTS];
+			for (int k = 0; k < l->nin; k++)
+				x[k] = net->act[l->src[k]];
+			l->ops->forward_multi(l, &r, x, net->act[i + 1]);
+		} else {
+			l->ops->forward(l, &r, net->act[l->src[0]], net->act[i + 1]);
+		}
+	}
 	return net->act[net->nlayer];
+}
+
+struct add_pass { float *dst; const float *src; };
+
+static void
+add_part(void *ctx, size_t b, size_t e, int t)
+{
+	struct add_pass *p = ctx;
+
+	(void)t;
+	for (size_t i = b; i < e; i++)
+		p->dst[i] += p->src[i];
 }
 
 void
 nn_backward(nn_net *net, const nn_run *run, int from, const float *dy)
 {
 	nn_run r = *run;
-	int k = 0;
+	float *g[NN_MAX_LAYERS + 1];
 
 	r.pool = net->pool;
+	memcpy(g, net->gbuf, (size_t)(net->nlayer + 1) * sizeof *g);
+	memset(net->fresh, 1, (size_t)net->nlayer + 1);
+	g[from + 1] = (float *)dy;
 	for (int i = from; i >= 0; i--) {
-		float *dx = i > 0 ? net->grad[k] : NULL;
-		net->layer[i].ops->backward(&net->layer[i], &r, net->act[i], net->act[i + 1], dy, dx);
-		dy = dx;
-		k ^= 1;
+		nn_layer *l = &net->layer[i];
+		float *dx[NN_MAX_INPUTS];
+		int ns = 0, add[NN_MAX_INPUTS];
+		for (int k = 0; k < l->nin; k++) {
+			int a = l->src[k];
+			add[k] = 0;
+			if (a == 0) {
+				dx[k] = NULL;           /* no gradient for the network's input */
+			} else if (net->fresh[a]) {
+				dx[k] = g[a];
+				net->fresh[a] = 0;
+			} else {
+				dx[k] = net->scratch[ns++];
+				add[k] = 1;
+			}
+		}
+		if (l->ops->multi) {
+			const float *x[NN_MAX_INPUTS];
+			for (int k = 0; k < l->nin; k++)
+				x[k] = net->act[l->src[k]];
+			l->ops->backward_multi(l, &r, x, net->act[i + 1], g[i + 1], dx);
+		} else {
+			l->ops->backward(l, &r, net->act[l->src[0]], net->act[i + 1], g[i + 1], dx[0]);
+		}
+		for (int k = 0; k < l->nin; k++) {
+			if (!add[k])
+				continue;
+			struct add_pass ap = { g[l->src[k]], dx[k] };
+			nn_pool_for(net->pool, (size_t)r.n * nn_shape_size(l->ins[k]), add_part, &ap);
+		}
 	}
 }
 

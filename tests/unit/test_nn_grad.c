@@ -203,18 +203,16 @@ check_loss(const char *what, int kind, int k, int weighted)
 /* A whole network through nn_backward and the loss: smooth layers only, so no perturbation
  * crosses a kink of relu or max deep inside (those layers are checked on their own above). */
 static void
-check_network(void)
+check_network(const char *what, const char *arch)
 {
-	const char *arch = "input 2x9x9\nconv2d 3 kernel=3 pad=1\nbatchnorm\nsigmoid\navgpool 2\n"
-	                   "conv2d 4 kernel=2 stride=2\nsigmoid\nflatten\ndense 5\nsigmoid\ndense 3\nsoftmax\n";
 	char err[512];
-	nn_net *net = nn_build(arch, "network", BATCH, 2, err, sizeof err);
+	nn_net *net = nn_build(arch, what, BATCH, 2, err, sizeof err);
 	nn_loss loss;
 	int label[BATCH] = { 0, 2, 1 };
 	rng r;
 
 	if (!net || nn_loss_setup(&loss, net, 3, err, sizeof err) != 0) {
-		CHECK(0, "network builds (%s)", err);
+		CHECK(0, "%s builds (%s)", what, err);
 		nn_free(net);
 		return;
 	}
@@ -244,13 +242,47 @@ check_network(void)
 			double n = (f[0] - f[1]) / (2 * h);
 			checked++;
 			if (!close_enough(g, n)) {
-				printf("# network: %s[%zu] analytic %g numeric %g\n", pr->name, j, g, n);
+				printf("# %s: %s[%zu] analytic %g numeric %g\n", what, pr->name, j, g, n);
 				bad++;
 			}
 		}
 	}
-	CHECK(bad == 0, "network of 11 layers: %d parameter gradients through the loss", checked);
+	CHECK(bad == 0, "%s: %d parameter gradients through the loss", what, checked);
 	nn_free(net);
+}
+
+/* concat puts the first input's channels first, per sample. */
+static void
+check_concat(void)
+{
+	char err[256];
+	nn_net *net = nn_build("input 1x1x2\nconv2d 2 kernel=1 bias=0 name=a\nconv2d 1 kernel=1 bias=0 from=input "
+	                       "name=b\nconcat a b\n", "concat", 2, 1, err, sizeof err);
+	float *in, *y;
+	nn_run run = { .n = 2 };
+
+	if (!net) {
+		CHECK(0, "concat builds (%s)", err);
+		return;
+	}
+	/* a: channel 0 = x, channel 1 = 2x; b: 10x */
+	net->params[0]->w[0] = 1;
+	net->params[0]->w[1] = 2;
+	net->params[1]->w[0] = 10;
+	in = nn_input(net);
+	in[0] = 1, in[1] = 2, in[2] = 3, in[3] = 4;
+	y = nn_forward(net, &run);
+	float want[12] = { 1, 2, 2, 4, 10, 20, 3, 4, 6, 8, 30, 40 };
+	CHECK(memcmp(y, want, sizeof want) == 0 && net->layer[2].out.c == 3, "concat joins channels in order, sample by sample");
+	nn_free(net);
+	net = nn_build("input 1x4x4\nconv2d 2 name=a\nconcat a input\n", "c", 2, 1, err, sizeof err);
+	CHECK(!net && strstr(err, "line 3: concat: input 2 is 1x4x4, input 1 is 2x2x2"), "concat of other sizes: %s", err);
+	net = nn_build("input 1x4x4\nconv2d 2 kernel=1 name=a\nconv2d 2 kernel=1 from=a\nconv2d 2 kernel=1 from=a\n", "c", 2, 1, err, sizeof err);
+	CHECK(!net && strstr(err, "line 3: the output of conv2d_2 goes nowhere"), "a dead branch: %s", err);
+	net = nn_build("input 1x4x4\nconv2d 2 from=zz\n", "c", 2, 1, err, sizeof err);
+	CHECK(!net && strstr(err, "line 2: no earlier layer is named 'zz'"), "an unknown input: %s", err);
+	net = nn_build("input 1x4x4\nconv2d 2\nadd conv2d_1\n", "c", 2, 1, err, sizeof err);
+	CHECK(!net && strstr(err, "add wants the names of at least two"), "add of one input: %s", err);
 }
 
 /* Layers run in place (relu, dropout, flatten over their input's buffer) give exactly what
@@ -346,7 +378,16 @@ main(void)
 	check_loss("weighted softmax cross-entropy", NN_LOSS_CE, 4, 1);
 	check_loss("binary cross-entropy", NN_LOSS_BCE, 1, 0);
 	check_loss("weighted binary cross-entropy", NN_LOSS_BCE, 1, 1);
-	check_network();
+	check_network("a network of 11 layers",
+	              "input 2x9x9\nconv2d 3 kernel=3 pad=1\nbatchnorm\nsigmoid\navgpool 2\n"
+	              "conv2d 4 kernel=2 stride=2\nsigmoid\nflatten\ndense 5\nsigmoid\ndense 3\nsoftmax\n");
+	/* branches: a read twice, s1 three times, joined by concat and add */
+	check_network("a network with branches, concat and add",
+	              "input 2x6x6\nconv2d 3 kernel=3 pad=1 name=a\nsigmoid name=s1\n"
+	              "conv2d 3 kernel=3 pad=1 from=a name=b\nsigmoid name=s2\nconcat s1 s2\n"
+	              "conv2d 3 kernel=1 name=c\nadd c s1\nconcat s1 add_1\navgpool 2\nflatten\ndense 3\n"
+	              "softmax\n");
+	check_concat();
 	check_inplace();
 	check_shapes();
 	return CHECK_DONE();
