@@ -3,7 +3,8 @@
 # ImageMagick, for tests/cli/imgdedup.sh and bench/bench_dedup.sh.
 # usage: dedup_corpus.sh DIR [small|full]
 # Writes DIR/NAME files and DIR/truth.tsv: file, the original it copies (its
-# group), and the transform.  Copies of an original share its group; hard
+# group), the transform, and the scene (the photo's folder: other frames of one
+# scene are hard negatives too).  Copies of an original share its group; hard
 # negatives (mirror, 30% crop) get a group of their own.
 set -e
 D=$1
@@ -16,25 +17,26 @@ AprilTag/benchmark/640x480/tag36_11_640x480.png mbt-depth/Castle-simu/Images/Ima
 if [ "${2:-small}" = full ]; then
 	src="$src AprilTag/benchmark/640x480/tag16_05_640x480.png AprilTag/benchmark/640x480/tag52_13_640x480.png
 mbt-depth/Castle-simu/Images/Image_0030.pgm mbt/cube/image0000.pgm mire/mire.jpg
-ellipse-1/image.0001.pgm calibration/grid36-01.pgm warp/image.0000.pgm line/image.0001.pgm
+ellipse-1/image.0001.pgm calibration/grid36-01.pgm line/image.0001.pgm
 mire-2/image.0001.pgm mire-2/image.0250.pgm cube/image.0060.pgm"
 fi
-printf 'file\tgroup\ttransform\n' > "$D/truth.tsv"
+printf 'file\tgroup\ttransform\tscene\n' > "$D/truth.tsv"
 k=0
 for s in $src; do
 	k=$((k + 1))
 	o=p$k
+	scene=${s%/*}
 	[ -f "$V/$s" ] || { echo "dedup_corpus.sh: $V/$s missing" >&2; exit 1; }
 	# the original: a JPEG of at most 800 pixels a side
 	$IM "$V/$s" -resize '800x800>' -quality 90 "$D/$o.jpg"
 	t() { # NAME TRANSFORM CONVERT-ARGS...: a copy of the original
 		n=$1 tr=$2; shift 2
 		$IM "$D/$o.jpg" "$@" "$D/$n"
-		printf '%s\t%s\t%s\n' "$n" "$o" "$tr" >> "$D/truth.tsv"
+		printf '%s\t%s\t%s\t%s\n' "$n" "$o" "$tr" "$scene" >> "$D/truth.tsv"
 	}
-	printf '%s\t%s\toriginal\n' "$o.jpg" "$o" >> "$D/truth.tsv"
+	printf '%s\t%s\toriginal\t%s\n' "$o.jpg" "$o" "$scene" >> "$D/truth.tsv"
 	cp "$D/$o.jpg" "$D/$o-copy.jpg"
-	printf '%s\t%s\tcopy\n' "$o-copy.jpg" "$o" >> "$D/truth.tsv"
+	printf '%s\t%s\tcopy\t%s\n' "$o-copy.jpg" "$o" "$scene" >> "$D/truth.tsv"
 	t "$o-q50.jpg" jpeg50 -quality 50
 	t "$o-q75.jpg" jpeg75 -quality 75
 	t "$o-q95.jpg" jpeg95 -quality 95
@@ -59,10 +61,10 @@ im = Image.open(sys.argv[1])
 e = Image.Exif()
 e[0x0112] = 6           # orientation: turn 90 degrees clockwise to show
 im.save(sys.argv[1], quality=90, exif=e)' "$D/$o-exif.jpg"
-	printf '%s\t%s\texif-rotated\n' "$o-exif.jpg" "$o" >> "$D/truth.tsv"
+	printf '%s\t%s\texif-rotated\t%s\n' "$o-exif.jpg" "$o" "$scene" >> "$D/truth.tsv"
 	# hard negatives: groups of their own
 	$IM "$D/$o.jpg" -flop -quality 90 "$D/$o-mirror.jpg"
-	printf '%s\t%s-mirror\tmirror\n' "$o-mirror.jpg" "$o" >> "$D/truth.tsv"
+	printf '%s\t%s-mirror\tmirror\t%s\n' "$o-mirror.jpg" "$o" "$scene" >> "$D/truth.tsv"
 	$IM "$D/$o.jpg" -gravity northwest -crop 70%x70%+0+0 +repage -quality 90 "$D/$o-crop.jpg"
-	printf '%s\t%s-crop\tcrop30\n' "$o-crop.jpg" "$o" >> "$D/truth.tsv"
+	printf '%s\t%s-crop\tcrop30\t%s\n' "$o-crop.jpg" "$o" "$scene" >> "$D/truth.tsv"
 done
