@@ -259,7 +259,7 @@ hjoin(const uint64_t *h, const uint32_t *node, size_t n, int radius, int nthread
 		failed = 1;
 	total = 0;
 	for (int t = 0; t < nthreads; t++) {
-		if (!failed)
+		if (!failed && j.out[t].n)
 			memcpy(all + total, j.out[t].p, j.out[t].n * sizeof *all);
 		total += j.out[t].n;
 		free(j.out[t].p);
