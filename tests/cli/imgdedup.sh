@@ -45,6 +45,11 @@ same "stream: same report" r.tsv rs.tsv
 check "files as arguments" sh -c 'cd c && imgdedup --report ../rf.tsv p1.jpg p1-q50.jpg p2.jpg > /dev/null'
 eq "files: names as given" "$(tail -n +2 rf.tsv | cut -f2 | tr '\n' ' ')" "p1.jpg p1-q50.jpg "
 
+# the hash in the metadata is reused: an 8x8 gray copy that keeps the photo's phash
+# still matches the photo; without the stored hash it does not
+imgdedup c/p1.jpg | imgresize --stretch 8x8 --gray > tiny.tsr
+eq "a stored phash is reused" "$(imgdedup tiny.tsr c/p1-q50.jpg | imgcat -c)" 1
+eq "without one, the pixels are hashed" "$(imgcat --decode c/p1.jpg | imgresize --stretch 8x8 --gray | imgdedup - c/p1-q50.jpg | imgcat -c)" 2
 # a second run over its own output finds nothing more
 eq "idempotent: the output has no duplicates left" "$(imgdedup out.tsr | imgcat -c)" $((norig + nneg))
 
