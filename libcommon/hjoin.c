@@ -45,16 +45,19 @@ ball(int b, int r)
 	return s;
 }
 
+/* m = 1 is no index: one bucket of 0 bits, every pair compared. */
 static int
 chunk_bits(int m, int i)
 {
-	return 64 / m + (i < 64 % m);
+	return m == 1 ? 0 : 64 / m + (i < 64 % m);
 }
 
 /* The radius searched in chunk i of m for a query radius r; -1: none. */
 static int
 chunk_radius(int m, int r, int i)
 {
+	if (m == 1)
+		return 0;
 	return r / m - (i > r % m);
 }
 
@@ -64,8 +67,10 @@ hjoin_chunks(size_t n, int radius)
 	double best = 0, nn = (double)n;
 	int bm = 0;
 
-	for (int m = (64 + MAX_BITS - 1) / MAX_BITS; m <= MAX_CHUNKS; m++) {
+	for (int m = 1; m <= MAX_CHUNKS; m++) {
 		double c = 0;
+		if (m > 1 && chunk_bits(m, 0) > MAX_BITS)
+			continue;
 		for (int i = 0; i < m; i++) {
 			int b = chunk_bits(m, i), r = chunk_radius(m, radius, i);
 			double k = (double)(1ull << b);
@@ -223,7 +228,8 @@ hjoin(const uint64_t *h, const uint32_t *node, size_t n, int radius, int nthread
 	for (int i = 0, s = 64; i < m; i++) {
 		int r = chunk_radius(m, radius, i);
 		j.t[i].bits = chunk_bits(m, i);
-		j.t[i].shift = s -= j.t[i].bits;
+		s -= j.t[i].bits;
+		j.t[i].shift = j.t[i].bits ? s : 0;
 		if (r >= 0)
 			ntask += (size_t)ball(j.t[i].bits, r);
 	}

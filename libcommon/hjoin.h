@@ -10,7 +10,8 @@
  * each bit pattern p that small, bucket k is compared with bucket k ^ p; in
  * key order, those are a few streams through memory, not random reads (which
  * cost ~0.5 us each on a virtual machine).  m minimises buckets visited plus
- * hashes compared.  Work is split over threads by chunk and pattern.
+ * hashes compared; m = 1 compares every pair (few hashes, or a radius so large
+ * that the balls cover most buckets).  Work is split over threads by chunk and pattern.
  */
 #ifndef HJOIN_H
 #define HJOIN_H
@@ -32,7 +33,7 @@ struct hpair {
  */
 long hjoin(const uint64_t *h, const uint32_t *node, size_t n, int radius, int nthreads,
            struct hpair **out);
-/* The number of chunks hjoin uses for n hashes and this radius. */
+/* The number of chunks hjoin uses for n hashes and this radius (1: none, every pair compared). */
 int hjoin_chunks(size_t n, int radius);
 
 

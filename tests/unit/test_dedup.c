@@ -176,8 +176,8 @@ scan_group(const uint64_t *h, size_t n, int radius, uint32_t *leader, uint32_t *
 static void
 test_join(void)
 {
-	for (int radius = 0; radius <= 14; radius += 2) {
-		size_t n = 3000, bad = 0, grouped = 0;
+	for (int radius = 0; radius <= 30; radius += radius < 14 ? 2 : 16) {
+		size_t n = radius > 14 ? 400 : 3000, bad = 0, grouped = 0;      /* 30: every pair compared */
 		uint64_t *h = synthetic(n, radius + 2, (uint64_t)radius + 7);
 		uint32_t *l1 = xmalloc(n * 4), *d1 = xmalloc(n * 4), *l2 = xmalloc(n * 4), *d2 = xmalloc(n * 4);
 		struct hpair *p;
