@@ -3,6 +3,7 @@
 #  1. grouping: greedy groups of 10^4 .. 10^6 synthetic 64-bit hashes (a tenth
 #     of them near copies) at the default threshold by the chunk join, against
 #     the quadratic scan it replaces (measured to 3x10^4: it grows as n^2); target: 10^6 in under 10 s.
+#     Then imgdedup itself on a stream of 10^6 records holding those hashes.
 #  2. quality: pairwise precision and recall of the groups on a labelled set
 #     built from real photos (tests/dedup_corpus.sh full: 18 photos, 16 copies
 #     of each, plus a mirror and a 30% crop of each as hard negatives), for
@@ -27,6 +28,13 @@ for n in 10000 30000; do
 	"$B/tests/test_dedup" bench $n 8 1 scan
 done
 "$B/tests/test_dedup" bench 1000000 10 2
+# the whole program on the same hashes as a stream of records holding only a phash
+"$B/tests/test_dedup" stream 1000000 8 > "$W/h.tsr"
+for t in 1 2; do
+	s=$(best "imgdedup --threads $t --check $W/h.tsr; true")
+	echo "imgdedup --check on 10^6 records with a stored phash, $t thread(s): $s s (target < 10 s)"
+done
+rm "$W/h.tsr"
 
 sh "$ROOT/tests/dedup_corpus.sh" "$W/c" full
 files=$(cd "$W/c" && echo $(ls | grep -v truth.tsv))

@@ -272,7 +272,10 @@ read_all(struct run *r, char **argv, int argc)
 	struct source_opts so = { .emit = emit, .warn = warn_cb, .ctx = r };
 	char err[1024];
 
-	if ((r->map = pmap_new(&ops, r, r->o->threads, 0, sizeof(struct job))) == NULL)
+	/* 16 records a thread in flight: records whose stored hash is reused cost so
+	 * little that 4 would leave the threads waiting on each other (1M records:
+	 * 16 s against 7.5 s) */
+	if ((r->map = pmap_new(&ops, r, r->o->threads, (size_t)r->o->threads * 16, sizeof(struct job))) == NULL)
 		die("cannot start %d threads", r->o->threads);
 	for (int i = 0; i < argc && !r->stop; i++) {
 		int rc;

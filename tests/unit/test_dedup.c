@@ -5,7 +5,8 @@
  *
  * "test_dedup bench N RADIUS THREADS [scan]" instead times the greedy grouping
  * of N synthetic hashes (a tenth of them near copies of earlier ones) for
- * bench/bench_dedup.sh, by the join or by a quadratic scan.
+ * bench/bench_dedup.sh, by the join or by a quadratic scan; "test_dedup stream N
+ * RADIUS" writes the same hashes as a stream of records holding only a phash.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "hjoin.h"
 #include "phash.h"
 #include "rng.h"
+#include "tstream.h"
 #include "util.h"
 
 /* A smooth, asymmetric test picture with some texture, w x h x c. */
@@ -251,9 +253,34 @@ bench(size_t n, int radius, int threads, int scan)
 	return 0;
 }
 
+/* N records holding only an id and a synthetic phash, as a stream on stdout. */
+static int
+write_stream(size_t n, int radius)
+{
+	uint64_t *h = synthetic(n, radius, 99);
+	ts_writer *w = ts_writer_open(stdout, "-", 1);
+	ts_record rec;
+	char hex[17];
+
+	ts_record_init(&rec);
+	for (size_t i = 0; i < n && w; i++) {
+		ts_record_clear(&rec);
+		ts_setf(&rec, "id", "h%zu", i);
+		phash_format(h[i], hex);
+		ts_set(&rec, "phash", hex);
+		if (ts_write(w, &rec) == -1)
+			break;
+	}
+	ts_record_free(&rec);
+	free(h);
+	return w == NULL || ts_writer_close(w) == -1;
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc >= 4 && strcmp(argv[1], "stream") == 0)
+		return write_stream((size_t)atoll(argv[2]), atoi(argv[3]));
 	if (argc >= 5 && strcmp(argv[1], "bench") == 0)
 		return bench((size_t)atoll(argv[2]), atoi(argv[3]), atoi(argv[4]), argc > 5 && strcmp(argv[5], "scan") == 0);
 	test_hashes(PHASH_DCT, "phash");
