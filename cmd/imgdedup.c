@@ -1,0 +1,659 @@
+/* imgdedup: drop exact and near-duplicate images; check a set against a reference. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tstream.h"
+#include "source.h"
+#include "image.h"
+#include "hash.h"
+#include "hjoin.h"
+#include "parallel.h"
+#include "phash.h"
+#include "stage.h"
+#include "strmap.h"
+#include "util.h"
+
+#define USAGE \
+"usage: imgdedup [-v] [-o OUT] [--hash phash|dhash] [--threshold N] [--pixels] [--flips]\n" \
+"                [--keep first|largest|smallest-file|highest-resolution] [--against REF]...\n" \
+"                [--check] [--report FILE] [--report-format short|long] [--skip-bad]\n" \
+"                [--threads N] [--level N] [FILE | DIR | -]...\n"
+
+/* Distance at or below which two 64-bit hashes are near duplicates: on the
+ * transformed photos of tests/dedup_corpus.sh, copies (re-encodes, resizes,
+ * gray, brightness, contrast, blur, watermark, EXIF rotation) stay within 6
+ * bits of their original; mirrors, 30% crops and other photos are 20 or more
+ * bits away.  8 leaves a margin and keeps the join fast (1M hashes in ~3 s). */
+#define DEFAULT_THRESHOLD 8
+/* A JPEG is shrunk on load to no less than this; the hashes need 32x32. */
+#define HASH_MIN_SIDE 64
+
+enum keep { KEEP_FIRST, KEEP_LARGEST, KEEP_SMALLEST, KEEP_RESOLUTION };
+
+struct opts {
+	int kind, threshold, pixels, flips, keep, check, long_report, skip_bad, threads, level, verbose;
+	const char *out, *report;
+	char **against;
+	int nagainst;
+};
+
+/* What grouping needs of a record. */
+struct item {
+	char *name;             /* for the report */
+	long bkey, pkey;        /* strmap indices of the byte and pixel digests; -1: none */
+	uint64_t bytes, pixels;
+};
+
+/* One record on its way through the workers. */
+struct job {
+	ts_record rec;
+	const char *input;
+	size_t recno;
+	int failed;
+	uint64_t h[8];
+	char sha[65], psha[80];
+	uint64_t bytes, pixels;
+	char err[512];
+};
+
+struct run {
+	const struct opts *o;
+	pmap *map;
+	const char *input;
+	size_t recno;
+	int ref;                /* reading the reference */
+	int nh;                 /* hashes per item: 1, or 8 with --flips */
+	struct item *item;
+	uint64_t *hash;         /* nh per item */
+	size_t nitem, capitem, nref, nbad;
+	strmap keys;
+	ts_writer *spool;
+	FILE *spoolf;
+	int stop;               /* a bad file without --skip-bad */
+	char err[1024];
+};
+
+static void
+usage(const char *why)
+{
+	if (why)
+		fprintf(stderr, "%s: %s\n", progname, why);
+	fputs(USAGE, stderr);
+	exit(2);
+}
+
+static const char *
+hash_key(int kind)
+{
+	return kind == PHASH_DIFF ? "dhash" : "phash";
+}
+
+static int
+is_sha256(const char *s)
+{
+	if (s == NULL || strlen(s) != 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* Hashes the record: digests of its bytes (and pixels), its perceptual hashes
+ * (reused from its metadata when nothing needs the pixels), its sizes. */
+static int
+hash_record(struct job *j, const struct opts *o, int nh)
+{
+	ts_record *rec = &j->rec;
+	ts_tensor *enc = ts_tensor_get(rec, "encoded"), *img = ts_tensor_get(rec, "image");
+	const char *meta = ts_get(rec, hash_key(o->kind)), *sha = ts_get(rec, "sha256");
+	image im = { 0 };
+	int owned = 0, w = 0, h = 0;
+
+	if (enc && enc->dtype != TS_BYTES)
+		return errorf(j->err, sizeof j->err, "tensor 'encoded' is %s, not bytes", ts_dtype_name(enc->dtype));
+	j->sha[0] = j->psha[0] = '\0';
+	if (is_sha256(sha))
+		memcpy(j->sha, sha, 65);
+	else if (enc)
+		sha256_hex(enc->data, enc->nbytes, j->sha);
+	j->bytes = enc ? enc->nbytes : img ? img->nbytes : 0;
+	j->pixels = 0;
+	if (enc && img_info(enc->data, enc->nbytes, &w, &h, NULL, j->err, sizeof j->err) == -1)
+		return -1;
+	if (meta && !o->pixels && nh == 1 && phash_parse(meta, &j->h[0]) == 0) {
+		if (img && tensor_as_image(img, &im, j->err, sizeof j->err) == 0)
+			j->pixels = (uint64_t)im.w * (uint64_t)im.h;
+		else
+			j->pixels = (uint64_t)w * (uint64_t)h;
+		return 0;
+	}
+	if (enc) {
+		int side = o->pixels ? 0 : HASH_MIN_SIDE;
+		if (img_decode_scaled(enc->data, enc->nbytes, side, side, &im, NULL, j->err, sizeof j->err) == -1)
+			return -1;
+		owned = 1;
+		j->pixels = (uint64_t)w * (uint64_t)h;
+	} else if (img) {
+		if (tensor_as_image(img, &im, j->err, sizeof j->err) == -1)
+			return -1;
+		j->pixels = (uint64_t)im.w * (uint64_t)im.h;
+	} else {
+		return errorf(j->err, sizeof j->err, "record has no 'encoded' or 'image' tensor and no %s",
+		              hash_key(o->kind));
+	}
+	phash_image(&im, o->kind, j->h, nh);
+	if (o->pixels) {
+		int n = snprintf(j->psha, sizeof j->psha, "%dx%dx%d:", im.w, im.h, im.c);
+		sha256_hex(im.px, (size_t)im.w * (size_t)im.h * (size_t)im.c, j->psha + n);
+	}
+	if (owned)
+		img_free(&im);
+	{
+		char hex[17];
+		phash_format(j->h[0], hex);
+		if (ts_set(rec, hash_key(o->kind), hex) == -1)
+			return errorf(j->err, sizeof j->err, "out of memory");
+	}
+	return 0;
+}
+
+static void
+work(void *item, int worker, void *ctx)
+{
+	struct job *j = item;
+	const struct run *r = ctx;
+
+	(void)worker;
+	j->failed = hash_record(j, r->o, r->nh) == -1;
+}
+
+static long
+key_index(struct run *r, const char *prefix, const char *digest)
+{
+	char k[96];
+
+	if (digest[0] == '\0')
+		return -1;
+	snprintf(k, sizeof k, "%s%s", prefix, digest);
+	return (long)strmap_add(&r->keys, k);
+}
+
+static int
+done(void *vitem, void *ctx)
+{
+	struct job *j = vitem;
+	struct run *r = ctx;
+	const char *id = ts_get(&j->rec, "id"), *src = ts_get(&j->rec, "source");
+	struct item *it;
+
+	if (j->failed) {
+		snprintf(r->err, sizeof r->err, "%s: record %zu%s%s%s: %s", j->input, j->recno,
+		         id ? " (" : "", id ? id : "", id ? ")" : "", j->err);
+		if (!r->o->skip_bad)
+			return -1;
+		warnx("%s (skipped)", r->err);
+		r->err[0] = '\0';
+		r->nbad++;
+		return 0;
+	}
+	if (r->nitem == r->capitem) {
+		r->capitem = r->capitem ? r->capitem * 2 : 1024;
+		r->item = xreallocarray(r->item, r->capitem, sizeof *r->item);
+		r->hash = xreallocarray(r->hash, r->capitem, (size_t)r->nh * sizeof *r->hash);
+	}
+	it = &r->item[r->nitem];
+	if (src || id) {
+		it->name = xstrdup(src ? src : id);
+	} else {
+		it->name = xmalloc(strlen(j->input) + 24);
+		sprintf(it->name, "%s:%zu", j->input, j->recno);
+	}
+	it->bkey = key_index(r, "b", j->sha);
+	it->pkey = key_index(r, "p", j->psha);
+	it->bytes = j->bytes;
+	it->pixels = j->pixels;
+	memcpy(r->hash + r->nitem * (size_t)r->nh, j->h, (size_t)r->nh * sizeof *j->h);
+	r->nitem++;
+	r->nref += r->ref;
+	if (r->spool && !r->ref && ts_write(r->spool, &j->rec) == -1) {
+		snprintf(r->err, sizeof r->err, "temporary file: %s", ts_writer_error(r->spool));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+clear(void *item, void *ctx)
+{
+	(void)ctx;
+	ts_record_free(&((struct job *)item)->rec);
+}
+
+static int
+emit(ts_record *rec, void *ctx)
+{
+	struct run *r = ctx;
+	struct job *j = pmap_slot(r->map);
+	ts_record t = j->rec;
+
+	if (r->stop)
+		return -1;
+	j->rec = *rec;
+	*rec = t;
+	j->input = r->input;
+	j->recno = ++r->recno;
+	j->failed = 0;
+	progress_tick(r->nitem);
+	return pmap_submit(r->map) == 0 ? 0 : -1;
+}
+
+static void
+warn_cb(const char *msg, void *ctx)
+{
+	struct run *r = ctx;
+
+	if (r->o->skip_bad) {
+		warnx("%s (skipped)", msg);
+		r->nbad++;
+	} else {
+		snprintf(r->err, sizeof r->err, "%s", msg);
+		r->stop = 1;
+	}
+}
+
+/* Reads and hashes every record of the arguments. */
+static void
+read_all(struct run *r, char **argv, int argc)
+{
+	static const struct pmap_ops ops = { work, done, clear };
+	struct source_opts so = { .emit = emit, .warn = warn_cb, .ctx = r };
+	char err[1024];
+
+	/* 16 records a thread in flight: records whose stored hash is reused cost so
+	 * little that 4 would leave the threads waiting on each other (1M records:
+	 * 16 s against 7.5 s) */
+	if ((r->map = pmap_new(&ops, r, r->o->threads, (size_t)r->o->threads * 16, sizeof(struct job))) == NULL)
+		die("cannot start %d threads", r->o->threads);
+	for (int i = 0; i < argc && !r->stop; i++) {
+		int rc;
+		r->input = argv[i];
+		r->recno = 0;
+		rc = source_read(argv[i], &so, err, sizeof err);
+		if (rc == -1 && !r->stop) {
+			pmap_free(r->map);
+			die("%s", r->err[0] ? r->err : err);
+		}
+	}
+	if (!r->stop && pmap_finish(r->map) != 0) {
+		pmap_free(r->map);
+		die("%s", r->err);
+	}
+	pmap_free(r->map);
+	if (r->stop)
+		die("%s", r->err);
+}
+
+/* The groups: leader[i] is the item that item i duplicates (i itself when none). */
+static void
+group(struct run *r, uint32_t *leader, uint32_t *dist)
+{
+	size_t n = r->nitem, nk = r->keys.n, nnode = 0, nref_node = 0;
+	long *first = xmalloc((nk ? nk : 1) * sizeof *first);
+	uint32_t *canon = xmalloc((n ? n : 1) * sizeof *canon), *node_of = xmalloc((n ? n : 1) * sizeof *node_of);
+	uint32_t *node_item = xmalloc((n ? n : 1) * sizeof *node_item), *nl, *nd, *enode;
+	uint64_t *eh;
+	int nh = r->nh;
+	struct hpair *p;
+	long np;
+	strmap seen;
+
+	/* exact: the first item with the same digest (of the reference only, against one) */
+	for (size_t k = 0; k < nk; k++)
+		first[k] = -1;
+	for (size_t i = 0; i < n; i++) {
+		long k = r->o->pixels && r->item[i].pkey != -1 ? r->item[i].pkey : r->item[i].bkey;
+		canon[i] = (uint32_t)i;
+		if (k == -1)
+			continue;
+		if (first[k] != -1)
+			canon[i] = (uint32_t)first[k];
+		else if (!r->nref || i < r->nref)
+			first[k] = (long)i;
+	}
+	/* near: one node per distinct hash among the items that are no exact copies */
+	strmap_init(&seen);
+	for (size_t i = 0; i < n; i++) {
+		char hex[17];
+		size_t s;
+		if (canon[i] != i)
+			continue;
+		phash_format(r->hash[i * (size_t)nh], hex);
+		s = strmap_add(&seen, hex);
+		if (s == nnode) {
+			node_item[nnode++] = (uint32_t)i;
+			nref_node += i < r->nref;
+		}
+		node_of[i] = (uint32_t)s;
+	}
+	strmap_free(&seen);
+	eh = xmalloc((nnode ? nnode : 1) * (size_t)nh * sizeof *eh);
+	enode = xmalloc((nnode ? nnode : 1) * (size_t)nh * sizeof *enode);
+	for (size_t v = 0; v < nnode; v++)
+		for (int o = 0; o < nh; o++) {
+			/* a node's eight orientations face the others' first hash only */
+			eh[v * (size_t)nh + (size_t)o] = r->hash[node_item[v] * (size_t)nh + (size_t)o];
+			enode[v * (size_t)nh + (size_t)o] = (uint32_t)v;
+		}
+	if ((np = hjoin(eh, enode, nnode * (size_t)nh, r->o->threshold, r->o->threads, &p)) == -1)
+		die("out of memory grouping %zu hashes", nnode);
+	nl = xmalloc((nnode ? nnode : 1) * sizeof *nl);
+	nd = xmalloc((nnode ? nnode : 1) * sizeof *nd);
+	hjoin_group(p, (size_t)np, nnode, r->nref ? nref_node : 0, nl, nd);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = canon[i];
+		if (c != i) {           /* an exact copy: in its original's group */
+			leader[i] = r->nref ? c : leader[c];
+			dist[i] = r->nref ? 0 : dist[c];
+		} else {
+			leader[i] = node_item[nl[node_of[i]]];
+			dist[i] = nd[node_of[i]];
+		}
+		if (r->nref && (i < r->nref || leader[i] >= r->nref)) {   /* against a reference, only it leads */
+			leader[i] = (uint32_t)i;
+			dist[i] = 0;
+		}
+	}
+	free(p);
+	free(nl);
+	free(nd);
+	free(eh);
+	free(enode);
+	free(first);
+	free(canon);
+	free(node_of);
+	free(node_item);
+}
+
+/* The member of each group that is kept: kept[leader] = that member. */
+static void
+choose(const struct run *r, const uint32_t *leader, uint32_t *kept)
+{
+	for (size_t i = 0; i < r->nitem; i++)
+		kept[i] = (uint32_t)i;
+	if (r->nref)
+		return;
+	for (size_t i = 0; i < r->nitem; i++) {
+		uint32_t g = leader[i], k = kept[g];
+		const struct item *a = &r->item[i], *b = &r->item[k];
+		int better = 0;
+		switch (r->o->keep) {
+		case KEEP_LARGEST: better = a->bytes > b->bytes; break;
+		case KEEP_SMALLEST: better = a->bytes < b->bytes; break;
+		case KEEP_RESOLUTION: better = a->pixels > b->pixels; break;
+		}
+		if (better)
+			kept[g] = (uint32_t)i;
+	}
+}
+
+static int
+min_distance(const struct run *r, size_t a, size_t b)
+{
+	int best = 64;
+
+	for (int o = 0; o < r->nh; o++) {
+		int d = phash_distance(r->hash[a * (size_t)r->nh + (size_t)o], r->hash[b * (size_t)r->nh]);
+		best = d < best ? d : best;
+	}
+	return best;
+}
+
+static const char *
+reason(const struct run *r, size_t a, size_t b)
+{
+	if (a == b)
+		return r->nref ? "reference" : "kept";
+	if (r->item[a].bkey != -1 && r->item[a].bkey == r->item[b].bkey)
+		return "bytes";
+	if (r->item[a].pkey != -1 && r->item[a].pkey == r->item[b].pkey)
+		return "pixels";
+	return "hash";
+}
+
+static void
+write_report(const struct run *r, const uint32_t *leader, const uint32_t *kept)
+{
+	outfile of;
+	size_t n = r->nitem, ngroup = 0, total = 0;
+	size_t *size = xcalloc(n + 1, sizeof *size), *gid = xcalloc(n + 1, sizeof *gid);
+	size_t *order = xmalloc((n + 1) * sizeof *order), *pos = xcalloc(n + 2, sizeof *pos);
+
+	if (outfile_open(&of, r->o->report) == -1)
+		die("%s: %s", r->o->report, strerror(errno));
+	for (size_t i = 0; i < n; i++)
+		size[leader[i]]++;
+	for (size_t i = 0; i < n; i++)
+		if (leader[i] == i && size[i] >= 2)
+			gid[i] = ++ngroup;
+	/* the members by group, in input order within a group */
+	for (size_t i = 0; i < n; i++)
+		if (gid[leader[i]]) {
+			pos[gid[leader[i]] + 1]++;
+			total++;
+		}
+	for (size_t g = 1; g <= ngroup; g++)
+		pos[g + 1] += pos[g];
+	for (size_t i = 0; i < n; i++)
+		if (gid[leader[i]])
+			order[pos[gid[leader[i]]]++] = i;
+	fputs(r->o->long_report ? "group\tfile\trole\tdistance\treason\n" : "group\tfile\n", of.f);
+	for (size_t k = 0; k < total; k++) {
+		size_t i = order[k], g = leader[i], keep = kept[g];
+		if (r->o->long_report)
+			fprintf(of.f, "%zu\t%s\t%s\t%d\t%s\n", gid[g], r->item[i].name,
+			        i == keep ? (r->nref ? "reference" : "kept") : (r->nref ? "leak" : "dropped"),
+			        i == keep ? 0 : min_distance(r, i, keep), reason(r, i, keep));
+		else
+			fprintf(of.f, "%zu\t%s\n", gid[g], r->item[i].name);
+	}
+	if (outfile_commit(&of) == -1)
+		die("%s: %s", r->o->report, strerror(errno));
+	free(size);
+	free(gid);
+	free(order);
+	free(pos);
+}
+
+/* Passes the spooled records that are kept (all of them with --against --report). */
+static size_t
+write_output(struct run *r, const uint32_t *leader, const uint32_t *kept)
+{
+	stage *sink = sink_stream(r->o->out ? r->o->out : "-", r->o->level);
+	ts_reader *rd;
+	ts_record rec;
+	size_t i = r->nref, nout = 0;
+	int rc;
+
+	if (sink->err[0])
+		die("%s", sink->err);
+	if (ts_writer_close(r->spool) == -1)
+		die("temporary file: %s", ts_writer_error(r->spool));
+	ts_writer_free(r->spool);
+	r->spool = NULL;
+	rewind(r->spoolf);
+	if ((rd = ts_reader_open(r->spoolf, "temporary file")) == NULL)
+		die("out of memory");
+	ts_record_init(&rec);
+	while ((rc = ts_read(rd, &rec)) == 1) {
+		int pass = r->nref ? (r->o->report != NULL || leader[i] == i) : kept[leader[i]] == i;
+		if (i >= r->nitem)
+			die("temporary file: more records than were read");
+		i++;
+		if (!pass)
+			continue;
+		if (stage_push(sink, &rec) == -1) {
+			if (stage_epipe(sink))
+				exit(0);
+			die("%s", stage_error(sink));
+		}
+		nout++;
+	}
+	if (rc == -1)
+		die("%s", ts_reader_error(rd));
+	ts_record_free(&rec);
+	ts_reader_free(rd);
+	fclose(r->spoolf);
+	if (stage_finish(sink) == -1) {
+		if (stage_epipe(sink))
+			exit(0);
+		die("%s", stage_error(sink));
+	}
+	stage_free(sink);
+	return nout;
+}
+
+static int
+run(const struct opts *o, int argc, char **argv)
+{
+	static char *stdin_only[] = { "-" };
+	struct run r = { .o = o, .nh = o->flips ? 8 : 1 };
+	uint32_t *leader, *dist, *kept;
+	size_t ndup = 0, nout = 0;
+
+	if (!o->check && (o->out == NULL || strcmp(o->out, "-") == 0))
+		refuse_terminal_stdout();
+	strmap_init(&r.keys);
+	if (o->verbose)
+		summary_start();
+	r.ref = 1;
+	for (int i = 0; i < o->nagainst; i++)
+		read_all(&r, &o->against[i], 1);
+	r.ref = 0;
+	if (o->nagainst && r.nitem == 0)
+		die("%s: no images in the reference", o->against[0]);
+	if (!o->check) {
+		if ((r.spoolf = tmpfile()) == NULL)
+			die("temporary file: %s", strerror(errno));
+		if ((r.spool = ts_writer_open(r.spoolf, "temporary file", 1)) == NULL)
+			die("out of memory");
+	}
+	if (argc == 0) {
+		argc = 1;
+		argv = stdin_only;
+	}
+	read_all(&r, argv, argc);
+	progress_done();
+	leader = xmalloc((r.nitem ? r.nitem : 1) * sizeof *leader);
+	dist = xmalloc((r.nitem ? r.nitem : 1) * sizeof *dist);
+	kept = xmalloc((r.nitem ? r.nitem : 1) * sizeof *kept);
+	group(&r, leader, dist);
+	choose(&r, leader, kept);
+	for (size_t i = r.nref; i < r.nitem; i++)
+		ndup += r.nref ? leader[i] != i : kept[leader[i]] != i;
+	if (o->report)
+		write_report(&r, leader, kept);
+	if (!o->check)
+		nout = write_output(&r, leader, kept);
+	if (o->verbose) {
+		fprintf(stderr, "%s: %zu records, %zu %s, %zu skipped\n", progname, r.nitem - r.nref, ndup,
+		        r.nref ? "in the reference" : "duplicates", r.nbad);
+		summary_print(r.nitem - r.nref, nout);
+	}
+	for (size_t i = 0; i < r.nitem; i++)
+		free(r.item[i].name);
+	free(r.item);
+	free(r.hash);
+	free(leader);
+	free(dist);
+	free(kept);
+	strmap_free(&r.keys);
+	return o->check && ndup > 0 ? 3 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_AGAINST = 256, O_CHECK, O_FLIPS, O_HASH, O_HELP, O_KEEP, O_LEVEL, O_PIXELS, O_REPORT,
+	       O_REPORT_FORMAT, O_SKIP_BAD, O_THREADS, O_THRESHOLD };
+	static const struct option longopts[] = {
+		{ "against", required_argument, NULL, O_AGAINST },
+		{ "check", no_argument, NULL, O_CHECK },
+		{ "flips", no_argument, NULL, O_FLIPS },
+		{ "hash", required_argument, NULL, O_HASH },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "keep", required_argument, NULL, O_KEEP },
+		{ "level", required_argument, NULL, O_LEVEL },
+		{ "output", required_argument, NULL, 'o' },
+		{ "pixels", no_argument, NULL, O_PIXELS },
+		{ "report", required_argument, NULL, O_REPORT },
+		{ "report-format", required_argument, NULL, O_REPORT_FORMAT },
+		{ "skip-bad", no_argument, NULL, O_SKIP_BAD },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ "threshold", required_argument, NULL, O_THRESHOLD },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const keeps[] = { "first", "largest", "smallest-file", "highest-resolution", NULL };
+	struct opts o = { .kind = PHASH_DCT, .threshold = DEFAULT_THRESHOLD, .level = TS_DEFAULT_LEVEL };
+	int c;
+
+	prog_init(argv[0]);
+	o.threads = pmap_cpus();
+	while ((c = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.out = optarg; break;
+		case 'v': o.verbose = 1; break;
+		case O_AGAINST:
+			o.against = xreallocarray(o.against, (size_t)o.nagainst + 1, sizeof *o.against);
+			o.against[o.nagainst++] = optarg;
+			break;
+		case O_CHECK: o.check = 1; break;
+		case O_FLIPS: o.flips = 1; break;
+		case O_HASH:
+			if (strcmp(optarg, "phash") == 0)
+				o.kind = PHASH_DCT;
+			else if (strcmp(optarg, "dhash") == 0)
+				o.kind = PHASH_DIFF;
+			else
+				usage("--hash wants phash or dhash");
+			break;
+		case O_HELP:
+			fputs(USAGE, stdout);
+			return 0;
+		case O_KEEP:
+			for (o.keep = 0; keeps[o.keep] && strcmp(keeps[o.keep], optarg) != 0; o.keep++)
+				;
+			if (keeps[o.keep] == NULL)
+				usage("--keep wants first, largest, smallest-file or highest-resolution");
+			break;
+		case O_LEVEL: o.level = (int)parse_int(optarg, -7, 19, "--level"); break;
+		case O_PIXELS: o.pixels = 1; break;
+		case O_REPORT: o.report = optarg; break;
+		case O_REPORT_FORMAT:
+			if (strcmp(optarg, "long") == 0)
+				o.long_report = 1;
+			else if (strcmp(optarg, "short") != 0)
+				usage("--report-format wants short or long");
+			break;
+		case O_SKIP_BAD: o.skip_bad = 1; break;
+		case O_THREADS: o.threads = (int)parse_int(optarg, 1, 1024, "--threads"); break;
+		case O_THRESHOLD: o.threshold = (int)parse_int(optarg, 0, 32, "--threshold"); break;
+		default:
+			usage(NULL);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (o.check && o.out)
+		usage("--check writes no stream: -o does not go with it");
+	if (o.nagainst && o.keep != KEEP_FIRST)
+		usage("--keep does not go with --against: the reference is kept");
+	c = run(&o, argc, argv);
+	free(o.against);
+	if (!o.check)
+		finish_stdout();
+	return c;
+}
