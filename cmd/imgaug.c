@@ -132,7 +132,7 @@ load(struct job *j, image *im, const ts_tensor **mask, int *ndim, char *err, siz
 static int
 emit_copy(struct job *j, const struct opts *o, const char *id, int k, int ndim, char *err, size_t errlen)
 {
-	const struct aug_img *a = &j->img;
+	struct aug_img *a = &j->img;
 	ts_record *out;
 	uint64_t dims[3] = { (uint64_t)a->h, (uint64_t)a->w, (uint64_t)a->c }, npx = dims[0] * dims[1];
 	int ok = 1;
@@ -159,7 +159,13 @@ emit_copy(struct job *j, const struct opts *o, const char *id, int k, int ndim, 
 	}
 	if (ndim == 2 && a->c != 1)
 		ndim = 3;
-	ok &= ts_tensor_put(out, "image", TS_U8, ndim, dims, a->px, npx * dims[2]) != NULL;
+	/* the image buffer moves into the record; the next load makes another */
+	if (ts_tensor_take(out, "image", TS_U8, ndim, dims, a->px, npx * dims[2]) != NULL) {
+		j->img.px = NULL;
+		j->img.cap = 0;
+	} else {
+		ok = 0;
+	}
 	if (a->mask)
 		ok &= ts_tensor_put(out, "mask", TS_U8, 2, dims, a->mask, npx) != NULL;
 	if (k > 0) {

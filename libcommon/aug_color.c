@@ -14,10 +14,10 @@ colour_channels(int c)
 }
 
 static void
-apply_lut(struct aug_img *im, const unsigned char lut[256])
+apply_lut(struct aug_img *im, const unsigned char *restrict lut)
 {
 	size_t n = (size_t)im->w * (size_t)im->h, c = (size_t)im->c, cc = (size_t)colour_channels(im->c);
-	unsigned char *p = im->px;
+	unsigned char *restrict p = im->px;
 
 	if (cc == c) {
 		for (size_t i = 0; i < n * c; i++)
