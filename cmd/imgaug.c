@@ -6,6 +6,7 @@
 
 #include "aug.h"
 #include "image.h"
+#include "filter.h"
 #include "parallel.h"
 #include "source.h"
 #include "stage.h"
@@ -28,25 +29,11 @@ struct opts {
 
 /* One input record and the records made from it. */
 struct job {
-	ts_record in;
+	struct filter_job f;
 	ts_record *out;
 	int nout, capout;
 	struct aug_img img;
 	struct aug_run run;
-	const char *input;
-	size_t recno;
-	int failed;
-	char err[512];
-};
-
-struct run {
-	const struct opts *o;
-	pmap *map;
-	stage *sink;
-	const char *input;
-	size_t recno, nin, nout;
-	int status;
-	char err[1024];
 };
 
 static void
@@ -94,7 +81,7 @@ list_steps(void)
 static int
 load(struct job *j, image *im, const ts_tensor **mask, int *ndim, char *err, size_t errlen)
 {
-	ts_tensor *t = ts_tensor_get(&j->in, "encoded");
+	ts_tensor *t = ts_tensor_get(&j->f.rec, "encoded");
 
 	*ndim = 3;
 	if (t) {
@@ -102,7 +89,7 @@ load(struct job *j, image *im, const ts_tensor **mask, int *ndim, char *err, siz
 			return errorf(err, errlen, "tensor 'encoded' is %s, not bytes", ts_dtype_name(t->dtype));
 		if (img_decode(t->data, t->nbytes, im, err, errlen) == -1)
 			return -1;
-	} else if ((t = ts_tensor_get(&j->in, "image")) != NULL) {
+	} else if ((t = ts_tensor_get(&j->f.rec, "image")) != NULL) {
 		image view;
 		size_t n;
 		if (tensor_as_image(t, &view, err, errlen) == -1)
@@ -118,7 +105,7 @@ load(struct job *j, image *im, const ts_tensor **mask, int *ndim, char *err, siz
 	} else {
 		return errorf(err, errlen, "record has no 'encoded' or 'image' tensor");
 	}
-	if ((*mask = ts_tensor_get(&j->in, "mask")) != NULL) {
+	if ((*mask = ts_tensor_get(&j->f.rec, "mask")) != NULL) {
 		image m;
 		if (tensor_as_image(*mask, &m, err, errlen) == -1 || m.c != 1 || m.w != im->w || m.h != im->h) {
 			img_free(im);
@@ -146,14 +133,14 @@ emit_copy(struct job *j, const struct opts *o, const char *id, int k, int ndim, 
 	}
 	out = &j->out[j->nout++];
 	ts_record_clear(out);
-	for (size_t i = 0; i < j->in.nmeta; i++) {
-		const char *key = j->in.meta[i].key;
+	for (size_t i = 0; i < j->f.rec.nmeta; i++) {
+		const char *key = j->f.rec.meta[i].key;
 		if (k > 0 && strcmp(key, "sha256") == 0)
 			key = "parent_sha256";  /* the digest of the file, not of the copy's pixels */
-		ok &= ts_set(out, key, j->in.meta[i].val) == 0;
+		ok &= ts_set(out, key, j->f.rec.meta[i].val) == 0;
 	}
-	for (size_t i = 0; i < j->in.ntensor; i++) {
-		const ts_tensor *t = &j->in.tensor[i];
+	for (size_t i = 0; i < j->f.rec.ntensor; i++) {
+		const ts_tensor *t = &j->f.rec.tensor[i];
 		if (strcmp(t->name, "image") != 0 && strcmp(t->name, "mask") != 0 && strcmp(t->name, "encoded") != 0)
 			ok &= ts_tensor_put(out, t->name, t->dtype, t->ndim, t->dims, t->data, t->nbytes) != NULL;
 	}
@@ -188,13 +175,13 @@ augment(struct job *j, const struct opts *o, char *err, size_t errlen)
 {
 	image src = { 0 };
 	const ts_tensor *mask = NULL;
-	const char *id = ts_get(&j->in, "id");
+	const char *id = ts_get(&j->f.rec, "id");
 	char idbuf[512];
 	int ndim;
 
 	j->nout = 0;
 	if (id == NULL) {
-		snprintf(idbuf, sizeof idbuf, "%s:%zu", j->input, j->recno - 1);
+		snprintf(idbuf, sizeof idbuf, "%s:%zu", j->f.input, j->f.recno - 1);
 		id = idbuf;
 	}
 	if (load(j, &src, &mask, &ndim, err, errlen) == -1)
@@ -221,32 +208,21 @@ static void
 work(void *item, int worker, void *ctx)
 {
 	struct job *j = item;
-	const struct run *r = ctx;
 
 	(void)worker;
-	j->failed = augment(j, r->o, j->err, sizeof j->err) == -1;
+	j->f.failed = augment(j, ctx, j->f.err, sizeof j->f.err) == -1;
 }
 
 static int
-done(void *item, void *ctx)
+push(void *item, stage *sink, size_t *nout, void *ctx)
 {
 	struct job *j = item;
-	struct run *r = ctx;
-	const char *id = ts_get(&j->in, "id");
 	int rc = 0;
 
-	if (j->failed) {
-		snprintf(r->err, sizeof r->err, "%s: record %zu%s%s%s: %s", j->input, j->recno,
-		         id ? " (" : "", id ? id : "", id ? ")" : "", j->err);
-		return -1;
-	}
-	for (int i = 0; i < j->nout && rc == 0; i++) {
-		if ((rc = stage_push(r->sink, &j->out[i])) == -1) {
-			snprintf(r->err, sizeof r->err, "%s", stage_error(r->sink));
-			return -1;
-		}
-		r->nout++;
-	}
+	(void)ctx;
+	for (int i = 0; i < j->nout && rc == 0; i++)
+		if ((rc = stage_push(sink, &j->out[i])) != -1)
+			(*nout)++;
 	return rc;
 }
 
@@ -256,7 +232,6 @@ clear(void *item, void *ctx)
 	struct job *j = item;
 
 	(void)ctx;
-	ts_record_free(&j->in);
 	for (int i = 0; i < j->capout; i++)
 		ts_record_free(&j->out[i]);
 	free(j->out);
@@ -264,91 +239,19 @@ clear(void *item, void *ctx)
 }
 
 static int
-emit(ts_record *rec, void *ctx)
-{
-	struct run *r = ctx;
-	struct job *j = pmap_slot(r->map);
-	ts_record t = j->in;
-
-	j->in = *rec;
-	*rec = t;
-	j->input = r->input;
-	j->recno = ++r->recno;
-	j->failed = 0;
-	r->nin++;
-	progress_tick(r->nin);
-	return pmap_submit(r->map) == 0 ? 0 : -1;
-}
-
-static void
-warn_cb(const char *msg, void *ctx)
-{
-	struct run *r = ctx;
-
-	warnx("%s", msg);
-	r->status = 1;
-}
-
-static void
-fail(struct run *r, const char *msg)
-{
-	int epipe = stage_epipe(r->sink);
-
-	pmap_free(r->map);
-	if (epipe)
-		exit(0);
-	die("%s", msg);
-}
-
-static int
 run(const struct opts *o, int argc, char **argv)
 {
-	static char *stdin_only[] = { "-" };
-	static const struct pmap_ops ops = { work, done, clear };
-	struct run r = { .o = o };
-	struct source_opts so = { .emit = emit, .warn = warn_cb, .ctx = &r };
-	char err[1024];
+	static const struct filter_ops ops = { work, push, clear, sizeof(struct job) };
+	stage *sink;
 
 	if (o->preview)
-		r.sink = sink_export(o->preview, 0);
+		sink = sink_export(o->preview, 0);
 	else {
 		if (o->out == NULL || strcmp(o->out, "-") == 0)
 			refuse_terminal_stdout();
-		r.sink = sink_stream(o->out ? o->out : "-", o->level);
+		sink = sink_stream(o->out ? o->out : "-", o->level);
 	}
-	if (r.sink->err[0])
-		die("%s", r.sink->err);
-	if ((r.map = pmap_new(&ops, &r, o->threads, 0, sizeof(struct job))) == NULL)
-		die("cannot start %d threads", o->threads);
-	if (o->verbose)
-		summary_start();
-	if (argc == 0) {
-		argc = 1;
-		argv = stdin_only;
-	}
-	for (int i = 0; i < argc; i++) {
-		int rc;
-		r.input = argv[i];
-		r.recno = 0;
-		rc = source_read(argv[i], &so, err, sizeof err);
-		if (rc == -1)
-			fail(&r, r.err[0] ? r.err : err);
-		if (rc == 1)
-			r.status = 1;
-	}
-	if (pmap_finish(r.map) != 0)
-		fail(&r, r.err);
-	pmap_free(r.map);
-	if (stage_finish(r.sink) == -1) {
-		if (stage_epipe(r.sink))
-			exit(0);
-		die("%s", stage_error(r.sink));
-	}
-	progress_done();
-	stage_free(r.sink);
-	if (o->verbose)
-		summary_print(r.nin, r.nout);
-	return r.status;
+	return filter_run(&ops, (void *)o, sink, o->threads, o->verbose, argc, argv);
 }
 
 /* An operand is a step when its first word names one; else an input, which must exist. */

@@ -65,6 +65,46 @@ eq "rotate 30 crop=1: no fill" "$(imgaug 'rotate 30 crop=1' u.png > ur.tsr && $C
 eq "rotate 30 fill=7: fill in the corners" "$(imgaug 'rotate 30 fill=7' u.png > uf.tsr && $CHK pixels uf.tsr | tr ' ' '\n' | sort -n | head -1)" "7"
 eq "resized-crop 24x16: the size asked" "$(imgaug -n 3 'resized-crop 24x16' k.tsr | imgcat -l | cut -f3 | sort -u)" "image:u8[16,24,3]"
 
+# the other photometric steps, on the photo
+px() { $CHK pixels "$1" | tr ' ' '\n'; }
+px k.tsr > k.px
+eq "noise 0, blur 0.01, affine identity, cutout of nothing: the image unchanged" \
+	"$(imgaug 'noise 0' 'blur 0.01' 'affine angle=0 shift=0 scale=1 shear=0' 'saltpepper 0' k.tsr > id.tsr; px id.tsr | md5sum)" "$(md5sum < k.px)"
+eq "saltpepper 1: every pixel black or white" "$(imgaug 'saltpepper 1' k.tsr > sp.tsr; px sp.tsr | sort -u | tr '\n' ' ')" "0 255 "
+imgaug -n 3 --seed 2 'saltpepper 0.05' k.tsr > sp2.tsr
+eq "saltpepper 0.05: about 5% of the pixels hit" "$($PY "$ROOT/tests/tsread.py" sp2.tsr | $PY -c '
+import json, sys
+import numpy as np
+f = []
+for l in sys.stdin:
+    a = np.array(json.loads(l)["tensors"][0]["data"]).reshape(48, 64, 3)
+    f.append(((a == 0).all(axis=2) | (a == 255).all(axis=2)).mean())
+print("ok" if 0.02 < np.mean(f) < 0.08 else f)')" ok
+imgaug --seed 5 'cutout 0.1 fill=77' k.tsr > co.tsr
+box=$(imgcat -l co.tsr | grep -o 'aug=cutout=[0-9,]*' | sed 's/aug=cutout=//')
+eq "cutout: a box of the fill where aug says ($box), the rest unchanged" "$($PY "$ROOT/tests/tsread.py" co.tsr | $PY -c '
+import json, sys
+import numpy as np
+x, y, w, h = map(int, sys.argv[1].split(","))
+a = np.array(json.loads(sys.stdin.readline())["tensors"][0]["data"]).reshape(48, 64, 3)
+o = np.array([int(v) for v in open("k.px").read().split()]).reshape(48, 64, 3)
+box = np.zeros((48, 64), bool)
+box[y:y + h, x:x + w] = True
+print("ok" if (a[box] == 77).all() and (a[~box] == o[~box]).all() and 0.05 < box.mean() < 0.15 else "bad")' "$box")" ok
+eq "jpeg 50: changed, but close (PSNR > 25 dB)" "$(imgaug 'jpeg 50' k.tsr > jq.tsr; $PY "$ROOT/tests/tsread.py" jq.tsr | $PY -c '
+import json, sys
+import numpy as np
+a = np.array(json.loads(sys.stdin.readline())["tensors"][0]["data"], float)
+o = np.array([float(v) for v in open("k.px").read().split()])
+mse = ((a - o) ** 2).mean()
+print("ok" if 0 < mse and 10 * np.log10(255 ** 2 / mse) > 25 else mse)')" ok
+eq "affine shift=0.25 (x and y): the image moves a quarter of its size" "$(imgaug 'affine shift=0.25 scale=1 shear=0' k.tsr > af.tsr; $PY "$ROOT/tests/tsread.py" af.tsr | $PY -c '
+import json, sys
+import numpy as np
+a = np.array(json.loads(sys.stdin.readline())["tensors"][0]["data"]).reshape(48, 64, 3)
+o = np.array([int(v) for v in open("k.px").read().split()]).reshape(48, 64, 3)
+print("ok" if (a[12:, 16:] == o[:36, :48]).all() and (a[:12] == 0).all() and (a[:, :16] == 0).all() else "bad")')" ok
+
 # ---- copies, metadata, replay ----
 imgaug -n 4 --keep --seed 7 'hflip p=0.5' 'brightness -0.2..0.2' 'rotate -15..15 p=0.3' photo.tsr > a.tsr
 eq "-n 4 --keep: 5 records per input" "$(imgcat -c a.tsr)" 10
