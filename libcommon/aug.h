@@ -47,6 +47,7 @@ enum {
 	AUG_COLOR = 4,          /* needs 3 or 4 channels */
 	AUG_POSITIONAL = 8,     /* par[0] may be given without KEY= */
 	AUG_REQUIRED = 16,      /* par[0] must be given */
+	AUG_NOALPHA = 32,       /* needs 1 or 3 channels */
 };
 /* Defect steps have label= and clean= as their last two parameters. */
 

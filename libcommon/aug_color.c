@@ -252,8 +252,6 @@ jpeg(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 	unsigned char *buf;
 	size_t n;
 
-	if (im->c != 1 && im->c != 3)
-		return aug_fail(r, "jpeg needs 1 or 3 channels, not %d", im->c);
 	if (img_encode_jpeg(&in, q, &buf, &n, r->err, sizeof r->err) == -1)
 		return -1;
 	if (img_decode(buf, n, &out, r->err, sizeof r->err) == -1) {
@@ -334,7 +332,7 @@ const struct aug_kind aug_blur = {
 	{ { "sigma", AUG_RANGE, 0.1, 2, 0.01, 50, 2, 0, NULL, NULL } }, blur,
 };
 const struct aug_kind aug_jpeg = {
-	"jpeg", AUG_POSITIONAL, "JPEG compression at this quality, decoded again",
+	"jpeg", AUG_POSITIONAL | AUG_NOALPHA, "JPEG compression at this quality, decoded again",
 	{ { "quality", AUG_RANGE, 30, 90, 1, 100, 0, 0, NULL, NULL } }, jpeg,
 };
 const struct aug_kind aug_cutout = {

@@ -227,6 +227,9 @@ aug_apply(const struct aug_step *steps, int n, struct aug_img *im, uint64_t seed
 		if ((s->k->flags & AUG_COLOR) && im->c < 3)
 			return aug_fail(r, "%s needs an RGB image (3 or 4 channels), not %d channel%s",
 			                s->k->name, im->c, im->c == 1 ? "" : "s");
+		if ((s->k->flags & AUG_NOALPHA) && (im->c == 2 || im->c == 4))
+			return aug_fail(r, "%s needs an image without alpha (1 or 3 channels), not %d channels",
+			                s->k->name, im->c);
 		if (!on) {
 			/* a defect step left out labels the record clean, unless another labelled it */
 			if ((s->k->flags & AUG_DEFECT) && !r->labelled)
