@@ -146,6 +146,26 @@ lerp4(const unsigned char *restrict p, size_t stride, int c, unsigned w00, unsig
 		                        32768) >> 16);
 }
 
+/* Narrows [*xa, *xb) to the x where 0 <= f0 + x * d < lim (all 16.16 fixed point). */
+static void
+span(int64_t f0, int64_t d, int64_t lim, int *xa, int *xb)
+{
+	double lo, hi;
+
+	if (d == 0) {
+		if (f0 < 0 || f0 >= lim)
+			*xb = *xa;
+		return;
+	}
+	/* f0 + x d >= 0 and f0 + x d <= lim - 1 */
+	lo = d > 0 ? ceil(-(double)f0 / d) : ceil((lim - 1 - (double)f0) / d);
+	hi = d > 0 ? floor((lim - 1 - (double)f0) / d) : floor(-(double)f0 / d);
+	if (lo > *xa)
+		*xa = lo > *xb ? *xb : (int)lo;
+	if (hi + 1 < *xb)
+		*xb = hi + 1 < *xa ? *xa : (int)(hi + 1);
+}
+
 /* Pixels inside the source by at least one pixel take the fast path: coordinates in 16.16
  * fixed point, bilinear weights of 8 bits (as OpenCV's), rounded to the nearest. */
 #define FP 65536.0
@@ -169,24 +189,36 @@ aug_warp(struct aug_img *im, const double m[4], int w, int h, double cs_x, doubl
 		int64_t fx = llround(sx * FP), fy = llround(sy * FP);
 		unsigned char *o = dst + (size_t)y * (size_t)w * (size_t)c;
 		unsigned char *mo = msrc ? mdst + (size_t)y * (size_t)w : NULL;
+		/* the run of x where all four neighbours are inside: sw - 1 > x0 >= 0, sh - 1 > y0 >= 0 */
+		int xa = 0, xb = w;
+		span(fx, dx, (int64_t)(sw - 1) << 16, &xa, &xb);
+		span(fy, dy, (int64_t)(sh - 1) << 16, &xa, &xb);
 		for (int x = 0; x < w; x++, fx += dx, fy += dy, o += c) {
 			int64_t x0 = fx >> 16, y0 = fy >> 16;
+			if (x == xa && c == 3 && xa < xb) {
+				/* the inside run, without bounds checks */
+				for (; x < xb; x++, fx += dx, fy += dy, o += 3) {
+					unsigned ax = (unsigned)(fx >> 8) & 255, ay = (unsigned)(fy >> 8) & 255;
+					unsigned w00 = (256 - ax) * (256 - ay), w10 = ax * (256 - ay), w01 = (256 - ax) * ay,
+					         w11 = ax * ay;
+					const unsigned char *p = src + (size_t)(fy >> 16) * stride + (size_t)(fx >> 16) * 3;
+					const unsigned char *q = p + stride;
+					o[0] = (unsigned char)((w00 * p[0] + w10 * p[3] + w01 * q[0] + w11 * q[3] + 32768) >> 16);
+					o[1] = (unsigned char)((w00 * p[1] + w10 * p[4] + w01 * q[1] + w11 * q[4] + 32768) >> 16);
+					o[2] = (unsigned char)((w00 * p[2] + w10 * p[5] + w01 * q[2] + w11 * q[5] + 32768) >> 16);
+					if (mo) {
+						int64_t nx = (fx + 32768) >> 16, ny = (fy + 32768) >> 16;
+						mo[x] = msrc[ny * sw + nx];
+					}
+				}
+				x--, fx -= dx, fy -= dy, o -= 3;
+				continue;
+			}
 			if (x0 >= 0 && y0 >= 0 && x0 < sw - 1 && y0 < sh - 1) {
 				unsigned ax = (unsigned)(fx >> 8) & 255, ay = (unsigned)(fy >> 8) & 255;
 				unsigned w00 = (256 - ax) * (256 - ay), w10 = ax * (256 - ay), w01 = (256 - ax) * ay,
 				         w11 = ax * ay;
-				const unsigned char *p = src + (size_t)y0 * stride + (size_t)x0 * (size_t)c;
-				if (c == 3) {
-					const unsigned char *q = p + stride;
-					unsigned r0 = w00 * p[0] + w10 * p[3] + w01 * q[0] + w11 * q[3];
-					unsigned r1 = w00 * p[1] + w10 * p[4] + w01 * q[1] + w11 * q[4];
-					unsigned r2 = w00 * p[2] + w10 * p[5] + w01 * q[2] + w11 * q[5];
-					o[0] = (unsigned char)((r0 + 32768) >> 16);
-					o[1] = (unsigned char)((r1 + 32768) >> 16);
-					o[2] = (unsigned char)((r2 + 32768) >> 16);
-				} else {
-					lerp4(p, stride, c, w00, w10, w01, w11, o);
-				}
+				lerp4(src + (size_t)y0 * stride + (size_t)x0 * (size_t)c, stride, c, w00, w10, w01, w11, o);
 			} else if (x0 < -1 || y0 < -1 || x0 >= sw || y0 >= sh) {
 				memset(o, fill, (size_t)c);
 			} else {
