@@ -6,6 +6,7 @@
 #include "tstream.h"
 #include "source.h"
 #include "image.h"
+#include "filter.h"
 #include "parallel.h"
 #include "resize.h"
 #include "stage.h"
@@ -29,25 +30,6 @@ struct opts {
 	int filter, gray, rgb, full_decode, threads, quality, level, verbose;
 	unsigned char bg[3];
 	const char *out, *encode;
-};
-
-/* One record on its way through the workers. */
-struct job {
-	ts_record rec;
-	const char *input;
-	size_t recno;           /* in its input, from 1 */
-	int failed;
-	char err[512];
-};
-
-struct run {
-	const struct opts *o;
-	pmap *map;
-	stage *sink;
-	const char *input;
-	size_t recno, nin, nout;
-	int status;
-	char err[1024];         /* the error that stopped the run */
 };
 
 static void
@@ -230,128 +212,21 @@ nomem:
 static void
 work(void *item, int worker, void *ctx)
 {
-	struct job *j = item;
-	const struct run *r = ctx;
+	struct filter_job *j = item;
 
 	(void)worker;
-	j->failed = resize_record(&j->rec, r->o, j->err, sizeof j->err) == -1;
-}
-
-static int
-done(void *item, void *ctx)
-{
-	struct job *j = item;
-	struct run *r = ctx;
-	const char *id = ts_get(&j->rec, "id");
-	int rc;
-
-	if (j->failed) {
-		snprintf(r->err, sizeof r->err, "%s: record %zu%s%s%s: %s", j->input, j->recno,
-		         id ? " (" : "", id ? id : "", id ? ")" : "", j->err);
-		return -1;
-	}
-	if ((rc = stage_push(r->sink, &j->rec)) == -1) {
-		snprintf(r->err, sizeof r->err, "%s", stage_error(r->sink));
-		return -1;
-	}
-	r->nout++;
-	return rc;
-}
-
-static void
-clear(void *item, void *ctx)
-{
-	(void)ctx;
-	ts_record_free(&((struct job *)item)->rec);
-}
-
-/* From the source: the record moves into a job (its buffers swapped with the job's old ones). */
-static int
-emit(ts_record *rec, void *ctx)
-{
-	struct run *r = ctx;
-	struct job *j = pmap_slot(r->map);
-	ts_record t = j->rec;
-
-	j->rec = *rec;
-	*rec = t;
-	j->input = r->input;
-	j->recno = ++r->recno;
-	j->failed = 0;
-	r->nin++;
-	progress_tick(r->nin);
-	return pmap_submit(r->map) == 0 ? 0 : -1;
-}
-
-static void
-warn_cb(const char *msg, void *ctx)
-{
-	struct run *r = ctx;
-
-	warnx("%s", msg);
-	r->status = 1;
-}
-
-/* Ends the run on an error: quietly on a closed pipe. */
-static void
-fail(struct run *r, const char *msg)
-{
-	int epipe = stage_epipe(r->sink);
-
-	pmap_free(r->map);
-	if (epipe)
-		exit(0);
-	die("%s", msg);
+	j->failed = resize_record(&j->rec, ctx, j->err, sizeof j->err) == -1;
 }
 
 static int
 run(const struct opts *o, int argc, char **argv)
 {
-	static char *stdin_only[] = { "-" };
-	static const struct pmap_ops ops = { work, done, clear };
-	struct run r = { .o = o };
-	struct source_opts so = { 0 };
-	char err[1024];
+	static const struct filter_ops ops = { work, NULL, NULL, sizeof(struct filter_job) };
 
 	if (o->out == NULL || strcmp(o->out, "-") == 0)
 		refuse_terminal_stdout();
-	r.sink = sink_stream(o->out ? o->out : "-", o->level);
-	if (r.sink->err[0])
-		die("%s", r.sink->err);
-	if ((r.map = pmap_new(&ops, &r, o->threads, 0, sizeof(struct job))) == NULL)
-		die("cannot start %d threads", o->threads);
-	so.emit = emit;
-	so.warn = warn_cb;
-	so.ctx = &r;
-	if (o->verbose)
-		summary_start();
-	if (argc == 0) {
-		argc = 1;
-		argv = stdin_only;
-	}
-	for (int i = 0; i < argc; i++) {
-		int rc;
-		r.input = argv[i];
-		r.recno = 0;
-		rc = source_read(argv[i], &so, err, sizeof err);
-		if (rc == -1)
-			fail(&r, r.err[0] ? r.err : err);
-		if (rc == 1)
-			r.status = 1;
-	}
-	if (pmap_finish(r.map) != 0)
-		fail(&r, r.err);
-	pmap_free(r.map);
-	if (stage_finish(r.sink) == -1) {
-		if (stage_epipe(r.sink))
-			exit(0);
-		die("%s", stage_error(r.sink));
-	}
-	progress_done();
-	stage_free(r.sink);
-	if (o->verbose)
-		summary_print(r.nin, r.nout);
-	return r.status;
+	return filter_run(&ops, (void *)o, sink_stream(o->out ? o->out : "-", o->level), o->threads, o->verbose,
+	                  argc, argv);
 }
 
 static void
