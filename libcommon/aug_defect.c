@@ -24,6 +24,8 @@ put(struct aug_img *im, int x, int y, const unsigned char *v, unsigned char *mas
 	unsigned char *p = im->px + i * (size_t)im->c;
 	int cc = colour_channels(im->c), changed = 0;
 
+	if (cc > 3)             /* images have at most 4 channels, 3 of colour */
+		cc = 3;
 	for (int k = 0; k < cc; k++) {
 		changed |= p[k] != v[k];
 		p[k] = v[k];

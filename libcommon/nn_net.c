@@ -331,6 +331,74 @@ collect_params(nn_net *net)
 	}
 }
 
+static int
+add_layer(nn_net *net, char **tok, int ntok, int lineno, char *err, size_t errlen)
+{
+	if (net->nlayer == NN_MAX_LAYERS)
+		return errorf(err, errlen, "more than %d layers", NN_MAX_LAYERS);
+	nn_layer *l = &net->layer[net->nlayer];
+	l->index = net->nlayer;
+	l->line = lineno;
+	if (parse_layer(net, l, tok, ntok, err, errlen) != 0)
+		return -1;
+	net->nlayer++;
+	return 0;
+}
+
+/*
+ * separable2d F [kernel] [stride= pad= multiplier= bias= l2= name= from=]: a depthwise2d
+ * (NAME_depthwise, no bias) followed by a 1x1 conv2d of F filters (NAME), as Keras'
+ * SeparableConv2D computes it.
+ */
+static int
+add_separable(nn_net *net, char **tok, int ntok, int lineno, int count, char *err, size_t errlen)
+{
+	char dw[NN_MAX_ARGS + 2][160], pw[NN_MAX_ARGS + 2][160], base[NN_NAME_MAX] = "";
+	char *dt[NN_MAX_ARGS + 2], *pt[NN_MAX_ARGS + 2];
+	int nd = 0, np = 0, npos = 0;
+
+	snprintf(dw[nd++], sizeof dw[0], "depthwise2d");
+	snprintf(pw[np++], sizeof pw[0], "conv2d");
+	snprintf(dw[nd++], sizeof dw[0], "bias=0");
+	snprintf(pw[np++], sizeof pw[0], "kernel=1");
+	for (int i = 1; i < ntok; i++) {
+		const char *t = tok[i];
+		if (nd >= NN_MAX_ARGS || np >= NN_MAX_ARGS)
+			return errorf(err, errlen, "separable2d: too many arguments");
+		if (!strchr(t, '=')) {
+			if (npos == 0)
+				snprintf(pw[np++], sizeof pw[0], "%s", t);
+			else if (npos == 1)
+				snprintf(dw[nd++], sizeof dw[0], "kernel=%s", t);
+			else
+				return errorf(err, errlen, "separable2d: unexpected argument '%s'", t);
+			npos++;
+		} else if (strncmp(t, "name=", 5) == 0) {
+			snprintf(base, sizeof base, "%s", t + 5);
+		} else if (strncmp(t, "filters=", 8) == 0 || strncmp(t, "bias=", 5) == 0) {
+			snprintf(pw[np++], sizeof pw[0], "%s", t);
+		} else if (strncmp(t, "l2=", 3) == 0) {
+			snprintf(pw[np++], sizeof pw[0], "%s", t);
+			snprintf(dw[nd++], sizeof dw[0], "%s", t);
+		} else {
+			snprintf(dw[nd++], sizeof dw[0], "%s", t);      /* kernel, stride, pad, multiplier, from */
+		}
+	}
+	if (!*base)
+		snprintf(base, sizeof base, "separable2d_%d", count);
+	if (strlen(base) + 11 >= NN_NAME_MAX)
+		return errorf(err, errlen, "name wants at most %d characters", NN_NAME_MAX - 12);
+	snprintf(dw[nd++], sizeof dw[0], "name=%s_depthwise", base);
+	snprintf(pw[np++], sizeof pw[0], "name=%s", base);
+	for (int i = 0; i < nd; i++)
+		dt[i] = dw[i];
+	for (int i = 0; i < np; i++)
+		pt[i] = pw[i];
+	if (add_layer(net, dt, nd, lineno, err, errlen) != 0)
+		return -1;
+	return add_layer(net, pt, np, lineno, err, errlen);
+}
+
 /*
  * Activations and gradients.  A layer may run in place (act[i + 1] = act[i]) when its type
  * allows it, it reads only the previous layer's output, nothing else reads that, and the
@@ -392,7 +460,7 @@ nn_build(const char *arch, const char *name, int batch, int nthreads, char *err,
 	nn_net *net = xcalloc(1, sizeof *net);
 	char *text = xstrdup(arch), *line, *next;
 	char reason[512];
-	int lineno = 0, have_input = 0;
+	int lineno = 0, have_input = 0, nsep = 0;
 
 	net->arch = xstrdup(arch);
 	net->batch = batch < 1 ? 1 : batch;
@@ -424,18 +492,17 @@ nn_build(const char *arch, const char *name, int batch, int nthreads, char *err,
 			have_input = 1;
 			continue;
 		}
-		if (net->nlayer == NN_MAX_LAYERS) {
-			errorf(err, errlen, "%s: line %d: more than %d layers", name, lineno, NN_MAX_LAYERS);
-			goto fail;
+		if (strcmp(tok[0], "separable2d") == 0) {
+			if (add_separable(net, tok, ntok, lineno, ++nsep, reason, sizeof reason) != 0) {
+				errorf(err, errlen, "%s: line %d: %s", name, lineno, reason);
+				goto fail;
+			}
+			continue;
 		}
-		nn_layer *l = &net->layer[net->nlayer];
-		l->index = net->nlayer;
-		l->line = lineno;
-		if (parse_layer(net, l, tok, ntok, reason, sizeof reason) != 0) {
+		if (add_layer(net, tok, ntok, lineno, reason, sizeof reason) != 0) {
 			errorf(err, errlen, "%s: line %d: %s", name, lineno, reason);
 			goto fail;
 		}
-		net->nlayer++;
 	}
 	if (!have_input) {
 		errorf(err, errlen, "%s: no 'input CxHxW' line", name);

@@ -356,6 +356,13 @@ main(void)
 	check_layer("conv2d stride 2 pad 1", "input 3x7x6\nconv2d 4 kernel=3 stride=2 pad=1\n", 1);
 	check_layer("conv2d 1x1", "input 3x4x4\nconv2d 2 kernel=1\n", 1);
 	check_layer("conv2d 2x3 no bias", "input 2x5x6\nconv2d 2 kernel=2x3 stride=1x2 pad=1x0 bias=0\n", 1);
+	check_layer("conv2d_transpose 2x2 stride 2", "input 3x3x4\nconv2d_transpose 2 kernel=2 stride=2\n", 1);
+	check_layer("conv2d_transpose 3x3 stride 2 pad 1", "input 2x4x3\nconv2d_transpose 3 kernel=3 stride=2 pad=1\n", 1);
+	check_layer("depthwise2d 3x3 pad 1", "input 3x5x5\ndepthwise2d 3 pad=1\n", 1);
+	check_layer("depthwise2d stride 2 multiplier 2", "input 2x6x5\ndepthwise2d 3 stride=2 multiplier=2\n", 1);
+	check_layer("upsample nearest", "input 2x3x4\nupsample 2\n", 1);
+	check_layer("upsample bilinear", "input 2x3x4\nupsample 2 mode=bilinear\n", 1);
+	check_layer("upsample bilinear 3x2", "input 1x3x3\nupsample 3x2 mode=bilinear\n", 1);
 	check_layer("dense", "input 2x3x3\ndense 37\n", 1);
 	step_size = 1e-3f;
 	check_layer("maxpool 2", "input 2x6x6\nmaxpool 2\n", 1);
@@ -387,6 +394,12 @@ main(void)
 	              "conv2d 3 kernel=3 pad=1 from=a name=b\nsigmoid name=s2\nconcat s1 s2\n"
 	              "conv2d 3 kernel=1 name=c\nadd c s1\nconcat s1 add_1\navgpool 2\nflatten\ndense 3\n"
 	              "softmax\n");
+	check_network("a separable convolution with a residual add",
+	              "input 3x6x6\nconv2d 4 kernel=3 pad=1 name=entry\nsigmoid name=s\nseparable2d 4 3 pad=1\n"
+	              "add s separable2d_1\nglobalavgpool\ndense 3\nsoftmax\n");
+	check_network("a small U-Net", "input 1x8x8\nconv2d 2 kernel=3 pad=1\nsigmoid name=e1\nmaxpool 2\n"
+	              "conv2d 4 kernel=3 pad=1\nsigmoid\nconv2d_transpose 2 kernel=2 stride=2\nconcat conv2d_transpose_1 e1\n"
+	              "conv2d 1 kernel=1\nupsample 2 mode=bilinear\navgpool 4\nflatten\ndense 3\nsoftmax\n");
 	check_concat();
 	check_inplace();
 	check_shapes();

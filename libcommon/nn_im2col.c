@@ -1,0 +1,96 @@
+/* The column matrix of a convolution and its adjoint. */
+#include <string.h>
+
+#include "nn_im2col.h"
+
+float
+nn_sum_floats(const float *v, int n)
+{
+	float part[8] = { 0 };
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		for (int k = 0; k < 8; k++)
+			part[k] += v[i + k];
+	for (; i < n; i++)
+		part[0] += v[i];
+	return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
+void
+nn_im2col(const nn_conv_geom *l, const float *x, float *col)
+{
+	int H = l->h, W = l->w, ho = l->ho, wo = l->wo;
+
+	for (int ch = 0; ch < l->c; ch++) {
+		const float *xc = x + (size_t)ch * H * W;
+		for (int i = 0; i < l->kh; i++) {
+			for (int j = 0; j < l->kw; j++) {
+				float *row = col;
+				int x0 = j - l->pw;
+				/* the ox whose column x0 + ox * sw lies inside [0, W) */
+				int a = x0 < 0 ? (-x0 + l->sw - 1) / l->sw : 0;
+				int b = W - x0 > 0 ? (W - x0 + l->sw - 1) / l->sw : 0;
+				if (b > wo)
+					b = wo;
+				if (a > b)
+					a = b;
+				col += (size_t)ho * wo;
+				for (int oy = 0; oy < ho; oy++) {
+					int y = oy * l->sh - l->ph + i;
+					float *dst = row + (size_t)oy * wo;
+					if (y < 0 || y >= H) {
+						memset(dst, 0, (size_t)wo * sizeof(float));
+						continue;
+					}
+					const float *src = xc + (size_t)y * W + x0;
+					memset(dst, 0, (size_t)a * sizeof(float));
+					if (l->sw == 1)
+						memcpy(dst + a, src + a, (size_t)(b - a) * sizeof(float));
+					else
+						for (int ox = a; ox < b; ox++)
+							dst[ox] = src[ox * l->sw];
+					memset(dst + b, 0, (size_t)(wo - b) * sizeof(float));
+				}
+			}
+		}
+	}
+}
+
+void
+nn_col2im(const nn_conv_geom *l, const float *col, float *dx)
+{
+	int H = l->h, W = l->w, ho = l->ho, wo = l->wo;
+
+	memset(dx, 0, (size_t)l->c * H * W * sizeof(float));
+	for (int ch = 0; ch < l->c; ch++) {
+		float *xc = dx + (size_t)ch * H * W;
+		for (int i = 0; i < l->kh; i++) {
+			for (int j = 0; j < l->kw; j++) {
+				const float *row = col;
+				int x0 = j - l->pw;
+				/* the ox whose column x0 + ox * sw lies inside [0, W) */
+				int a = x0 < 0 ? (-x0 + l->sw - 1) / l->sw : 0;
+				int b = W - x0 > 0 ? (W - x0 + l->sw - 1) / l->sw : 0;
+				if (b > wo)
+					b = wo;
+				col += (size_t)ho * wo;
+				for (int oy = 0; oy < ho; oy++) {
+					int y = oy * l->sh - l->ph + i;
+					if (y < 0 || y >= H)
+						continue;
+					const float *src = row + (size_t)oy * wo;
+					float *dst = xc + (size_t)y * W + x0;
+					if (l->sw == 1) {
+						for (int ox = a; ox < b; ox++)
+							dst[ox] += src[ox];
+					} else {
+						for (int ox = a; ox < b; ox++)
+							dst[ox * l->sw] += src[ox];
+					}
+				}
+			}
+		}
+	}
+}
+

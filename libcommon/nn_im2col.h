@@ -1,0 +1,18 @@
+/* Convolution geometry and the column matrix: row (c * kh + i) * kw + j, column oy * wo + ox
+ * holds x[c][oy * sh - ph + i][ox * sw - pw + j] (0 outside the image). */
+#ifndef NN_IM2COL_H
+#define NN_IM2COL_H
+
+typedef struct {
+	int c, h, w;            /* the image the kernel slides over */
+	int kh, kw, sh, sw, ph, pw;
+	int ho, wo;             /* positions of the kernel */
+} nn_conv_geom;
+
+void nn_im2col(const nn_conv_geom *g, const float *x, float *col);
+/* The adjoint: dx (zeroed first) receives the sum of every column entry at its pixel. */
+void nn_col2im(const nn_conv_geom *g, const float *col, float *dx);
+/* A sum in eight fixed lanes (vectorises, repeats exactly). */
+float nn_sum_floats(const float *v, int n);
+
+#endif
