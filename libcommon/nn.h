@@ -164,8 +164,8 @@ void nn_glorot(nn_param *p, int fan_in, int fan_out, rng *r);
 
 /* The layer table (Keras' model.summary): output shapes and parameter counts. */
 void nn_summary(const nn_net *net, FILE *f);
-/* Floating-point operations of one image's forward pass in conv2d and dense layers (2 per
- * multiply-add); training costs about three times as much. */
+/* Floating-point operations of one image's forward pass in convolutions (plain, transposed,
+ * depthwise) and dense layers (2 per multiply-add); training costs about three times as much. */
 double nn_forward_flops(const nn_net *net);
 
 #endif

@@ -699,6 +699,10 @@ nn_forward_flops(const nn_net *net)
 		const nn_layer *l = &net->layer[i];
 		if (strcmp(l->ops->type, "conv2d") == 0)
 			flops += 2.0 * l->filters * l->in.c * l->kh * l->kw * l->out.h * l->out.w;
+		else if (strcmp(l->ops->type, "conv2d_transpose") == 0)
+			flops += 2.0 * l->filters * l->in.c * l->kh * l->kw * l->in.h * l->in.w;
+		else if (strcmp(l->ops->type, "depthwise2d") == 0)
+			flops += 2.0 * l->out.c * l->kh * l->kw * l->out.h * l->out.w;
 		else if (strcmp(l->ops->type, "dense") == 0)
 			flops += 2.0 * nn_shape_size(l->in) * l->units;
 	}
@@ -710,8 +714,8 @@ nn_summary(const nn_net *net, FILE *f)
 {
 	size_t total = 0;
 
-	fprintf(f, "%-20s %-12s %-16s %12s\n", "layer", "type", "output", "params");
-	fprintf(f, "%-20s %-12s %-16s %12s\n", "input", "input", "", "0");
+	fprintf(f, "%-24s %-16s %-14s %10s\n", "layer", "type", "output", "params");
+	fprintf(f, "%-24s %-16s %-14s %10s\n", "input", "input", "", "0");
 	for (int i = 0; i < net->nlayer; i++) {
 		const nn_layer *l = &net->layer[i];
 		char shape[48];
@@ -720,7 +724,11 @@ nn_summary(const nn_net *net, FILE *f)
 			n += l->param[j].n;
 		total += n;
 		snprintf(shape, sizeof shape, "%dx%dx%d", l->out.c, l->out.h, l->out.w);
-		fprintf(f, "%-20s %-12s %-16s %12zu\n", l->name, l->ops->type, shape, n);
+		fprintf(f, "%-24s %-16s %-14s %10zu", l->name, l->ops->type, shape, n);
+		if (l->nin > 1 || l->src[0] != i)
+			for (int k = 0; k < l->nin; k++)
+				fprintf(f, "%s%s", k ? ", " : "  <- ", l->src[k] ? net->layer[l->src[k] - 1].name : "input");
+		fputc('\n', f);
 	}
 	fprintf(f, "total params: %zu\n", total);
 	fprintf(f, "forward pass: %.1f MFLOP per image in convolutions and dense layers\n",
