@@ -13,14 +13,17 @@ nn_loss_setup(nn_loss *loss, const nn_net *net, int nclass, char *err, size_t er
 
 	memset(loss, 0, sizeof *loss);
 	loss->nclass = nclass;
-	if (s.h != 1 || s.w != 1)
-		return errorf(err, errlen, "the last layer's output %dx%dx%d is not a vector of class "
-		              "scores", s.c, s.h, s.w);
-	if (strcmp(last->ops->type, "softmax") == 0) {
+	if (strcmp(last->ops->type, "softmax") == 0 && s.h == 1 && s.w == 1) {
 		if (s.c != nclass)
 			return errorf(err, errlen, "the model ends in softmax over %d units, the data has %d "
 			              "classes", s.c, nclass);
 		loss->kind = NN_LOSS_CE;
+		return 0;
+	}
+	if (strcmp(last->ops->type, "sigmoid") == 0 && s.c == 1 && (s.h > 1 || s.w > 1)) {
+		loss->kind = NN_LOSS_PIXEL;
+		loss->pos_weight = 1;
+		loss->pixels = (size_t)s.h * s.w;
 		return 0;
 	}
 	if (strcmp(last->ops->type, "sigmoid") == 0) {
@@ -30,6 +33,9 @@ nn_loss_setup(nn_loss *loss, const nn_net *net, int nclass, char *err, size_t er
 		loss->kind = NN_LOSS_BCE;
 		return 0;
 	}
+	if (s.h != 1 || s.w != 1)
+		return errorf(err, errlen, "the last layer's output %dx%dx%d is neither a vector of class "
+		              "scores nor a 1xHxW sigmoid map", s.c, s.h, s.w);
 	return errorf(err, errlen, "the last layer is %s: a classifier ends in softmax or sigmoid",
 	              last->ops->type);
 }
@@ -84,4 +90,53 @@ nn_loss_eval(const nn_loss *loss, const float *z, const float *p, const int *lab
 			(*correct)++;
 	}
 	return sum / wsum;
+}
+
+static double
+softplus(double x)
+{
+	return (x > 0 ? x : 0) + log1p(exp(-fabs(x)));
+}
+
+double
+nn_loss_eval_masks(const nn_loss *loss, const float *z, const float *p,
+                   const unsigned char *const *mask, int n, float *dz, nn_pixels *px)
+{
+	size_t hw = loss->pixels;
+	double total = (double)n * hw, sum = 0, inter = 0, psum = 0, ysum = 0, w = loss->pos_weight;
+
+	for (int i = 0; i < n; i++) {
+		const float *zi = z + i * hw, *pi = p + i * hw;
+		for (size_t k = 0; k < hw; k++) {
+			int y = mask[i][k] >= 128;
+			double x = zi[k];
+			sum += y ? w * softplus(-x) : softplus(x);
+			if (dz)
+				dz[i * hw + k] = (float)((y ? w * (pi[k] - 1) : pi[k]) / total);
+			inter += y * pi[k];
+			psum += pi[k];
+			ysum += y;
+			if (px) {
+				int pred = pi[k] >= 0.5f;
+				px->tp += pred && y;
+				px->fp += pred && !y;
+				px->fn += !pred && y;
+				px->tn += !pred && !y;
+			}
+		}
+	}
+	double l = sum / total;
+	if (loss->dice) {
+		const double eps = 1;
+		double S = psum + ysum + eps, D = (2 * inter + eps) / S;
+		l += 1 - D;
+		if (dz)
+			for (int i = 0; i < n; i++)
+				for (size_t k = 0; k < hw; k++) {
+					double q = p[i * hw + k], y = mask[i][k] >= 128;
+					double dD = (2 * y * S - (2 * inter + eps)) / (S * S);
+					dz[i * hw + k] += (float)(-dD * q * (1 - q));
+				}
+	}
+	return l;
 }

@@ -17,6 +17,7 @@ nn_trainer_init(nn_trainer *t, nn_net *net, const nn_data *data, const nn_norm *
 	t->norm = norm;
 	t->order = xcalloc(nmax ? nmax : 1, sizeof *t->order);
 	t->label = xcalloc((size_t)net->batch, sizeof *t->label);
+	t->mask = xcalloc((size_t)net->batch, sizeof *t->mask);
 	t->dz = xcalloc((size_t)net->batch * nn_shape_size(out), sizeof *t->dz);
 }
 
@@ -25,9 +26,11 @@ nn_trainer_free(nn_trainer *t)
 {
 	free(t->order);
 	free(t->label);
+	free(t->mask);
 	free(t->dz);
 	t->order = NULL;
 	t->label = NULL;
+	t->mask = NULL;
 	t->dz = NULL;
 }
 
@@ -59,16 +62,39 @@ epoch_seed(uint64_t seed, int epoch)
 	return seed * 0x9e3779b97f4a7c15ull + (uint64_t)epoch * 0xbf58476d1ce4e5b9ull + 1;
 }
 
+/* The loss of a batch already through the network; correct counts right samples or pixels. */
+static double
+batch_loss(nn_trainer *t, const size_t *bi, int m, float *dz, double *correct)
+{
+	nn_net *net = t->net;
+	int L = net->nlayer, right;
+
+	if (t->loss.kind == NN_LOSS_PIXEL) {
+		nn_pixels before = t->pixels;
+		for (int i = 0; i < m; i++)
+			t->mask[i] = nn_data_image(t->data, bi[i]) + t->mask_off;
+		double l = nn_loss_eval_masks(&t->loss, net->act[L - 1], net->act[L], t->mask, m, dz, &t->pixels);
+		*correct = (t->pixels.tp - before.tp + t->pixels.tn - before.tn) / (double)t->loss.pixels;
+		return l;
+	}
+	for (int i = 0; i < m; i++)
+		t->label[i] = t->data->label[bi[i]];
+	double l = nn_loss_eval(&t->loss, net->act[L - 1], net->act[L], t->label, m, dz, &right);
+	*correct = right;
+	return l;
+}
+
 int
 nn_train_epoch(nn_trainer *t, const size_t *idx, size_t n, int epoch, float lr, double *loss,
                double *acc)
 {
 	nn_net *net = t->net;
-	int L = net->nlayer, B = net->batch;
+	int B = net->batch;
 	size_t nbatch = (n + (size_t)B - 1) / (size_t)B;
 	double sum = 0, right = 0;
 	rng r;
 
+	memset(&t->pixels, 0, sizeof t->pixels);
 	memcpy(t->order, idx, n * sizeof *idx);
 	rng_seed(&r, epoch_seed(t->seed, epoch));
 	for (size_t i = n; i > 1; i--) {
@@ -81,19 +107,17 @@ nn_train_epoch(nn_trainer *t, const size_t *idx, size_t n, int epoch, float lr, 
 		int m = (int)(b + 1 < nbatch ? (size_t)B : n - b * (size_t)B);
 		const size_t *bi = t->order + b * (size_t)B;
 		nn_run run = { .n = m, .train = 1, .seed = t->seed, .step = (uint64_t)epoch * nbatch + b };
-		int correct;
+		double correct;
 
-		for (int i = 0; i < m; i++)
-			t->label[i] = t->data->label[bi[i]];
 		nn_fill_batch(net, t->norm, t->data, bi, m);
-		float *p = nn_forward(net, &run);
-		double l = nn_loss_eval(&t->loss, net->act[L - 1], p, t->label, m, t->dz, &correct);
+		nn_forward(net, &run);
+		double l = batch_loss(t, bi, m, t->dz, &correct);
 		if (!isfinite(l)) {
 			t->bad_batch = b + 1;
 			return -1;
 		}
 		nn_zero_grad(net);
-		nn_backward(net, &run, L - 2, t->dz);
+		nn_backward(net, &run, net->nlayer - 2, t->dz);
 		nn_optim_step(&t->opt, net, lr);
 		sum += l * m;
 		right += correct;
@@ -109,17 +133,17 @@ void
 nn_evaluate(nn_trainer *t, const size_t *idx, size_t n, double *loss, double *acc)
 {
 	nn_net *net = t->net;
-	int L = net->nlayer, B = net->batch;
+	int B = net->batch;
 	double sum = 0, right = 0;
 
+	memset(&t->pixels, 0, sizeof t->pixels);
 	for (size_t b = 0; b < n; b += (size_t)B) {
-		int m = (int)(n - b < (size_t)B ? n - b : (size_t)B), correct;
+		int m = (int)(n - b < (size_t)B ? n - b : (size_t)B);
 		nn_run run = { .n = m, .train = 0 };
-		for (int i = 0; i < m; i++)
-			t->label[i] = t->data->label[idx[b + i]];
+		double correct;
 		nn_fill_batch(net, t->norm, t->data, idx + b, m);
-		float *p = nn_forward(net, &run);
-		sum += nn_loss_eval(&t->loss, net->act[L - 1], p, t->label, m, NULL, &correct) * m;
+		nn_forward(net, &run);
+		sum += batch_loss(t, idx + b, m, NULL, &correct) * m;
 		right += correct;
 	}
 	*loss = n ? sum / (double)n : 0;

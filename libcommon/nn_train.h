@@ -25,6 +25,9 @@ typedef struct {
 	uint64_t seed;
 	size_t *order;          /* scratch: the shuffled indices */
 	int *label;             /* scratch: the batch's labels */
+	size_t mask_off;        /* segmentation: where each sample's mask starts after its image */
+	const unsigned char **mask;     /* scratch: the batch's masks */
+	nn_pixels pixels;       /* segmentation: counts of the last epoch or evaluation */
 	float *dz;              /* scratch: the loss gradient at the logits */
 	/* Called after every training batch (for progress); may be NULL. */
 	void (*progress)(void *ctx, size_t batch, size_t nbatch, double loss, double acc);
@@ -37,7 +40,8 @@ void nn_trainer_init(nn_trainer *t, nn_net *net, const nn_data *data, const nn_n
 void nn_trainer_free(nn_trainer *t);
 /* Fills the network's input with images idx[0..n) of the data set. */
 void nn_fill_batch(nn_net *net, const nn_norm *norm, const nn_data *data, const size_t *idx, int n);
-/* One epoch over idx[0..n) (shuffled for epoch `epoch`): mean loss and accuracy.
+/* One epoch over idx[0..n) (shuffled for epoch `epoch`): mean loss and accuracy (of pixels,
+ * for segmentation, whose counts t->pixels holds).
  * Returns 0, or -1 when the loss stopped being finite (t->bad_batch says where). */
 int nn_train_epoch(nn_trainer *t, const size_t *idx, size_t n, int epoch, float lr, double *loss,
                    double *acc);

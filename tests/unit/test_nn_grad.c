@@ -200,6 +200,45 @@ check_loss(const char *what, int kind, int k, int weighted)
 	CHECK(bad == 0, "%s: gradient at the logits", what);
 }
 
+/* Per-pixel binary cross-entropy with a positive weight, and with Dice added. */
+static void
+check_mask_loss(const char *what, float pos_weight, int dice)
+{
+	enum { N = 2, HW = 12 };
+	float z[N * HW], p[N * HW], dz[N * HW];
+	unsigned char m[N][HW];
+	const unsigned char *mask[N] = { m[0], m[1] };
+	nn_loss loss = { .kind = NN_LOSS_PIXEL, .pos_weight = pos_weight, .dice = dice, .pixels = HW };
+	rng r;
+	int bad = 0;
+
+	rng_seed(&r, 21);
+	for (int i = 0; i < N * HW; i++) {
+		z[i] = (float)uniform(&r, -3, 3);
+		m[i / HW][i % HW] = rng_uniform(&r) < 0.3 ? 255 : 0;
+	}
+	for (int i = 0; i < N * HW; i++)
+		p[i] = 1 / (1 + expf(-z[i]));
+	nn_loss_eval_masks(&loss, z, p, mask, N, dz, NULL);
+	for (int i = 0; i < N * HW; i++) {
+		float keep = z[i], pp[N * HW];
+		double h = 1e-3, f[2];
+		for (int sgn = 0; sgn < 2; sgn++) {
+			z[i] = (float)(keep + (sgn ? -h : h));
+			for (int j = 0; j < N * HW; j++)
+				pp[j] = 1 / (1 + expf(-z[j]));
+			f[sgn] = nn_loss_eval_masks(&loss, z, pp, mask, N, NULL, NULL);
+		}
+		z[i] = keep;
+		double n = (f[0] - f[1]) / (2 * h);
+		if (!close_enough(dz[i], n)) {
+			printf("# %s: dz[%d] analytic %g numeric %g\n", what, i, dz[i], n);
+			bad++;
+		}
+	}
+	CHECK(bad == 0, "%s: gradient at the logits", what);
+}
+
 /* A whole network through nn_backward and the loss: smooth layers only, so no perturbation
  * crosses a kink of relu or max deep inside (those layers are checked on their own above). */
 static void
@@ -385,6 +424,9 @@ main(void)
 	check_loss("weighted softmax cross-entropy", NN_LOSS_CE, 4, 1);
 	check_loss("binary cross-entropy", NN_LOSS_BCE, 1, 0);
 	check_loss("weighted binary cross-entropy", NN_LOSS_BCE, 1, 1);
+	check_mask_loss("per-pixel binary cross-entropy", 1, 0);
+	check_mask_loss("per-pixel binary cross-entropy, positive weight 10", 10, 0);
+	check_mask_loss("per-pixel binary cross-entropy + Dice", 3, 1);
 	check_network("a network of 11 layers",
 	              "input 2x9x9\nconv2d 3 kernel=3 pad=1\nbatchnorm\nsigmoid\navgpool 2\n"
 	              "conv2d 4 kernel=2 stride=2\nsigmoid\nflatten\ndense 5\nsigmoid\ndense 3\nsoftmax\n");
