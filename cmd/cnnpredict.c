@@ -18,12 +18,13 @@
 
 #define USAGE \
 "usage: cnnpredict -m MODEL [-v] [-o OUT] [--stream] [--no-resize] [--baseline laplacian]\n" \
-"                  [--batch N] [--threads N] [FILE | DIR | -]...\n" \
+"                  [--masks DIR] [--threshold T] [--batch N] [--threads N] [FILE | DIR | -]...\n" \
 "       cnnpredict --baseline laplacian [-v] [-o OUT] [--stream] [FILE | DIR | -]...\n"
 
 struct opts {
-	const char *model, *out;
+	const char *model, *out, *masks;
 	int stream, resize, laplacian, batch, threads, verbose;
+	double threshold;       /* segmentation: < 0 writes probabilities, else 0/255 masks */
 };
 
 struct run {
@@ -88,7 +89,9 @@ write_header(struct run *r)
 	fputs(r->files ? "file" : "id", f);
 	if (r->with_label)
 		fputs("\tlabel", f);
-	if (r->net) {
+	if (r->net && r->loss.kind == NN_LOSS_PIXEL) {
+		fputs("\tmask_pixels\tmask_mean", f);
+	} else if (r->net) {
 		fputs("\tpred", f);
 		if (r->mi.nclass == 2)
 			fputs("\tscore", f);
@@ -129,6 +132,86 @@ probabilities(const struct run *r, const float *out, int i, double *p)
 		p[c] = out[(size_t)i * r->mi.nclass + c];
 }
 
+/* A segmentation model's output for record i: a u8 mask (probability x 255, or 0/255 past the
+ * threshold), into the stream, a PNG file and/or the table's pixel count and mean. */
+static int
+emit_mask(struct run *r, ts_record *rec, const float *out, int i)
+{
+	nn_shape s = nn_output_shape(r->net);
+	size_t hw = (size_t)s.h * s.w, on = 0;
+	const float *p = out + (size_t)i * hw;
+	unsigned char *m = xmalloc(hw);
+	double sum = 0;
+	char name[64];
+
+	for (size_t k = 0; k < hw; k++) {
+		sum += p[k];
+		on += p[k] >= (r->o->threshold >= 0 ? r->o->threshold : 0.5);
+		m[k] = r->o->threshold >= 0 ? (p[k] >= r->o->threshold ? 255 : 0) : (unsigned char)(p[k] * 255 + 0.5f);
+	}
+	if (r->o->masks) {
+		char path[4096], safe[256], err[256];
+		const char *id = record_name(r, rec, name, sizeof name);
+		size_t n = 0;
+		for (const char *c = id; *c && n < sizeof safe - 1; c++)
+			safe[n++] = (*c == '/' || *c == '\\' || (unsigned char)*c < 32) ? '_' : *c;
+		safe[n] = 0;
+		if (n == 0 || strcmp(safe, ".") == 0 || strcmp(safe, "..") == 0)
+			snprintf(safe, sizeof safe, "%zu", r->nout + 1);
+		snprintf(path, sizeof path, "%s/%s.png", r->o->masks, safe);
+		image im = { .w = s.w, .h = s.h, .c = 1, .px = m };
+		unsigned char *png = NULL;
+		size_t len;
+		outfile of;
+		int bad = img_encode_png(&im, &png, &len, err, sizeof err) != 0;
+		if (bad || outfile_open(&of, path) != 0) {
+			snprintf(r->err, sizeof r->err, "%.700s: %.200s", path, bad ? err : strerror(errno));
+			free(png);
+			free(m);
+			return -1;
+		}
+		fwrite(png, 1, len, of.f);
+		free(png);
+		if (outfile_commit(&of) != 0) {
+			snprintf(r->err, sizeof r->err, "%.900s: %s", path, strerror(errno));
+			free(m);
+			return -1;
+		}
+	}
+	if (r->w) {
+		uint64_t dims[2] = { (uint64_t)s.h, (uint64_t)s.w };
+		ts_tensor_take(rec, "pred_mask", TS_U8, 2, dims, m, hw);
+		ts_setf(rec, "mask_pixels", "%zu", on);
+		ts_setf(rec, "mask_mean", "%.6f", sum / hw);
+		if (ts_write(r->w, rec) != 0) {
+			if (is_epipe(ts_writer_errno(r->w)))
+				exit(0);
+			snprintf(r->err, sizeof r->err, "%s", ts_writer_error(r->w));
+			return -1;
+		}
+		r->nout++;
+		return 0;
+	}
+	free(m);
+	FILE *f = r->of.f;
+	if (!r->header_done) {
+		r->with_label = ts_get(rec, "label") != NULL;
+		write_header(r);
+		r->header_done = 1;
+	}
+	put_field(f, record_name(r, rec, name, sizeof name));
+	if (r->with_label) {
+		fputc('\t', f);
+		put_field(f, ts_get(rec, "label") ? ts_get(rec, "label") : "");
+	}
+	fprintf(f, "\t%zu\t%.6f", on, sum / hw);
+	if (r->o->laplacian)
+		fprintf(f, "\t%.9g", r->lap[i]);
+	fputc('\n', f);
+	r->nout++;
+	return 0;
+}
+
 static int
 emit(struct run *r, ts_record *rec, const float *out, int i)
 {
@@ -136,6 +219,8 @@ emit(struct run *r, ts_record *rec, const float *out, int i)
 	int pred = 0;
 	char name[64], key[300];
 
+	if (r->net && r->loss.kind == NN_LOSS_PIXEL)
+		return emit_mask(r, rec, out, i);
 	if (r->net) {
 		probabilities(r, out, i, p);
 		for (int c = 1; c < r->mi.nclass; c++)
@@ -364,20 +449,22 @@ run(const struct opts *o, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	enum { O_BASELINE = 256, O_BATCH, O_HELP, O_NO_RESIZE, O_STREAM, O_THREADS };
+	enum { O_BASELINE = 256, O_BATCH, O_HELP, O_MASKS, O_NO_RESIZE, O_STREAM, O_THREADS, O_THRESHOLD };
 	static const struct option longopts[] = {
 		{ "baseline", required_argument, NULL, O_BASELINE },
 		{ "batch", required_argument, NULL, O_BATCH },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "masks", required_argument, NULL, O_MASKS },
 		{ "model", required_argument, NULL, 'm' },
 		{ "no-resize", no_argument, NULL, O_NO_RESIZE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "stream", no_argument, NULL, O_STREAM },
 		{ "threads", required_argument, NULL, O_THREADS },
+		{ "threshold", required_argument, NULL, O_THRESHOLD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .resize = 1, .batch = 64, .threads = pmap_cpus() };
+	struct opts o = { .resize = 1, .batch = 64, .threads = pmap_cpus(), .threshold = -1 };
 	int c;
 
 	prog_init(argv[0]);
@@ -387,6 +474,8 @@ main(int argc, char **argv)
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
 		case O_STREAM: o.stream = 1; break;
+		case O_MASKS: o.masks = optarg; break;
+		case O_THRESHOLD: o.threshold = parse_double(optarg, 0, 1, "--threshold"); break;
 		case O_NO_RESIZE: o.resize = 0; break;
 		case O_BASELINE:
 			if (strcmp(optarg, "laplacian") != 0)

@@ -25,7 +25,7 @@
 "                [--val F | --val-stream FILE] [--early-stop N] [--balance] [--class-weights auto|none]\n" \
 "                [--normalize scale|standardize|per-image|mean-std] [--mean M] [--std S]\n" \
 "                [--classes A,B,...] [--seed N] [--threads N] [--memory BYTES] [--checkpoint FILE]\n" \
-"                [--resume FILE] [--log FILE] [FILE | DIR | -]...\n" \
+"                [--resume FILE] [--log FILE] [--pos-weight X] [--dice] [FILE | DIR | -]...\n" \
 "       cnntrain -m ARCH --summary\n"
 
 enum sched { SCHED_NONE, SCHED_STEP, SCHED_COSINE };
@@ -34,8 +34,8 @@ struct opts {
 	const char *arch, *out, *val_stream, *checkpoint, *resume, *log, *classes;
 	const char *mean, *std;
 	int epochs, batch, optimizer, schedule, lr_step, early_stop, balance, class_weights;
-	int normalize, threads, summary, verbose;
-	double lr, momentum, l2, lr_gamma, val;
+	int normalize, threads, summary, verbose, dice;
+	double lr, momentum, l2, lr_gamma, val, pos_weight;
 	uint64_t seed;
 	size_t memory;
 };
@@ -44,6 +44,8 @@ struct opts {
 struct reading {
 	const struct opts *o;
 	nn_shape in;
+	int mh, mw;             /* segmentation: the mask each image needs (the output's size) */
+	unsigned char *sample;  /* segmentation: image then mask */
 	nn_data *data;
 	strmap *names;          /* label names in order of appearance */
 	const char *input;
@@ -81,6 +83,24 @@ take_record(ts_record *rec, void *ctx)
 		         s.c == 1 ? " --gray" : s.c == 3 ? " --rgb" : "");
 		return -1;
 	}
+	if (rd->mh) {
+		const ts_tensor *m = ts_tensor_get(rec, "mask");
+		size_t n = (size_t)s.w * s.h * s.c;
+		if (!m || m->dtype != TS_U8 || m->ndim < 2 || (m->ndim == 3 && m->dims[2] != 1) || m->ndim > 3) {
+			snprintf(rd->err, sizeof rd->err, "%s: record %zu: no mask (a u8 HxW tensor named mask)",
+			         rd->input, rd->nrec);
+			return -1;
+		}
+		if (m->dims[0] != (uint64_t)rd->mh || m->dims[1] != (uint64_t)rd->mw) {
+			snprintf(rd->err, sizeof rd->err, "%s: record %zu: mask is %llux%llu, the model's output is %dx%d",
+			         rd->input, rd->nrec, (unsigned long long)m->dims[1], (unsigned long long)m->dims[0],
+			         rd->mw, rd->mh);
+			return -1;
+		}
+		memcpy(rd->sample, im.px, n);
+		memcpy(rd->sample + n, m->data, (size_t)rd->mh * rd->mw);
+		return nn_data_add(rd->data, rd->sample, 0, rd->err, sizeof rd->err);
+	}
 	if (!label || !*label) {
 		snprintf(rd->err, sizeof rd->err, "%s: record %zu: no label", rd->input, rd->nrec);
 		return -1;
@@ -99,11 +119,14 @@ warn_input(const char *msg, void *ctx)
 }
 
 static void
-read_set(const struct opts *o, nn_shape in, int argc, char **argv, nn_data *d, strmap *names)
+read_set(const struct opts *o, nn_shape in, nn_shape mask, int argc, char **argv, nn_data *d, strmap *names)
 {
-	struct reading rd = { .o = o, .in = in, .data = d, .names = names };
+	struct reading rd = { .o = o, .in = in, .mh = mask.h, .mw = mask.w, .data = d, .names = names };
 	struct source_opts so = { .decode = 1, .emit = take_record, .warn = warn_input, .ctx = &rd };
 	char err[1024];
+
+	if (rd.mh)
+		rd.sample = xmalloc(nn_shape_size(in) + (size_t)mask.h * mask.w);
 	char *dash[] = { "-" };
 
 	if (argc == 0) {
@@ -119,6 +142,7 @@ read_set(const struct opts *o, nn_shape in, int argc, char **argv, nn_data *d, s
 	}
 	if (nn_data_finish(d, err, sizeof err) != 0)
 		die("%s", err);
+	free(rd.sample);
 }
 
 static int
@@ -278,6 +302,21 @@ log_line(struct state *st, const char *fmt, ...)
 	st->loglen += (size_t)n;
 }
 
+/* Overlap of predicted and true masks; 1 when both are empty. */
+static double
+iou(const nn_pixels *p)
+{
+	double d = p->tp + p->fp + p->fn;
+	return d > 0 ? p->tp / d : 1;
+}
+
+static double
+dice(const nn_pixels *p)
+{
+	double d = 2 * p->tp + p->fp + p->fn;
+	return d > 0 ? 2 * p->tp / d : 1;
+}
+
 static void
 write_text(const char *path, const char *text)
 {
@@ -334,6 +373,10 @@ put_provenance(ts_record *rec, const struct opts *o, const struct state *st, siz
 		ts_setf(rec, "momentum", "%g", o->momentum);
 	ts_setf(rec, "l2", "%g", o->l2);
 	ts_setf(rec, "seed", "%llu", (unsigned long long)o->seed);
+	if (o->pos_weight != 1 || o->dice) {
+		ts_setf(rec, "pos_weight", "%g", o->pos_weight);
+		ts_setf(rec, "dice", "%d", o->dice);
+	}
 	if (!isnan(val_loss)) {
 		ts_setf(rec, "val_loss", "%.6f", val_loss);
 		ts_setf(rec, "val_accuracy", "%.6f", val_acc);
@@ -457,22 +500,40 @@ run(const struct opts *o, int argc, char **argv)
 		return 0;
 	}
 	nn_init_params(net, o->seed);
-	nn_data_init(&train, nn_shape_size(net->input), o->memory);
+	nn_shape mask = { 0, 0, 0 };
+	if (nn_loss_setup(&t.loss, net, 2, err, sizeof err) == 0 && t.loss.kind == NN_LOSS_PIXEL) {
+		mask = nn_output_shape(net);
+		if (o->balance || o->class_weights || o->classes)
+			usage("--balance, --class-weights and --classes are for classifiers; this network segments");
+	} else if (o->pos_weight != 1 || o->dice) {
+		usage("--pos-weight and --dice are for segmentation networks (a 1xHxW sigmoid output)");
+	}
+	size_t mask_bytes = (size_t)mask.h * mask.w;
+	nn_data_init(&train, nn_shape_size(net->input) + mask_bytes, o->memory);
 	strmap_init(&names);
-	read_set(o, net->input, argc, argv, &train, &names);
+	read_set(o, net->input, mask, argc, argv, &train, &names);
 	if (train.n == 0)
 		die("%s: no images to train on", argc ? argv[0] : "stdin");
-	set_classes(o, &names, &mi);
-	map_labels(&train, &names, &mi, argc ? argv[0] : "stdin");
+	if (mask_bytes) {
+		mi.classes = xcalloc(2, sizeof *mi.classes);
+		mi.classes[mi.nclass++] = xstrdup("background");
+		mi.classes[mi.nclass++] = xstrdup("mask");
+	} else {
+		set_classes(o, &names, &mi);
+		map_labels(&train, &names, &mi, argc ? argv[0] : "stdin");
+	}
 	if (nn_loss_setup(&t.loss, net, mi.nclass, err, sizeof err) != 0)
 		die("%s: %s", o->arch, err);
+	t.loss.pos_weight = (float)o->pos_weight;
+	t.loss.dice = o->dice;
 
 	if (o->val_stream) {
 		char *vargv[] = { (char *)o->val_stream };
 		nn_data_init(&valset, train.sample, o->memory);
 		strmap_init(&vnames);
-		read_set(o, net->input, 1, vargv, &valset, &vnames);
-		map_labels(&valset, &vnames, &mi, o->val_stream);
+		read_set(o, net->input, mask, 1, vargv, &valset, &vnames);
+		if (!mask_bytes)
+			map_labels(&valset, &vnames, &mi, o->val_stream);
 		strmap_free(&vnames);
 		vdata = &valset;
 		sp.train = xcalloc(train.n, sizeof *sp.train);
@@ -529,13 +590,15 @@ run(const struct opts *o, int argc, char **argv)
 	nn_trainer_init(&t, net, &train, &mi.norm, sp.ntrain > sp.nval ? sp.ntrain : sp.nval);
 	t.loss = loss;
 	t.seed = o->seed;
+	t.mask_off = nn_shape_size(net->input);
 	nn_optim_init(&t.opt, net, o->optimizer, (float)o->momentum, (float)o->l2);
 	if (o->early_stop) {
 		st.best = xcalloc((size_t)net->nparams, sizeof *st.best);
 		for (int i = 0; i < net->nparams; i++)
 			st.best[i] = xcalloc(net->params[i]->n, sizeof(float));
 	}
-	log_line(&st, "epoch\ttrain_loss\ttrain_acc\tval_loss\tval_acc\tlr\tseconds\n");
+	log_line(&st, "epoch\ttrain_loss\ttrain_acc\tval_loss\tval_acc\tlr\tseconds%s\n",
+	         mask_bytes ? "\ttrain_iou\ttrain_dice\tval_iou\tval_dice" : "");
 	if (o->resume)
 		load_checkpoint(o, &t, &st);
 
@@ -557,10 +620,12 @@ run(const struct opts *o, int argc, char **argv)
 			    st.epoch + 1, t.bad_batch, o->checkpoint && st.epoch ? ", the last good checkpoint is " : "",
 			    o->checkpoint && st.epoch ? o->checkpoint : "");
 		}
+		nn_pixels tpx = t.pixels, vpx = { 0 };
 		vloss = vacc = NAN;
 		if (sp.nval) {
 			t.data = vdata;
 			nn_evaluate(&t, sp.val, sp.nval, &vloss, &vacc);
+			vpx = t.pixels;
 			t.data = &train;
 		}
 		st.epoch++;
@@ -574,9 +639,18 @@ run(const struct opts *o, int argc, char **argv)
 			fprintf(stderr, "epoch %d/%d: loss %.4f acc %.4f lr %.3g %.1f s %.0f img/s\n", st.epoch,
 			        o->epochs, tl, ta, lr, secs, sp.ntrain / secs);
 		if (sp.nval)
-			log_line(&st, "%d\t%.6f\t%.6f\t%.6f\t%.6f\t%.6g\t%.3f\n", st.epoch, tl, ta, vloss, vacc, lr, secs);
+			log_line(&st, "%d\t%.6f\t%.6f\t%.6f\t%.6f\t%.6g\t%.3f", st.epoch, tl, ta, vloss, vacc, lr, secs);
 		else
-			log_line(&st, "%d\t%.6f\t%.6f\t\t\t%.6g\t%.3f\n", st.epoch, tl, ta, lr, secs);
+			log_line(&st, "%d\t%.6f\t%.6f\t\t\t%.6g\t%.3f", st.epoch, tl, ta, lr, secs);
+		if (mask_bytes && sp.nval) {
+			log_line(&st, "\t%.6f\t%.6f\t%.6f\t%.6f", iou(&tpx), dice(&tpx), iou(&vpx), dice(&vpx));
+			fprintf(stderr, "  pixels: train IoU %.4f Dice %.4f, val IoU %.4f Dice %.4f\n", iou(&tpx),
+			        dice(&tpx), iou(&vpx), dice(&vpx));
+		} else if (mask_bytes) {
+			log_line(&st, "\t%.6f\t%.6f\t\t", iou(&tpx), dice(&tpx));
+			fprintf(stderr, "  pixels: train IoU %.4f Dice %.4f\n", iou(&tpx), dice(&tpx));
+		}
+		log_line(&st, "\n");
 		if (o->early_stop) {
 			if (vloss < st.best_loss) {
 				st.best_loss = vloss;
@@ -654,7 +728,8 @@ main(int argc, char **argv)
 {
 	enum { O_BALANCE = 256, O_BATCH, O_CHECKPOINT, O_CLASSES, O_CLASS_WEIGHTS, O_EARLY_STOP, O_EPOCHS,
 	       O_HELP, O_L2, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
-	       O_NORMALIZE, O_OPTIMIZER, O_RESUME, O_SEED, O_STD, O_SUMMARY, O_THREADS, O_VAL, O_VAL_STREAM };
+	       O_NORMALIZE, O_OPTIMIZER, O_RESUME, O_SEED, O_STD, O_SUMMARY, O_THREADS, O_VAL, O_VAL_STREAM,
+	       O_POS_WEIGHT, O_DICE };
 	static const struct option longopts[] = {
 		{ "arch", required_argument, NULL, 'm' },
 		{ "balance", no_argument, NULL, O_BALANCE },
@@ -662,6 +737,7 @@ main(int argc, char **argv)
 		{ "checkpoint", required_argument, NULL, O_CHECKPOINT },
 		{ "class-weights", required_argument, NULL, O_CLASS_WEIGHTS },
 		{ "classes", required_argument, NULL, O_CLASSES },
+		{ "dice", no_argument, NULL, O_DICE },
 		{ "early-stop", required_argument, NULL, O_EARLY_STOP },
 		{ "epochs", required_argument, NULL, O_EPOCHS },
 		{ "help", no_argument, NULL, O_HELP },
@@ -677,6 +753,7 @@ main(int argc, char **argv)
 		{ "normalize", required_argument, NULL, O_NORMALIZE },
 		{ "optimizer", required_argument, NULL, O_OPTIMIZER },
 		{ "output", required_argument, NULL, 'o' },
+		{ "pos-weight", required_argument, NULL, O_POS_WEIGHT },
 		{ "resume", required_argument, NULL, O_RESUME },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "std", required_argument, NULL, O_STD },
@@ -687,7 +764,7 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .epochs = 10, .batch = 32, .optimizer = NN_ADAM, .lr = -1, .lr_gamma = 0.1,
+	struct opts o = { .epochs = 10, .batch = 32, .optimizer = NN_ADAM, .lr = -1, .lr_gamma = 0.1, .pos_weight = 1,
 	                  .lr_step = 0, .seed = 1, .threads = pmap_cpus() };
 	int c;
 
@@ -727,6 +804,8 @@ main(int argc, char **argv)
 		case O_VAL_STREAM: o.val_stream = optarg; break;
 		case O_EARLY_STOP: o.early_stop = (int)parse_int(optarg, 1, 1000000, "--early-stop"); break;
 		case O_BALANCE: o.balance = 1; break;
+		case O_POS_WEIGHT: o.pos_weight = parse_double(optarg, 1e-6, 1e6, "--pos-weight"); break;
+		case O_DICE: o.dice = 1; break;
 		case O_CLASS_WEIGHTS:
 			if (strcmp(optarg, "auto") == 0)
 				o.class_weights = 1;
