@@ -114,12 +114,17 @@ conv2d_forward_part(void *ctx, size_t b, size_t e, int t)
 			col = dst;
 		}
 		nn_sgemm(0, 0, l->filters, c->p, c->k, 1, l->param[0].w, c->k, col, c->p, 0, y, c->p);
-		if (l->bias) {
-			for (int f = 0; f < l->filters; f++) {
-				float bf = l->param[1].w[f], *yf = y + (size_t)f * c->p;
+		float s = l->fused_slope;
+		for (int f = 0; f < l->filters; f++) {
+			float bf = l->bias ? l->param[1].w[f] : 0, *yf = y + (size_t)f * c->p;
+			if (l->fuse_relu)
+				for (int i = 0; i < c->p; i++) {
+					float v = yf[i] + bf, pos = v > 0 ? v : 0, neg = v < 0 ? v : 0;
+					yf[i] = pos + s * neg;
+				}
+			else if (l->bias)
 				for (int i = 0; i < c->p; i++)
 					yf[i] += bf;
-			}
 		}
 	}
 }

@@ -67,10 +67,18 @@ dense_forward_part(void *ctx, size_t b, size_t e, int t)
 	span(b, e, l->units, &u0, &u1);
 	nn_sgemm(0, 1, p->n, u1 - u0, p->in, 1, p->x, p->in, l->param[0].w + (size_t)u0 * p->in, p->in, 0,
 	         p->y + u0, l->units);
-	if (l->bias)
-		for (int s = 0; s < p->n; s++)
-			for (int u = u0; u < u1; u++)
-				p->y[(size_t)s * l->units + u] += l->param[1].w[u];
+	float slope = l->fused_slope;
+	for (int s = 0; s < p->n; s++) {
+		float *y = p->y + (size_t)s * l->units;
+		for (int u = u0; u < u1; u++) {
+			float v = y[u] + (l->bias ? l->param[1].w[u] : 0);
+			if (l->fuse_relu) {
+				float pos = v > 0 ? v : 0, neg = v < 0 ? v : 0;
+				v = pos + slope * neg;
+			}
+			y[u] = v;
+		}
+	}
 }
 
 static void

@@ -21,6 +21,9 @@ static void
 relu_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 {
 	struct nn_pass p = { .l = l, .x = x, .out = y };
+
+	if (l->absorbed)
+		return;         /* the convolution or dense layer before applied it */
 	nn_pool_for(run->pool, (size_t)run->n * nn_shape_size(l->in), relu_forward_part, &p);
 }
 

@@ -103,6 +103,10 @@ struct nn_layer {
 	int filters, kh, kw, sh, sw, ph, pw, units, bias;
 	float rate, slope, l2, momentum, eps;
 	void *priv;             /* scratch of the layer's own, from nn_alloc */
+	/* A relu or leakyrelu in place right after a conv2d or dense is computed by that layer's
+	 * bias pass (fuse_relu, with fused_slope), and its own forward does nothing (absorbed). */
+	int fuse_relu, absorbed;
+	float fused_slope;
 };
 
 struct nn_net {

@@ -432,10 +432,19 @@ plan_buffers(nn_net *net, const char *name, char *err, size_t errlen)
 		int a = l->src[0];
 		const nn_layer *prev = a > 0 ? &net->layer[a - 1] : NULL;
 		if (l->ops->inplace && l->nin == 1 && a == i && prev && !prev->ops->inplace &&
-		    !prev->ops->needs_output && net->ncons[a] == 1 && !(no && *no == '1'))
+		    !prev->ops->needs_output && net->ncons[a] == 1 && !(no && *no == '1')) {
 			net->act[i + 1] = net->act[i];
-		else
+			if ((strcmp(l->ops->type, "relu") == 0 || strcmp(l->ops->type, "leakyrelu") == 0) &&
+			    (strcmp(prev->ops->type, "conv2d") == 0 || strcmp(prev->ops->type, "dense") == 0)) {
+				net->layer[i - 1].fuse_relu = 1;
+				net->layer[i - 1].fused_slope = l->slope;
+				net->layer[i].absorbed = 1;
+			}
+		} else if (strcmp(l->ops->type, "flatten") == 0 && a == i && !(no && *no == '1')) {
+			net->act[i + 1] = net->act[i];  /* changes nothing: always a view */
+		} else {
 			net->act[i + 1] = nn_alloc(net, (size_t)net->batch * nn_shape_size(l->out) * sizeof(float));
+		}
 		int acc = 0;
 		for (int k = 0; k < l->nin; k++)
 			acc += net->ncons[l->src[k]] > 1;

@@ -359,7 +359,7 @@ check_inplace(void)
 		nn_free(net);
 	}
 	unsetenv("NN_NO_INPLACE");
-	CHECK(shared == 3, "relu, dropout after pooling and leakyrelu share their input's buffer (%d)", shared);
+	CHECK(shared == 4, "relu, dropout after pooling, flatten and leakyrelu share their input's buffer (%d)", shared);
 	CHECK(memcmp(out[0], out[1], sizeof out[0]) == 0 && memcmp(grad[0], grad[1], sizeof grad[0]) == 0,
 	      "in place or not, the same outputs and gradients");
 }
