@@ -44,13 +44,20 @@ nn_im2col(const nn_conv_geom *l, const float *x, float *col)
 						continue;
 					}
 					const float *src = xc + (size_t)y * W + x0;
-					memset(dst, 0, (size_t)a * sizeof(float));
+					/* rows are short: plain loops beat calls to memset and memcpy */
+					for (int ox = 0; ox < a; ox++)
+						dst[ox] = 0;
 					if (l->sw == 1)
-						memcpy(dst + a, src + a, (size_t)(b - a) * sizeof(float));
+						for (int ox = a; ox < b; ox++)
+							dst[ox] = src[ox];
+					else if (l->sw == 2)
+						for (int ox = a; ox < b; ox++)
+							dst[ox] = src[2 * ox];
 					else
 						for (int ox = a; ox < b; ox++)
 							dst[ox] = src[ox * l->sw];
-					memset(dst + b, 0, (size_t)(wo - b) * sizeof(float));
+					for (int ox = b; ox < wo; ox++)
+						dst[ox] = 0;
 				}
 			}
 		}
