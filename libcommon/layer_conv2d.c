@@ -15,7 +15,13 @@ struct conv {
 	float **col, **dcol;    /* per thread: k x p */
 	float **dw, **db;       /* per thread: partial weight and bias gradients */
 	float *cache;           /* batch x k x p: training's column matrices, kept for backward */
+	int group;              /* samples per GEMM when outputs are small (1: one at a time) */
+	float **gcol, **gy;     /* per thread: k x group*p and filters x group*p */
 };
+
+/* Small outputs are computed for several samples in one GEMM, so the BLAS packs the weights
+ * once for them all: up to this many columns. */
+#define GROUP_COLUMNS 1024
 
 /* Column matrices of a whole batch up to this size are kept from the forward pass for the
  * backward one instead of being built twice. */
@@ -64,6 +70,17 @@ conv_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 	}
 	if (!c->direct && (size_t)l->batch * c->k * c->p * sizeof(float) <= COL_CACHE_BYTES)
 		c->cache = nn_alloc(net, (size_t)l->batch * c->k * c->p * sizeof(float));
+	c->group = c->p < GROUP_COLUMNS && !c->direct ? (GROUP_COLUMNS + c->p - 1) / c->p : 1;
+	if (c->group > l->batch)
+		c->group = l->batch;
+	if (c->group > 1) {
+		c->gcol = nn_alloc(net, (size_t)c->nthreads * sizeof *c->gcol);
+		c->gy = nn_alloc(net, (size_t)c->nthreads * sizeof *c->gy);
+		for (int t = 0; t < c->nthreads; t++) {
+			c->gcol[t] = nn_alloc(net, (size_t)c->k * c->group * c->p * sizeof(float));
+			c->gy[t] = nn_alloc(net, (size_t)l->filters * c->group * c->p * sizeof(float));
+		}
+	}
 	int wd[4] = { l->filters, l->in.c, l->kh, l->kw };
 	nn_add_param(l, net, "weight", 4, wd, 1);
 	if (l->bias)
@@ -96,6 +113,34 @@ struct pass {
 	float *out, *dx;
 };
 
+/* y = the activation of (z + bias), plane by plane: p values for each filter, z's rows ld apart. */
+static void
+finish_ld(const nn_layer *l, const float *z, size_t ld, float *y, int p)
+{
+	float s = l->fused_slope;
+
+	for (int f = 0; f < l->filters; f++) {
+		float bf = l->bias ? l->param[1].w[f] : 0, *yf = y + (size_t)f * p;
+		const float *zf = z + (size_t)f * ld;
+		if (l->fuse_relu)
+			for (int i = 0; i < p; i++) {
+				float v = zf[i] + bf, pos = v > 0 ? v : 0, neg = v < 0 ? v : 0;
+				yf[i] = pos + s * neg;
+			}
+		else
+			for (int i = 0; i < p; i++)
+				yf[i] = zf[i] + bf;
+	}
+}
+
+static void
+finish(const nn_layer *l, const float *z, float *y, int p)
+{
+	finish_ld(l, z, (size_t)p, y, p);
+}
+
+static void forward_grouped(struct pass *ps, size_t b, size_t e, int t);
+
 static void
 conv2d_forward_part(void *ctx, size_t b, size_t e, int t)
 {
@@ -105,6 +150,10 @@ conv2d_forward_part(void *ctx, size_t b, size_t e, int t)
 	size_t in = nn_shape_size(l->in), out = nn_shape_size(l->out);
 	nn_conv_geom g = geom(l);
 
+	if (c->group > 1 && !(c->cache && ps->train)) {
+		forward_grouped(ps, b, e, t);
+		return;
+	}
 	for (size_t n = b; n < e; n++) {
 		const float *col = ps->x + n * in;
 		float *y = ps->out + n * out;
@@ -114,18 +163,28 @@ conv2d_forward_part(void *ctx, size_t b, size_t e, int t)
 			col = dst;
 		}
 		nn_sgemm(0, 0, l->filters, c->p, c->k, 1, l->param[0].w, c->k, col, c->p, 0, y, c->p);
-		float s = l->fused_slope;
-		for (int f = 0; f < l->filters; f++) {
-			float bf = l->bias ? l->param[1].w[f] : 0, *yf = y + (size_t)f * c->p;
-			if (l->fuse_relu)
-				for (int i = 0; i < c->p; i++) {
-					float v = yf[i] + bf, pos = v > 0 ? v : 0, neg = v < 0 ? v : 0;
-					yf[i] = pos + s * neg;
-				}
-			else if (l->bias)
-				for (int i = 0; i < c->p; i++)
-					yf[i] += bf;
-		}
+		finish(l, y, y, c->p);
+	}
+}
+
+/* Several samples' column matrices side by side, one GEMM, then each sample's planes out. */
+static void
+forward_grouped(struct pass *ps, size_t b, size_t e, int t)
+{
+	nn_layer *l = ps->l;
+	struct conv *c = l->priv;
+	size_t in = nn_shape_size(l->in), out = nn_shape_size(l->out);
+	nn_conv_geom g = geom(l);
+
+	for (size_t n0 = b; n0 < e; n0 += (size_t)c->group) {
+		int m = e - n0 < (size_t)c->group ? (int)(e - n0) : c->group;
+		size_t ld = (size_t)m * c->p;
+		for (int s = 0; s < m; s++)
+			nn_im2col_ld(&g, ps->x + (n0 + s) * in, c->gcol[t] + (size_t)s * c->p, ld);
+		nn_sgemm(0, 0, l->filters, (int)ld, c->k, 1, l->param[0].w, c->k, c->gcol[t], (int)ld, 0,
+		         c->gy[t], (int)ld);
+		for (int s = 0; s < m; s++)
+			finish_ld(l, c->gy[t] + (size_t)s * c->p, ld, ps->out + (n0 + s) * out, c->p);
 	}
 }
 

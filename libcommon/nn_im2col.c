@@ -20,6 +20,12 @@ nn_sum_floats(const float *v, int n)
 void
 nn_im2col(const nn_conv_geom *l, const float *x, float *col)
 {
+	nn_im2col_ld(l, x, col, (size_t)l->ho * l->wo);
+}
+
+void
+nn_im2col_ld(const nn_conv_geom *l, const float *x, float *col, size_t ld)
+{
 	int H = l->h, W = l->w, ho = l->ho, wo = l->wo;
 
 	for (int ch = 0; ch < l->c; ch++) {
@@ -35,7 +41,7 @@ nn_im2col(const nn_conv_geom *l, const float *x, float *col)
 					b = wo;
 				if (a > b)
 					a = b;
-				col += (size_t)ho * wo;
+				col += ld;
 				for (int oy = 0; oy < ho; oy++) {
 					int y = oy * l->sh - l->ph + i;
 					float *dst = row + (size_t)oy * wo;
