@@ -143,6 +143,18 @@ check_layer(const char *what, const char *arch, int train)
 		if (fabsf(dx[i] - dx2[i]) > 1e-4f * (1 + fabsf(dx[i])))
 			same = 0;
 	CHECK(same, "%s: two threads agree with one", what);
+	if (strcmp(l->ops->type, "conv2d") == 0) {
+		/* inference computes small outputs several samples per GEMM */
+		nn_run eval = run2;
+		eval.train = 0;
+		objective(l, &run, x, y, rr);
+		l->ops->forward(l, &eval, x, y2);
+		int agree = 1;
+		for (size_t i = 0; i < nout; i++)
+			if (fabsf(y[i] - y2[i]) > 1e-5f * (1 + fabsf(y[i])))
+				agree = 0;
+		CHECK(agree, "%s: inference gives what training gives", what);
+	}
 	free(y2);
 	free(dx2);
 	free(x);
