@@ -132,68 +132,27 @@ probabilities(const struct run *r, const float *out, int i, double *p)
 		p[c] = out[(size_t)i * r->mi.nclass + c];
 }
 
-/* A segmentation model's output for record i: a u8 mask (probability x 255, or 0/255 past the
- * threshold), into the stream, a PNG file and/or the table's pixel count and mean. */
+/* The record with its predictions in the metadata, to the output stream. */
 static int
-emit_mask(struct run *r, ts_record *rec, const float *out, int i)
+write_out(struct run *r, ts_record *rec)
 {
-	nn_shape s = nn_output_shape(r->net);
-	size_t hw = (size_t)s.h * s.w, on = 0;
-	const float *p = out + (size_t)i * hw;
-	unsigned char *m = xmalloc(hw);
-	double sum = 0;
+	if (ts_write(r->w, rec) != 0) {
+		if (is_epipe(ts_writer_errno(r->w)))
+			exit(0);        /* the reader is gone: not an error */
+		snprintf(r->err, sizeof r->err, "%s", ts_writer_error(r->w));
+		return -1;
+	}
+	r->nout++;
+	return 0;
+}
+
+/* A table row's first fields: the header before the first row, the name, the label. */
+static void
+row_start(struct run *r, const ts_record *rec)
+{
+	FILE *f = r->of.f;
 	char name[64];
 
-	for (size_t k = 0; k < hw; k++) {
-		sum += p[k];
-		on += p[k] >= (r->o->threshold >= 0 ? r->o->threshold : 0.5);
-		m[k] = r->o->threshold >= 0 ? (p[k] >= r->o->threshold ? 255 : 0) : (unsigned char)(p[k] * 255 + 0.5f);
-	}
-	if (r->o->masks) {
-		char path[4096], safe[256], err[256];
-		const char *id = record_name(r, rec, name, sizeof name);
-		size_t n = 0;
-		for (const char *c = id; *c && n < sizeof safe - 1; c++)
-			safe[n++] = (*c == '/' || *c == '\\' || (unsigned char)*c < 32) ? '_' : *c;
-		safe[n] = 0;
-		if (n == 0 || strcmp(safe, ".") == 0 || strcmp(safe, "..") == 0)
-			snprintf(safe, sizeof safe, "%zu", r->nout + 1);
-		snprintf(path, sizeof path, "%s/%s.png", r->o->masks, safe);
-		image im = { .w = s.w, .h = s.h, .c = 1, .px = m };
-		unsigned char *png = NULL;
-		size_t len;
-		outfile of;
-		int bad = img_encode_png(&im, &png, &len, err, sizeof err) != 0;
-		if (bad || outfile_open(&of, path) != 0) {
-			snprintf(r->err, sizeof r->err, "%.700s: %.200s", path, bad ? err : strerror(errno));
-			free(png);
-			free(m);
-			return -1;
-		}
-		fwrite(png, 1, len, of.f);
-		free(png);
-		if (outfile_commit(&of) != 0) {
-			snprintf(r->err, sizeof r->err, "%.900s: %s", path, strerror(errno));
-			free(m);
-			return -1;
-		}
-	}
-	if (r->w) {
-		uint64_t dims[2] = { (uint64_t)s.h, (uint64_t)s.w };
-		ts_tensor_take(rec, "pred_mask", TS_U8, 2, dims, m, hw);
-		ts_setf(rec, "mask_pixels", "%zu", on);
-		ts_setf(rec, "mask_mean", "%.6f", sum / hw);
-		if (ts_write(r->w, rec) != 0) {
-			if (is_epipe(ts_writer_errno(r->w)))
-				exit(0);
-			snprintf(r->err, sizeof r->err, "%s", ts_writer_error(r->w));
-			return -1;
-		}
-		r->nout++;
-		return 0;
-	}
-	free(m);
-	FILE *f = r->of.f;
 	if (!r->header_done) {
 		r->with_label = ts_get(rec, "label") != NULL;
 		write_header(r);
@@ -204,12 +163,91 @@ emit_mask(struct run *r, ts_record *rec, const float *out, int i)
 		fputc('\t', f);
 		put_field(f, ts_get(rec, "label") ? ts_get(rec, "label") : "");
 	}
-	fprintf(f, "\t%zu\t%.6f", on, sum / hw);
+}
+
+/* The row's last field (the baseline's) and its end. */
+static int
+row_end(struct run *r, int i)
+{
+	FILE *f = r->of.f;
+
 	if (r->o->laplacian)
 		fprintf(f, "\t%.9g", r->lap[i]);
 	fputc('\n', f);
 	r->nout++;
+	if (ferror(f)) {
+		if (is_epipe(errno))
+			exit(0);
+		snprintf(r->err, sizeof r->err, "%s: %s", r->o->out ? r->o->out : "stdout", strerror(errno));
+		return -1;
+	}
 	return 0;
+}
+
+/* --masks: DIR/ID.png, the id made safe for a file name. */
+static int
+write_mask_png(struct run *r, const ts_record *rec, const unsigned char *m, nn_shape s)
+{
+	char path[4096], safe[256], err[256], name[64];
+	const char *id = record_name(r, rec, name, sizeof name);
+	size_t n = 0;
+
+	for (const char *c = id; *c && n < sizeof safe - 1; c++)
+		safe[n++] = (*c == '/' || *c == '\\' || (unsigned char)*c < 32) ? '_' : *c;
+	safe[n] = 0;
+	if (n == 0 || strcmp(safe, ".") == 0 || strcmp(safe, "..") == 0)
+		snprintf(safe, sizeof safe, "%zu", r->nout + 1);
+	snprintf(path, sizeof path, "%s/%s.png", r->o->masks, safe);
+	image im = { .w = s.w, .h = s.h, .c = 1, .px = (unsigned char *)m };
+	unsigned char *png = NULL;
+	size_t len;
+	outfile of;
+	int bad = img_encode_png(&im, &png, &len, err, sizeof err) != 0;
+	if (bad || outfile_open(&of, path) != 0) {
+		snprintf(r->err, sizeof r->err, "%.700s: %.200s", path, bad ? err : strerror(errno));
+		free(png);
+		return -1;
+	}
+	fwrite(png, 1, len, of.f);
+	free(png);
+	if (outfile_commit(&of) != 0) {
+		snprintf(r->err, sizeof r->err, "%.900s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A segmentation model's output for record i: a u8 mask (probability x 255, or 0/255 past the
+ * threshold), into the stream, a PNG file and/or the table's pixel count and mean. */
+static int
+emit_mask(struct run *r, ts_record *rec, const float *out, int i)
+{
+	nn_shape s = nn_output_shape(r->net);
+	size_t hw = (size_t)s.h * s.w, on = 0;
+	const float *p = out + (size_t)i * hw;
+	unsigned char *m = xmalloc(hw);
+	double sum = 0, t = r->o->threshold;
+
+	for (size_t k = 0; k < hw; k++) {
+		sum += p[k];
+		on += p[k] >= (t >= 0 ? t : 0.5);
+		m[k] = t >= 0 ? (p[k] >= t ? 255 : 0) : (unsigned char)(p[k] * 255 + 0.5f);
+	}
+	if (r->o->masks && write_mask_png(r, rec, m, s) != 0) {
+		free(m);
+		return -1;
+	}
+	if (r->w) {
+		uint64_t dims[2] = { (uint64_t)s.h, (uint64_t)s.w };
+		ts_tensor_take(rec, "pred_mask", TS_U8, 2, dims, m, hw);
+		ts_setf(rec, "mask_pixels", "%zu", on);
+		ts_setf(rec, "mask_mean", "%.6f", sum / hw);
+		return write_out(r, rec);
+	}
+	free(m);
+	row_start(r, rec);
+	fprintf(r->of.f, "\t%zu\t%.6f", on, sum / hw);
+	return row_end(r, i);
 }
 
 static int
@@ -217,7 +255,7 @@ emit(struct run *r, ts_record *rec, const float *out, int i)
 {
 	double p[NN_MAX_CLASSES];
 	int pred = 0;
-	char name[64], key[300];
+	char key[300];
 
 	if (r->net && r->loss.kind == NN_LOSS_PIXEL)
 		return emit_mask(r, rec, out, i);
@@ -239,26 +277,10 @@ emit(struct run *r, ts_record *rec, const float *out, int i)
 		}
 		if (r->o->laplacian)
 			ts_setf(rec, "laplacian_var", "%.17g", r->lap[i]);
-		if (ts_write(r->w, rec) != 0) {
-			if (is_epipe(ts_writer_errno(r->w)))
-				exit(0);        /* the reader is gone: not an error */
-			snprintf(r->err, sizeof r->err, "%s", ts_writer_error(r->w));
-			return -1;
-		}
-		r->nout++;
-		return 0;
+		return write_out(r, rec);
 	}
 	FILE *f = r->of.f;
-	if (!r->header_done) {
-		r->with_label = ts_get(rec, "label") != NULL;
-		write_header(r);
-		r->header_done = 1;
-	}
-	put_field(f, record_name(r, rec, name, sizeof name));
-	if (r->with_label) {
-		fputc('\t', f);
-		put_field(f, ts_get(rec, "label") ? ts_get(rec, "label") : "");
-	}
+	row_start(r, rec);
 	if (r->net) {
 		fputc('\t', f);
 		put_field(f, r->mi.classes[pred]);
@@ -267,17 +289,7 @@ emit(struct run *r, ts_record *rec, const float *out, int i)
 		for (int c = 0; c < r->mi.nclass; c++)
 			fprintf(f, "\t%.9g", p[c]);
 	}
-	if (r->o->laplacian)
-		fprintf(f, "\t%.9g", r->lap[i]);
-	fputc('\n', f);
-	r->nout++;
-	if (ferror(f)) {
-		if (is_epipe(errno))
-			exit(0);
-		snprintf(r->err, sizeof r->err, "%s: %s", r->o->out ? r->o->out : "stdout", strerror(errno));
-		return -1;
-	}
-	return 0;
+	return row_end(r, i);
 }
 
 /* Runs the model on the pending records and writes them out. */

@@ -262,7 +262,7 @@ lr_at(const struct opts *o, int epoch)
 	return (float)o->lr;
 }
 
-struct progress { int epoch, epochs; double t0; size_t images, batch; int tty; };
+struct progress { int epoch, epochs; double t0; size_t batch; int tty; };
 
 static void
 show_progress(void *ctx, size_t b, size_t nb, double loss, double acc)
@@ -586,9 +586,7 @@ run(const struct opts *o, int argc, char **argv)
 		free(count);
 	}
 
-	nn_loss loss = t.loss;
 	nn_trainer_init(&t, net, &train, &mi.norm, sp.ntrain > sp.nval ? sp.ntrain : sp.nval);
-	t.loss = loss;
 	t.seed = o->seed;
 	t.mask_off = nn_shape_size(net->input);
 	nn_optim_init(&t.opt, net, o->optimizer, (float)o->momentum, (float)o->l2);

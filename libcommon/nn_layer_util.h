@@ -11,7 +11,6 @@ struct nn_pass {
 	const float *x, *y, *dy;
 	float *dx;
 	float *out;
-	size_t n;               /* elements, for element-wise layers */
 };
 
 /* Pooling: "maxpool 2" or "maxpool size=3 stride=2" (stride defaults to the size). */
