@@ -7,6 +7,7 @@
 
 #include "image.h"
 #include "nn.h"
+#include "nn_features.h"
 #include "nn_gemm.h"
 #include "nn_loss.h"
 #include "nn_model.h"
@@ -314,6 +315,15 @@ flush_batch(struct run *r)
 }
 
 static int
+wants_feature(const nn_net *net, const char *key)
+{
+	for (int k = 0; k < net->nfeat; k++)
+		if (strcmp(net->feat_key[k], key) == 0)
+			return 1;
+	return 0;
+}
+
+static int
 take_record(ts_record *rec, void *ctx)
 {
 	struct run *r = ctx;
@@ -351,6 +361,14 @@ take_record(ts_record *rec, void *ctx)
 		}
 		nn_norm_apply(&r->mi.norm, prep.px, in.h, in.w, in.c, nn_input(r->net) + (size_t)i * nn_shape_size(in));
 		img_free(&prep);
+		if (r->net->nfeat && !ts_get(rec, "laplacian_var") && wants_feature(r->net, "laplacian_var"))
+			ts_setf(rec, "laplacian_var", "%.17g", laplacian_variance(&im));
+		if (r->net->nfeat && nn_read_features(r->net, rec, nn_feature_input(r->net, i), reason, sizeof reason) != 0) {
+			snprintf(r->err, sizeof r->err, "%s: record %zu: %s", r->input, r->nrec, reason);
+			if (decoded)
+				img_free(&im);
+			return -1;
+		}
 	}
 	if (r->o->laplacian)
 		r->lap[i] = laplacian_variance(&im);

@@ -10,6 +10,7 @@
 
 #include "nn.h"
 #include "nn_data.h"
+#include "nn_features.h"
 #include "nn_gemm.h"
 #include "nn_model.h"
 #include "nn_train.h"
@@ -45,7 +46,8 @@ struct reading {
 	const struct opts *o;
 	nn_shape in;
 	int mh, mw;             /* segmentation: the mask each image needs (the output's size) */
-	unsigned char *sample;  /* segmentation: image then mask */
+	const nn_net *net;      /* its features layer's metadata keys */
+	unsigned char *sample;  /* image, then the mask (segmentation) or the features */
 	nn_data *data;
 	strmap *names;          /* label names in order of appearance */
 	const char *input;
@@ -105,8 +107,14 @@ take_record(ts_record *rec, void *ctx)
 		snprintf(rd->err, sizeof rd->err, "%s: record %zu: no label", rd->input, rd->nrec);
 		return -1;
 	}
+	memcpy(rd->sample, im.px, nn_shape_size(s));
+	char why[512];
+	if (nn_read_features(rd->net, rec, rd->sample + nn_shape_size(s), why, sizeof why) != 0) {
+		snprintf(rd->err, sizeof rd->err, "%s: record %zu: %s", rd->input, rd->nrec, why);
+		return -1;
+	}
 	size_t k = strmap_add(rd->names, label);
-	if (nn_data_add(rd->data, im.px, (int)k, rd->err, sizeof rd->err) != 0)
+	if (nn_data_add(rd->data, rd->sample, (int)k, rd->err, sizeof rd->err) != 0)
 		return -1;
 	return 0;
 }
@@ -119,14 +127,14 @@ warn_input(const char *msg, void *ctx)
 }
 
 static void
-read_set(const struct opts *o, nn_shape in, nn_shape mask, int argc, char **argv, nn_data *d, strmap *names)
+read_set(const struct opts *o, const nn_net *net, nn_shape mask, int argc, char **argv, nn_data *d, strmap *names)
 {
-	struct reading rd = { .o = o, .in = in, .mh = mask.h, .mw = mask.w, .data = d, .names = names };
+	struct reading rd = { .o = o, .in = net->input, .mh = mask.h, .mw = mask.w, .net = net, .data = d,
+	                      .names = names };
 	struct source_opts so = { .decode = 1, .emit = take_record, .warn = warn_input, .ctx = &rd };
 	char err[1024];
 
-	if (rd.mh)
-		rd.sample = xmalloc(nn_shape_size(in) + (size_t)mask.h * mask.w);
+	rd.sample = xmalloc(d->sample);
 	char *dash[] = { "-" };
 
 	if (argc == 0) {
@@ -471,6 +479,36 @@ copy_weights(nn_net *net, float **dst, int to_net)
 	}
 }
 
+/* The features layer's mean and standard deviation, from the training split. */
+static void
+standardize_features(nn_net *net, const nn_data *d, const size_t *idx, size_t n)
+{
+	int k = net->nfeat;
+	double *sum = xcalloc((size_t)k * 2, sizeof *sum);
+	float v;
+
+	for (size_t i = 0; i < n; i++)
+		for (int j = 0; j < k; j++) {
+			memcpy(&v, nn_data_image(d, idx[i]) + d->feat_off + (size_t)j * sizeof v, sizeof v);
+			sum[j] += v;
+		}
+	for (size_t i = 0; i < n; i++)
+		for (int j = 0; j < k; j++) {
+			memcpy(&v, nn_data_image(d, idx[i]) + d->feat_off + (size_t)j * sizeof v, sizeof v);
+			sum[k + j] += (v - sum[j] / (double)n) * (v - sum[j] / (double)n);
+		}
+	for (int i = 0; i < net->nlayer; i++) {
+		nn_layer *l = &net->layer[i];
+		if (!l->ops->source)
+			continue;
+		for (int j = 0; j < k; j++) {
+			l->state[j] = (float)(sum[j] / (double)n);
+			l->state[k + j] = (float)sqrt(sum[k + j] / (double)n);
+		}
+	}
+	free(sum);
+}
+
 static int
 run(const struct opts *o, int argc, char **argv)
 {
@@ -509,9 +547,13 @@ run(const struct opts *o, int argc, char **argv)
 		usage("--pos-weight and --dice are for segmentation networks (a 1xHxW sigmoid output)");
 	}
 	size_t mask_bytes = (size_t)mask.h * mask.w;
-	nn_data_init(&train, nn_shape_size(net->input) + mask_bytes, o->memory);
+	size_t feat_bytes = (size_t)net->nfeat * sizeof(float);
+	if (mask_bytes && feat_bytes)
+		die("%s: features are for classifiers; this network segments", o->arch);
+	nn_data_init(&train, nn_shape_size(net->input) + mask_bytes + feat_bytes, o->memory);
+	train.feat_off = feat_bytes ? nn_shape_size(net->input) : 0;
 	strmap_init(&names);
-	read_set(o, net->input, mask, argc, argv, &train, &names);
+	read_set(o, net, mask, argc, argv, &train, &names);
 	if (train.n == 0)
 		die("%s: no images to train on", argc ? argv[0] : "stdin");
 	if (mask_bytes) {
@@ -530,8 +572,9 @@ run(const struct opts *o, int argc, char **argv)
 	if (o->val_stream) {
 		char *vargv[] = { (char *)o->val_stream };
 		nn_data_init(&valset, train.sample, o->memory);
+		valset.feat_off = train.feat_off;
 		strmap_init(&vnames);
-		read_set(o, net->input, mask, 1, vargv, &valset, &vnames);
+		read_set(o, net, mask, 1, vargv, &valset, &vnames);
 		if (!mask_bytes)
 			map_labels(&valset, &vnames, &mi, o->val_stream);
 		strmap_free(&vnames);
@@ -574,6 +617,9 @@ run(const struct opts *o, int argc, char **argv)
 			nn_norm_accumulate(nn_data_image(&train, sp.train[i]), npix, mi.norm.c, sum, sum2);
 		nn_norm_finish(&mi.norm, sum, sum2, (double)npix * sp.ntrain);
 	}
+
+	if (net->nfeat)
+		standardize_features(net, &train, sp.train, sp.ntrain);
 
 	if (o->class_weights) {
 		size_t *count = xcalloc((size_t)mi.nclass, sizeof *count);

@@ -81,6 +81,8 @@ struct nn_layer_ops {
 	/* Layers that join branches (concat, add): their positional arguments name their inputs,
 	 * and these replace forward and backward.  dx[k] may be NULL (no gradient wanted). */
 	int multi;
+	/* Reads no activation (features: record metadata); its input is nominally the network's. */
+	int source;
 	void (*forward_multi)(nn_layer *l, const nn_run *run, const float *const *x, float *y);
 	void (*backward_multi)(nn_layer *l, const nn_run *run, const float *const *x, const float *y,
 	                       const float *dy, float *const *dx);
@@ -88,6 +90,7 @@ struct nn_layer_ops {
 
 struct nn_layer {
 	const struct nn_layer_ops *ops;
+	nn_net *net;            /* the network it belongs to */
 	char name[NN_NAME_MAX];
 	int index, line;
 	nn_shape in, out;       /* in: the first input's shape */
@@ -128,6 +131,10 @@ struct nn_net {
 	size_t nweights;
 	struct nn_chunk *arena;
 	nn_pool *pool;
+	/* Extra inputs: the metadata keys a features layer reads, and the batch's raw values. */
+	int nfeat;
+	const char **feat_key;
+	float *feat;            /* batch x nfeat */
 };
 
 /* Parses and builds the network for batches of up to `batch` samples, run on
@@ -145,6 +152,8 @@ float *nn_forward(nn_net *net, const nn_run *run);
 void nn_backward(nn_net *net, const nn_run *run, int from, const float *dy);
 void nn_zero_grad(nn_net *net);
 float *nn_input(nn_net *net);               /* where the batch goes: batch x input samples */
+/* Where sample i's nfeat raw feature values go (NULL when the network reads none). */
+static inline float *nn_feature_input(nn_net *net, int i) { return net->feat ? net->feat + (size_t)i * net->nfeat : NULL; }
 nn_shape nn_output_shape(const nn_net *net);
 const nn_layer *nn_last(const nn_net *net);
 nn_param *nn_find_param(nn_net *net, const char *name);

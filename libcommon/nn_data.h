@@ -11,7 +11,8 @@
 
 typedef struct {
 	size_t n, cap;
-	size_t sample;          /* bytes per image */
+	size_t sample;          /* bytes per sample: the image, then its mask or features if any */
+	size_t feat_off;        /* where a sample's float features start (0: none) */
 	size_t budget;          /* bytes of images held in memory before spilling */
 	unsigned char *px;      /* n * sample bytes: malloc'd, or mapped once spilled */
 	int *label;

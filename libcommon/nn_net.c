@@ -227,6 +227,12 @@ parse_inputs(nn_net *net, nn_layer *l, nn_args *a, char *err, size_t errlen)
 
 	l->nin = 1;
 	l->src[0] = l->index;
+	if (l->ops->source) {
+		l->src[0] = 0;
+		if (from)
+			return errorf(err, errlen, "%s reads record metadata, not from=", l->ops->type);
+		return 0;
+	}
 	if (!l->ops->multi) {
 		if (from && (l->src[0] = find_source(net, l, from, err, errlen)) < 0)
 			return -1;
@@ -339,6 +345,7 @@ add_layer(nn_net *net, char **tok, int ntok, int lineno, char *err, size_t errle
 	nn_layer *l = &net->layer[net->nlayer];
 	l->index = net->nlayer;
 	l->line = lineno;
+	l->net = net;
 	if (parse_layer(net, l, tok, ntok, err, errlen) != 0)
 		return -1;
 	net->nlayer++;
@@ -734,7 +741,10 @@ nn_summary(const nn_net *net, FILE *f)
 		total += n;
 		snprintf(shape, sizeof shape, "%dx%dx%d", l->out.c, l->out.h, l->out.w);
 		fprintf(f, "%-24s %-16s %-14s %10zu", l->name, l->ops->type, shape, n);
-		if (l->nin > 1 || l->src[0] != i)
+		if (l->ops->source)
+			for (int k = 0; k < net->nfeat; k++)
+				fprintf(f, "%s%s", k ? ", " : "  <- metadata ", net->feat_key[k]);
+		else if (l->nin > 1 || l->src[0] != i)
 			for (int k = 0; k < l->nin; k++)
 				fprintf(f, "%s%s", k ? ", " : "  <- ", l->src[k] ? net->layer[l->src[k] - 1].name : "input");
 		fputc('\n', f);

@@ -44,9 +44,13 @@ fill_part(void *ctx, size_t b, size_t e, int th)
 	size_t size = nn_shape_size(s);
 
 	(void)th;
-	for (size_t i = b; i < e; i++)
-		nn_norm_apply(f->norm, nn_data_image(f->data, f->idx[i]), s.h, s.w, s.c,
-		              nn_input(f->net) + i * size);
+	for (size_t i = b; i < e; i++) {
+		const unsigned char *px = nn_data_image(f->data, f->idx[i]);
+		nn_norm_apply(f->norm, px, s.h, s.w, s.c, nn_input(f->net) + i * size);
+		if (f->net->nfeat)
+			memcpy(nn_feature_input(f->net, (int)i), px + f->data->feat_off,
+			       (size_t)f->net->nfeat * sizeof(float));
+	}
 }
 
 void

@@ -84,4 +84,16 @@ for page in "$ROOT"/man/cnntrain.1 $(ls "$ROOT"/man/*.1 | grep -v '/cnntrain\.1$
 	done < "$name.examples"
 	[ "$n" -gt 0 ] || fail "$name.1 has no EXAMPLES"
 done
+# cnnmodel.5: every whole architecture in its EXAMPLES (a block that starts with input) builds
+sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$ROOT/man/cnnmodel.5" | awk '
+	/^\.Bd -literal/ { n++; out = "cnnmodel." n ".arch"; next }
+	/^\.Ed/ { out = ""; next }
+	out != "" { print > out }'
+whole=0
+for a in cnnmodel.*.arch; do
+	grep -v '^#' "$a" | head -1 | grep -q '^input ' || continue
+	whole=$((whole + 1))
+	check "cnnmodel.5 example $a builds" cnntrain -m "$a" --summary
+done
+[ "$whole" -ge 2 ] && pass "cnnmodel.5 has $whole whole architectures" || fail "cnnmodel.5: $whole whole architectures"
 done_tests

@@ -270,6 +270,8 @@ check_network(const char *what, const char *arch)
 	nn_init_params(net, 3);
 	rng_seed(&r, 8);
 	fill(nn_input(net), BATCH * nn_shape_size(net->input), &r);
+	if (net->nfeat)
+		fill(net->feat, (size_t)BATCH * net->nfeat, &r);
 	nn_run run = { .n = BATCH, .train = 1, .seed = 1 };
 	float dz[BATCH * 3];
 	int L = net->nlayer;
@@ -454,6 +456,9 @@ main(void)
 	check_network("a small U-Net", "input 1x8x8\nconv2d 2 kernel=3 pad=1\nsigmoid name=e1\nmaxpool 2\n"
 	              "conv2d 4 kernel=3 pad=1\nsigmoid\nconv2d_transpose 2 kernel=2 stride=2\nconcat conv2d_transpose_1 e1\n"
 	              "conv2d 1 kernel=1\nupsample 2 mode=bilinear\navgpool 4\nflatten\ndense 3\nsoftmax\n");
+	check_network("metadata features joined to the image by concat",
+	              "input 2x4x4\nconv2d 2 kernel=3\nsigmoid\nflatten name=img\nfeatures a b name=f\n"
+	              "dense 2 name=fd\nsigmoid name=fs\nconcat img f fs\ndense 3\nsoftmax\n");
 	check_concat();
 	check_inplace();
 	check_shapes();

@@ -1,9 +1,11 @@
 /* Model records: a round trip keeps every weight and the classes; newer versions,
- * missing and misshapen tensors are refused with a message. */
+ * missing and misshapen tensors are refused with a message.  Extra inputs: a features
+ * layer's values from metadata, its standardisation kept in the model, its errors. */
 #include <string.h>
 
 #include "check.h"
 #include "nn.h"
+#include "nn_features.h"
 #include "nn_gemm.h"
 #include "nn_model.h"
 
@@ -25,6 +27,75 @@ make(nn_model_info *m, ts_record *rec)
 	ts_record_init(rec);
 	nn_model_put(rec, net, m);
 	return net;
+}
+
+static void
+features(void)
+{
+	static const char *fa = "input 1x4x4\nflatten name=img\nfeatures a b name=f\nconcat img f\ndense 2\nsoftmax\n";
+	char err[256];
+	nn_model_info m = { .nclass = 2, .norm = { .method = NN_NORM_SCALE, .c = 1 } }, back;
+	static char *classes[] = { "x", "y" };
+	nn_net *net = nn_build(fa, "f", 2, 1, err, sizeof err), *got;
+	ts_record rec, model;
+	float v[2];
+
+	CHECK(net && net->nfeat == 2 && strcmp(net->feat_key[1], "b") == 0 && net->layer[1].out.c == 2 &&
+	      net->layer[2].out.c == 18, "a features layer of two keys joins the image by concat (%s)", net ? "" : err);
+	if (!net)
+		return;
+	nn_init_params(net, 3);
+	ts_record_init(&rec);
+	ts_set(&rec, "a", "12.5");
+	ts_set(&rec, "b", "-3e-2");
+	CHECK(nn_read_features(net, &rec, v, err, sizeof err) == 0 && v[0] == 12.5f && v[1] == -3e-2f,
+	      "values are read from the metadata");
+	ts_set(&rec, "b", "abc");
+	CHECK(nn_read_features(net, &rec, v, err, sizeof err) != 0 && strcmp(err, "b=abc is not a finite number") == 0,
+	      "a value that is no number is refused: %s", err);
+	ts_set(&rec, "b", "1e400");
+	CHECK(nn_read_features(net, &rec, v, err, sizeof err) != 0 && strstr(err, "not a finite"),
+	      "a value out of float's range is refused: %s", err);
+	ts_set(&rec, "b", "nan");
+	CHECK(nn_read_features(net, &rec, v, err, sizeof err) != 0, "nan is refused");
+	ts_record_free(&rec);
+	ts_record_init(&rec);
+	CHECK(nn_read_features(net, &rec, v, err, sizeof err) != 0 && strstr(err, "no a in the metadata"),
+	      "a missing key is named: %s", err);
+	ts_record_free(&rec);
+
+	/* standardisation: (value - mean) / deviation, kept in the model */
+	net->layer[1].state[0] = 10, net->layer[1].state[1] = 1;
+	net->layer[1].state[2] = 2, net->layer[1].state[3] = 0.5f;
+	memset(nn_input(net), 0, 16 * sizeof(float));
+	nn_feature_input(net, 0)[0] = 14, nn_feature_input(net, 0)[1] = 2;
+	nn_run run = { .n = 1 };
+	nn_forward(net, &run);
+	CHECK(net->act[2][0] == 2 && net->act[2][1] == 2, "the layer standardises (%g, %g)", net->act[2][0],
+	      net->act[2][1]);
+	m.classes = classes;
+	ts_record_init(&model);
+	nn_model_put(&model, net, &m);
+	got = nn_model_get(&model, "f.model", 2, 1, &back, err, sizeof err);
+	CHECK(got && got->layer[1].state[0] == 10 && got->layer[1].state[3] == 0.5f && got->nfeat == 2,
+	      "the model keeps the features' statistics (%s)", got ? "" : err);
+	if (got)
+		nn_model_info_free(&back);
+	nn_free(got);
+	ts_record_free(&model);
+	nn_free(net);
+
+	static const struct { const char *arch, *want; } bad[] = {
+		{ "input 1x4x4\nflatten\nfeatures\n", "features wants the metadata keys it reads" },
+		{ "input 1x4x4\nflatten name=i\nfeatures a name=f\nfeatures b\n", "a network has one features layer" },
+		{ "input 1x4x4\nflatten name=i\nfeatures a a\n", "'a' is named twice" },
+		{ "input 1x4x4\nflatten name=i\nfeatures a from=i\n", "reads record metadata, not from=" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		net = nn_build(bad[i].arch, "b", 2, 1, err, sizeof err);
+		CHECK(!net && strstr(err, bad[i].want), "refused: %s", err);
+		nn_free(net);
+	}
 }
 
 int
@@ -69,5 +140,6 @@ main(void)
 	CHECK(!got && strstr(err, "not a model file"), "a record of another kind is refused: %s", err);
 	ts_record_free(&rec);
 	nn_free(net);
+	features();
 	return CHECK_DONE();
 }
