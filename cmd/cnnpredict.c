@@ -14,17 +14,21 @@
 #include "nn_prep.h"
 #include "parallel.h"
 #include "source.h"
+#include "tile_grid.h"
+#include "tile_merge.h"
 #include "tstream.h"
 #include "util.h"
 
 #define USAGE \
 "usage: cnnpredict -m MODEL [-v] [-o OUT] [--stream] [--no-resize] [--baseline laplacian]\n" \
-"                  [--masks DIR] [--threshold T] [--batch N] [--threads N] [FILE | DIR | -]...\n" \
+"                  [--masks DIR] [--threshold T] [--overlap N] [--no-tile] [--batch N]\n" \
+"                  [--threads N] [FILE | DIR | -]...\n" \
 "       cnnpredict --baseline laplacian [-v] [-o OUT] [--stream] [FILE | DIR | -]...\n"
 
 struct opts {
 	const char *model, *out, *masks;
 	int stream, resize, laplacian, batch, threads, verbose;
+	int tile, overlap;      /* segmentation: frames larger than the input are tiled; overlap < 0: a quarter */
 	double threshold;       /* segmentation: < 0 writes probabilities, else 0/255 masks */
 };
 
@@ -38,6 +42,7 @@ struct run {
 	int npending;
 	int files;              /* inputs are image files or directories: a `file` column */
 	int header_done, with_label;
+	int tiles;              /* segmentation with a mask the input's size: large frames are tiled */
 	outfile of;
 	ts_writer *w;
 	const char *input;
@@ -218,14 +223,13 @@ write_mask_png(struct run *r, const ts_record *rec, const unsigned char *m, nn_s
 	return 0;
 }
 
-/* A segmentation model's output for record i: a u8 mask (probability x 255, or 0/255 past the
- * threshold), into the stream, a PNG file and/or the table's pixel count and mean. */
+/* A segmentation model's probabilities p (s.h x s.w) for the record in slot i: a u8 mask
+ * (probability x 255, or 0/255 past the threshold), into the stream, a PNG file and/or the
+ * table's pixel count and mean. */
 static int
-emit_mask(struct run *r, ts_record *rec, const float *out, int i)
+emit_mask(struct run *r, ts_record *rec, const float *p, nn_shape s, int i)
 {
-	nn_shape s = nn_output_shape(r->net);
 	size_t hw = (size_t)s.h * s.w, on = 0;
-	const float *p = out + (size_t)i * hw;
 	unsigned char *m = xmalloc(hw);
 	double sum = 0, t = r->o->threshold;
 
@@ -258,8 +262,10 @@ emit(struct run *r, ts_record *rec, const float *out, int i)
 	int pred = 0;
 	char key[300];
 
-	if (r->net && r->loss.kind == NN_LOSS_PIXEL)
-		return emit_mask(r, rec, out, i);
+	if (r->net && r->loss.kind == NN_LOSS_PIXEL) {
+		nn_shape s = nn_output_shape(r->net);
+		return emit_mask(r, rec, out + (size_t)i * s.h * s.w, s, i);
+	}
 	if (r->net) {
 		probabilities(r, out, i, p);
 		for (int c = 1; c < r->mi.nclass; c++)
@@ -314,6 +320,94 @@ flush_batch(struct run *r)
 	return rc;
 }
 
+/* Tile positions along an axis of len pixels: overlapping by the option's amount, the last
+ * one moved back inside (or one tile, padded, when len is shorter).  A malloc'd array. */
+static int *
+tile_positions(const struct run *r, int len, int tile, int *n)
+{
+	int overlap = r->o->overlap >= 0 ? r->o->overlap : tile / 4;
+	int stride = tile - overlap > 0 ? tile - overlap : 1;
+	enum tile_edge edge = len >= tile ? TILE_EDGE_SHIFT : TILE_EDGE_PAD;
+
+	*n = tile_axis(len, tile, stride, edge, NULL, 0);
+	int *pos = xcalloc((size_t)*n, sizeof *pos);
+	tile_axis(len, tile, stride, edge, pos, *n);
+	return pos;
+}
+
+/* The input window at (x, y) of an image, zero outside it, prepared and normalised into slot j. */
+static int
+put_tile(struct run *r, const image *im, int x, int y, int j, char *err, size_t errlen)
+{
+	nn_shape in = r->net->input;
+	image t = { .w = in.w, .h = in.h, .c = im->c };
+	image prep;
+
+	t.px = xcalloc((size_t)in.w * in.h, (size_t)im->c);
+	for (int yy = 0; yy < in.h && y + yy < im->h; yy++) {
+		int w = im->w - x < in.w ? im->w - x : in.w;
+		memcpy(t.px + (size_t)yy * in.w * im->c, im->px + ((size_t)(y + yy) * im->w + x) * im->c,
+		       (size_t)w * im->c);
+	}
+	int rc = nn_prepare_image(&t, in, 0, &prep, err, errlen);
+	free(t.px);
+	if (rc != 0)
+		return -1;
+	nn_norm_apply(&r->mi.norm, prep.px, in.h, in.w, in.c, nn_input(r->net) + (size_t)j * nn_shape_size(in));
+	img_free(&prep);
+	return 0;
+}
+
+/*
+ * Segmentation of a frame larger than the model's input: overlapping tiles in batches, their
+ * probabilities averaged where they overlap (imgtile --merge's canvas), one mask of the frame.
+ */
+static int
+predict_tiled(struct run *r, ts_record *rec, const image *im)
+{
+	nn_shape in = r->net->input;
+	int nx, ny, rc = 0;
+	int *px = tile_positions(r, im->w, in.w, &nx), *py = tile_positions(r, im->h, in.h, &ny);
+	size_t ntile = (size_t)nx * ny, hw = (size_t)in.h * in.w;
+	tile_acc acc;
+	char reason[512];
+
+	if (tile_acc_init(&acc, im->w, im->h, 1, TS_F32, reason, sizeof reason) != 0) {
+		snprintf(r->err, sizeof r->err, "%s: record %zu: %s", r->input, r->nrec, reason);
+		free(px), free(py);
+		return -1;
+	}
+	for (size_t b = 0; b < ntile && rc == 0; b += (size_t)r->net->batch) {
+		int m = (int)(ntile - b < (size_t)r->net->batch ? ntile - b : (size_t)r->net->batch);
+		for (int j = 0; j < m && rc == 0; j++)
+			rc = put_tile(r, im, px[(b + j) % nx], py[(b + j) / nx], j, reason, sizeof reason);
+		if (rc != 0)
+			break;
+		nn_run run = { .n = m };
+		const float *out = nn_forward(r->net, &run);
+		for (int j = 0; j < m; j++)
+			tile_acc_add(&acc, out + (size_t)j * hw, px[(b + j) % nx], py[(b + j) / nx], in.w, in.h);
+	}
+	free(px), free(py);
+	if (rc != 0) {
+		snprintf(r->err, sizeof r->err, "%s: record %zu: %s", r->input, r->nrec, reason);
+		tile_acc_free(&acc);
+		return -1;
+	}
+	uint64_t nbytes;
+	float *p = tile_acc_result(&acc, &nbytes);
+	tile_acc_free(&acc);
+	if (!p) {
+		snprintf(r->err, sizeof r->err, "out of memory");
+		return -1;
+	}
+	if (r->o->laplacian)
+		r->lap[0] = laplacian_variance(im);
+	rc = emit_mask(r, rec, p, (nn_shape){ 1, im->h, im->w }, 0);
+	free(p);
+	return rc;
+}
+
 static int
 wants_feature(const nn_net *net, const char *key)
 {
@@ -350,6 +444,14 @@ take_record(ts_record *rec, void *ctx)
 	} else {
 		snprintf(r->err, sizeof r->err, "%s: record %zu: no image", r->input, r->nrec);
 		return -1;
+	}
+	if (r->net && r->tiles && (im.w > r->net->input.w || im.h > r->net->input.h)) {
+		int rc = flush_batch(r);
+		if (rc == 0)
+			rc = predict_tiled(r, rec, &im);
+		if (decoded)
+			img_free(&im);
+		return rc;
 	}
 	if (r->net) {
 		nn_shape in = r->net->input;
@@ -411,6 +513,10 @@ run(const struct opts *o, int argc, char **argv)
 		if (nn_loss_setup(&r.loss, r.net, r.mi.nclass, err, sizeof err) != 0)
 			die("%s: %s", o->model, err);
 		ts_record_free(&mrec);
+		nn_shape out = nn_output_shape(r.net), in = r.net->input;
+		r.tiles = o->tile && r.loss.kind == NN_LOSS_PIXEL && out.h == in.h && out.w == in.w;
+		if (r.tiles && (o->overlap >= in.w || o->overlap >= in.h))
+			usage("--overlap must be smaller than the model's input");
 	}
 	if (argc == 0) {
 		argc = 1;
@@ -479,7 +585,8 @@ run(const struct opts *o, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	enum { O_BASELINE = 256, O_BATCH, O_HELP, O_MASKS, O_NO_RESIZE, O_STREAM, O_THREADS, O_THRESHOLD };
+	enum { O_BASELINE = 256, O_BATCH, O_HELP, O_MASKS, O_NO_RESIZE, O_NO_TILE, O_OVERLAP, O_STREAM, O_THREADS,
+	       O_THRESHOLD };
 	static const struct option longopts[] = {
 		{ "baseline", required_argument, NULL, O_BASELINE },
 		{ "batch", required_argument, NULL, O_BATCH },
@@ -487,6 +594,8 @@ main(int argc, char **argv)
 		{ "masks", required_argument, NULL, O_MASKS },
 		{ "model", required_argument, NULL, 'm' },
 		{ "no-resize", no_argument, NULL, O_NO_RESIZE },
+		{ "no-tile", no_argument, NULL, O_NO_TILE },
+		{ "overlap", required_argument, NULL, O_OVERLAP },
 		{ "output", required_argument, NULL, 'o' },
 		{ "stream", no_argument, NULL, O_STREAM },
 		{ "threads", required_argument, NULL, O_THREADS },
@@ -494,7 +603,8 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .resize = 1, .batch = 64, .threads = pmap_cpus(), .threshold = -1 };
+	struct opts o = { .resize = 1, .batch = 64, .threads = pmap_cpus(), .threshold = -1,
+	                 .tile = 1, .overlap = -1 };
 	int c;
 
 	prog_init(argv[0]);
@@ -507,6 +617,8 @@ main(int argc, char **argv)
 		case O_MASKS: o.masks = optarg; break;
 		case O_THRESHOLD: o.threshold = parse_double(optarg, 0, 1, "--threshold"); break;
 		case O_NO_RESIZE: o.resize = 0; break;
+		case O_NO_TILE: o.tile = 0; break;
+		case O_OVERLAP: o.overlap = (int)parse_int(optarg, 0, 8191, "--overlap"); break;
 		case O_BASELINE:
 			if (strcmp(optarg, "laplacian") != 0)
 				usage("--baseline wants laplacian");

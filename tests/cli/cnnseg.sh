@@ -38,6 +38,37 @@ imgcat --idx "$D/t10k-images-idx3-ubyte.gz" --head 3 | imgresize --stretch 32x32
 expect_status "images without masks" 1 cnntrain -m unet.arch -o w.model nomask.tsr
 expect_err "... are named" "^cnntrain: nomask.tsr: record 1: no mask"
 expect_status "--balance is for classifiers" 2 cnntrain -m unet.arch --balance -o w.model seg.tsr
+# Frames larger than the input: overlapping tiles, averaged where they overlap, one mask per frame;
+# the reference is imgtile's tiles at the same places, predicted one by one, averaged by numpy.
+imgcat --idx "$D/t10k-images-idx3-ubyte.gz" --head 3 | imgresize --stretch 100x70 | imgaug --seed 2 'scratch p=1' > frames.tsr
+eq "a 100x70 frame gets a 100x70 mask" "$(cnnpredict -m unet.model --stream --overlap 8 frames.tsr | tee full.tsr |
+	imgcat -l | cut -f3 | sort -u)" "image:u8[70,100,1] mask:u8[70,100] pred_mask:u8[70,100]"
+imgtile --grid 32x32 --stride 24 --edge shift frames.tsr | cnnpredict -m unet.model --stream > tiles.tsr
+/usr/bin/python3 "$ROOT/tests/tsread.py" full.tsr > full.json
+/usr/bin/python3 "$ROOT/tests/tsread.py" tiles.tsr > tiles.json
+eq "... the average of the overlapping tiles' probabilities (within 1/255)" "$(/usr/bin/python3 - <<'P'
+import json, numpy as np
+def mask(r, name):
+    t = [t for t in r["tensors"] if t["name"] == name][0]
+    return np.array(t["data"], dtype=np.float64).reshape(t["shape"][:2])
+full = [json.loads(l) for l in open("full.json")]
+acc = {r["meta"]["id"]: (np.zeros((70, 100)), np.zeros((70, 100))) for r in full}
+for l in open("tiles.json"):
+    r = json.loads(l)
+    m = r["meta"]; x, y = int(m["tile_x"]), int(m["tile_y"])
+    s, n = acc[m["parent_id"]]
+    s[y:y + 32, x:x + 32] += mask(r, "pred_mask") / 255
+    n[y:y + 32, x:x + 32] += 1
+worst = max(np.abs(mask(r, "pred_mask") - np.floor(acc[r["meta"]["id"]][0] / acc[r["meta"]["id"]][1] * 255 + 0.5)).max() for r in full)
+print("ok" if worst <= 1 and all((acc[k][1] > 0).all() for k in acc) else "worst %g" % worst)
+P
+)" ok
+imgcat --idx "$D/t10k-images-idx3-ubyte.gz" --head 2 | imgresize --stretch 20x50 > narrow.tsr
+eq "a frame narrower than the input is padded: its own size" "$(cnnpredict -m unet.model --stream narrow.tsr | imgcat -l | cut -f3 | sort -u)" \
+	"image:u8[50,20,1] pred_mask:u8[50,20]"
+eq "--no-tile resizes to the input instead" "$(cnnpredict -m unet.model --no-tile --stream frames.tsr | imgcat -l | cut -f3 | sort -u)" \
+	"image:u8[70,100,1] mask:u8[70,100] pred_mask:u8[32,32]"
+expect_status "--overlap as large as the input" 2 cnnpredict -m unet.model --overlap 32 frames.tsr
 eq "m5-unet maps 3x128x128 to a 1x128x128 mask" \
 	"$(cnntrain -m "$ROOT/share/models/m5-unet.arch" --summary | grep sigmoid | awk '{print $3}')" "1x128x128"
 done_tests
