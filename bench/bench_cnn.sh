@@ -1,6 +1,7 @@
 #!/bin/sh
-# cnntrain and cnnpredict against PyTorch (Debian's python3-torch) in the same run: the four
-# seed networks m1-m4, batch 32, 2 threads, random images.  Training: images/s of the second
+# cnntrain and cnnpredict against PyTorch (Debian's python3-torch) in the same run: the seed
+# networks m1-m7 (batch 32; the m5 U-Net batch 8, with scratch masks from imgaug and positive
+# weight 10), 2 threads, random images; BENCH_MODELS="m5 m7" picks some.  Training: images/s of the second
 # epoch as cnntrain reports it (forward, loss, backward, Adam step; batches assembled from
 # the decoded set, no validation) against the same loop in PyTorch; inference: cnnpredict
 # on the stream (reading, preparing and writing the table included; the marginal rate, so
@@ -15,11 +16,17 @@ trap 'rm -rf "$W"' EXIT
 SECS=${BENCH_SECONDS:-5}
 printf '%-4s %10s %10s %6s %10s %10s %6s %9s %9s %8s %8s\n' model train/s torch/s ratio infer/s torch/s ratio \
 	rss_MiB torch_MiB train_GF infer_GF
-for m in m1-pixelerror:2000 m2-keyframe:256 m3-blur:320 m4-fashion:3000; do
-	name=${m%%:*} n=${m#*:} short=${name%%-*}
+for m in m1-pixelerror:2000:32 m2-keyframe:256:32 m3-blur:320:32 m4-fashion:3000:32 m5-unet:96:8 \
+	m6-twotower:192:32 m7-separable:96:32; do
+	name=${m%%:*} rest=${m#*:} short=${name%%-*}
+	n=${rest%%:*} bs=${rest#*:}
+	case " ${BENCH_MODELS:-$short} " in *" $short "*) ;; *) continue ;; esac
+	extra=
+	[ "$short" = m5 ] && extra="--pos-weight 10"
 	arch="$ROOT/share/models/$name.arch"
 	shape=$(sed -n 's/^input \([0-9x]*\).*/\1/p' "$arch")
 	k=$(awk '/^dense/ { u = $2 } END { print (u == 1 ? 2 : u) }' "$arch")
+	k=${k:-2}
 	/usr/bin/python3 - "$W/x.npy" "$W/y.csv" "$shape" "$n" "$k" <<'PY'
 import sys
 import numpy as np
@@ -30,19 +37,23 @@ np.save(sys.argv[1], r.integers(0, 256, (n, h, w, c), dtype=np.uint8))
 with open(sys.argv[2], "w") as f:
     f.writelines("%d\n" % v for v in r.integers(0, k, n))
 PY
-	imgcat --labels "$W/y.csv" "$W/x.npy" -o "$W/d.tsr"
-	/usr/bin/time -f %M -o "$W/rss" cnntrain -m "$arch" --epochs 2 --batch 32 --threads 2 -o "$W/m.model" \
+	if [ "$short" = m5 ]; then
+		imgcat "$W/x.npy" | imgaug --seed 1 'scratch 2..6 p=1' -o "$W/d.tsr"
+	else
+		imgcat --labels "$W/y.csv" "$W/x.npy" -o "$W/d.tsr"
+	fi
+	/usr/bin/time -f %M -o "$W/rss" cnntrain -m "$arch" --epochs 2 --batch "$bs" --threads 2 $extra -o "$W/m.model" \
 		"$W/d.tsr" 2> "$W/log"
 	train=$(sed -n 's/^epoch 2\/2:.* \([0-9.]*\) img\/s$/\1/p' "$W/log")
 	rss=$(( $(cat "$W/rss") / 1024 ))
 	# inference: the marginal rate between one and three passes over the set (streams
 	# concatenate), so starting the program and reading the model do not count
 	cat "$W/d.tsr" "$W/d.tsr" "$W/d.tsr" > "$W/d3.tsr"
-	t1=$(best "cnnpredict -m $W/m.model --batch 32 --threads 2 $W/d.tsr > /dev/null")
-	t3=$(best "cnnpredict -m $W/m.model --batch 32 --threads 2 $W/d3.tsr > /dev/null")
+	t1=$(best "cnnpredict -m $W/m.model --batch $bs --threads 2 $W/d.tsr > /dev/null")
+	t3=$(best "cnnpredict -m $W/m.model --batch $bs --threads 2 $W/d3.tsr > /dev/null")
 	infer=$(echo "2 * $n / ($t3 - $t1)" | bc -l)
-	ttrain=$(/usr/bin/python3 "$ROOT/bench/cnn_torch.py" "$short" train --threads 2 --batch 32 --seconds "$SECS")
-	tinfer=$(/usr/bin/python3 "$ROOT/bench/cnn_torch.py" "$short" infer --threads 2 --batch 32 --seconds "$SECS")
+	ttrain=$(/usr/bin/python3 "$ROOT/bench/cnn_torch.py" "$short" train --threads 2 --batch "$bs" --seconds "$SECS")
+	tinfer=$(/usr/bin/python3 "$ROOT/bench/cnn_torch.py" "$short" infer --threads 2 --batch "$bs" --seconds "$SECS")
 	tt=$(echo "$ttrain" | sed 's/.*images_per_s=\([0-9.]*\).*/\1/')
 	ti=$(echo "$tinfer" | sed 's/.*images_per_s=\([0-9.]*\).*/\1/')
 	trss=$(echo "$ttrain" | sed 's/.*peak_rss_mib=\([0-9.]*\).*/\1/')

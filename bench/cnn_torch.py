@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch reference throughput benchmark for the C CNN toolkit models m1..m4.
+"""PyTorch reference throughput benchmark for the C CNN toolkit models m1..m7.
 
 usage: /usr/bin/python3 bench/cnn_torch.py MODEL MODE [--threads 2] [--batch 32] [--seconds 5]
 prints: MODEL MODE images_per_s=X peak_rss_mib=Y
@@ -50,7 +50,89 @@ def build(name):
         return nn.Sequential(*layers), (3, 96, 96), 2, nn.CrossEntropyLoss()
     if name == "m4":
         return build_m4(), (1, 28, 28), 10, nn.CrossEntropyLoss()
-    raise SystemExit("unknown model %r (want m1 m2 m3 m4)" % name)
+    if name == "m5":
+        return UNet(), (3, 128, 128), "mask", nn.BCEWithLogitsLoss(pos_weight=torch.tensor(10.0))
+    if name == "m6":
+        return TwoTower(), (3, 224, 224), 2, nn.CrossEntropyLoss()
+    if name == "m7":
+        return Separable(), (3, 224, 224), 2, nn.CrossEntropyLoss()
+    raise SystemExit("unknown model %r (want m1 to m7)" % name)
+
+
+def double_conv(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(),
+                         nn.Conv2d(cout, cout, 3, padding=1), nn.ReLU())
+
+
+class UNet(nn.Module):
+    """m5-unet: encoder 16, 32, 64 (each then maxpool 2), bottleneck 128, transposed-conv decoder."""
+
+    def __init__(self):
+        super().__init__()
+        self.e1, self.e2, self.e3 = double_conv(3, 16), double_conv(16, 32), double_conv(32, 64)
+        self.mid = double_conv(64, 128)
+        self.u3, self.d3 = nn.ConvTranspose2d(128, 64, 2, stride=2), double_conv(128, 64)
+        self.u2, self.d2 = nn.ConvTranspose2d(64, 32, 2, stride=2), double_conv(64, 32)
+        self.u1, self.d1 = nn.ConvTranspose2d(32, 16, 2, stride=2), double_conv(32, 16)
+        self.head = nn.Conv2d(16, 1, 1)              # logits; sigmoid folded into the loss
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        e1 = self.e1(x)
+        e2 = self.e2(self.pool(e1))
+        e3 = self.e3(self.pool(e2))
+        m = self.mid(self.pool(e3))
+        d = self.d3(torch.cat([self.u3(m), e3], 1))
+        d = self.d2(torch.cat([self.u2(d), e2], 1))
+        d = self.d1(torch.cat([self.u1(d), e1], 1))
+        return self.head(d)
+
+
+class TwoTower(nn.Module):
+    """m6-twotower: 3x3 and 5x5 towers over one image, global average pooled, concatenated."""
+
+    def __init__(self):
+        super().__init__()
+
+        def tower(k):
+            p = k // 2
+            return nn.Sequential(
+                nn.Conv2d(3, 16, k, stride=2, padding=p), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(16, 32, k, padding=p), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(32, 64, k, padding=p), nn.ReLU(), nn.MaxPool2d(2),
+                nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.t3, self.t5 = tower(3), tower(5)
+        self.head = nn.Sequential(nn.Linear(128, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 2))
+
+    def forward(self, x):
+        return self.head(torch.cat([self.t3(x), self.t5(x)], 1))
+
+
+def separable(cin, cout):
+    """Keras' SeparableConv2D: a depthwise 3x3 without bias, then a 1x1 convolution."""
+    return nn.Sequential(nn.Conv2d(cin, cin, 3, padding=1, groups=cin, bias=False), nn.Conv2d(cin, cout, 1))
+
+
+class Separable(nn.Module):
+    """m7-separable: an entry of two convolutions, two residual blocks of separable convolutions."""
+
+    def __init__(self):
+        super().__init__()
+        self.entry = nn.Sequential(nn.Conv2d(3, 32, 3, stride=2, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
+                                   nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU())
+        self.b1 = nn.Sequential(separable(64, 128), nn.BatchNorm2d(128), nn.ReLU(),
+                                separable(128, 128), nn.BatchNorm2d(128), nn.MaxPool2d(2))
+        self.s1 = nn.Conv2d(64, 128, 1, stride=2)
+        self.b2 = nn.Sequential(separable(128, 256), nn.BatchNorm2d(256), nn.ReLU(),
+                                separable(256, 256), nn.BatchNorm2d(256), nn.MaxPool2d(2))
+        self.s2 = nn.Conv2d(128, 256, 1, stride=2)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(256, 2))
+
+    def forward(self, x):
+        e = self.entry(x)
+        b1 = torch.relu(self.b1(e) + self.s1(e))
+        b2 = torch.relu(self.b2(b1) + self.s2(b1))
+        return self.head(b2)
 
 
 def build_m4():
@@ -69,7 +151,7 @@ def build_m4():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("model", choices=["m1", "m2", "m3", "m4"])
+    ap.add_argument("model", choices=["m1", "m2", "m3", "m4", "m5", "m6", "m7"])
     ap.add_argument("mode", choices=["train", "infer"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=32)
@@ -80,7 +162,9 @@ def main():
     torch.manual_seed(0)
     model, shape, nout, loss_fn = build(a.model)
     x = torch.rand(a.batch, *shape, dtype=torch.float32)
-    if nout == 1:
+    if nout == "mask":
+        y = (torch.rand(a.batch, 1, *shape[1:]) < 0.05).float()
+    elif nout == 1:
         y = torch.randint(0, 2, (a.batch, 1)).float()
     else:
         y = torch.randint(0, nout, (a.batch,))
