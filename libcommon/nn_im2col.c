@@ -23,10 +23,62 @@ nn_im2col(const nn_conv_geom *l, const float *x, float *col)
 	nn_im2col_ld(l, x, col, (size_t)l->ho * l->wo);
 }
 
+/*
+ * Without padding at the sides, each source row is read once for all kw kernel columns: the
+ * kw destination rows are written together, which beats kw passes over short rows.
+ */
+static void
+im2col_unpadded(const nn_conv_geom *l, const float *x, float *col, size_t ld)
+{
+	int H = l->h, W = l->w, ho = l->ho, wo = l->wo, kw = l->kw, sw = l->sw;
+
+	for (int ch = 0; ch < l->c; ch++) {
+		const float *xc = x + (size_t)ch * H * W;
+		for (int i = 0; i < l->kh; i++) {
+			float *rows = col + (size_t)(ch * l->kh + i) * kw * ld;
+			for (int oy = 0; oy < ho; oy++) {
+				int y = oy * l->sh - l->ph + i;
+				float *d = rows + (size_t)oy * wo;
+				if (y < 0 || y >= H) {
+					for (int j = 0; j < kw; j++)
+						memset(d + j * ld, 0, (size_t)wo * sizeof(float));
+					continue;
+				}
+				const float *src = xc + (size_t)y * W;
+				if (kw == 3 && sw == 1) {
+					float *d0 = d, *d1 = d + ld, *d2 = d + 2 * ld;
+					for (int ox = 0; ox < wo; ox++) {
+						d0[ox] = src[ox];
+						d1[ox] = src[ox + 1];
+						d2[ox] = src[ox + 2];
+					}
+				} else if (kw == 3 && sw == 2) {
+					float *d0 = d, *d1 = d + ld, *d2 = d + 2 * ld;
+					for (int ox = 0; ox < wo; ox++) {
+						const float *s = src + 2 * ox;
+						d0[ox] = s[0];
+						d1[ox] = s[1];
+						d2[ox] = s[2];
+					}
+				} else {
+					for (int ox = 0; ox < wo; ox++)
+						for (int j = 0; j < kw; j++)
+							d[j * ld + ox] = src[ox * sw + j];
+				}
+			}
+		}
+	}
+}
+
 void
 nn_im2col_ld(const nn_conv_geom *l, const float *x, float *col, size_t ld)
 {
 	int H = l->h, W = l->w, ho = l->ho, wo = l->wo;
+
+	if (l->pw == 0 && (wo - 1) * l->sw + l->kw <= W) {
+		im2col_unpadded(l, x, col, ld);
+		return;
+	}
 
 	for (int ch = 0; ch < l->c; ch++) {
 		const float *xc = x + (size_t)ch * H * W;

@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "nn.h"
+#include "nn_im2col.h"
 #include "nn_loss.h"
 #include "nn_gemm.h"
 #include "rng.h"
@@ -378,6 +379,47 @@ check_inplace(void)
 	      "in place or not, the same outputs and gradients");
 }
 
+/* The column matrix against its definition, for every path of nn_im2col_ld. */
+static void
+check_im2col(void)
+{
+	static const nn_conv_geom gs[] = {
+		{ 3, 9, 9, 3, 3, 2, 2, 0, 0, 4, 4 }, { 2, 7, 8, 3, 3, 1, 1, 0, 0, 5, 6 },
+		{ 2, 7, 8, 2, 2, 3, 3, 0, 0, 2, 3 }, { 2, 6, 6, 3, 3, 2, 2, 1, 1, 3, 3 },
+		{ 1, 5, 7, 3, 5, 1, 2, 1, 0, 5, 2 }, { 2, 6, 6, 3, 3, 1, 1, 1, 1, 6, 6 },
+	};
+	rng r;
+
+	rng_seed(&r, 4);
+	for (size_t k = 0; k < sizeof gs / sizeof *gs; k++) {
+		const nn_conv_geom *g = &gs[k];
+		size_t p = (size_t)g->ho * g->wo, ld = p + 3, rows = (size_t)g->c * g->kh * g->kw;
+		float *x = calloc((size_t)g->c * g->h * g->w, sizeof *x), *col = calloc(rows * ld, sizeof *col);
+		int bad = 0;
+		fill(x, (size_t)g->c * g->h * g->w, &r);
+		for (size_t i = 0; i < rows * ld; i++)
+			col[i] = 99;
+		nn_im2col_ld(g, x, col, ld);
+		for (int c = 0; c < g->c; c++)
+			for (int i = 0; i < g->kh; i++)
+				for (int j = 0; j < g->kw; j++)
+					for (int oy = 0; oy < g->ho; oy++)
+						for (int ox = 0; ox < g->wo; ox++) {
+							int y = oy * g->sh - g->ph + i, xx = ox * g->sw - g->pw + j;
+							float want = y >= 0 && y < g->h && xx >= 0 && xx < g->w ?
+							             x[((size_t)c * g->h + y) * g->w + xx] : 0;
+							size_t row = ((size_t)c * g->kh + i) * g->kw + j;
+							bad += col[row * ld + (size_t)oy * g->wo + ox] != want;
+							bad += j == 0 && i == 0 && c == 0 && oy == 0 && ox == 0 &&
+							       col[rows * ld - 1] != 99;     /* the gap past each row stays */
+						}
+		CHECK(bad == 0, "im2col %dx%dx%d, kernel %dx%d, stride %dx%d, pad %dx%d: the column matrix",
+		      g->c, g->h, g->w, g->kh, g->kw, g->sh, g->sw, g->ph, g->pw);
+		free(x);
+		free(col);
+	}
+}
+
 static void
 check_shapes(void)
 {
@@ -462,5 +504,6 @@ main(void)
 	check_concat();
 	check_inplace();
 	check_shapes();
+	check_im2col();
 	return CHECK_DONE();
 }
