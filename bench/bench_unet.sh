@@ -1,8 +1,8 @@
 #!/bin/sh
 # The m5 U-Net's fidelity (issue 10): scratch masks drawn by imgaug on real photos
 # (visp-images-data, stretched to 960x540 stills), 128x128 patches cut by imgtile with at most
-# half of them empty, split by still; cnntrain with the seed's recipe (Adam 1e-3, batch 8,
-# positive weight 10) and the same recipe in PyTorch (bench/unet_torch.py) on the same
+# half of them empty, split by photo (its SHA-256: every copy of a photo on one side);
+# cnntrain with the seed's recipe (Adam 1e-3, batch 8, positive weight 10) and the same recipe in PyTorch (bench/unet_torch.py) on the same
 # patches; the test patches' overall IoU and Dice at 0.5 for each, and the difference.
 # UNET_EPOCHS (4), UNET_PATCHES per still copy (6), UNET_SEEDS ("1 2").
 B=$1
@@ -20,7 +20,7 @@ while read -r f; do cp "$f" "$W/photos/"; done < "$W/list"
 imgresize --stretch 960x540 --rgb "$W/photos" |
 	imgaug -n 3 --seed 5 'scratch 2..5 width=1..4' |
 	imgtile --random "$P" --size 128x128 --max-empty 0.5 --seed 5 > "$W/patches.tsr"
-imgcat --split train=0.8,test=0.2 --by source --seed 1 -o "$W/p-" "$W/patches.tsr"
+imgcat --split train=0.8,test=0.2 --by parent_sha256 --seed 1 -o "$W/p-" "$W/patches.tsr"
 echo "patches: $(imgcat -c "$W/p-train.tsr") train, $(imgcat -c "$W/p-test.tsr") test (128x128 from $(wc -l < "$W/list") photos), $E epochs"
 [ -n "$UNET_PREP_ONLY" ] && exit 0
 printf '%-5s %8s %8s %8s %8s %8s %8s\n' seed iou torch_iou diff dice torch_dice s_ratio
