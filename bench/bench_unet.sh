@@ -2,8 +2,8 @@
 # The m5 U-Net's fidelity (issue 10): scratch masks drawn by imgaug on real photos
 # (visp-images-data, stretched to 960x540 stills), 128x128 patches cut by imgtile with at most
 # half of them empty, split by photo (its SHA-256: every copy of a photo on one side);
-# cnntrain with the seed's recipe (Adam 1e-3, batch 8, positive weight 10) and the same recipe in PyTorch (bench/unet_torch.py) on the same
-# patches; the test patches' overall IoU and Dice at 0.5 for each, and the difference.
+# cnntrain with the seed's recipe (Adam 1e-3, batch 8, positive weight 10) and the same
+# recipe in PyTorch (bench/unet_torch.py) on the same patches; the test patches' overall IoU and Dice at 0.5 for each, and the difference.
 # UNET_EPOCHS (4), UNET_PATCHES per still copy (6), UNET_SEEDS ("1 2").
 B=$1
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
