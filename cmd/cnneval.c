@@ -527,12 +527,8 @@ run_masks(const struct opts *o, const char *path)
 		warnx("%s: %s: ROC AUC%s undefined (null)", e.name,
 		      e.b.npos ? "every pixel is in the true masks" : "no pixel is in a true mask",
 		      e.b.npos ? " is" : ", average precision and PR AUC are");
-	if (o->format == FMT_JSON)
-		seg_print_json(stdout, e.name, &s, &e.b);
-	else if (o->format == FMT_TSV)
-		seg_print_tsv(stdout, e.name, &s, &e.b);
-	else
-		seg_print_text(stdout, e.name, &s, &e.b);
+	seg_print(stdout, o->format == FMT_JSON ? SEG_JSON : o->format == FMT_TSV ? SEG_TSV : SEG_TEXT,
+	          e.name, &s, &e.b);
 	if (o->curves)
 		write_curves(o->curves, ev, 1);
 	if (o->plot) {

@@ -47,10 +47,11 @@ int seg_eval_add(seg_eval *s, const ts_record *rec, struct seg_counts *c, char *
 void seg_metrics(const struct seg_counts *c, struct seg_metrics *m);
 
 /* The overall numbers (micro over all pixels, means of the per-image IoU and
- * Dice, the curve areas from b) as text, one JSON object, or metric/value TSV. */
+ * Dice, the curve areas from b) as text, one JSON object, or metric/value TSV
+ * (format SEG_TEXT, SEG_JSON, SEG_TSV). */
+enum { SEG_TEXT, SEG_JSON, SEG_TSV };
 struct binary_eval;
-void seg_print_text(FILE *f, const char *name, const seg_eval *s, const struct binary_eval *b);
-void seg_print_json(FILE *f, const char *name, const seg_eval *s, const struct binary_eval *b);
-void seg_print_tsv(FILE *f, const char *name, const seg_eval *s, const struct binary_eval *b);
+void seg_print(FILE *f, int format, const char *name, const seg_eval *s,
+               const struct binary_eval *b);
 
 #endif

@@ -45,21 +45,25 @@ seg_scalars(const seg_eval *s, const struct binary_eval *b, struct seg_scalar *o
 	return n;
 }
 
-void
-seg_print_json(FILE *f, const char *name, const seg_eval *s, const struct binary_eval *b)
+/* a count as an integer, anything else through num (JSON's or TSV's undefined) */
+static void
+put(FILE *f, const struct seg_scalar *v, void (*num)(FILE *, double))
 {
-	struct seg_scalar v[SEG_NSCALARS];
-	size_t n = seg_scalars(s, b, v);
+	if (v->count)
+		fprintf(f, "%.0f", v->v);
+	else
+		num(f, v->v);
+}
 
+static void
+print_json(FILE *f, const char *name, const seg_eval *s, const struct seg_scalar *v, size_t n)
+{
 	fputs("{\n  \"input\": ", f);
 	eval_json_string(f, name);
 	fputs(",\n  \"mode\": \"segmentation\"", f);
 	for (size_t i = 0; i < n - 4; i++) {     /* the last four: the confusion counts */
 		fprintf(f, ",\n  \"%s\": ", v[i].name);
-		if (v[i].count)
-			fprintf(f, "%.0f", v[i].v);
-		else
-			eval_json_number(f, v[i].v);
+		put(f, &v[i], eval_json_number);
 	}
 	fprintf(f, ",\n  \"curve_subsampled\": %s,\n  \"confusion\": {",
 	        s->seen > s->n ? "true" : "false");
@@ -68,32 +72,22 @@ seg_print_json(FILE *f, const char *name, const seg_eval *s, const struct binary
 	fputs("\n  }\n}\n", f);
 }
 
-void
-seg_print_tsv(FILE *f, const char *name, const seg_eval *s, const struct binary_eval *b)
+static void
+print_tsv(FILE *f, const char *name, const struct seg_scalar *v, size_t n)
 {
-	struct seg_scalar v[SEG_NSCALARS];
-	size_t n = seg_scalars(s, b, v);
-
 	fputs("metric\t", f);
 	eval_tsv_name(f, name);
 	fputc('\n', f);
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%s\t", v[i].name);
-		if (v[i].count)
-			fprintf(f, "%.0f\n", v[i].v);
-		else {
-			eval_tsv_number(f, v[i].v);
-			fputc('\n', f);
-		}
+		put(f, &v[i], eval_tsv_number);
+		fputc('\n', f);
 	}
 }
 
-void
-seg_print_text(FILE *f, const char *name, const seg_eval *s, const struct binary_eval *b)
+static void
+print_text(FILE *f, const char *name, const seg_eval *s, const struct seg_scalar *v, size_t n)
 {
-	struct seg_scalar v[SEG_NSCALARS];
-	size_t n = seg_scalars(s, b, v);
-
 	fprintf(f, "%s: segmentation, %zu images, %llu pixels (%llu true, %llu predicted at "
 	        "threshold %g)\n", name, s->images, (unsigned long long)v[1].v,
 	        (unsigned long long)v[2].v, (unsigned long long)v[3].v, s->threshold);
@@ -108,4 +102,18 @@ seg_print_text(FILE *f, const char *name, const seg_eval *s, const struct binary
 	fprintf(f, "  confusion (pixels)       tp %llu  fp %llu  tn %llu  fn %llu\n",
 	        (unsigned long long)s->total.tp, (unsigned long long)s->total.fp,
 	        (unsigned long long)s->total.tn, (unsigned long long)s->total.fn);
+}
+
+void
+seg_print(FILE *f, int format, const char *name, const seg_eval *s, const struct binary_eval *b)
+{
+	struct seg_scalar v[SEG_NSCALARS];
+	size_t n = seg_scalars(s, b, v);
+
+	if (format == SEG_JSON)
+		print_json(f, name, s, v, n);
+	else if (format == SEG_TSV)
+		print_tsv(f, name, v, n);
+	else
+		print_text(f, name, s, v, n);
 }
