@@ -473,7 +473,7 @@ read_masks(const char *path, const struct opts *o, seg_eval *s)
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	static ts_record rec;           /* static: reachable when die() ends the program */
 	static outfile out;
-	static ts_reader *r;             /* reachable too */
+	static ts_reader *r;            /* reachable too */
 	struct seg_counts c;
 	char err[512];
 	int rc;
