@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "metrics_eval.h"
+#include "metrics_seg.h"
 #include "plot_eval.h"
+#include "tstream.h"
 #include "tsv.h"
 #include "util.h"
 
@@ -14,13 +16,16 @@
 "usage: cnneval [-v] [-f text|json|tsv] [--score COL] [--label COL] [--positive LABEL]\n" \
 "               [--threshold T | --best f1|youden] [--at-fpr F] [--at-recall R]\n" \
 "               [--bootstrap N] [--seed S] [--multiclass] [--curves PREFIX] [--plot PREFIX]\n" \
-"               [--learning-curve LOG] [FILE | -]...\n"
+"               [--learning-curve LOG] [FILE | -]...\n" \
+"       cnneval --masks [-v] [-f text|json|tsv] [--threshold T] [--per-image FILE]\n" \
+"               [--max-pixels N] [--seed S] [--curves PREFIX] [--plot PREFIX] [STREAM | -]\n"
 
 enum { FMT_TEXT, FMT_JSON, FMT_TSV };
 
 struct opts {
-	int format, verbose, multiclass;
-	const char *score, *label, *positive, *curves, *plot, *learning;
+	int format, verbose, multiclass, masks;
+	const char *score, *label, *positive, *curves, *plot, *learning, *per_image;
+	size_t max_pixels;
 	struct eval_opts eo;
 };
 
@@ -442,6 +447,102 @@ write_plots(const char *prefix, struct eval *const *e, size_t n)
 	}
 }
 
+/* ---- segmentation masks ---- */
+
+static void
+per_image_row(FILE *f, const ts_record *rec, size_t nrec, const struct seg_counts *c)
+{
+	const char *id = ts_get(rec, "id");
+	struct seg_metrics m;
+
+	seg_metrics(c, &m);
+	if (id)
+		eval_tsv_name(f, id);
+	else
+		fprintf(f, "%zu", nrec);
+	fprintf(f, "\t%llu\t%llu\t%llu\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\n",
+	        (unsigned long long)(c->tp + c->fp + c->tn + c->fn),
+	        (unsigned long long)(c->tp + c->fn), (unsigned long long)(c->tp + c->fp),
+	        m.accuracy, m.precision, m.recall, m.iou, m.dice);
+}
+
+static void
+read_masks(const char *path, const struct opts *o, seg_eval *s)
+{
+	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	static ts_record rec;           /* static: reachable when die() ends the program */
+	static outfile out;
+	static ts_reader *r;            /* reachable too */
+	struct seg_counts c;
+	char err[512];
+	int rc;
+
+	if (f == NULL)
+		die("%s: %s", path, strerror(errno));
+	if ((r = ts_reader_open(f, name)) == NULL)
+		die("%s: out of memory", name);
+	if (o->per_image) {
+		if (outfile_open(&out, o->per_image) == -1)
+			die("%s: %s", o->per_image, strerror(errno));
+		fputs("id\tpixels\tpositives\tpredicted\taccuracy\tprecision\trecall\tiou\tdice\n",
+		      out.f);
+	}
+	ts_record_init(&rec);
+	while ((rc = ts_read(r, &rec)) == 1) {
+		if (seg_eval_add(s, &rec, &c, err, sizeof err) == -1)
+			die("%s: record %zu: %s", name, ts_reader_nrec(r), err);
+		if (o->per_image)
+			per_image_row(out.f, &rec, ts_reader_nrec(r), &c);
+		progress_tick(ts_reader_nrec(r));
+	}
+	if (rc == -1)
+		die("%s", ts_reader_error(r));
+	if (s->images == 0)
+		die("%s: no records", name);
+	if (o->per_image && outfile_commit(&out) == -1)
+		die("%s: %s", o->per_image, strerror(errno));
+	ts_record_free(&rec);
+	ts_reader_free(r);
+	if (f != stdin)
+		fclose(f);
+}
+
+static int
+run_masks(const struct opts *o, const char *path)
+{
+	static seg_eval s;              /* static: reachable when die() ends the program */
+	static struct eval e;
+	struct eval *ev[1] = { &e };
+
+	if (o->verbose)
+		summary_start();
+	seg_eval_init(&s, o->eo.threshold, o->max_pixels, o->eo.seed);
+	read_masks(path, o, &s);
+	progress_done();
+	e.name = strcmp(path, "-") == 0 ? "stdin" : path;
+	e.positive = "mask";
+	binary_eval_compute(&e.b, s.score, s.y, s.n, &o->eo);
+	if (e.b.npos == 0 || e.b.nneg == 0)
+		warnx("%s: %s: ROC AUC%s undefined (null)", e.name,
+		      e.b.npos ? "every pixel is in the true masks" : "no pixel is in a true mask",
+		      e.b.npos ? " is" : ", average precision and PR AUC are");
+	seg_print(stdout, o->format == FMT_JSON ? SEG_JSON : o->format == FMT_TSV ? SEG_TSV : SEG_TEXT,
+	          e.name, &s, &e.b);
+	if (o->curves)
+		write_curves(o->curves, ev, 1);
+	if (o->plot) {
+		write_figure(o->plot, "roc", plot_eval_roc(ev, 1));
+		write_figure(o->plot, "pr", plot_eval_pr(ev, 1));
+		plot_release();
+	}
+	if (o->verbose)
+		summary_print(s.images, s.images);
+	eval_free(&e);
+	seg_eval_free(&s);
+	return 0;
+}
+
 static int
 run(const struct opts *o, int argc, char **argv)
 {
@@ -510,7 +611,8 @@ int
 main(int argc, char **argv)
 {
 	enum { O_SCORE = 256, O_LABEL, O_POSITIVE, O_THRESHOLD, O_BEST, O_AT_FPR, O_AT_RECALL,
-	       O_BOOTSTRAP, O_SEED, O_MULTICLASS, O_CURVES, O_PLOT, O_LEARNING, O_HELP };
+	       O_BOOTSTRAP, O_SEED, O_MULTICLASS, O_CURVES, O_PLOT, O_LEARNING, O_MASKS, O_PER_IMAGE,
+	       O_MAX_PIXELS, O_HELP };
 	static const struct option longopts[] = {
 		{ "at-fpr", required_argument, NULL, O_AT_FPR },
 		{ "at-recall", required_argument, NULL, O_AT_RECALL },
@@ -521,7 +623,10 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, O_HELP },
 		{ "label", required_argument, NULL, O_LABEL },
 		{ "learning-curve", required_argument, NULL, O_LEARNING },
+		{ "masks", no_argument, NULL, O_MASKS },
+		{ "max-pixels", required_argument, NULL, O_MAX_PIXELS },
 		{ "multiclass", no_argument, NULL, O_MULTICLASS },
+		{ "per-image", required_argument, NULL, O_PER_IMAGE },
 		{ "plot", required_argument, NULL, O_PLOT },
 		{ "positive", required_argument, NULL, O_POSITIVE },
 		{ "score", required_argument, NULL, O_SCORE },
@@ -530,7 +635,7 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .label = "label", .positive = "1",
+	struct opts o = { .label = "label", .positive = "1", .max_pixels = SEG_MAX_PIXELS,
 	                  .eo = { .threshold = 0.5, .best = -1, .at_fpr = NAN, .at_recall = NAN } };
 	int c, threshold_set = 0;
 
@@ -573,6 +678,11 @@ main(int argc, char **argv)
 		case O_CURVES: o.curves = optarg; break;
 		case O_PLOT: o.plot = optarg; break;
 		case O_LEARNING: o.learning = optarg; break;
+		case O_MASKS: o.masks = 1; break;
+		case O_PER_IMAGE: o.per_image = optarg; break;
+		case O_MAX_PIXELS:
+			o.max_pixels = (size_t)parse_int(optarg, 1, 1000000000, "--max-pixels");
+			break;
 		case O_HELP:
 			fputs(USAGE, stdout);
 			return 0;
@@ -586,8 +696,18 @@ main(int argc, char **argv)
 		usage("--threshold and --best exclude each other");
 	if (o.multiclass && o.score)
 		usage("--multiclass and --score exclude each other");
+	if (o.masks && (o.eo.best >= 0 || o.eo.bootstrap || o.multiclass || o.score || o.learning ||
+	                !isnan(o.eo.at_fpr) || !isnan(o.eo.at_recall)))
+		usage("--masks excludes --best, --bootstrap, --multiclass, --score, --at-fpr, "
+		      "--at-recall and --learning-curve");
+	if (!o.masks && (o.per_image || o.max_pixels != SEG_MAX_PIXELS))
+		usage("--per-image and --max-pixels go with --masks");
+	if (o.masks && argc > 1)
+		usage("--masks takes one stream (cat several into one)");
 	o.eo.keep_points = o.format == FMT_JSON || o.curves || o.plot;
-	c = run(&o, argc, argv);
+	if (o.masks)
+		o.eo.keep_points = o.curves || o.plot;
+	c = o.masks ? run_masks(&o, argc ? argv[0] : "-") : run(&o, argc, argv);
 	finish_stdout();
 	return c;
 }

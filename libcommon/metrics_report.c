@@ -44,8 +44,8 @@ eval_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void
-json_number(FILE *f, double v)
+void
+eval_json_number(FILE *f, double v)
 {
 	if (isfinite(v))
 		fprintf(f, "%.17g", v);
@@ -90,7 +90,7 @@ static void
 jw_num(struct jw *w, const char *key, double v)
 {
 	jw_item(w, key);
-	json_number(w->f, v);
+	eval_json_number(w->f, v);
 }
 
 static void
@@ -117,11 +117,11 @@ jw_points(struct jw *w, const char *key, const struct points *p)
 	for (size_t i = 0; i < p->n; i++) {
 		jw_item(w, NULL);
 		fputc('[', w->f);
-		json_number(w->f, p->x[i]);
+		eval_json_number(w->f, p->x[i]);
 		fputs(", ", w->f);
-		json_number(w->f, p->y[i]);
+		eval_json_number(w->f, p->y[i]);
 		fputs(", ", w->f);
-		json_number(w->f, p->t[i]);
+		eval_json_number(w->f, p->t[i]);
 		fputc(']', w->f);
 	}
 	jw_close(w, ']');
@@ -140,13 +140,13 @@ jw_calibration(struct jw *w, const struct calibration *cal)
 	for (int b = 0; b < CALIB_BINS; b++) {    /* one line per bin */
 		jw_item(w, NULL);
 		fputs("{\"lo\": ", w->f);
-		json_number(w->f, b * (1.0 / CALIB_BINS));
+		eval_json_number(w->f, b * (1.0 / CALIB_BINS));
 		fputs(", \"hi\": ", w->f);
-		json_number(w->f, (b + 1) * (1.0 / CALIB_BINS));
+		eval_json_number(w->f, (b + 1) * (1.0 / CALIB_BINS));
 		fprintf(w->f, ", \"count\": %zu, \"mean_predicted\": ", cal->count[b]);
-		json_number(w->f, cal->mean_predicted[b]);
+		eval_json_number(w->f, cal->mean_predicted[b]);
 		fputs(", \"fraction_positive\": ", w->f);
-		json_number(w->f, cal->fraction_positive[b]);
+		eval_json_number(w->f, cal->fraction_positive[b]);
 		fputc('}', w->f);
 	}
 	jw_close(w, ']');
@@ -521,8 +521,8 @@ scalars(const struct eval *e, struct scalar *s)
 	return n;
 }
 
-static void
-tsv_number_out(FILE *f, double v)
+void
+eval_tsv_number(FILE *f, double v)
 {
 	if (isfinite(v))
 		fprintf(f, "%.17g", v);
@@ -531,8 +531,8 @@ tsv_number_out(FILE *f, double v)
 }
 
 /* a name for a TSV cell: tabs and newlines would break the table */
-static void
-tsv_name_out(FILE *f, const char *s)
+void
+eval_tsv_name(FILE *f, const char *s)
 {
 	for (; *s; s++)
 		fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
@@ -561,7 +561,7 @@ eval_print_tsv(FILE *f, struct eval *const *e, size_t n)
 	fputs("metric", f);
 	for (size_t i = 0; i < n; i++) {
 		fputc('\t', f);
-		tsv_name_out(f, e[i]->name);
+		eval_tsv_name(f, e[i]->name);
 	}
 	fputc('\n', f);
 	for (size_t k = 0; k < nnames; k++) {
@@ -572,7 +572,7 @@ eval_print_tsv(FILE *f, struct eval *const *e, size_t n)
 				if (strcmp(s[i][j].name, names[k]) == 0)
 					v = s[i][j].v;
 			fputc('\t', f);
-			tsv_number_out(f, v);
+			eval_tsv_number(f, v);
 		}
 		fputc('\n', f);
 	}
@@ -586,18 +586,18 @@ points_tsv(FILE *f, const char *input, const char *cls, const struct points *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		if (input) {
-			tsv_name_out(f, input);
+			eval_tsv_name(f, input);
 			fputc('\t', f);
 		}
 		if (cls) {
-			tsv_name_out(f, cls);
+			eval_tsv_name(f, cls);
 			fputc('\t', f);
 		}
-		tsv_number_out(f, p->x[i]);
+		eval_tsv_number(f, p->x[i]);
 		fputc('\t', f);
-		tsv_number_out(f, p->y[i]);
+		eval_tsv_number(f, p->y[i]);
 		fputc('\t', f);
-		tsv_number_out(f, p->t[i]);
+		eval_tsv_number(f, p->t[i]);
 		fputc('\n', f);
 	}
 }

@@ -61,6 +61,24 @@ with open("fashion-predictions.tsv", "w") as f:
     for i in range(500):
         f.write("%d\t%s\t%s\n" % (i, cls[t[i]], "\t".join("%.6f" % v for v in p[i])))
 '
+# cnneval --masks: a U-Net's predictions on 64x64 film-still patches with scratch masks,
+# as cnnpredict --stream writes them (u8 probabilities x 255 in pred_mask)
+/usr/bin/python3 -c '
+import sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np, tswrite
+r = np.random.default_rng(5)
+recs = []
+for i in range(12):
+    m = np.zeros((64, 64), np.uint8)
+    for _ in range(r.integers(0, 3)):
+        x = r.integers(2, 62)
+        m[:, x:x + 2] = 1
+    z = r.normal(0, 1, (64, 64)) + 2.5 * (2 * m.astype(float) - 1)
+    p = np.round(255 / (1 + np.exp(-z))).astype(np.uint8)
+    recs.append(({"id": "still%02d@patch%d" % (i // 4, i % 4)}, [("mask", m * 255), ("pred_mask", p)]))
+tswrite.write("unet-pred.tsr", recs)
+' "$ROOT/tests"
 # the architectures of share/models, and cnntrain's pages first: its examples make the
 # model and streams that cnnpredict's use
 ln -s "$ROOT/share" share

@@ -16,6 +16,7 @@
 #include "metrics_calibration.h"
 #include "metrics_curve.h"
 #include "metrics_multiclass.h"
+#include "metrics_seg.h"
 #include "metrics_sort.h"
 #include "metrics_sum.h"
 #include "plot.h"
@@ -449,6 +450,55 @@ test_ticks(void)
 	      "viridis ends");
 }
 
+/* cnneval --masks: the empty-mask conventions, and that the pixel sample is uniform */
+static void
+test_seg(void)
+{
+	struct seg_counts both_empty = { 0, 0, 9, 0 }, false_alarm = { 0, 4, 5, 0 }, some = { 3, 1, 5, 2 };
+	struct seg_metrics m;
+	ts_record rec;
+	float p[1000];
+	unsigned char y[1000];
+	uint64_t dims[2] = { 20, 50 };
+	size_t group[10] = { 0 }, ok = 1;
+	char err[256];
+
+	seg_metrics(&both_empty, &m);
+	CHECK(m.accuracy == 1 && m.precision == 1 && m.recall == 1 && m.iou == 1 && m.dice == 1,
+	      "seg: both masks empty: every metric 1");
+	seg_metrics(&false_alarm, &m);
+	CHECK(m.precision == 0 && m.recall == 1 && m.iou == 0 && m.dice == 0,
+	      "seg: nothing true, something predicted: precision 0, recall 1, IoU and Dice 0");
+	seg_metrics(&some, &m);
+	CHECK(m.iou == 3.0 / 6 && m.dice == 6.0 / 9 && m.precision == 0.75 && m.recall == 0.6,
+	      "seg: IoU tp/(tp+fp+fn), Dice 2tp/(2tp+fp+fn)");
+	for (int k = 0; k < 1000; k++) {
+		p[k] = (float)k / 1000;
+		y[k] = (unsigned char)(k % 3 == 0 ? 255 : 0);
+	}
+	ts_record_init(&rec);
+	ts_tensor_put(&rec, "mask", TS_U8, 2, dims, y, sizeof y);
+	ts_tensor_put(&rec, "pred_mask", TS_F32, 2, dims, p, sizeof p);
+	for (uint64_t seed = 0; seed < 200; seed++) {
+		seg_eval s;
+		struct seg_counts c;
+		seg_eval_init(&s, 0.5, 100, seed);
+		ok &= seg_eval_add(&s, &rec, &c, err, sizeof err) == 0 && s.n == 100 && s.seen == 1000;
+		for (size_t i = 0; i < s.n; i++) {
+			size_t k = (size_t)(s.score[i] * 1000 + 0.5);
+			group[k / 100]++;
+			ok &= s.y[i] == (k % 3 == 0);
+		}
+		seg_eval_free(&s);
+	}
+	CHECK(ok, "seg: 100 of 1000 pixels sampled, each with its truth");
+	ok = 1;
+	for (int g = 0; g < 10; g++)    /* 2000 expected, standard deviation about 42 */
+		ok &= group[g] > 1800 && group[g] < 2200;
+	CHECK(ok, "seg: the sample is uniform over the pixels (each tenth 2000 +- 200 of 20000)");
+	ts_record_free(&rec);
+}
+
 int
 main(void)
 {
@@ -463,5 +513,6 @@ main(void)
 	test_multiclass();
 	test_bootstrap();
 	test_ticks();
+	test_seg();
 	return CHECK_DONE();
 }
