@@ -67,7 +67,7 @@ fuzz: deps
 
 demo: deps
 	$(MAKE) all
-	@sh examples/demo.sh $(BUILD)
+	$(MAKE) -C examples/demo BIN=$(abspath $(BUILD))/bin
 
 bench: deps
 	@sh tests/deps.sh bench
@@ -81,7 +81,7 @@ install: all
 	for m in man/*.5; do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man5/; done
 
 clean:
-	rm -rf build build-san build-fuzz demo
+	rm -rf build build-san build-fuzz examples/demo/work examples/demo/work-tiny
 
 .PHONY: all deps check tests sanitize fuzz demo bench install clean
 .SECONDARY:

@@ -3,7 +3,9 @@ and a fake image host, on 127.0.0.1, for the imgscrape tests.
 
 usage: server.py DIR [CERT KEY]
 
-DIR holds the images (a.jpg, b.png, ...).  Three servers start on free ports:
+DIR holds the images (a.jpg, b.png, ...).  A subreddit with a file DIR/r/NAME.json
+(a list of pages, each a list of posts {"id", "title", "images": [file, ...]};
+two or more images make a gallery) is served from it instead (make demo).  Three servers start on free ports:
 the API, the image host, and (with CERT and KEY) the image host over TLS.
 Their ports go to DIR/ports ("api img tls", written last, when all listen);
 every request is logged to DIR/log as one JSON object per line.
@@ -55,6 +57,21 @@ def gallery(pid, items, **kw):
         meta[mid] = m
     return post(pid, is_gallery=True, url="https://www.reddit.com/gallery/" + pid,
                 gallery_data={"items": order}, media_metadata=meta, **kw)
+
+
+def site_pages(sub, pages):
+    out = []
+    for page in pages:
+        kids = []
+        for p in page:
+            kw = dict(subreddit=sub, title=p.get("title", "Post " + p["id"]),
+                      permalink="/r/%s/comments/%s/post/" % (sub, p["id"]))
+            if len(p["images"]) == 1:
+                kids.append(post(p["id"], url=img(p["images"][0]), **kw))
+            else:
+                kids.append(gallery(p["id"], [("m%d" % i, n, "valid") for i, n in enumerate(p["images"])], **kw))
+        out.append(kids)
+    return out
 
 
 def cars_pages():
@@ -182,7 +199,14 @@ class Handler(BaseHTTPRequestHandler):
             if sub == "big":
                 kids = [post("big%d_%d" % (page, i), is_self=True) for i in range(100)]
                 return self.send_json(listing(kids, "t3_p%d" % (page + 1) if page < 9 else None), rl)
-            pages = cars_pages() if sub in ("cars", "quota", "slowdown") else generic_pages(sub)
+            site = os.path.join(DIR, "r", os.path.basename(sub) + ".json")
+            if os.path.isfile(site):
+                with open(site) as f:
+                    pages = site_pages(sub, json.load(f))
+            elif sub in ("cars", "quota", "slowdown"):
+                pages = cars_pages()
+            else:
+                pages = generic_pages(sub)
             if sort == "top":
                 pages = [[post("top%s" % q.get("t", ["none"])[0], url=img("a.jpg"))]]
             if page >= len(pages):
