@@ -69,6 +69,11 @@ demo: deps
 	$(MAKE) all
 	$(MAKE) -C examples/demo BIN=$(abspath $(BUILD))/bin
 
+# Every experiment under examples/ at full size (minutes each; not part of make check).
+examples: deps
+	$(MAKE) all
+	for d in examples/*/; do $(MAKE) -C "$$d" BIN=$(abspath $(BUILD))/bin || exit 1; done
+
 bench: deps
 	@sh tests/deps.sh bench
 	$(MAKE) all
@@ -83,5 +88,5 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz examples/demo/work examples/demo/work-tiny
 
-.PHONY: all deps check tests sanitize fuzz demo bench install clean
+.PHONY: all deps check tests sanitize fuzz demo examples bench install clean
 .SECONDARY:
