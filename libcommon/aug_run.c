@@ -166,6 +166,24 @@ span(int64_t f0, int64_t d, int64_t lim, int *xa, int *xb)
 		*xb = hi + 1 < *xa ? *xa : (int)(hi + 1);
 }
 
+/* n RGB pixels of a run whose four neighbours are all inside the source, from the 16.16
+ * point (fx, fy) in steps of (dx, dy).  The weighted sum of the four neighbours with
+ * weights (256 - ax)(256 - ay), ax(256 - ay), (256 - ax)ay, ax ay is, exactly,
+ * 256 top + ay (bottom - top) with top = 256 p + ax (p' - p), the same for bottom. */
+static void
+inside3(const unsigned char *restrict src, size_t stride, int64_t fx, int64_t dx, int64_t fy, int64_t dy,
+        int n, unsigned char *restrict o)
+{
+	for (int i = 0; i < n; i++, fx += dx, fy += dy, o += 3) {
+		int ax = (int)(fx >> 8) & 255, ay = (int)(fy >> 8) & 255;
+		const unsigned char *p = src + (size_t)(fy >> 16) * stride + (size_t)(fx >> 16) * 3, *q = p + stride;
+		for (int k = 0; k < 3; k++) {
+			int t = 256 * p[k] + ax * (p[k + 3] - p[k]), b = 256 * q[k] + ax * (q[k + 3] - q[k]);
+			o[k] = (unsigned char)((256 * t + ay * (b - t) + 32768) >> 16);
+		}
+	}
+}
+
 /* Pixels inside the source by at least one pixel take the fast path: coordinates in 16.16
  * fixed point, bilinear weights of 8 bits (as OpenCV's), rounded to the nearest. */
 #define FP 65536.0
@@ -196,22 +214,12 @@ aug_warp(struct aug_img *im, const double m[4], int w, int h, double cs_x, doubl
 		for (int x = 0; x < w; x++, fx += dx, fy += dy, o += c) {
 			int64_t x0 = fx >> 16, y0 = fy >> 16;
 			if (x == xa && c == 3 && xa < xb) {
-				/* the inside run, without bounds checks */
-				for (; x < xb; x++, fx += dx, fy += dy, o += 3) {
-					unsigned ax = (unsigned)(fx >> 8) & 255, ay = (unsigned)(fy >> 8) & 255;
-					unsigned w00 = (256 - ax) * (256 - ay), w10 = ax * (256 - ay), w01 = (256 - ax) * ay,
-					         w11 = ax * ay;
-					const unsigned char *p = src + (size_t)(fy >> 16) * stride + (size_t)(fx >> 16) * 3;
-					const unsigned char *q = p + stride;
-					o[0] = (unsigned char)((w00 * p[0] + w10 * p[3] + w01 * q[0] + w11 * q[3] + 32768) >> 16);
-					o[1] = (unsigned char)((w00 * p[1] + w10 * p[4] + w01 * q[1] + w11 * q[4] + 32768) >> 16);
-					o[2] = (unsigned char)((w00 * p[2] + w10 * p[5] + w01 * q[2] + w11 * q[5] + 32768) >> 16);
-					if (mo) {
-						int64_t nx = (fx + 32768) >> 16, ny = (fy + 32768) >> 16;
-						mo[x] = msrc[ny * sw + nx];
-					}
-				}
-				x--, fx -= dx, fy -= dy, o -= 3;
+				inside3(src, stride, fx, dx, fy, dy, xb - xa, o);
+				if (mo)
+					for (int64_t mx = fx, my = fy, i = xa; i < xb; i++, mx += dx, my += dy)
+						mo[i] = msrc[((my + 32768) >> 16) * sw + ((mx + 32768) >> 16)];
+				fx += (xb - xa - 1) * dx, fy += (xb - xa - 1) * dy, o += (xb - xa - 1) * 3;
+				x = xb - 1;
 				continue;
 			}
 			if (x0 >= 0 && y0 >= 0 && x0 < sw - 1 && y0 < sh - 1) {
