@@ -161,6 +161,8 @@ emit_copy(struct job *j, const struct opts *o, const char *id, int k, int ndim, 
 	ok &= ts_setf(out, "width", "%d", a->w) == 0;
 	ok &= ts_setf(out, "height", "%d", a->h) == 0;
 	ok &= ts_setf(out, "channels", "%d", a->c) == 0;
+	/* serialised here, on the worker: the writer's thread only compresses */
+	ok &= ts_record_seal(out) == 0;
 	return ok ? 0 : errorf(err, errlen, "out of memory");
 }
 
