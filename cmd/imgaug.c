@@ -183,11 +183,13 @@ augment(struct job *j, const struct opts *o, char *err, size_t errlen)
 	if (load(j, &src, &own, &mask, &ndim, err, errlen) == -1)
 		return -1;
 	for (int k = o->keep ? 0 : 1; k <= o->ncopies; k++) {
-		if (aug_img_load(&j->img, src.px, src.w, src.h, src.c, mask ? mask->data : NULL) == -1) {
+		if (aug_img_borrow(&j->img, src.px, src.w, src.h, src.c, mask ? mask->data : NULL) == -1) {
 			img_free(&own);
 			return errorf(err, errlen, "out of memory");
 		}
-		if (k > 0 && aug_apply(o->steps, o->nsteps, &j->img, aug_record_seed(o->seed, id, k), &j->run) == -1) {
+		if (k == 0)
+			aug_img_fill(&j->img);
+		else if (aug_apply(o->steps, o->nsteps, &j->img, aug_record_seed(o->seed, id, k), &j->run) == -1) {
 			img_free(&own);
 			return errorf(err, errlen, "%s", j->run.err);
 		}

@@ -48,6 +48,7 @@ enum {
 	AUG_POSITIONAL = 8,     /* par[0] may be given without KEY= */
 	AUG_REQUIRED = 16,      /* par[0] must be given */
 	AUG_NOALPHA = 32,       /* needs 1 or 3 channels */
+	AUG_FROMSRC = 64,       /* reads im->src when set (aug_img_borrow): writes px, clears src */
 };
 /* Defect steps have label= and clean= as their last two parameters. */
 
@@ -76,6 +77,7 @@ struct aug_step {
 struct aug_img {
 	int w, h, c;
 	unsigned char *px;              /* h*w*c */
+	const unsigned char *src;       /* non-NULL: px is not filled yet, the pixels are here */
 	unsigned char *mask;            /* h*w, or NULL when the record has none */
 	unsigned char *tmp, *mtmp;      /* scratch of the same kinds */
 	size_t cap, mcap, tcap, mtcap;
@@ -131,6 +133,18 @@ void aug_img_drop_mask(struct aug_img *im);
 /* Copies w x h x c pixels (and a w x h mask, or NULL: none) in as the image to augment. */
 int aug_img_load(struct aug_img *im, const unsigned char *px, int w, int h, int c, const unsigned char *mask);
 void aug_img_free(struct aug_img *im);
+/* Like aug_img_load, but the pixels stay at px (which must outlive aug_apply) until a step
+ * needs them in im->px: the first step reads them from there (AUG_FROMSRC) or they are
+ * copied.  aug_apply leaves them in im->px. */
+int aug_img_borrow(struct aug_img *im, const unsigned char *px, int w, int h, int c, const unsigned char *mask);
+void aug_img_fill(struct aug_img *im);
+
+/* The pixels to read: im->src when set, else im->px. */
+static inline const unsigned char *
+aug_pixels(const struct aug_img *im)
+{
+	return im->src ? im->src : im->px;
+}
 
 /*
  * Affine resampling shared by the geometric steps: output pixel centre o maps

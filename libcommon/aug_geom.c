@@ -39,10 +39,35 @@ flip_cols(unsigned char *px, int w, int h, int c)
 	}
 }
 
+/* Mirrors src into dst (another buffer). */
+static void
+flip_rows_into(const unsigned char *restrict src, int w, int h, int c, unsigned char *restrict dst)
+{
+	size_t n = (size_t)c, row = (size_t)w * n;
+
+	for (int y = 0; y < h; y++, src += row, dst += row) {
+		if (c == 3) {
+			for (size_t x = 0, e = row - 3; x < row; x += 3, e -= 3) {
+				dst[x] = src[e];
+				dst[x + 1] = src[e + 1];
+				dst[x + 2] = src[e + 2];
+			}
+			continue;
+		}
+		for (size_t x = 0, e = row - n; x < row; x += n, e -= n)
+			memcpy(dst + x, src + e, n);
+	}
+}
+
 static int
 hflip(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 {
-	flip_rows(im->px, im->w, im->h, im->c);
+	if (im->src) {
+		flip_rows_into(im->src, im->w, im->h, im->c, im->px);
+		im->src = NULL;
+	} else {
+		flip_rows(im->px, im->w, im->h, im->c);
+	}
 	if (im->mask)
 		flip_rows(im->mask, im->w, im->h, 1);
 	aug_say(r, "%s", s->k->name);
@@ -255,7 +280,7 @@ affine(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 
 #define FILL { "fill", AUG_RANGE, 0, 0, 0, 255, 0, 0, NULL, NULL }
 
-const struct aug_kind aug_hflip = { "hflip", AUG_GEOM, "mirror left to right", { { NULL } }, hflip };
+const struct aug_kind aug_hflip = { "hflip", AUG_GEOM | AUG_FROMSRC, "mirror left to right", { { NULL } }, hflip };
 const struct aug_kind aug_vflip = { "vflip", AUG_GEOM, "mirror top to bottom", { { NULL } }, vflip };
 const struct aug_kind aug_rot90 = {
 	"rot90", AUG_GEOM | AUG_POSITIONAL, "turn counter-clockwise by a multiple of 90 degrees",

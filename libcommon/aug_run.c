@@ -67,13 +67,13 @@ aug_img_need_mask(struct aug_img *im)
 }
 
 int
-aug_img_load(struct aug_img *im, const unsigned char *px, int w, int h, int c, const unsigned char *mask)
+aug_img_borrow(struct aug_img *im, const unsigned char *px, int w, int h, int c, const unsigned char *mask)
 {
 	size_t n = (size_t)w * (size_t)h;
 
 	if (grow(&im->px, &im->cap, n * (size_t)c) == -1)
 		return -1;
-	memcpy(im->px, px, n * (size_t)c);
+	im->src = px;
 	im->w = w;
 	im->h = h;
 	im->c = c;
@@ -87,6 +87,24 @@ aug_img_load(struct aug_img *im, const unsigned char *px, int w, int h, int c, c
 		return -1;
 	memcpy(im->mask, mask, n);
 	return 0;
+}
+
+int
+aug_img_load(struct aug_img *im, const unsigned char *px, int w, int h, int c, const unsigned char *mask)
+{
+	if (aug_img_borrow(im, px, w, h, c, mask) == -1)
+		return -1;
+	aug_img_fill(im);
+	return 0;
+}
+
+void
+aug_img_fill(struct aug_img *im)
+{
+	if (im->src == NULL)
+		return;
+	memcpy(im->px, im->src, (size_t)im->w * (size_t)im->h * (size_t)im->c);
+	im->src = NULL;
 }
 
 void
@@ -270,6 +288,8 @@ aug_apply(const struct aug_step *steps, int n, struct aug_img *im, uint64_t seed
 		if ((s->k->flags & AUG_NOALPHA) && (im->c == 2 || im->c == 4))
 			return aug_fail(r, "%s needs an image without alpha (1 or 3 channels), not %d channels",
 			                s->k->name, im->c);
+		if (on && !(s->k->flags & AUG_FROMSRC))
+			aug_img_fill(im);
 		if (!on) {
 			/* a defect step left out labels the record clean, unless another labelled it */
 			if ((s->k->flags & AUG_DEFECT) && !r->labelled)
@@ -286,6 +306,7 @@ aug_apply(const struct aug_step *steps, int n, struct aug_img *im, uint64_t seed
 			r->labelled = 1;
 		}
 	}
+	aug_img_fill(im);
 	if (r->dlen == 0)
 		aug_say(r, "none");
 	return 0;
