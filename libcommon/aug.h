@@ -49,6 +49,7 @@ enum {
 	AUG_REQUIRED = 16,      /* par[0] must be given */
 	AUG_NOALPHA = 32,       /* needs 1 or 3 channels */
 	AUG_FROMSRC = 64,       /* reads im->src when set (aug_img_borrow): writes px, clears src */
+	AUG_WINDOW = 128,       /* cuts a window out of a pending warp (aug_warp_later) */
 };
 /* Defect steps have label= and clean= as their last two parameters. */
 
@@ -81,6 +82,11 @@ struct aug_img {
 	unsigned char *mask;            /* h*w, or NULL when the record has none */
 	unsigned char *tmp, *mtmp;      /* scratch of the same kinds */
 	size_t cap, mcap, tcap, mtcap;
+	struct {                        /* a warp not done yet (aug_warp_later); w, h: the window's size */
+		int on, sw, sh, ow, oh, wx, wy;         /* source size, output size, window place */
+		double m[4], cs_x, cs_y;
+		unsigned char fill;
+	} warp;
 };
 
 /* One application of a pipeline to one image. */
@@ -153,6 +159,14 @@ aug_pixels(const struct aug_img *im)
  */
 int aug_warp(struct aug_img *im, const double m[4], int w, int h, double cs_x, double cs_y,
              unsigned char fill);
+/* The same, done later by aug_warp_flush (aug_apply calls it before the next step, unless that
+ * step cuts a window of the output: AUG_WINDOW, see aug_warp_window; then only the window is
+ * computed, with the same pixels).  im->w and im->h are the output's at once. */
+void aug_warp_later(struct aug_img *im, const double m[4], int w, int h, double cs_x, double cs_y,
+                    unsigned char fill);
+/* 1 when a warp is pending: the output is narrowed to the window (x, y, w, h) of it. */
+int aug_warp_window(struct aug_img *im, int x, int y, int w, int h);
+int aug_warp_flush(struct aug_img *im);
 
 /* Luma of an RGB pixel with PIL's integer weights (as resize_color.c). */
 static inline unsigned char

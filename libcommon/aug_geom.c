@@ -153,7 +153,8 @@ rotate(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 	}
 	rotation(a, zoom, m);
 	aug_say(r, "%s=%+.10g", s->k->name, a);
-	return aug_warp(im, m, im->w, im->h, im->w / 2.0, im->h / 2.0, (unsigned char)fill);
+	aug_warp_later(im, m, im->w, im->h, im->w / 2.0, im->h / 2.0, (unsigned char)fill);
+	return 0;
 }
 
 /* Moves the window (x, y, w, h) of im into its place. */
@@ -162,6 +163,8 @@ cut(struct aug_img *im, int x, int y, int w, int h)
 {
 	size_t n = (size_t)im->c;
 
+	if (aug_warp_window(im, x, y, w, h))
+		return 0;       /* the warp before computes the window only */
 	if (aug_img_reserve(im, w, h, im->c) == -1)
 		return -1;
 	for (int j = 0; j < h; j++) {
@@ -274,8 +277,9 @@ affine(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 	m[3] = f[0] / det;
 	aug_say(r, "%s=%+.10g,%+.10g,%+.10g,%.10g,%+.10g", s->k->name, a, tx, ty, sc, sh);
 	/* the output centre shifted by (tx, ty) of the size shows the source centre */
-	return aug_warp(im, m, im->w, im->h, im->w / 2.0 - (m[0] * tx * im->w + m[1] * ty * im->h),
-	                im->h / 2.0 - (m[2] * tx * im->w + m[3] * ty * im->h), (unsigned char)s->lo[4]);
+	aug_warp_later(im, m, im->w, im->h, im->w / 2.0 - (m[0] * tx * im->w + m[1] * ty * im->h),
+	               im->h / 2.0 - (m[2] * tx * im->w + m[3] * ty * im->h), (unsigned char)s->lo[4]);
+	return 0;
 }
 
 #define FILL { "fill", AUG_RANGE, 0, 0, 0, 255, 0, 0, NULL, NULL }
@@ -287,12 +291,12 @@ const struct aug_kind aug_rot90 = {
 	{ { "angle", AUG_RANGE, 90, 270, -270, 270, 0, 90, NULL, NULL } }, rot90,
 };
 const struct aug_kind aug_rotate = {
-	"rotate", AUG_GEOM | AUG_POSITIONAL, "rotate counter-clockwise by degrees (crop=1: zoom in, no fill)",
+	"rotate", AUG_GEOM | AUG_POSITIONAL | AUG_FROMSRC, "rotate counter-clockwise by degrees (crop=1: zoom in, no fill)",
 	{ { "angle", AUG_RANGE, -15, 15, -360, 360, 2, 0, NULL, NULL }, FILL,
 	  { "crop", AUG_RANGE, 0, 0, 0, 1, 0, 0, NULL, NULL } }, rotate,
 };
 const struct aug_kind aug_crop = {
-	"crop", AUG_GEOM | AUG_POSITIONAL | AUG_REQUIRED, "a window of the size at a random place",
+	"crop", AUG_GEOM | AUG_POSITIONAL | AUG_REQUIRED | AUG_WINDOW, "a window of the size at a random place",
 	{ { "size", AUG_SIZE, 0, 0, 1, 65535, 0, 0, NULL, NULL } }, crop,
 };
 const struct aug_kind aug_resized_crop = {
@@ -303,7 +307,7 @@ const struct aug_kind aug_resized_crop = {
 	  { "ratio", AUG_RANGE, 0.75, 4 / 3.0, 0.01, 100, 4, 0, NULL, NULL } }, resized_crop,
 };
 const struct aug_kind aug_affine = {
-	"affine", AUG_GEOM, "rotation, shift (fraction of the size), scale and shear (degrees) at once",
+	"affine", AUG_GEOM | AUG_FROMSRC, "rotation, shift (fraction of the size), scale and shear (degrees) at once",
 	{ { "angle", AUG_RANGE, 0, 0, -360, 360, 2, 0, NULL, NULL },
 	  { "shift", AUG_RANGE, -0.1, 0.1, -1, 1, 3, 0, NULL, NULL },
 	  { "scale", AUG_RANGE, 0.9, 1.1, 0.05, 20, 3, 0, NULL, NULL },

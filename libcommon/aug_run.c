@@ -101,8 +101,8 @@ aug_img_load(struct aug_img *im, const unsigned char *px, int w, int h, int c, c
 void
 aug_img_fill(struct aug_img *im)
 {
-	if (im->src == NULL)
-		return;
+	if (im->src == NULL || im->warp.on)
+		return;         /* a pending warp reads src itself */
 	memcpy(im->px, im->src, (size_t)im->w * (size_t)im->h * (size_t)im->c);
 	im->src = NULL;
 }
@@ -206,23 +206,69 @@ inside3(const unsigned char *restrict src, size_t stride, int64_t fx, int64_t dx
  * fixed point, bilinear weights of 8 bits (as OpenCV's), rounded to the nearest. */
 #define FP 65536.0
 
+void
+aug_warp_later(struct aug_img *im, const double m[4], int w, int h, double cs_x, double cs_y, unsigned char fill)
+{
+	im->warp.on = 1;
+	im->warp.sw = im->w;
+	im->warp.sh = im->h;
+	im->warp.ow = w;
+	im->warp.oh = h;
+	im->warp.wx = im->warp.wy = 0;
+	memcpy(im->warp.m, m, sizeof im->warp.m);
+	im->warp.cs_x = cs_x;
+	im->warp.cs_y = cs_y;
+	im->warp.fill = fill;
+	im->w = w;
+	im->h = h;
+}
+
+int
+aug_warp_window(struct aug_img *im, int x, int y, int w, int h)
+{
+	if (!im->warp.on)
+		return 0;
+	im->warp.wx += x;
+	im->warp.wy += y;
+	im->w = w;
+	im->h = h;
+	return 1;
+}
+
 int
 aug_warp(struct aug_img *im, const double m[4], int w, int h, double cs_x, double cs_y, unsigned char fill)
 {
-	int c = im->c, sw = im->w, sh = im->h;
-	double co_x = w / 2.0, co_y = h / 2.0;
+	aug_img_fill(im);
+	aug_warp_later(im, m, w, h, cs_x, cs_y, fill);
+	return aug_warp_flush(im);
+}
+
+/* The pending warp's window (wx, wy, w, h) of its ow x oh output: each pixel as the whole
+ * output's (the same 16.16 steps from the row's start). */
+int
+aug_warp_flush(struct aug_img *im)
+{
+	int c = im->c, sw = im->warp.sw, sh = im->warp.sh, w = im->w, h = im->h;
+	int wx = im->warp.wx, wy = im->warp.wy;
+	const double *m = im->warp.m;
+	double co_x = im->warp.ow / 2.0, co_y = im->warp.oh / 2.0, cs_x = im->warp.cs_x, cs_y = im->warp.cs_y;
 	size_t stride = (size_t)sw * (size_t)c;
 	int64_t dx = llround(m[0] * FP), dy = llround(m[2] * FP);
+	unsigned char fill = im->warp.fill;
 
+	if (!im->warp.on)
+		return 0;
+	im->warp.on = 0;
 	if (aug_img_reserve(im, w, h, c) == -1)
 		return -1;
-	const unsigned char *restrict src = im->px, *restrict msrc = im->mask;
+	const unsigned char *restrict src = aug_pixels(im), *restrict msrc = im->mask;
 	unsigned char *restrict dst = im->tmp, *restrict mdst = im->mtmp;
+	im->src = NULL;
 	for (int y = 0; y < h; y++) {
-		double oy = y + 0.5 - co_y, ox = 0.5 - co_x;
+		double oy = y + wy + 0.5 - co_y, ox = 0.5 - co_x;
 		/* the source point of pixel (0, y), in index coordinates (centre of pixel i is i + 0.5) */
 		double sx = m[0] * ox + m[1] * oy + cs_x - 0.5, sy = m[2] * ox + m[3] * oy + cs_y - 0.5;
-		int64_t fx = llround(sx * FP), fy = llround(sy * FP);
+		int64_t fx = llround(sx * FP) + wx * dx, fy = llround(sy * FP) + wx * dy;
 		unsigned char *o = dst + (size_t)y * (size_t)w * (size_t)c;
 		unsigned char *mo = msrc ? mdst + (size_t)y * (size_t)w : NULL;
 		/* the run of x where all four neighbours are inside: sw - 1 > x0 >= 0, sh - 1 > y0 >= 0 */
@@ -288,6 +334,8 @@ aug_apply(const struct aug_step *steps, int n, struct aug_img *im, uint64_t seed
 		if ((s->k->flags & AUG_NOALPHA) && (im->c == 2 || im->c == 4))
 			return aug_fail(r, "%s needs an image without alpha (1 or 3 channels), not %d channels",
 			                s->k->name, im->c);
+		if (on && !(s->k->flags & AUG_WINDOW) && aug_warp_flush(im) == -1)
+			return aug_fail(r, "%s: out of memory", s->k->name);
 		if (on && !(s->k->flags & AUG_FROMSRC))
 			aug_img_fill(im);
 		if (!on) {
@@ -306,6 +354,8 @@ aug_apply(const struct aug_step *steps, int n, struct aug_img *im, uint64_t seed
 			r->labelled = 1;
 		}
 	}
+	if (aug_warp_flush(im) == -1)
+		return aug_fail(r, "out of memory");
 	aug_img_fill(im);
 	if (r->dlen == 0)
 		aug_say(r, "none");
