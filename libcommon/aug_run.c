@@ -238,6 +238,8 @@ aug_warp_window(struct aug_img *im, int x, int y, int w, int h)
 int
 aug_warp(struct aug_img *im, const double m[4], int w, int h, double cs_x, double cs_y, unsigned char fill)
 {
+	if (aug_warp_flush(im) == -1)   /* one pending before */
+		return -1;
 	aug_img_fill(im);
 	aug_warp_later(im, m, w, h, cs_x, cs_y, fill);
 	return aug_warp_flush(im);
