@@ -95,3 +95,14 @@ printf 'imgaug 1 thread: %.0f images/s; torchvision 1 worker: %.0f images/s; rat
 printf 'imgaug 2 threads: %.0f images/s; torchvision 2 workers: %.0f images/s; ratio %.2f\n' \
 	"$(rate "$N" "$t2")" "$(rate "$N" "$r2")" "$(rate "$r2" "$t2")"
 printf 'imgcat copying the same stream: %.0f images/s (the floor of reading and writing)\n' "$(rate "$N" "$tc")"
+# CPU time (user + system, all threads) per image: what other load on the machine skews least,
+# and on a machine of C cores a bound of 1000 C / (ms per image) images/s
+if [ -x /usr/bin/time ]; then
+	cpu() {
+		eval "/usr/bin/time -f '%U %S' -o '$W/cpu' $1 > /dev/null"
+		awk -v n="$N" '{ printf "%.3f", ($1 + $2) * 1000 / n }' "$W/cpu"
+	}
+	printf 'CPU time per image: imgaug %s ms (1 thread), %s ms (2 threads); imgcat %s ms\n' \
+		"$(cpu "imgaug --threads 1 --level -5 $STEPS '$W/in.tsr'")" \
+		"$(cpu "imgaug --threads 2 --level -5 $STEPS '$W/in.tsr'")" "$(cpu "imgcat --level -5 '$W/in.tsr'")"
+fi

@@ -77,9 +77,10 @@ list_steps(void)
 	}
 }
 
-/* Copies the record's image (decoded when encoded) and mask into the job's buffers. */
+/* The record's image: decoded into *own when encoded (img_free it), else a view of the
+ * record's tensor (*own stays empty); and its mask. */
 static int
-load(struct job *j, image *im, const ts_tensor **mask, int *ndim, char *err, size_t errlen)
+load(struct job *j, image *im, image *own, const ts_tensor **mask, int *ndim, char *err, size_t errlen)
 {
 	ts_tensor *t = ts_tensor_get(&j->f.rec, "encoded");
 
@@ -87,20 +88,12 @@ load(struct job *j, image *im, const ts_tensor **mask, int *ndim, char *err, siz
 	if (t) {
 		if (t->dtype != TS_BYTES)
 			return errorf(err, errlen, "tensor 'encoded' is %s, not bytes", ts_dtype_name(t->dtype));
-		if (img_decode(t->data, t->nbytes, im, err, errlen) == -1)
+		if (img_decode(t->data, t->nbytes, own, err, errlen) == -1)
 			return -1;
+		*im = *own;
 	} else if ((t = ts_tensor_get(&j->f.rec, "image")) != NULL) {
-		image view;
-		size_t n;
-		if (tensor_as_image(t, &view, err, errlen) == -1)
+		if (tensor_as_image(t, im, err, errlen) == -1)
 			return -1;
-		n = (size_t)view.w * (size_t)view.h * (size_t)view.c;
-		if ((im->px = malloc(n)) == NULL)
-			return errorf(err, errlen, "out of memory");
-		memcpy(im->px, view.px, n);
-		im->w = view.w;
-		im->h = view.h;
-		im->c = view.c;
 		*ndim = t->ndim;
 	} else {
 		return errorf(err, errlen, "record has no 'encoded' or 'image' tensor");
@@ -108,8 +101,9 @@ load(struct job *j, image *im, const ts_tensor **mask, int *ndim, char *err, siz
 	if ((*mask = ts_tensor_get(&j->f.rec, "mask")) != NULL) {
 		image m;
 		if (tensor_as_image(*mask, &m, err, errlen) == -1 || m.c != 1 || m.w != im->w || m.h != im->h) {
-			img_free(im);
-			return errorf(err, errlen, "the mask is not u8 %dx%d like its image", im->w, im->h);
+			int w = im->w, h = im->h;
+			img_free(own);
+			return errorf(err, errlen, "the mask is not u8 %dx%d like its image", w, h);
 		}
 	}
 	return 0;
@@ -167,13 +161,15 @@ emit_copy(struct job *j, const struct opts *o, const char *id, int k, int ndim, 
 	ok &= ts_setf(out, "width", "%d", a->w) == 0;
 	ok &= ts_setf(out, "height", "%d", a->h) == 0;
 	ok &= ts_setf(out, "channels", "%d", a->c) == 0;
+	/* serialised here, on the worker: the writer's thread only compresses */
+	ok &= ts_record_seal(out) == 0;
 	return ok ? 0 : errorf(err, errlen, "out of memory");
 }
 
 static int
 augment(struct job *j, const struct opts *o, char *err, size_t errlen)
 {
-	image src = { 0 };
+	image src = { 0 }, own = { 0 };
 	const ts_tensor *mask = NULL;
 	const char *id = ts_get(&j->f.rec, "id");
 	char idbuf[512];
@@ -184,23 +180,25 @@ augment(struct job *j, const struct opts *o, char *err, size_t errlen)
 		snprintf(idbuf, sizeof idbuf, "%s:%zu", j->f.input, j->f.recno - 1);
 		id = idbuf;
 	}
-	if (load(j, &src, &mask, &ndim, err, errlen) == -1)
+	if (load(j, &src, &own, &mask, &ndim, err, errlen) == -1)
 		return -1;
 	for (int k = o->keep ? 0 : 1; k <= o->ncopies; k++) {
-		if (aug_img_load(&j->img, src.px, src.w, src.h, src.c, mask ? mask->data : NULL) == -1) {
-			img_free(&src);
+		if (aug_img_borrow(&j->img, src.px, src.w, src.h, src.c, mask ? mask->data : NULL) == -1) {
+			img_free(&own);
 			return errorf(err, errlen, "out of memory");
 		}
-		if (k > 0 && aug_apply(o->steps, o->nsteps, &j->img, aug_record_seed(o->seed, id, k), &j->run) == -1) {
-			img_free(&src);
+		if (k == 0)
+			aug_img_fill(&j->img);
+		else if (aug_apply(o->steps, o->nsteps, &j->img, aug_record_seed(o->seed, id, k), &j->run) == -1) {
+			img_free(&own);
 			return errorf(err, errlen, "%s", j->run.err);
 		}
 		if (emit_copy(j, o, id, k, ndim, err, errlen) == -1) {
-			img_free(&src);
+			img_free(&own);
 			return -1;
 		}
 	}
-	img_free(&src);
+	img_free(&own);
 	return 0;
 }
 

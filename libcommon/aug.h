@@ -48,6 +48,8 @@ enum {
 	AUG_POSITIONAL = 8,     /* par[0] may be given without KEY= */
 	AUG_REQUIRED = 16,      /* par[0] must be given */
 	AUG_NOALPHA = 32,       /* needs 1 or 3 channels */
+	AUG_FROMSRC = 64,       /* reads im->src when set (aug_img_borrow): writes px, clears src */
+	AUG_WINDOW = 128,       /* cuts a window out of a pending warp (aug_warp_later) */
 };
 /* Defect steps have label= and clean= as their last two parameters. */
 
@@ -76,9 +78,15 @@ struct aug_step {
 struct aug_img {
 	int w, h, c;
 	unsigned char *px;              /* h*w*c */
+	const unsigned char *src;       /* non-NULL: px is not filled yet, the pixels are here */
 	unsigned char *mask;            /* h*w, or NULL when the record has none */
 	unsigned char *tmp, *mtmp;      /* scratch of the same kinds */
 	size_t cap, mcap, tcap, mtcap;
+	struct {                        /* a warp not done yet (aug_warp_later); w, h: the window's size */
+		int on, sw, sh, ow, oh, wx, wy;         /* source size, output size, window place */
+		double m[4], cs_x, cs_y;
+		unsigned char fill;
+	} warp;
 };
 
 /* One application of a pipeline to one image. */
@@ -131,6 +139,18 @@ void aug_img_drop_mask(struct aug_img *im);
 /* Copies w x h x c pixels (and a w x h mask, or NULL: none) in as the image to augment. */
 int aug_img_load(struct aug_img *im, const unsigned char *px, int w, int h, int c, const unsigned char *mask);
 void aug_img_free(struct aug_img *im);
+/* Like aug_img_load, but the pixels stay at px (which must outlive aug_apply) until a step
+ * needs them in im->px: the first step reads them from there (AUG_FROMSRC) or they are
+ * copied.  aug_apply leaves them in im->px. */
+int aug_img_borrow(struct aug_img *im, const unsigned char *px, int w, int h, int c, const unsigned char *mask);
+void aug_img_fill(struct aug_img *im);
+
+/* The pixels to read: im->src when set, else im->px. */
+static inline const unsigned char *
+aug_pixels(const struct aug_img *im)
+{
+	return im->src ? im->src : im->px;
+}
 
 /*
  * Affine resampling shared by the geometric steps: output pixel centre o maps
@@ -139,6 +159,14 @@ void aug_img_free(struct aug_img *im);
  */
 int aug_warp(struct aug_img *im, const double m[4], int w, int h, double cs_x, double cs_y,
              unsigned char fill);
+/* The same, done later by aug_warp_flush (aug_apply calls it before the next step, unless that
+ * step cuts a window of the output: AUG_WINDOW, see aug_warp_window; then only the window is
+ * computed, with the same pixels).  im->w and im->h are the output's at once. */
+void aug_warp_later(struct aug_img *im, const double m[4], int w, int h, double cs_x, double cs_y,
+                    unsigned char fill);
+/* 1 when a warp is pending: the output is narrowed to the window (x, y, w, h) of it. */
+int aug_warp_window(struct aug_img *im, int x, int y, int w, int h);
+int aug_warp_flush(struct aug_img *im);
 
 /* Luma of an RGB pixel with PIL's integer weights (as resize_color.c). */
 static inline unsigned char

@@ -13,12 +13,27 @@ colour_channels(int c)
 	return c == 2 || c == 4 ? c - 1 : c;
 }
 
+/* Into px, from im->src when set (AUG_FROMSRC: alpha copied), else in place. */
 static void
 apply_lut(struct aug_img *im, const unsigned char *restrict lut)
 {
 	size_t n = (size_t)im->w * (size_t)im->h, c = (size_t)im->c, cc = (size_t)colour_channels(im->c);
 	unsigned char *restrict p = im->px;
 
+	if (im->src) {
+		const unsigned char *restrict q = im->src;
+		if (cc == c)
+			for (size_t i = 0; i < n * c; i++)
+				p[i] = lut[q[i]];
+		else
+			for (size_t i = 0; i < n; i++, p += c, q += c) {
+				for (size_t k = 0; k < cc; k++)
+					p[k] = lut[q[k]];
+				p[cc] = q[cc];
+			}
+		im->src = NULL;
+		return;
+	}
 	if (cc == c) {
 		for (size_t i = 0; i < n * c; i++)
 			p[i] = lut[p[i]];
@@ -34,10 +49,11 @@ static double
 mean_gray(const struct aug_img *im)
 {
 	size_t n = (size_t)im->w * (size_t)im->h, c = (size_t)im->c;
+	const unsigned char *px = aug_pixels(im);
 	uint64_t sum = 0;
 
 	for (size_t i = 0; i < n; i++)
-		sum += c >= 3 ? aug_luma(im->px + i * c) : im->px[i * c];
+		sum += c >= 3 ? aug_luma(px + i * c) : px[i * c];
 	return (double)sum / (double)n;
 }
 
@@ -298,14 +314,14 @@ cutout(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 	{ { name, AUG_RANGE, lo, hi, min, max, 3, 0, NULL, NULL } }
 
 const struct aug_kind aug_brightness = {
-	"brightness", AUG_POSITIONAL, "multiply by 1 + factor", SIGNED("factor", -0.2, 0.2, -1, 10), brightness,
+	"brightness", AUG_POSITIONAL | AUG_FROMSRC, "multiply by 1 + factor", SIGNED("factor", -0.2, 0.2, -1, 10), brightness,
 };
 const struct aug_kind aug_contrast = {
-	"contrast", AUG_POSITIONAL, "away from (or towards) the mean gray by 1 + factor",
+	"contrast", AUG_POSITIONAL | AUG_FROMSRC, "away from (or towards) the mean gray by 1 + factor",
 	SIGNED("factor", -0.2, 0.2, -1, 10), contrast,
 };
 const struct aug_kind aug_gamma = {
-	"gamma", AUG_POSITIONAL, "255 (v / 255) ^ gamma",
+	"gamma", AUG_POSITIONAL | AUG_FROMSRC, "255 (v / 255) ^ gamma",
 	{ { "gamma", AUG_RANGE, 0.8, 1.25, 0.01, 100, 3, 0, NULL, NULL } }, gamma_,
 };
 const struct aug_kind aug_saturation = {

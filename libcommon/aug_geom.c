@@ -39,10 +39,35 @@ flip_cols(unsigned char *px, int w, int h, int c)
 	}
 }
 
+/* Mirrors src into dst (another buffer). */
+static void
+flip_rows_into(const unsigned char *restrict src, int w, int h, int c, unsigned char *restrict dst)
+{
+	size_t n = (size_t)c, row = (size_t)w * n;
+
+	for (int y = 0; y < h; y++, src += row, dst += row) {
+		if (c == 3) {
+			for (size_t x = 0, e = row - 3; x < row; x += 3, e -= 3) {
+				dst[x] = src[e];
+				dst[x + 1] = src[e + 1];
+				dst[x + 2] = src[e + 2];
+			}
+			continue;
+		}
+		for (size_t x = 0, e = row - n; x < row; x += n, e -= n)
+			memcpy(dst + x, src + e, n);
+	}
+}
+
 static int
 hflip(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 {
-	flip_rows(im->px, im->w, im->h, im->c);
+	if (im->src) {
+		flip_rows_into(im->src, im->w, im->h, im->c, im->px);
+		im->src = NULL;
+	} else {
+		flip_rows(im->px, im->w, im->h, im->c);
+	}
 	if (im->mask)
 		flip_rows(im->mask, im->w, im->h, 1);
 	aug_say(r, "%s", s->k->name);
@@ -128,7 +153,8 @@ rotate(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 	}
 	rotation(a, zoom, m);
 	aug_say(r, "%s=%+.10g", s->k->name, a);
-	return aug_warp(im, m, im->w, im->h, im->w / 2.0, im->h / 2.0, (unsigned char)fill);
+	aug_warp_later(im, m, im->w, im->h, im->w / 2.0, im->h / 2.0, (unsigned char)fill);
+	return 0;
 }
 
 /* Moves the window (x, y, w, h) of im into its place. */
@@ -137,6 +163,8 @@ cut(struct aug_img *im, int x, int y, int w, int h)
 {
 	size_t n = (size_t)im->c;
 
+	if (aug_warp_window(im, x, y, w, h))
+		return 0;       /* the warp before computes the window only */
 	if (aug_img_reserve(im, w, h, im->c) == -1)
 		return -1;
 	for (int j = 0; j < h; j++) {
@@ -249,25 +277,26 @@ affine(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 	m[3] = f[0] / det;
 	aug_say(r, "%s=%+.10g,%+.10g,%+.10g,%.10g,%+.10g", s->k->name, a, tx, ty, sc, sh);
 	/* the output centre shifted by (tx, ty) of the size shows the source centre */
-	return aug_warp(im, m, im->w, im->h, im->w / 2.0 - (m[0] * tx * im->w + m[1] * ty * im->h),
-	                im->h / 2.0 - (m[2] * tx * im->w + m[3] * ty * im->h), (unsigned char)s->lo[4]);
+	aug_warp_later(im, m, im->w, im->h, im->w / 2.0 - (m[0] * tx * im->w + m[1] * ty * im->h),
+	               im->h / 2.0 - (m[2] * tx * im->w + m[3] * ty * im->h), (unsigned char)s->lo[4]);
+	return 0;
 }
 
 #define FILL { "fill", AUG_RANGE, 0, 0, 0, 255, 0, 0, NULL, NULL }
 
-const struct aug_kind aug_hflip = { "hflip", AUG_GEOM, "mirror left to right", { { NULL } }, hflip };
+const struct aug_kind aug_hflip = { "hflip", AUG_GEOM | AUG_FROMSRC, "mirror left to right", { { NULL } }, hflip };
 const struct aug_kind aug_vflip = { "vflip", AUG_GEOM, "mirror top to bottom", { { NULL } }, vflip };
 const struct aug_kind aug_rot90 = {
 	"rot90", AUG_GEOM | AUG_POSITIONAL, "turn counter-clockwise by a multiple of 90 degrees",
 	{ { "angle", AUG_RANGE, 90, 270, -270, 270, 0, 90, NULL, NULL } }, rot90,
 };
 const struct aug_kind aug_rotate = {
-	"rotate", AUG_GEOM | AUG_POSITIONAL, "rotate counter-clockwise by degrees (crop=1: zoom in, no fill)",
+	"rotate", AUG_GEOM | AUG_POSITIONAL | AUG_FROMSRC, "rotate counter-clockwise by degrees (crop=1: zoom in, no fill)",
 	{ { "angle", AUG_RANGE, -15, 15, -360, 360, 2, 0, NULL, NULL }, FILL,
 	  { "crop", AUG_RANGE, 0, 0, 0, 1, 0, 0, NULL, NULL } }, rotate,
 };
 const struct aug_kind aug_crop = {
-	"crop", AUG_GEOM | AUG_POSITIONAL | AUG_REQUIRED, "a window of the size at a random place",
+	"crop", AUG_GEOM | AUG_POSITIONAL | AUG_REQUIRED | AUG_WINDOW, "a window of the size at a random place",
 	{ { "size", AUG_SIZE, 0, 0, 1, 65535, 0, 0, NULL, NULL } }, crop,
 };
 const struct aug_kind aug_resized_crop = {
@@ -278,7 +307,7 @@ const struct aug_kind aug_resized_crop = {
 	  { "ratio", AUG_RANGE, 0.75, 4 / 3.0, 0.01, 100, 4, 0, NULL, NULL } }, resized_crop,
 };
 const struct aug_kind aug_affine = {
-	"affine", AUG_GEOM, "rotation, shift (fraction of the size), scale and shear (degrees) at once",
+	"affine", AUG_GEOM | AUG_FROMSRC, "rotation, shift (fraction of the size), scale and shear (degrees) at once",
 	{ { "angle", AUG_RANGE, 0, 0, -360, 360, 2, 0, NULL, NULL },
 	  { "shift", AUG_RANGE, -0.1, 0.1, -1, 1, 3, 0, NULL, NULL },
 	  { "scale", AUG_RANGE, 0.9, 1.1, 0.05, 20, 3, 0, NULL, NULL },

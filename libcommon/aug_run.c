@@ -67,13 +67,13 @@ aug_img_need_mask(struct aug_img *im)
 }
 
 int
-aug_img_load(struct aug_img *im, const unsigned char *px, int w, int h, int c, const unsigned char *mask)
+aug_img_borrow(struct aug_img *im, const unsigned char *px, int w, int h, int c, const unsigned char *mask)
 {
 	size_t n = (size_t)w * (size_t)h;
 
 	if (grow(&im->px, &im->cap, n * (size_t)c) == -1)
 		return -1;
-	memcpy(im->px, px, n * (size_t)c);
+	im->src = px;
 	im->w = w;
 	im->h = h;
 	im->c = c;
@@ -87,6 +87,24 @@ aug_img_load(struct aug_img *im, const unsigned char *px, int w, int h, int c, c
 		return -1;
 	memcpy(im->mask, mask, n);
 	return 0;
+}
+
+int
+aug_img_load(struct aug_img *im, const unsigned char *px, int w, int h, int c, const unsigned char *mask)
+{
+	if (aug_img_borrow(im, px, w, h, c, mask) == -1)
+		return -1;
+	aug_img_fill(im);
+	return 0;
+}
+
+void
+aug_img_fill(struct aug_img *im)
+{
+	if (im->src == NULL || im->warp.on)
+		return;         /* a pending warp reads src itself */
+	memcpy(im->px, im->src, (size_t)im->w * (size_t)im->h * (size_t)im->c);
+	im->src = NULL;
 }
 
 void
@@ -166,27 +184,93 @@ span(int64_t f0, int64_t d, int64_t lim, int *xa, int *xb)
 		*xb = hi + 1 < *xa ? *xa : (int)(hi + 1);
 }
 
+/* n RGB pixels of a run whose four neighbours are all inside the source, from the 16.16
+ * point (fx, fy) in steps of (dx, dy).  The weighted sum of the four neighbours with
+ * weights (256 - ax)(256 - ay), ax(256 - ay), (256 - ax)ay, ax ay is, exactly,
+ * 256 top + ay (bottom - top) with top = 256 p + ax (p' - p), the same for bottom. */
+static void
+inside3(const unsigned char *restrict src, size_t stride, int64_t fx, int64_t dx, int64_t fy, int64_t dy,
+        int n, unsigned char *restrict o)
+{
+	for (int i = 0; i < n; i++, fx += dx, fy += dy, o += 3) {
+		int ax = (int)(fx >> 8) & 255, ay = (int)(fy >> 8) & 255;
+		const unsigned char *p = src + (size_t)(fy >> 16) * stride + (size_t)(fx >> 16) * 3, *q = p + stride;
+		for (int k = 0; k < 3; k++) {
+			int t = 256 * p[k] + ax * (p[k + 3] - p[k]), b = 256 * q[k] + ax * (q[k + 3] - q[k]);
+			o[k] = (unsigned char)((256 * t + ay * (b - t) + 32768) >> 16);
+		}
+	}
+}
+
 /* Pixels inside the source by at least one pixel take the fast path: coordinates in 16.16
  * fixed point, bilinear weights of 8 bits (as OpenCV's), rounded to the nearest. */
 #define FP 65536.0
 
+void
+aug_warp_later(struct aug_img *im, const double m[4], int w, int h, double cs_x, double cs_y, unsigned char fill)
+{
+	im->warp.on = 1;
+	im->warp.sw = im->w;
+	im->warp.sh = im->h;
+	im->warp.ow = w;
+	im->warp.oh = h;
+	im->warp.wx = im->warp.wy = 0;
+	memcpy(im->warp.m, m, sizeof im->warp.m);
+	im->warp.cs_x = cs_x;
+	im->warp.cs_y = cs_y;
+	im->warp.fill = fill;
+	im->w = w;
+	im->h = h;
+}
+
+int
+aug_warp_window(struct aug_img *im, int x, int y, int w, int h)
+{
+	if (!im->warp.on)
+		return 0;
+	im->warp.wx += x;
+	im->warp.wy += y;
+	im->w = w;
+	im->h = h;
+	return 1;
+}
+
 int
 aug_warp(struct aug_img *im, const double m[4], int w, int h, double cs_x, double cs_y, unsigned char fill)
 {
-	int c = im->c, sw = im->w, sh = im->h;
-	double co_x = w / 2.0, co_y = h / 2.0;
+	if (aug_warp_flush(im) == -1)   /* one pending before */
+		return -1;
+	aug_img_fill(im);
+	aug_warp_later(im, m, w, h, cs_x, cs_y, fill);
+	return aug_warp_flush(im);
+}
+
+/* The pending warp's window (wx, wy, w, h) of its ow x oh output: each pixel as the whole
+ * output's (the same 16.16 steps from the row's start). */
+int
+aug_warp_flush(struct aug_img *im)
+{
+	int c = im->c, sw = im->warp.sw, sh = im->warp.sh, w = im->w, h = im->h;
+	int wx = im->warp.wx, wy = im->warp.wy;
+	const double *m = im->warp.m;
+	double co_x = im->warp.ow / 2.0, co_y = im->warp.oh / 2.0, cs_x = im->warp.cs_x, cs_y = im->warp.cs_y;
 	size_t stride = (size_t)sw * (size_t)c;
 	int64_t dx = llround(m[0] * FP), dy = llround(m[2] * FP);
+	unsigned char fill = im->warp.fill;
 
+	if (!im->warp.on)
+		return 0;
+	im->warp.on = 0;
 	if (aug_img_reserve(im, w, h, c) == -1)
 		return -1;
-	const unsigned char *restrict src = im->px, *restrict msrc = im->mask;
+	const unsigned char *restrict src = aug_pixels(im), *restrict msrc = im->mask;
 	unsigned char *restrict dst = im->tmp, *restrict mdst = im->mtmp;
+	im->src = NULL;
 	for (int y = 0; y < h; y++) {
-		double oy = y + 0.5 - co_y, ox = 0.5 - co_x;
+		double oy = y + wy + 0.5 - co_y, ox = 0.5 - co_x;
 		/* the source point of pixel (0, y), in index coordinates (centre of pixel i is i + 0.5) */
 		double sx = m[0] * ox + m[1] * oy + cs_x - 0.5, sy = m[2] * ox + m[3] * oy + cs_y - 0.5;
-		int64_t fx = llround(sx * FP), fy = llround(sy * FP);
+		int64_t fx = llround(sx * FP) + wx * dx, fy = llround(sy * FP) + wx * dy;
 		unsigned char *o = dst + (size_t)y * (size_t)w * (size_t)c;
 		unsigned char *mo = msrc ? mdst + (size_t)y * (size_t)w : NULL;
 		/* the run of x where all four neighbours are inside: sw - 1 > x0 >= 0, sh - 1 > y0 >= 0 */
@@ -196,22 +280,12 @@ aug_warp(struct aug_img *im, const double m[4], int w, int h, double cs_x, doubl
 		for (int x = 0; x < w; x++, fx += dx, fy += dy, o += c) {
 			int64_t x0 = fx >> 16, y0 = fy >> 16;
 			if (x == xa && c == 3 && xa < xb) {
-				/* the inside run, without bounds checks */
-				for (; x < xb; x++, fx += dx, fy += dy, o += 3) {
-					unsigned ax = (unsigned)(fx >> 8) & 255, ay = (unsigned)(fy >> 8) & 255;
-					unsigned w00 = (256 - ax) * (256 - ay), w10 = ax * (256 - ay), w01 = (256 - ax) * ay,
-					         w11 = ax * ay;
-					const unsigned char *p = src + (size_t)(fy >> 16) * stride + (size_t)(fx >> 16) * 3;
-					const unsigned char *q = p + stride;
-					o[0] = (unsigned char)((w00 * p[0] + w10 * p[3] + w01 * q[0] + w11 * q[3] + 32768) >> 16);
-					o[1] = (unsigned char)((w00 * p[1] + w10 * p[4] + w01 * q[1] + w11 * q[4] + 32768) >> 16);
-					o[2] = (unsigned char)((w00 * p[2] + w10 * p[5] + w01 * q[2] + w11 * q[5] + 32768) >> 16);
-					if (mo) {
-						int64_t nx = (fx + 32768) >> 16, ny = (fy + 32768) >> 16;
-						mo[x] = msrc[ny * sw + nx];
-					}
-				}
-				x--, fx -= dx, fy -= dy, o -= 3;
+				inside3(src, stride, fx, dx, fy, dy, xb - xa, o);
+				if (mo)
+					for (int64_t mx = fx, my = fy, i = xa; i < xb; i++, mx += dx, my += dy)
+						mo[i] = msrc[((my + 32768) >> 16) * sw + ((mx + 32768) >> 16)];
+				fx += (xb - xa - 1) * dx, fy += (xb - xa - 1) * dy, o += (xb - xa - 1) * 3;
+				x = xb - 1;
 				continue;
 			}
 			if (x0 >= 0 && y0 >= 0 && x0 < sw - 1 && y0 < sh - 1) {
@@ -262,6 +336,10 @@ aug_apply(const struct aug_step *steps, int n, struct aug_img *im, uint64_t seed
 		if ((s->k->flags & AUG_NOALPHA) && (im->c == 2 || im->c == 4))
 			return aug_fail(r, "%s needs an image without alpha (1 or 3 channels), not %d channels",
 			                s->k->name, im->c);
+		if (on && !(s->k->flags & AUG_WINDOW) && aug_warp_flush(im) == -1)
+			return aug_fail(r, "%s: out of memory", s->k->name);
+		if (on && !(s->k->flags & AUG_FROMSRC))
+			aug_img_fill(im);
 		if (!on) {
 			/* a defect step left out labels the record clean, unless another labelled it */
 			if ((s->k->flags & AUG_DEFECT) && !r->labelled)
@@ -278,6 +356,9 @@ aug_apply(const struct aug_step *steps, int n, struct aug_img *im, uint64_t seed
 			r->labelled = 1;
 		}
 	}
+	if (aug_warp_flush(im) == -1)
+		return aug_fail(r, "out of memory");
+	aug_img_fill(im);
 	if (r->dlen == 0)
 		aug_say(r, "none");
 	return 0;

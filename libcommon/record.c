@@ -313,7 +313,6 @@ ts_record_encode(const ts_record *rec, unsigned char **bufp, size_t *cap, size_t
 	if (total > SIZE_MAX || grow((void **)bufp, cap, total, 1) == -1)
 		return -1;
 	b = *bufp;
-	memset(b, 0, total);
 	memcpy(b, TS_MAGIC, 4);
 	put_le16(b + 4, TS_VERSION);
 	put_le16(b + 6, 0);
@@ -323,6 +322,7 @@ ts_record_encode(const ts_record *rec, unsigned char **bufp, size_t *cap, size_t
 	p = b + TS_HEADER_SIZE;
 	for (size_t i = 0; i < rec->nmeta; i++) {
 		size_t kl = strlen(rec->meta[i].key), vl = strlen(rec->meta[i].val);
+		memset(p, 0, pad8(8 + kl + 1 + vl + 1));      /* the NULs and padding */
 		put_le32(p, (uint32_t)kl);
 		put_le32(p + 4, (uint32_t)vl);
 		memcpy(p + 8, rec->meta[i].key, kl);
@@ -332,6 +332,7 @@ ts_record_encode(const ts_record *rec, unsigned char **bufp, size_t *cap, size_t
 	for (size_t i = 0; i < rec->ntensor; i++) {
 		const ts_tensor *t = &rec->tensor[i];
 		size_t nl = strlen(t->name);
+		memset(p, 0, pad8(16 + 8 * (uint64_t)t->ndim + nl + 1));
 		put_le16(p, (uint16_t)nl);
 		p[2] = (unsigned char)t->dtype;
 		p[3] = (unsigned char)t->ndim;
@@ -342,10 +343,25 @@ ts_record_encode(const ts_record *rec, unsigned char **bufp, size_t *cap, size_t
 		p += pad8(16 + 8 * (uint64_t)t->ndim + nl + 1);
 		if (t->nbytes)
 			memcpy(p, t->data, t->nbytes);
+		memset(p + t->nbytes, 0, pad8(t->nbytes) - t->nbytes);
 		p += pad8(t->nbytes);
 	}
 	put_le64(p, XXH3_64bits(b, TS_HEADER_SIZE + body));
 	*lenp = total;
+	return 0;
+}
+
+int
+ts_record_seal(ts_record *rec)
+{
+	size_t len;
+
+	if (rec->rawlen)
+		return 0;       /* as read, or read and changed (its data may lie in raw: the writer encodes it) */
+	if (ts_record_encode(rec, &rec->raw, &rec->rawcap, &len) == -1)
+		return -1;
+	rec->rawlen = len;
+	rec->dirty = 0;
 	return 0;
 }
 

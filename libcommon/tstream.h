@@ -103,6 +103,10 @@ int ts_dtype_parse(const char *name);            /* -1 if unknown */
 
 /* Serialises rec (header, body, trailer) into *buf, growing it; sets *len. */
 int ts_record_encode(const ts_record *rec, unsigned char **buf, size_t *cap, size_t *len);
+/* Encodes a record built from nothing (not read) into its raw bytes now, e.g. on a worker
+ * thread, so that the writer only compresses them; change it afterwards with ts_set & co.
+ * (or ts_record_touch after changing tensor data in place).  0, or -1 when out of memory. */
+int ts_record_seal(ts_record *rec);
 /* Parses and verifies a complete record in buf (taken over by rec). 0 ok, -1 error. */
 int ts_record_decode(ts_record *rec, unsigned char *buf, size_t len, size_t cap,
                      char *err, size_t errlen);

@@ -77,6 +77,38 @@ test_draw(void)
 	      aug_record_seed(7, "a", 1) != aug_record_seed(7, "b", 1), "record seeds: copy, seed and id matter");
 }
 
+/* A pending warp narrowed to a window (a crop after a rotation) gives the window of the whole
+ * warp, pixels and mask, from borrowed pixels too. */
+static void
+test_warp_window(void)
+{
+	enum { W = 37, H = 29, C = 3 };
+	static unsigned char px[W * H * C], mask[W * H];
+	struct aug_img a = { 0 }, b = { 0 };
+	double m[4] = { 0.96, -0.27, 0.27, 0.96 };
+	int ok = 1;
+
+	for (int i = 0; i < W * H * C; i++)
+		px[i] = (unsigned char)(i * 7 + i / 11);
+	for (int i = 0; i < W * H; i++)
+		mask[i] = (unsigned char)(i % 5);
+	aug_img_load(&a, px, W, H, C, mask);
+	aug_warp(&a, m, W, H, W / 2.0, H / 2.0, 9);
+	aug_img_borrow(&b, px, W, H, C, mask);
+	aug_warp_later(&b, m, W, H, W / 2.0, H / 2.0, 9);
+	CHECK(aug_warp_window(&b, 3, 2, 20, 25) == 1 && aug_warp_window(&b, 1, 1, 15, 11) == 1 &&
+	      aug_warp_flush(&b) == 0 && b.w == 15 && b.h == 11 && b.src == NULL, "warp window: pending, then done");
+	for (int y = 0; y < 11; y++)
+		for (int x = 0; x < 15; x++) {
+			ok &= memcmp(b.px + (y * 15 + x) * C, a.px + ((y + 3) * W + x + 4) * C, C) == 0;
+			ok &= b.mask[y * 15 + x] == a.mask[(y + 3) * W + x + 4];
+		}
+	CHECK(ok, "warp window: the same pixels and mask as the whole warp's");
+	CHECK(aug_warp_window(&b, 0, 0, 1, 1) == 0, "warp window: none pending");
+	aug_img_free(&a);
+	aug_img_free(&b);
+}
+
 static void
 test_warp(void)
 {
@@ -101,6 +133,7 @@ test_warp(void)
 		ok &= im.mask[i] < 12;
 	CHECK(ok && im.mask[5] == 5, "warp: mask nearest (%d)", im.mask[5]);
 	aug_img_free(&im);
+	test_warp_window();
 }
 
 int
