@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The m5 U-Net recipe in PyTorch on the same patches as cnntrain: Adam, batch 8, per-pixel
-BCE with positive weight 10, images scaled to 0..1, a fresh shuffle each epoch.  Prints the
+BCE with positive weight 10, images scaled to 0..1, a fresh shuffle each epoch; weights
+initialised as cnntrain (and Keras) do: Glorot uniform, zero biases.  Prints the
 test set's overall IoU and Dice at probability 0.5.
 
 usage: /usr/bin/python3 bench/unet_torch.py TRAIN.tsr TEST.tsr EPOCHS LR SEED
@@ -42,6 +43,10 @@ def main():
     x, y = load(train)
     tx, ty = load(test)
     model = UNet()
+    for m in model.modules():
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+            torch.nn.init.xavier_uniform_(m.weight)
+            torch.nn.init.zeros_(m.bias)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(10.0))
     for _ in range(epochs):
