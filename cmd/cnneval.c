@@ -49,10 +49,7 @@ struct {
 static void
 usage(const char *why)
 {
-	if (why)
-		fprintf(stderr, "%s: %s\n", progname, why);
-	fputs(USAGE, stderr);
-	exit(2);
+	usage_exit(USAGE, why);
 }
 
 static tsv *

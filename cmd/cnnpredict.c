@@ -53,10 +53,7 @@ struct run {
 static void
 usage(const char *why)
 {
-	if (why)
-		fprintf(stderr, "%s: %s\n", progname, why);
-	fputs(USAGE, stderr);
-	exit(2);
+	usage_exit(USAGE, why);
 }
 
 /* True when arg names a directory or an image file, whose records are best named by path. */
@@ -487,18 +484,11 @@ take_record(ts_record *rec, void *ctx)
 	return 0;
 }
 
-static void
-warn_input(const char *msg, void *ctx)
-{
-	(void)ctx;
-	warnx("%s", msg);
-}
-
 static int
 run(const struct opts *o, int argc, char **argv)
 {
 	struct run r = { .o = o };
-	struct source_opts so = { .emit = take_record, .warn = warn_input, .ctx = &r };
+	struct source_opts so = { .emit = take_record, .warn = source_warn_stderr, .ctx = &r };
 	char err[1024], *dash[] = { "-" };
 	int status = 0, stopped = 0;
 

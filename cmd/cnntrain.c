@@ -58,10 +58,7 @@ struct reading {
 static void
 usage(const char *why)
 {
-	if (why)
-		fprintf(stderr, "%s: %s\n", progname, why);
-	fputs(USAGE, stderr);
-	exit(2);
+	usage_exit(USAGE, why);
 }
 
 static int
@@ -120,18 +117,11 @@ take_record(ts_record *rec, void *ctx)
 }
 
 static void
-warn_input(const char *msg, void *ctx)
-{
-	(void)ctx;
-	warnx("%s", msg);
-}
-
-static void
 read_set(const struct opts *o, const nn_net *net, nn_shape mask, int argc, char **argv, nn_data *d, strmap *names)
 {
 	struct reading rd = { .o = o, .in = net->input, .mh = mask.h, .mw = mask.w, .net = net, .data = d,
 	                      .names = names };
-	struct source_opts so = { .decode = 1, .emit = take_record, .warn = warn_input, .ctx = &rd };
+	struct source_opts so = { .decode = 1, .emit = take_record, .warn = source_warn_stderr, .ctx = &rd };
 	char err[1024];
 
 	rd.sample = xmalloc(d->sample);

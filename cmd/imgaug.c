@@ -39,10 +39,7 @@ struct job {
 static void
 usage(const char *why)
 {
-	if (why)
-		fprintf(stderr, "%s: %s\n", progname, why);
-	fputs(USAGE, stderr);
-	exit(2);
+	usage_exit(USAGE, why);
 }
 
 /* A usage error that is one line: a bad step. */

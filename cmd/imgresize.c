@@ -35,10 +35,7 @@ struct opts {
 static void
 usage(const char *why)
 {
-	if (why)
-		fprintf(stderr, "%s: %s\n", progname, why);
-	fputs(USAGE, stderr);
-	exit(2);
+	usage_exit(USAGE, why);
 }
 
 /* The background pixel for c channels: gray is the colour's luma; alpha is opaque. */

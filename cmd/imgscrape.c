@@ -77,10 +77,7 @@ struct scrape {
 static void
 usage(const char *why)
 {
-	if (why)
-		fprintf(stderr, "%s: %s\n", progname, why);
-	fputs(USAGE, stderr);
-	exit(2);
+	usage_exit(USAGE, why);
 }
 
 static void

@@ -83,10 +83,7 @@ static const char *const tile_keys[] = {
 static void
 usage(const char *why)
 {
-	if (why)
-		fprintf(stderr, "%s: %s\n", progname, why);
-	fputs(USAGE, stderr);
-	exit(2);
+	usage_exit(USAGE, why);
 }
 
 /* Dies with "INPUT: record N (ID): what". */

@@ -647,3 +647,10 @@ record_encode_image(ts_record *rec, const char *format, int quality, char *err, 
 	ts_set(rec, "format", format);
 	return 0;
 }
+
+void
+source_warn_stderr(const char *msg, void *ctx)
+{
+	(void)ctx;
+	warnx("%s", msg);
+}

@@ -24,6 +24,9 @@ struct source_opts {
 	void *ctx;
 };
 
+/* A warn callback that prints the message on stderr, as PROG: msg. */
+void source_warn_stderr(const char *msg, void *ctx);
+
 /*
  * Reads one argument: "-" (stdin), a stream file, an image file, a directory
  * (recursively), or a .npy/.npz file.  Images from files and directories get

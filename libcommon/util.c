@@ -61,6 +61,15 @@ warnx(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void
+usage_exit(const char *text, const char *why)
+{
+	if (why)
+		fprintf(stderr, "%s: %s\n", progname, why);
+	fputs(text, stderr);
+	exit(2);
+}
+
 int
 errorf(char *err, size_t errlen, const char *fmt, ...)
 {
