@@ -104,14 +104,18 @@ take_record(ts_record *rec, void *ctx)
 		snprintf(rd->err, sizeof rd->err, "%s: record %zu: no label", rd->input, rd->nrec);
 		return -1;
 	}
-	memcpy(rd->sample, im.px, nn_shape_size(s));
-	char why[512];
-	if (nn_read_features(rd->net, rec, rd->sample + nn_shape_size(s), why, sizeof why) != 0) {
-		snprintf(rd->err, sizeof rd->err, "%s: record %zu: %s", rd->input, rd->nrec, why);
-		return -1;
+	const unsigned char *sample = im.px;
+	if (rd->net->nfeat) {
+		char why[512];
+		memcpy(rd->sample, im.px, nn_shape_size(s));
+		if (nn_read_features(rd->net, rec, rd->sample + nn_shape_size(s), why, sizeof why) != 0) {
+			snprintf(rd->err, sizeof rd->err, "%s: record %zu: %s", rd->input, rd->nrec, why);
+			return -1;
+		}
+		sample = rd->sample;
 	}
 	size_t k = strmap_add(rd->names, label);
-	if (nn_data_add(rd->data, rd->sample, (int)k, rd->err, sizeof rd->err) != 0)
+	if (nn_data_add(rd->data, sample, (int)k, rd->err, sizeof rd->err) != 0)
 		return -1;
 	return 0;
 }
