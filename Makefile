@@ -4,13 +4,13 @@ BINDIR ?= $(PREFIX)/bin
 MANPREFIX ?= $(PREFIX)/share/man
 PKG_CONFIG ?= pkg-config
 
-PKGS = libpng libjpeg libturbojpeg libzstd libcurl openssl zlib libxxhash libzip cairo openblas libcjson
+PKGS = libpng libjpeg libturbojpeg libzstd libcurl openssl zlib libxxhash libzip cairo libcjson
 CC ?= cc
 OPT ?= -O3 -g
 CFLAGS ?= $(OPT)
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -fno-trapping-math -pthread -Ilibcommon
 CFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldnnl -lgomp -lm -pthread
 
 BUILD ?= build
 LIB_SRC := $(sort $(wildcard libcommon/*.c))

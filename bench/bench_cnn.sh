@@ -62,17 +62,30 @@ PY
 		"$(echo "$train / $tt" | bc -l)" "$infer" "$ti" "$(echo "$infer / $ti" | bc -l)" "$rss" "$trss" \
 		"$(echo "3 * $mflop * $train / 1000" | bc -l)" "$(echo "$mflop * $infer / 1000" | bc -l)"
 done
-# The GEMM reference: OpenBLAS sgemm (through numpy) on 2 threads, on the shape of m4's second
-# convolution over a batch of 32 (64 x 288 times 288 x 18432).  train_GF and infer_GF above are
+# The GEMM references on 2 threads, on the shape of m4's second convolution over a batch of 32
+# (64 x 288 times 288 x 18432): OpenBLAS sgemm through numpy, with the kernels this machine's
+# environment gives it (OPENBLAS_CORETYPE), and oneDNN's dnnl_sgemm, which the engine calls (one
+# thread per call, the engine's threads splitting the batch).  train_GF and infer_GF above are
 # the networks' convolution and dense FLOPs per second (training counted as 3 forward passes).
-OPENBLAS_NUM_THREADS=2 /usr/bin/python3 -c '
-import time
+OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 /usr/bin/python3 -c '
+import ctypes, os, time
 import numpy as np
 a = np.random.rand(64, 288).astype(np.float32)
 b = np.random.rand(288, 18432).astype(np.float32)
-a @ b
-best = 1e9
-for _ in range(20):
-    t = time.perf_counter(); a @ b; best = min(best, time.perf_counter() - t)
-print("OpenBLAS sgemm 64x288x18432, 2 threads: %.1f GFLOP/s" % (2 * 64 * 288 * 18432 / best / 1e9))
+c = np.empty((64, 18432), np.float32)
+dnnl = ctypes.CDLL("libdnnl.so.2")
+dnnl.dnnl_sgemm.argtypes = [ctypes.c_char, ctypes.c_char] + [ctypes.c_int64] * 3 + [ctypes.c_float,
+    ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64, ctypes.c_float, ctypes.c_void_p,
+    ctypes.c_int64]
+def rate(f):
+    f()
+    best = 1e9
+    for _ in range(20):
+        t = time.perf_counter(); f(); best = min(best, time.perf_counter() - t)
+    return 2 * 64 * 288 * 18432 / best / 1e9
+ob = rate(lambda: a @ b)
+dn = rate(lambda: dnnl.dnnl_sgemm(b"N", b"N", 64, 18432, 288, 1.0, a.ctypes.data, 288, b.ctypes.data,
+                                  18432, 0.0, c.ctypes.data, 18432))
+print("sgemm 64x288x18432, 2 threads: OpenBLAS (OPENBLAS_CORETYPE=%s) %.1f GFLOP/s, oneDNN %.1f GFLOP/s"
+      % (os.environ.get("OPENBLAS_CORETYPE", "auto"), ob, dn))
 '
