@@ -27,6 +27,10 @@ struct conv {
  * backward one instead of being built twice. */
 #define COL_CACHE_BYTES ((size_t)64 << 20)
 
+/* A large column matrix is built and multiplied a band of output rows at a time, so it is
+ * read back from the cache instead of from memory: bands of about this size. */
+#define BAND_BYTES ((size_t)256 << 10)
+
 static int
 conv_parse(nn_layer *l, nn_args *a, char *err, size_t errlen)
 {
@@ -154,15 +158,26 @@ conv2d_forward_part(void *ctx, size_t b, size_t e, int t)
 		forward_grouped(ps, b, e, t);
 		return;
 	}
+	int band = (int)(BAND_BYTES / ((size_t)c->k * g.wo * sizeof(float)));
+	if (band < 1)
+		band = 1;
 	for (size_t n = b; n < e; n++) {
 		const float *col = ps->x + n * in;
 		float *y = ps->out + n * out;
-		if (!c->direct) {
-			float *dst = c->cache && ps->train ? c->cache + n * c->k * c->p : c->col[t];
+		if (c->direct) {
+			nn_sgemm(0, 0, l->filters, c->p, c->k, 1, l->param[0].w, c->k, col, c->p, 0, y, c->p);
+		} else if (c->cache && ps->train) {
+			float *dst = c->cache + n * c->k * c->p;
 			nn_im2col(&g, col, dst);
-			col = dst;
+			nn_sgemm(0, 0, l->filters, c->p, c->k, 1, l->param[0].w, c->k, dst, c->p, 0, y, c->p);
+		} else {
+			for (int oy = 0; oy < g.ho; oy += band) {
+				int rows = g.ho - oy < band ? g.ho - oy : band, cols = rows * g.wo;
+				nn_im2col_rows(&g, col, c->col[t], (size_t)cols, oy, oy + rows);
+				nn_sgemm(0, 0, l->filters, cols, c->k, 1, l->param[0].w, c->k, c->col[t], cols, 0,
+				         y + (size_t)oy * g.wo, c->p);
+			}
 		}
-		nn_sgemm(0, 0, l->filters, c->p, c->k, 1, l->param[0].w, c->k, col, c->p, 0, y, c->p);
 		finish(l, y, y, c->p);
 	}
 }

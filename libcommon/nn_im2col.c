@@ -20,7 +20,13 @@ nn_sum_floats(const float *v, int n)
 void
 nn_im2col(const nn_conv_geom *l, const float *x, float *col)
 {
-	nn_im2col_ld(l, x, col, (size_t)l->ho * l->wo);
+	nn_im2col_rows(l, x, col, (size_t)l->ho * l->wo, 0, l->ho);
+}
+
+void
+nn_im2col_ld(const nn_conv_geom *l, const float *x, float *col, size_t ld)
+{
+	nn_im2col_rows(l, x, col, ld, 0, l->ho);
 }
 
 /*
@@ -28,17 +34,17 @@ nn_im2col(const nn_conv_geom *l, const float *x, float *col)
  * kw destination rows are written together, which beats kw passes over short rows.
  */
 static void
-im2col_unpadded(const nn_conv_geom *l, const float *x, float *col, size_t ld)
+im2col_unpadded(const nn_conv_geom *l, const float *x, float *col, size_t ld, int oy0, int oy1)
 {
-	int H = l->h, W = l->w, ho = l->ho, wo = l->wo, kw = l->kw, sw = l->sw;
+	int H = l->h, W = l->w, wo = l->wo, kw = l->kw, sw = l->sw;
 
 	for (int ch = 0; ch < l->c; ch++) {
 		const float *xc = x + (size_t)ch * H * W;
 		for (int i = 0; i < l->kh; i++) {
 			float *rows = col + (size_t)(ch * l->kh + i) * kw * ld;
-			for (int oy = 0; oy < ho; oy++) {
+			for (int oy = oy0; oy < oy1; oy++) {
 				int y = oy * l->sh - l->ph + i;
-				float *d = rows + (size_t)oy * wo;
+				float *d = rows + (size_t)(oy - oy0) * wo;
 				if (y < 0 || y >= H) {
 					for (int j = 0; j < kw; j++)
 						memset(d + j * ld, 0, (size_t)wo * sizeof(float));
@@ -71,12 +77,12 @@ im2col_unpadded(const nn_conv_geom *l, const float *x, float *col, size_t ld)
 }
 
 void
-nn_im2col_ld(const nn_conv_geom *l, const float *x, float *col, size_t ld)
+nn_im2col_rows(const nn_conv_geom *l, const float *x, float *col, size_t ld, int oy0, int oy1)
 {
-	int H = l->h, W = l->w, ho = l->ho, wo = l->wo;
+	int H = l->h, W = l->w, wo = l->wo;
 
 	if (l->pw == 0 && (wo - 1) * l->sw + l->kw <= W) {
-		im2col_unpadded(l, x, col, ld);
+		im2col_unpadded(l, x, col, ld, oy0, oy1);
 		return;
 	}
 
@@ -94,9 +100,9 @@ nn_im2col_ld(const nn_conv_geom *l, const float *x, float *col, size_t ld)
 				if (a > b)
 					a = b;
 				col += ld;
-				for (int oy = 0; oy < ho; oy++) {
+				for (int oy = oy0; oy < oy1; oy++) {
 					int y = oy * l->sh - l->ph + i;
-					float *dst = row + (size_t)oy * wo;
+					float *dst = row + (size_t)(oy - oy0) * wo;
 					if (y < 0 || y >= H) {
 						memset(dst, 0, (size_t)wo * sizeof(float));
 						continue;

@@ -13,6 +13,8 @@ void nn_im2col(const nn_conv_geom *g, const float *x, float *col);
 /* The same with row r of the matrix at col + r * ld (ld >= ho * wo), so several samples'
  * matrices can sit side by side. */
 void nn_im2col_ld(const nn_conv_geom *g, const float *x, float *col, size_t ld);
+/* Only the columns of output rows oy0 <= oy < oy1, the first of them at col's column 0. */
+void nn_im2col_rows(const nn_conv_geom *g, const float *x, float *col, size_t ld, int oy0, int oy1);
 /* The adjoint: dx (zeroed first) receives the sum of every column entry at its pixel. */
 void nn_col2im(const nn_conv_geom *g, const float *col, float *dx);
 /* A sum in eight fixed lanes (vectorises, repeats exactly). */

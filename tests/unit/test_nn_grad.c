@@ -420,6 +420,54 @@ check_im2col(void)
 	}
 }
 
+/* Inference builds large column matrices a band of output rows at a time: the result is the
+ * direct sum, for a padded and an unpadded strided geometry spanning several bands. */
+static void
+check_conv_bands(void)
+{
+	static const char *archs[] = { "input 8x40x40\nconv2d 5 kernel=3 pad=1\n",
+	                               "input 6x81x81\nconv2d 3 kernel=3 stride=2\n" };
+	char err[256];
+	rng r;
+
+	rng_seed(&r, 8);
+	for (size_t a = 0; a < sizeof archs / sizeof *archs; a++) {
+		nn_net *net = nn_build(archs[a], "bands", 2, 1, err, sizeof err);
+		if (!net) {
+			CHECK(0, "bands: builds (%s)", err);
+			continue;
+		}
+		nn_init_params(net, 3);
+		nn_layer *l = &net->layer[0];
+		fill(l->param[1].w, l->param[1].n, &r);
+		size_t in = nn_shape_size(l->in), out = nn_shape_size(l->out);
+		fill(nn_input(net), 2 * in, &r);
+		nn_run run = { .n = 2, .train = 0 };
+		const float *x = nn_input(net), *y = nn_forward(net, &run), *w = l->param[0].w;
+		double worst = 0;
+		for (int n = 0; n < 2; n++)
+			for (int f = 0; f < l->out.c; f++)
+				for (int oy = 0; oy < l->out.h; oy++)
+					for (int ox = 0; ox < l->out.w; ox++) {
+						double want = l->param[1].w[f];
+						for (int c = 0; c < l->in.c; c++)
+							for (int i = 0; i < l->kh; i++)
+								for (int j = 0; j < l->kw; j++) {
+									int yy = oy * l->sh - l->ph + i, xx = ox * l->sw - l->pw + j;
+									if (yy >= 0 && yy < l->in.h && xx >= 0 && xx < l->in.w)
+										want += (double)w[((f * l->in.c + c) * l->kh + i) * l->kw + j] *
+										        x[n * in + ((size_t)c * l->in.h + yy) * l->in.w + xx];
+								}
+						double got = y[n * out + ((size_t)f * l->out.h + oy) * l->out.w + ox];
+						if (fabs(got - want) > worst)
+							worst = fabs(got - want);
+					}
+		CHECK(worst < 1e-4, "conv2d %dx%dx%d kernel 3 stride %d pad %d, inference in bands: the direct sum "
+		      "(worst error %.2g)", l->in.c, l->in.h, l->in.w, l->sh, l->ph, worst);
+		nn_free(net);
+	}
+}
+
 static void
 check_shapes(void)
 {
@@ -505,5 +553,6 @@ main(void)
 	check_inplace();
 	check_shapes();
 	check_im2col();
+	check_conv_bands();
 	return CHECK_DONE();
 }
