@@ -17,6 +17,8 @@ struct conv {
 	float *cache;           /* batch x k x p: training's column matrices, kept for backward */
 	int group;              /* samples per GEMM when outputs are small (1: one at a time) */
 	float **gcol, **gy;     /* per thread: k x group*p and filters x group*p */
+	int rowwise;            /* stride 1, inference: one GEMM per kernel row (see forward_rowwise) */
+	float *wrow;            /* kh x filters x (C * kw): the weights by kernel row */
 };
 
 /* Small outputs are computed for several samples in one GEMM, so the BLAS packs the weights
@@ -30,6 +32,9 @@ struct conv {
 /* A large column matrix is built and multiplied a band of output rows at a time, so it is
  * read back from the cache instead of from memory: bands of about this size. */
 #define BAND_BYTES ((size_t)256 << 10)
+
+/* Kernel rows get a GEMM each when it has at least this inner dimension (C * kw). */
+#define ROWWISE_MIN_K 32
 
 static int
 conv_parse(nn_layer *l, nn_args *a, char *err, size_t errlen)
@@ -85,6 +90,9 @@ conv_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 			c->gy[t] = nn_alloc(net, (size_t)l->filters * c->group * c->p * sizeof(float));
 		}
 	}
+	c->rowwise = !c->direct && l->sh == 1 && l->sw == 1 && l->kh > 1 && l->in.c * l->kw >= ROWWISE_MIN_K;
+	if (c->rowwise)
+		c->wrow = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
 	int wd[4] = { l->filters, l->in.c, l->kh, l->kw };
 	nn_add_param(l, net, "weight", 4, wd, 1);
 	if (l->bias)
@@ -144,6 +152,7 @@ finish(const nn_layer *l, const float *z, float *y, int p)
 }
 
 static void forward_grouped(struct pass *ps, size_t b, size_t e, int t);
+static void forward_rowwise(struct pass *ps, size_t b, size_t e, int t);
 
 static void
 conv2d_forward_part(void *ctx, size_t b, size_t e, int t)
@@ -154,6 +163,10 @@ conv2d_forward_part(void *ctx, size_t b, size_t e, int t)
 	size_t in = nn_shape_size(l->in), out = nn_shape_size(l->out);
 	nn_conv_geom g = geom(l);
 
+	if (c->rowwise && !ps->train) {
+		forward_rowwise(ps, b, e, t);
+		return;
+	}
 	if (c->group > 1 && !(c->cache && ps->train)) {
 		forward_grouped(ps, b, e, t);
 		return;
@@ -203,10 +216,67 @@ forward_grouped(struct pass *ps, size_t b, size_t e, int t)
 	}
 }
 
+/*
+ * At stride 1 the rows of the kernel are shifts of one another by whole output rows: with a
+ * column matrix for a 1 x kw kernel over the padded rows (C * kw rows, a third of the full
+ * one for 3x3), output row oy is the sum over kernel rows i of W_i times that matrix's
+ * columns of row oy + i.  So the copying shrinks kh times, and each band of output rows is kh
+ * GEMMs into the same output.
+ */
+static void
+forward_rowwise(struct pass *ps, size_t b, size_t e, int t)
+{
+	nn_layer *l = ps->l;
+	struct conv *c = l->priv;
+	size_t in = nn_shape_size(l->in), out = nn_shape_size(l->out);
+	int kr = l->in.c * l->kw, wo = l->out.w;
+	nn_conv_geom g = { l->in.c, l->in.h, l->in.w, 1, l->kw, 1, 1, l->ph, l->pw, l->out.h + l->kh - 1, wo };
+	/* c->col[t] holds k x p floats, so bands of up to that many fit whatever BAND_BYTES says */
+	size_t room = (size_t)c->k * c->p;
+	int band = (int)(BAND_BYTES / ((size_t)kr * wo * sizeof(float))) - (l->kh - 1);
+
+	if (band < 1)
+		band = 1;
+	while (band > 1 && (size_t)kr * (band + l->kh - 1) * wo > room)
+		band--;
+	for (size_t n = b; n < e; n++) {
+		const float *x = ps->x + n * in;
+		float *y = ps->out + n * out;
+		for (int oy = 0; oy < l->out.h; oy += band) {
+			int rows = l->out.h - oy < band ? l->out.h - oy : band;
+			size_t ld = (size_t)(rows + l->kh - 1) * wo;
+			nn_im2col_rows(&g, x, c->col[t], ld, oy, oy + rows + l->kh - 1);
+			for (int i = 0; i < l->kh; i++)
+				nn_sgemm(0, 0, l->filters, rows * wo, kr, 1, c->wrow + (size_t)i * l->filters * kr, kr,
+				         c->col[t] + (size_t)i * wo, (int)ld, i > 0, y + (size_t)oy * wo, c->p);
+		}
+		finish(l, y, y, c->p);
+	}
+}
+
+/* wrow[i][f][ch * kw + j] = weight[f][ch][i][j] */
+static void
+weights_by_row(nn_layer *l)
+{
+	struct conv *c = l->priv;
+	const float *w = l->param[0].w;
+	int kr = l->in.c * l->kw;
+
+	for (int i = 0; i < l->kh; i++)
+		for (int f = 0; f < l->filters; f++)
+			for (int ch = 0; ch < l->in.c; ch++)
+				memcpy(c->wrow + ((size_t)i * l->filters + f) * kr + ch * l->kw,
+				       w + (((size_t)f * l->in.c + ch) * l->kh + i) * l->kw, l->kw * sizeof(float));
+}
+
 static void
 conv_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 {
+	struct conv *c = l->priv;
 	struct pass ps = { .l = l, .train = run->train, .x = x, .out = y };
+
+	if (c->rowwise && !run->train)
+		weights_by_row(l);
 	nn_pool_for(run->pool, (size_t)run->n, conv2d_forward_part, &ps);
 }
 

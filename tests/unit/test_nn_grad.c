@@ -426,7 +426,11 @@ static void
 check_conv_bands(void)
 {
 	static const char *archs[] = { "input 8x40x40\nconv2d 5 kernel=3 pad=1\n",
-	                               "input 6x81x81\nconv2d 3 kernel=3 stride=2\n" };
+	                               "input 6x81x81\nconv2d 3 kernel=3 stride=2\n",
+	                               /* kernel rows as GEMMs of their own (C * kw >= 32) */
+	                               "input 12x120x120\nconv2d 5 kernel=3 pad=1\n",
+	                               "input 8x100x37\nconv2d 4 kernel=3x5 pad=1x2\n",
+	                               "input 16x9x50\nconv2d 3 kernel=5x2 pad=0x1\n" };
 	char err[256];
 	rng r;
 
@@ -462,8 +466,8 @@ check_conv_bands(void)
 						if (fabs(got - want) > worst)
 							worst = fabs(got - want);
 					}
-		CHECK(worst < 1e-4, "conv2d %dx%dx%d kernel 3 stride %d pad %d, inference in bands: the direct sum "
-		      "(worst error %.2g)", l->in.c, l->in.h, l->in.w, l->sh, l->ph, worst);
+		CHECK(worst < 1e-4, "conv2d %dx%dx%d kernel %dx%d stride %d pad %dx%d, inference in bands: the direct "
+		      "sum (worst error %.2g)", l->in.c, l->in.h, l->in.w, l->kh, l->kw, l->sh, l->ph, l->pw, worst);
 		nn_free(net);
 	}
 }
