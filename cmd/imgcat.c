@@ -16,11 +16,11 @@
 "usage: imgcat [-clv] [-o OUT] [--decode] [--max-pixels N] [--encode png|jpeg] [--quality Q]\n" \
 "              [--level N] [--label LABEL] [--label-from-dir] [--labels FILE] [--masks DIR] [--idx]\n" \
 "              [--classes A,B,...] [--where KEY=VALUE] [--head N] [--sample N] [--shuffle]\n" \
-"              [--balance] [--seed S] [--stats] [--export DIR [--by-label]]\n" \
+"              [--balance] [--seed S] [--stats] [--export DIR [--by-label] [--overlay]]\n" \
 "              [--split NAME=FRACTION,...] [--shard N] [--by KEY] [FILE | DIR | -]...\n"
 
 struct opts {
-	int list, count, stats, verbose, decode, by_label, label_from_dir, idx, shuffle, balance;
+	int list, count, stats, verbose, decode, by_label, overlay, label_from_dir, idx, shuffle, balance;
 	int level, quality, nwhere, nshard;
 	const char *out, *encode, *label, *labels_path, *masks_dir, *classes, *export_dir, *split, *by;
 	char **where;
@@ -168,7 +168,7 @@ build_chain(const struct opts *o, struct run *r)
 			usage("--shard wants -o PATTERN with one %d, e.g. -o shard-%03d.tsr");
 		s = sink_shard(o->out, o->nshard, o->by, o->seed, o->level);
 	} else if (o->export_dir)
-		s = sink_export(o->export_dir, o->by_label);
+		s = sink_export(o->export_dir, o->by_label, o->overlay);
 	else if (o->stats)
 		s = sink_stats(stdout);
 	else if (o->count)
@@ -284,7 +284,7 @@ main(int argc, char **argv)
 {
 	enum { O_DECODE = 256, O_ENCODE, O_QUALITY, O_LEVEL, O_LABEL, O_LABEL_FROM_DIR, O_LABELS, O_IDX,
 	       O_CLASSES, O_WHERE, O_HEAD, O_SAMPLE, O_SHUFFLE, O_BALANCE, O_SEED, O_STATS, O_EXPORT,
-	       O_BY_LABEL, O_SPLIT, O_SHARD, O_BY, O_HELP, O_SHUFFLE_MEM, O_MAX_PIXELS, O_MASKS };
+	       O_BY_LABEL, O_SPLIT, O_SHARD, O_BY, O_HELP, O_SHUFFLE_MEM, O_MAX_PIXELS, O_MASKS, O_OVERLAY };
 	static const struct option longopts[] = {
 		{ "balance", no_argument, NULL, O_BALANCE },
 		{ "by", required_argument, NULL, O_BY },
@@ -305,6 +305,7 @@ main(int argc, char **argv)
 		{ "masks", required_argument, NULL, O_MASKS },
 		{ "max-pixels", required_argument, NULL, O_MAX_PIXELS },
 		{ "output", required_argument, NULL, 'o' },
+		{ "overlay", no_argument, NULL, O_OVERLAY },
 		{ "quality", required_argument, NULL, O_QUALITY },
 		{ "sample", required_argument, NULL, O_SAMPLE },
 		{ "seed", required_argument, NULL, O_SEED },
@@ -360,6 +361,7 @@ main(int argc, char **argv)
 		case O_STATS: o.stats = 1; break;
 		case O_EXPORT: o.export_dir = optarg; break;
 		case O_BY_LABEL: o.by_label = 1; break;
+		case O_OVERLAY: o.overlay = 1; break;
 		case O_SPLIT: o.split = optarg; break;
 		case O_SHARD: o.nshard = (int)parse_int(optarg, 1, 4096, "--shard"); break;
 		case O_BY: o.by = optarg; break;
@@ -378,6 +380,8 @@ main(int argc, char **argv)
 		usage("--masks goes with image files and directories, not --idx");
 	if (o.by_label && !o.export_dir)
 		usage("--by-label goes with --export DIR");
+	if (o.overlay && !o.export_dir)
+		usage("--overlay goes with --export DIR");
 	if ((o.split != NULL) + (o.nshard > 0) + (o.export_dir != NULL) + o.stats + o.count + o.list > 1)
 		usage("choose one of -l, -c, --stats, --export, --split, --shard");
 	c = run(&o, argc, argv);

@@ -1,4 +1,5 @@
-/* --export DIR: image files with safe names, plus DIR/index.tsv. */
+/* --export DIR: image files with safe names, plus DIR/index.tsv; with --overlay, the true
+ * and predicted masks drawn over each image as well. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 struct export {
 	stage st;
 	char *dir;
-	int by_label;
+	int by_label, overlay;
 	strmap used;            /* file names already written, relative to dir */
 	outfile index;
 	uint64_t n;
@@ -86,6 +87,90 @@ write_png(stage *s, const char *path, const ts_tensor *t, uint64_t recno)
 	return rc;
 }
 
+/* A mask's pixels when it is u8 or f32 of h x w (also h x w x 1 or 1 x h x w), else NULL. */
+static const void *
+mask_plane(const ts_tensor *t, int h, int w)
+{
+	uint64_t d0 = t->dims[0], d1 = t->ndim > 1 ? t->dims[1] : 0, d2 = t->ndim > 2 ? t->dims[2] : 1;
+
+	if ((t->dtype != TS_U8 && t->dtype != TS_F32) || t->ndim < 2 || t->ndim > 3)
+		return NULL;
+	if (t->ndim == 3 && d0 == 1 && d2 != 1) {
+		d0 = d1;
+		d1 = d2;
+	} else if (d2 != 1)
+		return NULL;
+	return d0 == (uint64_t)h && d1 == (uint64_t)w ? t->data : NULL;
+}
+
+static int
+mask_on(const ts_tensor *t, const void *plane, size_t i)
+{
+	if (plane == NULL)
+		return 0;
+	return t->dtype == TS_U8 ? ((const unsigned char *)plane)[i] >= 128 : ((const float *)plane)[i] >= 0.5f;
+}
+
+/*
+ * NAME-overlay.png: the image as RGB, each pixel of the true mask only (a miss) mixed with
+ * green, of the predicted mask only (a false alarm) with red, of both with yellow, a quarter
+ * the pixel and three quarters the colour.  A pixel is in a mask where it is at least 0.5
+ * (u8 128), as cnneval --masks counts it at its default threshold.
+ */
+static int
+write_overlay(stage *s, const char *path, const ts_record *rec, const ts_tensor *img, const ts_tensor *enc,
+              uint64_t recno)
+{
+	static const unsigned char colour[4][3] = { { 0, 0, 0 }, { 0, 255, 0 }, { 255, 0, 0 }, { 255, 255, 0 } };
+	const ts_tensor *truth = ts_tensor_get(rec, "mask"), *pred = ts_tensor_get(rec, "pred_mask");
+	const void *tp = NULL, *pp = NULL;
+	image src = { 0 }, out;
+	unsigned char *png;
+	size_t len;
+	char why[256];
+	int rc, decoded = img == NULL;
+
+	rc = img ? tensor_as_image(img, &src, why, sizeof why)
+	         : img_decode(enc->data, enc->nbytes, &src, why, sizeof why);
+	if (rc == -1) {
+		snprintf(s->err, sizeof s->err, "record %llu: %s", (unsigned long long)recno, why);
+		return -1;
+	}
+	if ((truth && (tp = mask_plane(truth, src.h, src.w)) == NULL) ||
+	    (pred && (pp = mask_plane(pred, src.h, src.w)) == NULL)) {
+		snprintf(s->err, sizeof s->err, "record %llu: --overlay: tensor '%s' is not a u8 or f32 %dx%d mask "
+		         "of the image's size", (unsigned long long)recno, (truth && !tp ? truth : pred)->name,
+		         src.w, src.h);
+		if (decoded)
+			img_free(&src);
+		return -1;
+	}
+	out.w = src.w;
+	out.h = src.h;
+	out.c = 3;
+	out.px = xmalloc((size_t)src.w * src.h * 3);
+	for (size_t i = 0, n = (size_t)src.w * src.h; i < n; i++) {
+		const unsigned char *p = src.px + i * src.c;
+		unsigned char *q = out.px + i * 3;
+		int k = mask_on(truth, tp, i) | mask_on(pred, pp, i) << 1;
+		for (int c = 0; c < 3; c++) {
+			int v = src.c >= 3 ? p[c] : p[0];
+			q[c] = k ? (unsigned char)((v + 3 * colour[k][c]) / 4) : (unsigned char)v;
+		}
+	}
+	if (decoded)
+		img_free(&src);
+	rc = img_encode_png(&out, &png, &len, why, sizeof why);
+	free(out.px);
+	if (rc == -1) {
+		snprintf(s->err, sizeof s->err, "record %llu: %s", (unsigned long long)recno, why);
+		return -1;
+	}
+	rc = write_file(s, path, png, len);
+	free(png);
+	return rc;
+}
+
 static int
 export_push(stage *s, ts_record *rec)
 {
@@ -141,10 +226,19 @@ export_push(stage *s, ts_record *rec)
 		snprintf(path, sizeof path, "%s/%s", x->dir, mrel);
 		if (write_png(s, path, mask, x->n) == -1)
 			return -1;
-		fprintf(x->index.f, "\t%s\n", mrel);
+		fprintf(x->index.f, "\t%s", mrel);
 	} else {
-		fputs("\t\n", x->index.f);
+		putc('\t', x->index.f);
 	}
+	if (x->overlay) {
+		char orel[420];
+		snprintf(orel, sizeof orel, "%.*s-overlay.png", (int)(strlen(rel) - strlen(ext) - 1), rel);
+		snprintf(path, sizeof path, "%s/%s", x->dir, orel);
+		if (write_overlay(s, path, rec, img, enc, x->n) == -1)
+			return -1;
+		fprintf(x->index.f, "\t%s", orel);
+	}
+	putc('\n', x->index.f);
 	return 0;
 }
 
@@ -172,7 +266,7 @@ export_free(stage *s)
 }
 
 stage *
-sink_export(const char *dir, int by_label)
+sink_export(const char *dir, int by_label, int overlay)
 {
 	struct export *x = xcalloc(1, sizeof *x);
 	char path[4096];
@@ -182,6 +276,7 @@ sink_export(const char *dir, int by_label)
 	x->st.free = export_free;
 	x->dir = xstrdup(dir);
 	x->by_label = by_label;
+	x->overlay = overlay;
 	strmap_init(&x->used);
 	if (mkdir(dir, 0777) == -1 && errno != EEXIST) {
 		snprintf(x->st.err, sizeof x->st.err, "%s: %s", dir, strerror(errno));
@@ -192,6 +287,6 @@ sink_export(const char *dir, int by_label)
 		snprintf(x->st.err, sizeof x->st.err, "%.400s: %s", path, strerror(errno));
 		return &x->st;
 	}
-	fputs("file\tid\tlabel\tmask\n", x->index.f);
+	fputs(overlay ? "file\tid\tlabel\tmask\toverlay\n" : "file\tid\tlabel\tmask\n", x->index.f);
 	return &x->st;
 }

@@ -28,6 +28,9 @@ $IM "$V/Klimt/Klimt.jpeg" -resize 320x180! stills/x.png
 $IM -size 320x180 xc:black +antialias -stroke white -draw 'line 40,0 44,179' -draw 'point 200,90' \
 	-alpha off -depth 8 stills/x.mask.png
 cp stills/x.mask.png masks/x.png
+# imgcat --overlay: a U-Net (m5) trained for one step on two patches of them
+imgcat stills | imgtile --random 2 --size 128x128 --seed 1 |
+	cnntrain -m "$ROOT/share/models/m5-unet.arch" --epochs 1 --batch 2 --threads 2 -o unet.model 2>/dev/null
 # cnneval: a keyframe classifier's predictions on a held-out file (as in the keyframe
 # seed), a second model on the same frames, the same with other column names, a
 # training log as cnntrain writes it, and Fashion-MNIST class probabilities
