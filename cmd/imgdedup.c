@@ -202,8 +202,8 @@ done(void *vitem, void *ctx)
 		r->hash = xreallocarray(r->hash, r->capitem, (size_t)r->nh * sizeof *r->hash);
 	}
 	it = &r->item[r->nitem];
-	if (src || id) {
-		it->name = xstrdup(src ? src : id);
+	if (id || src) {               /* a tile, a copy, a scraped image: its id names it */
+		it->name = xstrdup(id ? id : src);
 	} else {
 		it->name = xmalloc(strlen(j->input) + 24);
 		sprintf(it->name, "%s:%zu", j->input, j->recno);

@@ -128,6 +128,10 @@ for e in range(1, 16):
 expect_status "learning curve: exit 0" 0 cnneval --learning-curve log.tsv --plot lc
 eq "learning curve: two panels, 1280x480" "$(/usr/bin/convert lc.learning.png -format '%wx%h' info:)" "1280x480"
 grep -q "15 epochs; lowest val_loss" "$T/.out" && pass "learning curve: summary" || fail "learning curve: summary: $(cat "$T/.out")"
+# cnntrain's own header spells the accuracies train_acc and val_acc: the accuracy panel is drawn too
+sed '1s/.*/epoch\ttrain_loss\ttrain_acc\tval_loss\tval_acc\tlr\tseconds/' log.tsv > trainlog.tsv
+expect_status "learning curve of cnntrain's header: exit 0" 0 cnneval --learning-curve trainlog.tsv --plot lc2
+eq "learning curve of cnntrain's header: two panels" "$(/usr/bin/convert lc2.learning.png -format '%wx%h' info:)" "1280x480"
 printf 'epoch\ttrain_loss\n1\t0.5\n2\t0.4\n2\t0.3\n' > badlog.tsv
 expect_status "learning curve: epochs must grow" 1 cnneval --learning-curve badlog.tsv
 expect_err "learning curve: the line" "^cnneval: badlog.tsv: line 4: epoch 2 does not follow 2$"

@@ -12,6 +12,11 @@ grep -Eq '^imgdedup: [0-9]+ records, [1-9][0-9]* duplicates' "$T/.err" && pass "
 acc=$(awk '$1 == "accuracy" { print $2 }' "$T/first.out")
 awk -v a="$acc" 'BEGIN { exit !(a >= 0.7) }' && pass "tiny demo accuracy $acc >= 0.7" || fail "tiny demo accuracy '$acc'"
 grep -q "ROC plot: *$T/demo/eval.roc.png" "$T/first.out" && pass "the plots are named" || fail "output: $(cat "$T/first.out")"
+# site.py --gallery N: every post a gallery of N images of the folder, reposts as posts of their own
+check "site.py --gallery 4" /usr/bin/python3 "$ROOT/examples/demo/site.py" "$T/g" --gallery 4 boots="$T/demo/img/boots"
+eq "--gallery 4: the posts" "$(/usr/bin/python3 -c 'import json, sys
+p = json.load(open(sys.argv[1]))[0]
+print(" ".join(str(len(q["images"])) for q in p[:4]), p[1]["images"][0])' "$T/g/r/boots.json")" "4 1 4 1 boots-0003-repost.jpg"
 check "a second make demo" $M
 eq "a second make demo runs nothing" "$(grep -c '^[a-z]*:' "$T/.err")" 0
 pgrep -f "server.py $T/demo/site" >/dev/null && fail "the server still runs" || pass "the server was stopped"

@@ -44,6 +44,9 @@ eq "stream: same records kept" "$(imgcat -l outs.tsr | cut -f1 | md5sum)" "$(img
 same "stream: same report" r.tsv rs.tsv
 check "files as arguments" sh -c 'cd c && imgdedup --report ../rf.tsv p1.jpg p1-q50.jpg p2.jpg > /dev/null'
 eq "files: names as given" "$(tail -n +2 rf.tsv | cut -f2 | tr '\n' ' ')" "p1.jpg p1-q50.jpg "
+# records of one source (copies, tiles, a subreddit's images) are named by their ids
+imgaug -n 2 'brightness 0' c/p1.jpg | imgdedup --report rc.tsv > /dev/null
+eq "copies of one file: named by their ids" "$(tail -n +2 rc.tsv | cut -f2 | tr '\n' ' ')" "c/p1.jpg@aug1 c/p1.jpg@aug2 "
 
 # the hash in the metadata is reused: an 8x8 gray copy that keeps the photo's phash
 # still matches the photo; without the stored hash it does not
