@@ -128,6 +128,10 @@ for e in range(1, 16):
 expect_status "learning curve: exit 0" 0 cnneval --learning-curve log.tsv --plot lc
 eq "learning curve: two panels, 1280x480" "$(/usr/bin/convert lc.learning.png -format '%wx%h' info:)" "1280x480"
 grep -q "15 epochs; lowest val_loss" "$T/.out" && pass "learning curve: summary" || fail "learning curve: summary: $(cat "$T/.out")"
+sed '1s/_accuracy/_acc/g' log.tsv > cnntrain-log.tsv    # the header cnntrain --log writes
+cnneval --learning-curve cnntrain-log.tsv --plot lcc > /dev/null
+eq "learning curve: cnntrain's train_acc and val_acc give the accuracy panel too" \
+	"$(/usr/bin/convert lcc.learning.png -format '%wx%h' info:)" "1280x480"
 printf 'epoch\ttrain_loss\n1\t0.5\n2\t0.4\n2\t0.3\n' > badlog.tsv
 expect_status "learning curve: epochs must grow" 1 cnneval --learning-curve badlog.tsv
 expect_err "learning curve: the line" "^cnneval: badlog.tsv: line 4: epoch 2 does not follow 2$"
