@@ -20,7 +20,7 @@
 #include "util.h"
 
 #define USAGE \
-"usage: cnnpredict -m MODEL [-v] [-o OUT] [--stream] [--no-resize] [--baseline laplacian]\n" \
+"usage: cnnpredict -m MODEL [-v] [-o OUT] [--stream] [--no-resize | --short N] [--baseline laplacian]\n" \
 "                  [--masks DIR] [--threshold T] [--overlap N] [--no-tile] [--batch N]\n" \
 "                  [--threads N] [FILE | DIR | -]...\n" \
 "       cnnpredict --baseline laplacian [-v] [-o OUT] [--stream] [FILE | DIR | -]...\n"
@@ -28,6 +28,7 @@
 struct opts {
 	const char *model, *out, *masks;
 	int stream, resize, laplacian, batch, threads, verbose;
+	int short_side;         /* > 0: images of another size get the shorter side this long, then the centre */
 	int tile, overlap;      /* segmentation: frames larger than the input are tiled; overlap < 0: a quarter */
 	double threshold;       /* segmentation: < 0 writes probabilities, else 0/255 masks */
 };
@@ -346,7 +347,7 @@ put_tile(struct run *r, const image *im, int x, int y, int j, char *err, size_t 
 		memcpy(t.px + (size_t)yy * in.w * im->c, im->px + ((size_t)(y + yy) * im->w + x) * im->c,
 		       (size_t)w * im->c);
 	}
-	int rc = nn_prepare_image(&t, in, 0, &prep, err, errlen);
+	int rc = nn_prepare_image(&t, in, 0, 0, &prep, err, errlen);
 	free(t.px);
 	if (rc != 0)
 		return -1;
@@ -452,7 +453,7 @@ take_record(ts_record *rec, void *ctx)
 	}
 	if (r->net) {
 		nn_shape in = r->net->input;
-		if (nn_prepare_image(&im, in, r->o->resize, &prep, reason, sizeof reason) != 0) {
+		if (nn_prepare_image(&im, in, r->o->resize, r->o->short_side, &prep, reason, sizeof reason) != 0) {
 			snprintf(r->err, sizeof r->err, "%s: record %zu: %s", r->input, r->nrec, reason);
 			if (decoded)
 				img_free(&im);
@@ -507,6 +508,8 @@ run(const struct opts *o, int argc, char **argv)
 		r.tiles = o->tile && r.loss.kind == NN_LOSS_PIXEL && out.h == in.h && out.w == in.w;
 		if (r.tiles && (o->overlap >= in.w || o->overlap >= in.h))
 			usage("--overlap must be smaller than the model's input");
+		if (o->short_side && (o->short_side < in.w || o->short_side < in.h))
+			usage("--short must be at least the model's input side");
 	}
 	if (argc == 0) {
 		argc = 1;
@@ -575,8 +578,8 @@ run(const struct opts *o, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	enum { O_BASELINE = 256, O_BATCH, O_HELP, O_MASKS, O_NO_RESIZE, O_NO_TILE, O_OVERLAP, O_STREAM, O_THREADS,
-	       O_THRESHOLD };
+	enum { O_BASELINE = 256, O_BATCH, O_HELP, O_MASKS, O_NO_RESIZE, O_NO_TILE, O_OVERLAP, O_SHORT, O_STREAM,
+	       O_THREADS, O_THRESHOLD };
 	static const struct option longopts[] = {
 		{ "baseline", required_argument, NULL, O_BASELINE },
 		{ "batch", required_argument, NULL, O_BATCH },
@@ -587,6 +590,7 @@ main(int argc, char **argv)
 		{ "no-tile", no_argument, NULL, O_NO_TILE },
 		{ "overlap", required_argument, NULL, O_OVERLAP },
 		{ "output", required_argument, NULL, 'o' },
+		{ "short", required_argument, NULL, O_SHORT },
 		{ "stream", no_argument, NULL, O_STREAM },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "threshold", required_argument, NULL, O_THRESHOLD },
@@ -608,6 +612,7 @@ main(int argc, char **argv)
 		case O_THRESHOLD: o.threshold = parse_double(optarg, 0, 1, "--threshold"); break;
 		case O_NO_RESIZE: o.resize = 0; break;
 		case O_NO_TILE: o.tile = 0; break;
+		case O_SHORT: o.short_side = (int)parse_int(optarg, 1, 65535, "--short"); break;
 		case O_OVERLAP: o.overlap = (int)parse_int(optarg, 0, 8191, "--overlap"); break;
 		case O_BASELINE:
 			if (strcmp(optarg, "laplacian") != 0)
@@ -627,6 +632,8 @@ main(int argc, char **argv)
 	argv += optind;
 	if (!o.model && !o.laplacian)
 		usage("-m MODEL or --baseline laplacian is required");
+	if (o.short_side && !o.resize)
+		usage("--short and --no-resize exclude each other");
 	nn_gemm_init();
 	summary_start();
 	c = run(&o, argc, argv);

@@ -22,7 +22,8 @@ copy_image(const image *src, image *dst)
 }
 
 int
-nn_prepare_image(const image *src, nn_shape in, int resize, image *out, char *err, size_t errlen)
+nn_prepare_image(const image *src, nn_shape in, int resize, int short_side, image *out, char *err,
+                 size_t errlen)
 {
 	image im;
 
@@ -48,6 +49,8 @@ nn_prepare_image(const image *src, nn_shape in, int resize, image *out, char *er
 		              src->h, in.w, in.h);
 	}
 	resize_opts ro = { .mode = RESIZE_FILL, .w = in.w, .h = in.h };
+	if (short_side > 0)
+		ro = (resize_opts){ .mode = RESIZE_SHORT, .w = short_side, .crop_w = in.w, .crop_h = in.h };
 	resize_geom g;
 	resize_spec spec;
 	resize_geometry(&ro, im.w, im.h, &g);

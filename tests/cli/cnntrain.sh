@@ -97,6 +97,19 @@ eq "one line per image" "$(wc -l < files.tsv)" 10
 eq "a PNG predicts as its record did" "$(grep '_3.png' files.tsv | cut -f2)" "$(sed -n 5p a.tsv | cut -f3)"
 expect_status "--no-resize refuses another size" 1 cnnpredict -m a.model --no-resize png/big-rgb.png
 expect_err "... naming the record and sizes" "^cnnpredict: png/big-rgb.png: record 1: the image is 56x70, the model wants 28x28"
+# --short N: shorter side to N, then the centre, as imgresize --short N --crop does
+/usr/bin/convert png/t10k-images-idx3-ubyte_2.png -resize 56x70! png/big-gray.png
+cnnpredict -m a.model --short 40 png/big-gray.png | cut -f2- > short.tsv
+imgresize --short 40 --crop 28x28 png/big-gray.png | cnnpredict -m a.model | cut -f2- > short-ref.tsv
+eq "--short 40 predicts as imgresize --short 40 --crop 28x28 then cnnpredict" "$(cat short.tsv)" "$(cat short-ref.tsv)"
+if [ "$(cat short.tsv)" != "$(cnnpredict -m a.model png/big-gray.png | cut -f2-)" ]; then
+	pass "... and not as the default (shorter side to 28)"
+else
+	fail "--short 40 changed nothing"
+fi
+expect_status "--short below the input side is a usage error" 2 cnnpredict -m a.model --short 20 png/big-gray.png
+if grep -q "^cnnpredict: --short must be at least the model's input side$" "$T/.err"; then pass "... saying so"; else fail "--short 20: $(head -1 "$T/.err")"; fi
+expect_status "--short with --no-resize is a usage error" 2 cnnpredict -m a.model --short 40 --no-resize png/big-gray.png
 eq "--stream adds predictions to the records" \
 	"$(cnnpredict -m a.model --stream test.tsr | imgcat --head 1 -l | tr '\t' '\n' | grep -cE '^(pred|p_boot)=')" 2
 eq "--stream keeps the records in order" "$(cnnpredict -m a.model --stream test.tsr | imgcat -l | cut -f1 | md5sum)" \
