@@ -282,6 +282,8 @@ read_learning(const char *path, struct learning_log *log)
 {
 	static const char *const names[] = {
 		"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds" };
+	/* the names cnntrain --log writes for the accuracy columns */
+	static const char *const aliases[] = { NULL, NULL, "train_acc", NULL, "val_acc", NULL, NULL };
 	double **cols[] = { &log->epoch, &log->train_loss, &log->train_accuracy, &log->val_loss,
 	                    &log->val_accuracy, &log->lr, &log->seconds };
 	long idx[7];
@@ -293,7 +295,8 @@ read_learning(const char *path, struct learning_log *log)
 	column(t, "epoch");
 	column(t, "train_loss");
 	for (int i = 0; i < 7; i++)
-		if ((idx[i] = tsv_column(t, names[i])) >= 0)
+		if ((idx[i] = tsv_column(t, names[i])) >= 0 ||
+		    (aliases[i] && (idx[i] = tsv_column(t, aliases[i])) >= 0))
 			*cols[i] = xmalloc(cap * sizeof **cols[i]);
 	while ((rc = tsv_next(t)) == 1) {
 		if (log->n == cap) {

@@ -128,6 +128,13 @@ for e in range(1, 16):
 expect_status "learning curve: exit 0" 0 cnneval --learning-curve log.tsv --plot lc
 eq "learning curve: two panels, 1280x480" "$(/usr/bin/convert lc.learning.png -format '%wx%h' info:)" "1280x480"
 grep -q "15 epochs; lowest val_loss" "$T/.out" && pass "learning curve: summary" || fail "learning curve: summary: $(cat "$T/.out")"
+# cnntrain --log names the accuracy columns train_acc and val_acc
+sed '1s/_accuracy/_acc/g' log.tsv > acclog.tsv
+expect_status "learning curve: cnntrain's train_acc, val_acc: exit 0" 0 cnneval --learning-curve acclog.tsv --plot lca
+eq "learning curve: cnntrain's train_acc, val_acc give the accuracy panel" \
+	"$(/usr/bin/convert lca.learning.png -format '%wx%h' info:)" "1280x480"
+grep -q "val_accuracy 0\.9" "$T/.out" && pass "learning curve: val_acc in the summary" ||
+	fail "learning curve: val_acc not read: $(cat "$T/.out")"
 printf 'epoch\ttrain_loss\n1\t0.5\n2\t0.4\n2\t0.3\n' > badlog.tsv
 expect_status "learning curve: epochs must grow" 1 cnneval --learning-curve badlog.tsv
 expect_err "learning curve: the line" "^cnneval: badlog.tsv: line 4: epoch 2 does not follow 2$"
