@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "aug.h"
+#include "aug_kern.h"
 #include "image.h"
 
 static int
@@ -23,8 +24,7 @@ apply_lut(struct aug_img *im, const unsigned char *restrict lut)
 	if (im->src) {
 		const unsigned char *restrict q = im->src;
 		if (cc == c)
-			for (size_t i = 0; i < n * c; i++)
-				p[i] = lut[q[i]];
+			aug_kern()->lut(lut, q, p, n * c);
 		else
 			for (size_t i = 0; i < n; i++, p += c, q += c) {
 				for (size_t k = 0; k < cc; k++)
@@ -35,8 +35,7 @@ apply_lut(struct aug_img *im, const unsigned char *restrict lut)
 		return;
 	}
 	if (cc == c) {
-		for (size_t i = 0; i < n * c; i++)
-			p[i] = lut[p[i]];
+		aug_kern()->lut(lut, p, p, n * c);
 		return;
 	}
 	for (size_t i = 0; i < n; i++, p += c)

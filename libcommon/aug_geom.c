@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "aug.h"
+#include "aug_kern.h"
 #include "image.h"
 #include "resize.h"
 
@@ -44,14 +45,11 @@ static void
 flip_rows_into(const unsigned char *restrict src, int w, int h, int c, unsigned char *restrict dst)
 {
 	size_t n = (size_t)c, row = (size_t)w * n;
+	const struct aug_kernels *k = aug_kern();
 
 	for (int y = 0; y < h; y++, src += row, dst += row) {
 		if (c == 3) {
-			for (size_t x = 0, e = row - 3; x < row; x += 3, e -= 3) {
-				dst[x] = src[e];
-				dst[x + 1] = src[e + 1];
-				dst[x + 2] = src[e + 2];
-			}
+			k->flip3(src, dst, (size_t)w);
 			continue;
 		}
 		for (size_t x = 0, e = row - n; x < row; x += n, e -= n)

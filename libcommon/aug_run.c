@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "aug.h"
+#include "aug_kern.h"
 #include "hash.h"
 
 static int
@@ -184,24 +185,6 @@ span(int64_t f0, int64_t d, int64_t lim, int *xa, int *xb)
 		*xb = hi + 1 < *xa ? *xa : (int)(hi + 1);
 }
 
-/* n RGB pixels of a run whose four neighbours are all inside the source, from the 16.16
- * point (fx, fy) in steps of (dx, dy).  The weighted sum of the four neighbours with
- * weights (256 - ax)(256 - ay), ax(256 - ay), (256 - ax)ay, ax ay is, exactly,
- * 256 top + ay (bottom - top) with top = 256 p + ax (p' - p), the same for bottom. */
-static void
-inside3(const unsigned char *restrict src, size_t stride, int64_t fx, int64_t dx, int64_t fy, int64_t dy,
-        int n, unsigned char *restrict o)
-{
-	for (int i = 0; i < n; i++, fx += dx, fy += dy, o += 3) {
-		int ax = (int)(fx >> 8) & 255, ay = (int)(fy >> 8) & 255;
-		const unsigned char *p = src + (size_t)(fy >> 16) * stride + (size_t)(fx >> 16) * 3, *q = p + stride;
-		for (int k = 0; k < 3; k++) {
-			int t = 256 * p[k] + ax * (p[k + 3] - p[k]), b = 256 * q[k] + ax * (q[k + 3] - q[k]);
-			o[k] = (unsigned char)((256 * t + ay * (b - t) + 32768) >> 16);
-		}
-	}
-}
-
 /* Pixels inside the source by at least one pixel take the fast path: coordinates in 16.16
  * fixed point, bilinear weights of 8 bits (as OpenCV's), rounded to the nearest. */
 #define FP 65536.0
@@ -257,6 +240,7 @@ aug_warp_flush(struct aug_img *im)
 	size_t stride = (size_t)sw * (size_t)c;
 	int64_t dx = llround(m[0] * FP), dy = llround(m[2] * FP);
 	unsigned char fill = im->warp.fill;
+	const struct aug_kernels *k = aug_kern();
 
 	if (!im->warp.on)
 		return 0;
@@ -280,7 +264,7 @@ aug_warp_flush(struct aug_img *im)
 		for (int x = 0; x < w; x++, fx += dx, fy += dy, o += c) {
 			int64_t x0 = fx >> 16, y0 = fy >> 16;
 			if (x == xa && c == 3 && xa < xb) {
-				inside3(src, stride, fx, dx, fy, dy, xb - xa, o);
+				k->inside3(src, sw, sh, fx, dx, fy, dy, xb - xa, o);
 				if (mo)
 					for (int64_t mx = fx, my = fy, i = xa; i < xb; i++, mx += dx, my += dy)
 						mo[i] = msrc[((my + 32768) >> 16) * sw + ((mx + 32768) >> 16)];

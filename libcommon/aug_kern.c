@@ -1,0 +1,82 @@
+/* The plain C kernels of aug_kern.h (the reference of the SIMD ones) and the choice of version. */
+#include "aug_kern.h"
+
+/* The weighted sum of the four neighbours with weights (256 - ax)(256 - ay), ax(256 - ay),
+ * (256 - ax)ay, ax ay is, exactly, 256 top + ay (bottom - top) with top = 256 p + ax (p' - p),
+ * the same for bottom. */
+static void
+inside3_c(const unsigned char *restrict src, int sw, int sh, int64_t fx, int64_t dx, int64_t fy, int64_t dy,
+          int n, unsigned char *restrict o)
+{
+	size_t stride = (size_t)sw * 3;
+
+	(void)sh;
+	for (int i = 0; i < n; i++, fx += dx, fy += dy, o += 3) {
+		int ax = (int)(fx >> 8) & 255, ay = (int)(fy >> 8) & 255;
+		const unsigned char *p = src + (size_t)(fy >> 16) * stride + (size_t)(fx >> 16) * 3, *q = p + stride;
+		for (int k = 0; k < 3; k++) {
+			int t = 256 * p[k] + ax * (p[k + 3] - p[k]), b = 256 * q[k] + ax * (q[k + 3] - q[k]);
+			o[k] = (unsigned char)((256 * t + ay * (b - t) + 32768) >> 16);
+		}
+	}
+}
+
+static void
+lut_c(const unsigned char lut[256], const unsigned char *src, unsigned char *dst, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = lut[src[i]];
+}
+
+static void
+flip3_c(const unsigned char *restrict src, unsigned char *restrict dst, size_t n)
+{
+	for (size_t x = 0, e = 3 * n - 3; x < 3 * n; x += 3, e -= 3) {
+		dst[x] = src[e];
+		dst[x + 1] = src[e + 1];
+		dst[x + 2] = src[e + 2];
+	}
+}
+
+const struct aug_kernels aug_kern_c = { "c", inside3_c, lut_c, flip3_c };
+static int forced = -1;
+
+const struct aug_kernels *
+aug_kern_get(int i)
+{
+	switch (i) {
+	case 0:
+		return &aug_kern_c;
+#if defined(__x86_64__) || defined(__i386__)
+	case 1:
+		return aug_kern_avx2 && __builtin_cpu_supports("avx2") ? aug_kern_avx2 : NULL;
+	case 2:
+		return aug_kern_avx512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+		       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi") ? aug_kern_avx512 : NULL;
+#endif
+	default:
+		return NULL;
+	}
+}
+
+int
+aug_kern_force(int i)
+{
+	if (i != -1 && aug_kern_get(i) == NULL)
+		return -1;
+	forced = i;
+	return 0;
+}
+
+const struct aug_kernels *
+aug_kern(void)
+{
+	const struct aug_kernels *k;
+
+	if (forced != -1)
+		return aug_kern_get(forced);
+	for (int i = AUG_NKERN - 1; i > 0; i--)
+		if ((k = aug_kern_get(i)) != NULL)
+			return k;
+	return &aug_kern_c;
+}

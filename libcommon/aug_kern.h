@@ -1,0 +1,44 @@
+/*
+ * aug_kern: the inner loops of imgaug's hottest steps, in plain C (the reference) and in
+ * SIMD versions chosen at run time for the CPU (aug_kern_x86.c: AVX2, AVX-512).  Every
+ * version gives exactly the bytes of the plain one; tests/unit/test_aug_kern.c checks it.
+ */
+#ifndef AUG_KERN_H
+#define AUG_KERN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct aug_kernels {
+	const char *name;
+	/*
+	 * n RGB pixels of a warp's run whose four bilinear neighbours are all inside the
+	 * sw x sh RGB source (rows of 3 sw bytes), from the 16.16 fixed-point source point
+	 * (fx, fy) in steps of (dx, dy); 8-bit weights ax = fx >> 8 & 255, ay likewise:
+	 * top = 256 p + ax (p' - p), bottom the same a row down, out = (256 top + ay (bottom -
+	 * top) + 32768) >> 16, for each channel.
+	 */
+	void (*inside3)(const unsigned char *src, int sw, int sh, int64_t fx, int64_t dx, int64_t fy,
+	                int64_t dy, int n, unsigned char *out);
+	/* dst[i] = lut[src[i]] for n bytes; dst may be src. */
+	void (*lut)(const unsigned char lut[256], const unsigned char *src, unsigned char *dst, size_t n);
+	/* A row of n RGB pixels mirrored: pixel i of dst is pixel n - 1 - i of src (not dst). */
+	void (*flip3)(const unsigned char *src, unsigned char *dst, size_t n);
+};
+
+/* The version for this CPU: the fastest it runs, unless aug_kern_force chose another. */
+const struct aug_kernels *aug_kern(void);
+
+/* Version i: 0 is the plain C one; NULL where this CPU (or build) lacks it.  For tests. */
+#define AUG_NKERN 3
+const struct aug_kernels *aug_kern_get(int i);
+/* Makes aug_kern return version i (-1: the fastest again); -1 when it is not available.
+ * For tests: not thread-safe. */
+int aug_kern_force(int i);
+
+/* The plain C version (version 0), for the SIMD ones' tails, and the SIMD versions
+ * (aug_kern_x86.c), NULL where not built. */
+extern const struct aug_kernels aug_kern_c;
+extern const struct aug_kernels *const aug_kern_avx2, *const aug_kern_avx512;
+
+#endif

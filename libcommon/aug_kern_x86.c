@@ -1,0 +1,286 @@
+/*
+ * The AVX2 and AVX-512 kernels of aug_kern.h, each function compiled for its instruction set
+ * (target attributes: the rest of the build stays plain x86-64) and called only where the CPU
+ * has it (aug_kern.c).  They compute exactly what the plain C ones do.
+ *
+ * inside3 takes 8 (AVX2) or 16 (AVX-512) pixels at a time in 32-bit lanes: for each pixel one
+ * 64-bit gather of its top row (the bytes p .. p + 7, of which p .. p + 5 are the pixel and its
+ * right neighbour) and one of its bottom row from two bytes before (q - 2 .. q + 5, so that no
+ * read goes past the image's last byte; q - 2 is at least a row in).  Byte shuffles make 16-bit
+ * pairs (p, p') of each channel, and pmaddwd with (256 - ax, ax) gives top and bottom in 32
+ * bits, both in [0, 65280].  Packed to 16 bits less 32768 they pair again, and pmaddwd with
+ * (256 - ay, ay) gives (256 - ay) top + ay bottom - 256 * 32768, from which the output byte
+ * is (+ 256 * 32768 + 32768) >> 16, the plain formula exactly.  Offsets are 32-bit: images of
+ * 2 GiB or more, or over 32767 pixels a side, take the plain loop.
+ */
+#include "aug_kern.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+/* 16.16 coordinates and byte offsets of the source fit in 32 bits (see above). */
+static int
+fits32(int sw, int sh)
+{
+	return sw <= 32767 && sh <= 32767 && (int64_t)sw * 3 * sh <= INT32_MAX - 64;
+}
+
+#define Z (-128)        /* pshufb: a zero byte */
+
+/*
+ * AVX2, 8 pixels 0..7.  The gathers put pixels (0, 1 | 4, 5) in one register, (2, 3 | 6, 7) in
+ * another (| between the 128-bit lanes, which byte shuffles and packs do not cross), so that
+ * after the packs each lane holds its four pixels' 12 bytes.
+ */
+__attribute__((target("avx2"))) static void
+inside3_avx2(const unsigned char *src, int sw, int sh, int64_t fx, int64_t dx, int64_t fy, int64_t dy, int n,
+             unsigned char *o)
+{
+	size_t stride = (size_t)sw * 3;
+	int i = 0;
+
+	if (n >= 8 && fits32(sw, sh)) {
+		/* for channel k: from top qwords, dword 0 = (p_k, p_k+3) of the lane's first pixel,
+		 * dword 2 of its second; from bottom qwords (2 bytes in), dwords 1 and 3 */
+#define TOPK(k) k, Z, k + 3, Z, Z, Z, Z, Z, 8 + k, Z, 11 + k, Z, Z, Z, Z, Z
+#define BOTK(k) Z, Z, Z, Z, k + 2, Z, k + 5, Z, Z, Z, Z, Z, 10 + k, Z, 13 + k, Z
+		const __m256i mt0 = _mm256_setr_epi8(TOPK(0), TOPK(0)), mb0 = _mm256_setr_epi8(BOTK(0), BOTK(0));
+		const __m256i mt1 = _mm256_setr_epi8(TOPK(1), TOPK(1)), mb1 = _mm256_setr_epi8(BOTK(1), BOTK(1));
+		const __m256i mt2 = _mm256_setr_epi8(TOPK(2), TOPK(2)), mb2 = _mm256_setr_epi8(BOTK(2), BOTK(2));
+#undef TOPK
+#undef BOTK
+		/* the lane's bytes c0p0 c0p1 c1p0 c1p1 c0p2 c0p3 c1p2 c1p3 c2p0 c2p1 c2p2 c2p3 in RGB order */
+#define RGB 0, 2, 8, 1, 3, 9, 4, 6, 10, 5, 7, 11, Z, Z, Z, Z
+		const __m256i rgb = _mm256_setr_epi8(RGB, RGB);
+#undef RGB
+		const __m256i gorder = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+		const __m256i w1lo = _mm256_setr_epi32(0, 0, 1, 1, 4, 4, 5, 5), w1hi = _mm256_setr_epi32(2, 2, 3, 3, 6, 6, 7, 7);
+		const __m256i w2lo = _mm256_setr_epi32(0, 1, 0, 1, 4, 5, 4, 5), w2hi = _mm256_setr_epi32(2, 3, 2, 3, 6, 7, 6, 7);
+		const __m256i pack = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
+		const __m256i b255 = _mm256_set1_epi32(255), k256 = _mm256_set1_epi32(256);
+		const __m256i flip = _mm256_set1_epi16(-32768), round = _mm256_set1_epi32(256 * 32768 + 32768);
+		const __m256i vstride = _mm256_set1_epi32((int)stride), down = _mm256_set1_epi32((int)stride - 2);
+		const __m256i stepx = _mm256_set1_epi32((int)(uint32_t)(8 * dx)), stepy = _mm256_set1_epi32((int)(uint32_t)(8 * dy));
+		__m256i vx = _mm256_setr_epi32((int)(uint32_t)fx, (int)(uint32_t)(fx + dx), (int)(uint32_t)(fx + 2 * dx),
+		                               (int)(uint32_t)(fx + 3 * dx), (int)(uint32_t)(fx + 4 * dx),
+		                               (int)(uint32_t)(fx + 5 * dx), (int)(uint32_t)(fx + 6 * dx),
+		                               (int)(uint32_t)(fx + 7 * dx));
+		__m256i vy = _mm256_setr_epi32((int)(uint32_t)fy, (int)(uint32_t)(fy + dy), (int)(uint32_t)(fy + 2 * dy),
+		                               (int)(uint32_t)(fy + 3 * dy), (int)(uint32_t)(fy + 4 * dy),
+		                               (int)(uint32_t)(fy + 5 * dy), (int)(uint32_t)(fy + 6 * dy),
+		                               (int)(uint32_t)(fy + 7 * dy));
+		const long long *base = (const long long *)(const void *)src;
+
+		for (; i + 8 <= n; i += 8, o += 24) {
+			__m256i ix = _mm256_srai_epi32(vx, 16), iy = _mm256_srai_epi32(vy, 16);
+			__m256i ax = _mm256_and_si256(_mm256_srli_epi32(vx, 8), b255);
+			__m256i ay = _mm256_and_si256(_mm256_srli_epi32(vy, 8), b255);
+			__m256i off = _mm256_add_epi32(_mm256_mullo_epi32(iy, vstride),
+			                               _mm256_add_epi32(ix, _mm256_add_epi32(ix, ix)));
+			__m256i ot = _mm256_permutevar8x32_epi32(off, gorder), ob = _mm256_add_epi32(ot, down);
+			__m256i tlo = _mm256_i32gather_epi64(base, _mm256_castsi256_si128(ot), 1);
+			__m256i thi = _mm256_i32gather_epi64(base, _mm256_extracti128_si256(ot, 1), 1);
+			__m256i blo = _mm256_i32gather_epi64(base, _mm256_castsi256_si128(ob), 1);
+			__m256i bhi = _mm256_i32gather_epi64(base, _mm256_extracti128_si256(ob, 1), 1);
+			/* (256 - a, a) as two 16-bit words */
+			__m256i w1 = _mm256_add_epi32(_mm256_sub_epi32(_mm256_slli_epi32(ax, 16), ax), k256);
+			__m256i w2 = _mm256_add_epi32(_mm256_sub_epi32(_mm256_slli_epi32(ay, 16), ay), k256);
+			__m256i wlo = _mm256_permutevar8x32_epi32(w1, w1lo), whi = _mm256_permutevar8x32_epi32(w1, w1hi);
+			/* top and bottom of each channel, 32 bits */
+#define H(t, b, mt, mb, w) \
+	_mm256_madd_epi16(_mm256_or_si256(_mm256_shuffle_epi8(t, mt), _mm256_shuffle_epi8(b, mb)), w)
+			__m256i h0lo = H(tlo, blo, mt0, mb0, wlo), h1lo = H(tlo, blo, mt1, mb1, wlo);
+			__m256i h2lo = H(tlo, blo, mt2, mb2, wlo), h0hi = H(thi, bhi, mt0, mb0, whi);
+			__m256i h1hi = H(thi, bhi, mt1, mb1, whi), h2hi = H(thi, bhi, mt2, mb2, whi);
+#undef H
+#define V(a, b, w) \
+	_mm256_srli_epi32(_mm256_add_epi32(_mm256_madd_epi16(_mm256_xor_si256(_mm256_packus_epi32(a, b), flip), w), \
+	                                   round), 16)
+			__m256i r01lo = V(h0lo, h1lo, _mm256_permutevar8x32_epi32(w2, w2lo));
+			__m256i r01hi = V(h0hi, h1hi, _mm256_permutevar8x32_epi32(w2, w2hi));
+			__m256i r2 = V(h2lo, h2hi, w2);
+#undef V
+			__m256i b = _mm256_packus_epi16(_mm256_packus_epi32(r01lo, r01hi), _mm256_packus_epi32(r2, r2));
+			b = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(b, rgb), pack);
+			_mm_storeu_si128((__m128i *)(void *)o, _mm256_castsi256_si128(b));
+			_mm_storel_epi64((__m128i *)(void *)(o + 16), _mm256_extracti128_si256(b, 1));
+			vx = _mm256_add_epi32(vx, stepx);
+			vy = _mm256_add_epi32(vy, stepy);
+		}
+	}
+	aug_kern_c.inside3(src, sw, sh, fx + i * dx, dx, fy + i * dy, dy, n - i, o);
+}
+
+/* AVX2: a 256-entry table as 16 pshufb tables of 16, chosen by the high nibble bit by bit. */
+__attribute__((target("avx2"))) static void
+lut_avx2(const unsigned char lut[256], const unsigned char *src, unsigned char *dst, size_t n)
+{
+	size_t i = 0;
+
+	if (n >= 32) {
+		__m256i t[16];
+		const __m256i lo = _mm256_set1_epi8(15);
+		for (int h = 0; h < 16; h++)
+			t[h] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(lut + 16 * h)));
+		for (; i + 32 <= n; i += 32) {
+			__m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(src + i)), v[8];
+			__m256i l = _mm256_and_si256(x, lo), s4 = _mm256_slli_epi16(x, 3);
+			__m256i s5 = _mm256_slli_epi16(x, 2), s6 = _mm256_slli_epi16(x, 1);
+			for (int h = 0; h < 8; h++)     /* by bit 4 */
+				v[h] = _mm256_blendv_epi8(_mm256_shuffle_epi8(t[2 * h], l), _mm256_shuffle_epi8(t[2 * h + 1], l), s4);
+			for (int h = 0; h < 4; h++)     /* bit 5 */
+				v[h] = _mm256_blendv_epi8(v[2 * h], v[2 * h + 1], s5);
+			for (int h = 0; h < 2; h++)     /* bit 6 */
+				v[h] = _mm256_blendv_epi8(v[2 * h], v[2 * h + 1], s6);
+			_mm256_storeu_si256((__m256i *)(void *)(dst + i), _mm256_blendv_epi8(v[0], v[1], x));
+		}
+	}
+	for (; i < n; i++)
+		dst[i] = lut[src[i]];
+}
+
+/* AVX2 (SSSE3 in fact): five pixels a pshufb, from 16 bytes that start a byte before them (so no
+ * read passes the row's end); each store's 16th byte is the next store's first, so at least one
+ * pixel is left to the tail. */
+__attribute__((target("avx2"))) static void
+flip3_avx2(const unsigned char *restrict src, unsigned char *restrict dst, size_t n)
+{
+	const __m128i rev = _mm_setr_epi8(13, 14, 15, 10, 11, 12, 7, 8, 9, 4, 5, 6, 1, 2, 3, Z);
+	size_t i = 0;
+
+	for (; i + 5 < n; i += 5) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + 3 * (n - i - 5) - 1));
+		_mm_storeu_si128((__m128i *)(void *)(dst + 3 * i), _mm_shuffle_epi8(v, rev));
+	}
+	aug_kern_c.flip3(src, dst + 3 * i, n - i);        /* src's first n - i pixels */
+}
+
+static const struct aug_kernels avx2 = { "avx2", inside3_avx2, lut_avx2, flip3_avx2 };
+
+#define AVX512 "avx512f,avx512bw,avx512vl,avx512vbmi"
+
+/*
+ * AVX-512, 16 pixels 0..15: gathers of pixels (0, 1 | 4, 5 | 8, 9 | 12, 13) and (2, 3 | 6, 7 |
+ * 10, 11 | 14, 15), so that each 128-bit lane ends with four pixels' bytes, which one vpermb
+ * puts in order.  The last pixels of a run take masked stores, their gathers offset 0.
+ */
+__attribute__((target(AVX512))) static void
+inside3_avx512(const unsigned char *src, int sw, int sh, int64_t fx, int64_t dx, int64_t fy, int64_t dy, int n,
+               unsigned char *o)
+{
+	size_t stride = (size_t)sw * 3;
+
+	if (n < 4 || !fits32(sw, sh)) {
+		aug_kern_c.inside3(src, sw, sh, fx, dx, fy, dy, n, o);
+		return;
+	}
+	/* qword i of a channel's pairs: (p_k, p_k+3) from top qword i, (q_k, q_k+3) from bottom
+	 * qword i two bytes in (bytes 64.. of the two-register table); the odd bytes are zeroed */
+#define PK(k, i) 8 * i + k, 0, 8 * i + k + 3, 0, 64 + 8 * i + k + 2, 0, 64 + 8 * i + k + 5, 0
+#define PAIRS(k) { PK(k, 0), PK(k, 1), PK(k, 2), PK(k, 3), PK(k, 4), PK(k, 5), PK(k, 6), PK(k, 7) }
+	static const unsigned char pairs[3][64] = { PAIRS(0), PAIRS(1), PAIRS(2) };
+#undef PK
+#undef PAIRS
+	const __m512i p0 = _mm512_loadu_si512(pairs[0]), p1 = _mm512_loadu_si512(pairs[1]);
+	const __m512i p2 = _mm512_loadu_si512(pairs[2]);
+	const __mmask64 even = 0x5555555555555555ull;
+	/* lane L's bytes c0p0 c0p1 c1p0 c1p1 c0p2 c0p3 c1p2 c1p3 c2p0 c2p1 c2p2 c2p3 (pixels 4L..) */
+	static const unsigned char rgbidx[64] = {
+		0, 2, 8, 1, 3, 9, 4, 6, 10, 5, 7, 11,
+		16, 18, 24, 17, 19, 25, 20, 22, 26, 21, 23, 27,
+		32, 34, 40, 33, 35, 41, 36, 38, 42, 37, 39, 43,
+		48, 50, 56, 49, 51, 57, 52, 54, 58, 53, 55, 59,
+	};
+	const __m512i rgb = _mm512_loadu_si512(rgbidx);
+	const __m512i gorder = _mm512_setr_epi32(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+	const __m512i w1lo = _mm512_setr_epi32(0, 0, 1, 1, 4, 4, 5, 5, 8, 8, 9, 9, 12, 12, 13, 13);
+	const __m512i w1hi = _mm512_setr_epi32(2, 2, 3, 3, 6, 6, 7, 7, 10, 10, 11, 11, 14, 14, 15, 15);
+	const __m512i w2lo = _mm512_setr_epi32(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13);
+	const __m512i w2hi = _mm512_setr_epi32(2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15);
+	const __m512i b255 = _mm512_set1_epi32(255), k256 = _mm512_set1_epi32(256);
+	const __m512i flip = _mm512_set1_epi16(-32768), round = _mm512_set1_epi32(256 * 32768 + 32768);
+	const __m512i vstride = _mm512_set1_epi32((int)stride), down = _mm512_set1_epi32((int)stride - 2);
+	const __m512i stepx = _mm512_set1_epi32((int)(uint32_t)(16 * dx)), stepy = _mm512_set1_epi32((int)(uint32_t)(16 * dy));
+	const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+	__m512i vx = _mm512_add_epi32(_mm512_set1_epi32((int)(uint32_t)fx),
+	                              _mm512_mullo_epi32(lane, _mm512_set1_epi32((int)(uint32_t)dx)));
+	__m512i vy = _mm512_add_epi32(_mm512_set1_epi32((int)(uint32_t)fy),
+	                              _mm512_mullo_epi32(lane, _mm512_set1_epi32((int)(uint32_t)dy)));
+
+	for (int i = 0; i < n; i += 16, o += 48) {
+		int m = n - i < 16 ? n - i : 16;
+		__mmask16 valid = (__mmask16)((1u << m) - 1);
+		__m512i ix = _mm512_srai_epi32(vx, 16), iy = _mm512_srai_epi32(vy, 16);
+		__m512i ax = _mm512_and_si512(_mm512_srli_epi32(vx, 8), b255);
+		__m512i ay = _mm512_and_si512(_mm512_srli_epi32(vy, 8), b255);
+		__m512i off = _mm512_maskz_add_epi32(valid, _mm512_mullo_epi32(iy, vstride),
+		                                     _mm512_add_epi32(ix, _mm512_add_epi32(ix, ix)));
+		/* off 0 past the run: reads the image's first bytes, which are there */
+		__m512i ot = _mm512_permutexvar_epi32(gorder, off), ob = _mm512_add_epi32(ot, down);
+		__m512i tlo = _mm512_i32gather_epi64(_mm512_castsi512_si256(ot), src, 1);
+		__m512i thi = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(ot, 1), src, 1);
+		__m512i blo = _mm512_i32gather_epi64(_mm512_castsi512_si256(ob), src, 1);
+		__m512i bhi = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(ob, 1), src, 1);
+		__m512i w1 = _mm512_add_epi32(_mm512_sub_epi32(_mm512_slli_epi32(ax, 16), ax), k256);
+		__m512i w2 = _mm512_add_epi32(_mm512_sub_epi32(_mm512_slli_epi32(ay, 16), ay), k256);
+		__m512i wlo = _mm512_permutexvar_epi32(w1lo, w1), whi = _mm512_permutexvar_epi32(w1hi, w1);
+#define H(t, b, p, w) _mm512_madd_epi16(_mm512_maskz_permutex2var_epi8(even, t, p, b), w)
+		__m512i h0lo = H(tlo, blo, p0, wlo), h1lo = H(tlo, blo, p1, wlo), h2lo = H(tlo, blo, p2, wlo);
+		__m512i h0hi = H(thi, bhi, p0, whi), h1hi = H(thi, bhi, p1, whi), h2hi = H(thi, bhi, p2, whi);
+#undef H
+#define V(a, b, w) \
+	_mm512_srli_epi32(_mm512_add_epi32(_mm512_madd_epi16(_mm512_xor_si512(_mm512_packus_epi32(a, b), flip), w), \
+	                                   round), 16)
+		__m512i r01lo = V(h0lo, h1lo, _mm512_permutexvar_epi32(w2lo, w2));
+		__m512i r01hi = V(h0hi, h1hi, _mm512_permutexvar_epi32(w2hi, w2));
+		__m512i r2 = V(h2lo, h2hi, w2);
+#undef V
+		__m512i b = _mm512_packus_epi16(_mm512_packus_epi32(r01lo, r01hi), _mm512_packus_epi32(r2, r2));
+		b = _mm512_permutexvar_epi8(rgb, b);
+		_mm512_mask_storeu_epi8(o, (__mmask64)((1ull << (3 * m)) - 1), b);
+		vx = _mm512_add_epi32(vx, stepx);
+		vy = _mm512_add_epi32(vy, stepy);
+	}
+}
+
+/* AVX-512 VBMI: the table in four registers, two vpermi2b of 128 entries chosen by bit 7. */
+__attribute__((target(AVX512))) static void
+lut_avx512(const unsigned char lut[256], const unsigned char *src, unsigned char *dst, size_t n)
+{
+	const __m512i t0 = _mm512_loadu_si512(lut), t1 = _mm512_loadu_si512(lut + 64);
+	const __m512i t2 = _mm512_loadu_si512(lut + 128), t3 = _mm512_loadu_si512(lut + 192);
+
+	for (size_t i = 0; i < n; i += 64) {
+		__mmask64 m = n - i >= 64 ? ~0ull : (1ull << (n - i)) - 1;
+		__m512i x = _mm512_maskz_loadu_epi8(m, src + i);
+		__m512i v = _mm512_mask_blend_epi8(_mm512_movepi8_mask(x), _mm512_permutex2var_epi8(t0, x, t1),
+		                                   _mm512_permutex2var_epi8(t2, x, t3));
+		_mm512_mask_storeu_epi8(dst + i, m, v);
+	}
+}
+
+/* AVX-512 VBMI: sixteen pixels a vpermb, 48-byte masked loads and stores. */
+__attribute__((target(AVX512))) static void
+flip3_avx512(const unsigned char *restrict src, unsigned char *restrict dst, size_t n)
+{
+	static const unsigned char revidx[64] = {
+		45, 46, 47, 42, 43, 44, 39, 40, 41, 36, 37, 38, 33, 34, 35, 30, 31, 32, 27, 28, 29, 24, 25, 26,
+		21, 22, 23, 18, 19, 20, 15, 16, 17, 12, 13, 14, 9, 10, 11, 6, 7, 8, 3, 4, 5, 0, 1, 2,
+	};
+	const __m512i rev = _mm512_loadu_si512(revidx);
+	const __mmask64 m48 = (1ull << 48) - 1;
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m512i v = _mm512_maskz_loadu_epi8(m48, src + 3 * (n - i - 16));
+		_mm512_mask_storeu_epi8(dst + 3 * i, m48, _mm512_permutexvar_epi8(rev, v));
+	}
+	aug_kern_c.flip3(src, dst + 3 * i, n - i);        /* src's first n - i pixels */
+}
+
+static const struct aug_kernels avx512 = { "avx512", inside3_avx512, lut_avx512, flip3_avx512 };
+
+const struct aug_kernels *const aug_kern_avx2 = &avx2, *const aug_kern_avx512 = &avx512;
+#else
+const struct aug_kernels *const aug_kern_avx2 = NULL, *const aug_kern_avx512 = NULL;
+#endif

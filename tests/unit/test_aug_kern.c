@@ -1,0 +1,261 @@
+/* The SIMD kernels of aug_kern.h against the plain C ones, byte for byte, on random inputs;
+ * and whole pipelines (aug_apply) with each version. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "aug.h"
+#include "aug_kern.h"
+#include "check.h"
+#include "rng.h"
+
+#define GUARD 64
+
+/*
+ * n bytes between two inaccessible pages, against the one after (end) or the one before: a
+ * read past the buffer, by a gather or a masked load too (which the sanitizers do not see),
+ * faults.  Freed by unguard.
+ */
+static unsigned char *
+guarded(size_t n, int end)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), span = (n + pg - 1) / pg * pg;
+	unsigned char *m = mmap(NULL, span + 2 * pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (m == MAP_FAILED || mprotect(m + pg, span, PROT_READ | PROT_WRITE) == -1) {
+		fprintf(stderr, "test_aug_kern: cannot map guard pages\n");
+		exit(1);
+	}
+	return end ? m + pg + span - n : m + pg;
+}
+
+static void
+unguard(unsigned char *p, size_t n)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), span = (n + pg - 1) / pg * pg;
+	unsigned char *m = (unsigned char *)((uintptr_t)p / pg * pg) - pg;
+
+	munmap(m, span + 2 * pg);
+}
+
+static int
+below(rng *g, int n)
+{
+	return (int)rng_below(g, (uint64_t)n);
+}
+
+/* lut on n bytes from src + a (guarded) into dst + b, and in place; bytes around dst's run
+ * untouched. */
+static int
+lut_case(const struct aug_kernels *k, rng *g, size_t n, size_t a, size_t b)
+{
+	unsigned char lut[256], *src = guarded(n + a, (n & 1) == 0), *want = malloc(n + b + 2 * GUARD),
+	                        *got = malloc(n + b + 2 * GUARD), *inplace = malloc(n + 1);
+	int ok;
+
+	for (int i = 0; i < 256; i++)
+		lut[i] = (unsigned char)rng_next(g);
+	for (size_t i = 0; i < n + a; i++)
+		src[i] = (unsigned char)rng_next(g);
+	memset(want, 0xa5, n + b + 2 * GUARD);
+	memset(got, 0xa5, n + b + 2 * GUARD);
+	aug_kern_get(0)->lut(lut, src + a, want + GUARD + b, n);
+	k->lut(lut, src + a, got + GUARD + b, n);
+	ok = memcmp(want, got, n + b + 2 * GUARD) == 0;
+	memcpy(inplace, src + a, n);
+	k->lut(lut, inplace, inplace, n);
+	ok &= memcmp(inplace, want + GUARD + b, n) == 0;
+	unguard(src, n + a);
+	free(want);
+	free(got);
+	free(inplace);
+	return ok;
+}
+
+static void
+test_lut(const struct aug_kernels *k, rng *g)
+{
+	int ok = 1, nc = 0;
+
+	for (size_t n = 0; n <= 300; n++, nc++)
+		ok &= lut_case(k, g, n, n % 7, n % 5);
+	for (int t = 0; t < 50; t++, nc++)
+		ok &= lut_case(k, g, (size_t)below(g, 200000), (size_t)below(g, 64), (size_t)below(g, 64));
+	ok &= lut_case(k, g, 224 * 224 * 3, 0, 0);
+	CHECK(ok, "%s lut: the plain bytes in %d cases (0..300 bytes, misaligned, in place, nothing past the end)",
+	      k->name, nc + 1);
+}
+
+/* flip3 of n pixels from a guarded row; bytes around dst's row untouched. */
+static int
+flip_case(const struct aug_kernels *k, rng *g, size_t n)
+{
+	unsigned char *src = guarded(3 * n, (n & 1) == 0), *want = malloc(3 * n + 2 * GUARD), *got = malloc(3 * n + 2 * GUARD);
+	int ok;
+
+	for (size_t i = 0; i < 3 * n; i++)
+		src[i] = (unsigned char)rng_next(g);
+	memset(want, 0x3c, 3 * n + 2 * GUARD);
+	memset(got, 0x3c, 3 * n + 2 * GUARD);
+	aug_kern_get(0)->flip3(src, want + GUARD, n);
+	k->flip3(src, got + GUARD, n);
+	ok = memcmp(want, got, 3 * n + 2 * GUARD) == 0;
+	unguard(src, 3 * n);
+	free(want);
+	free(got);
+	return ok;
+}
+
+static void
+test_flip3(const struct aug_kernels *k, rng *g)
+{
+	int ok = 1;
+
+	for (size_t n = 1; n <= 200; n++)
+		ok &= flip_case(k, g, n);
+	for (int t = 0; t < 20; t++)
+		ok &= flip_case(k, g, (size_t)below(g, 5000) + 1);
+	CHECK(ok, "%s flip3: the plain bytes on rows of 1..200 and up to 5000 pixels", k->name);
+}
+
+/*
+ * One run of inside3 on a random sw x sh image between guard pages: a random start inside and a random step (negative
+ * too), as many pixels as stay inside (at most maxn).
+ */
+static int
+inside_case(const struct aug_kernels *k, rng *g, int sw, int sh, int maxn, int corner)
+{
+	size_t sz = (size_t)sw * (size_t)sh * 3;
+	unsigned char *src = guarded(sz, corner || (rng_next(g) & 1)), *want, *got;
+	int64_t limx = (int64_t)(sw - 1) << 16, limy = (int64_t)(sh - 1) << 16, fx, fy, dx, dy;
+	int n = 0, ok;
+
+	for (size_t i = 0; i < sz; i++)
+		src[i] = (unsigned char)rng_next(g);
+	if (corner) {   /* the last neighbours: right and bottom edge, moving away */
+		fx = limx - 1 - below(g, 256);
+		fy = limy - 1 - below(g, 256);
+		dx = -below(g, 3 << 16);
+		dy = -below(g, 3 << 16);
+	} else {
+		fx = (int64_t)rng_below(g, (uint64_t)limx);
+		fy = (int64_t)rng_below(g, (uint64_t)limy);
+		dx = below(g, 5) == 0 ? 0 : (int64_t)below(g, 4 << 16) - (2 << 16);
+		dy = below(g, 5) == 0 ? 0 : (int64_t)below(g, 1 << 16) - (1 << 15);
+	}
+	while (n < maxn && fx + n * dx >= 0 && fx + n * dx < limx && fy + n * dy >= 0 && fy + n * dy < limy)
+		n++;
+	want = malloc((size_t)n * 3 + 2 * GUARD);
+	got = malloc((size_t)n * 3 + 2 * GUARD);
+	memset(want, 0x5a, (size_t)n * 3 + 2 * GUARD);
+	memset(got, 0x5a, (size_t)n * 3 + 2 * GUARD);
+	aug_kern_get(0)->inside3(src, sw, sh, fx, dx, fy, dy, n, want + GUARD);
+	k->inside3(src, sw, sh, fx, dx, fy, dy, n, got + GUARD);
+	ok = memcmp(want, got, (size_t)n * 3 + 2 * GUARD) == 0;
+	unguard(src, sz);
+	free(want);
+	free(got);
+	return ok;
+}
+
+static void
+test_inside3(const struct aug_kernels *k, rng *g)
+{
+	int ok = 1, nc = 0;
+
+	for (int t = 0; t < 3000; t++, nc++)
+		ok &= inside_case(k, g, 2 + below(g, 70), 2 + below(g, 40), 1 + below(g, 100), t % 4 == 0);
+	CHECK(ok, "%s inside3: the plain bytes in %d small runs (1..100 pixels, any step, edges)", k->name, nc);
+	ok = 1;
+	for (int n = 1; n <= 40; n++)
+		ok &= inside_case(k, g, 2, 2, n, 0) & inside_case(k, g, 3, 2, n, 1) & inside_case(k, g, 2, 3, n, 0);
+	CHECK(ok, "%s inside3: the plain bytes on 2x2, 3x2, 2x3 images", k->name);
+	ok = 1;
+	for (int t = 0; t < 40; t++)
+		ok &= inside_case(k, g, 200 + below(g, 801), 200 + below(g, 301), 1 << 20, t % 3 == 0);
+	CHECK(ok, "%s inside3: the plain bytes on long runs across large images", k->name);
+	ok = inside_case(k, g, 32768, 2, 5000, 0) && inside_case(k, g, 3, 32768, 5000, 0);
+	CHECK(ok, "%s inside3: the plain bytes on images over 32767 pixels a side", k->name);
+}
+
+/* Whole pipelines with each kernel: the same images, masks and descriptions. */
+static void
+test_pipelines(rng *g)
+{
+	static const char *const lists[][5] = {
+		{ "hflip p=0.5", "brightness -0.2..0.2", "rotate -15..15", "crop 200x200", NULL },
+		{ "contrast -0.5..0.5", "affine angle=-40..40 shear=-20..20 fill=7", "crop 51x37", NULL },
+		{ "gamma 0.5..2", "rotate -180..180 crop=1", NULL },
+		{ "brightness 0.1", "rotate 3", NULL },
+	};
+	enum { W = 224, H = 213 };
+	unsigned char *px = malloc(W * H * 4), *mask = malloc(W * H);
+
+	for (int i = 0; i < W * H * 4; i++)
+		px[i] = (unsigned char)rng_next(g);
+	for (int i = 0; i < W * H; i++)
+		mask[i] = (unsigned char)(i % 7);
+	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+		struct aug_step steps[5];
+		char err[256];
+		int ns = 0, ok = 1, runs = 0;
+		for (; lists[l][ns]; ns++)
+			if (aug_parse(lists[l][ns], &steps[ns], err, sizeof err) == -1)
+				ok = 0;
+		for (int c = 1; c <= 4; c++)
+			for (uint64_t seed = 0; seed < 8; seed++) {
+				struct aug_img want = { 0 };
+				struct aug_run rw;
+				aug_kern_force(0);
+				aug_img_borrow(&want, px, W - (int)seed, H, c, seed & 1 ? mask : NULL);
+				if (aug_apply(steps, ns, &want, seed, &rw) == -1) {
+					aug_img_free(&want);
+					continue;       /* e.g. an RGB step on gray */
+				}
+				for (int i = 1; i < AUG_NKERN; i++) {
+					struct aug_img got = { 0 };
+					struct aug_run rg;
+					size_t npx = (size_t)want.w * (size_t)want.h;
+					if (aug_kern_force(i) == -1)
+						continue;
+					aug_img_borrow(&got, px, W - (int)seed, H, c, seed & 1 ? mask : NULL);
+					ok &= aug_apply(steps, ns, &got, seed, &rg) == 0 && got.w == want.w && got.h == want.h &&
+					      memcmp(got.px, want.px, npx * (size_t)c) == 0 && strcmp(rg.desc, rw.desc) == 0 &&
+					      (want.mask == NULL || memcmp(got.mask, want.mask, npx) == 0);
+					aug_img_free(&got);
+					runs++;
+				}
+				aug_img_free(&want);
+			}
+		aug_kern_force(-1);
+		CHECK(ok, "pipeline %s, %s...: every kernel gives the plain bytes (%d runs)", lists[l][0], lists[l][1], runs);
+	}
+	free(px);
+	free(mask);
+}
+
+int
+main(void)
+{
+	rng g;
+	int n = 0;
+
+	rng_seed(&g, 20240611);
+	CHECK(aug_kern_get(0) != NULL && aug_kern() != NULL && aug_kern_force(AUG_NKERN) == -1 &&
+	      aug_kern_get(AUG_NKERN) == NULL, "kernels: the plain one is there; no version past the last");
+	printf("kernels: using %s\n", aug_kern()->name);
+	for (int i = 1; i < AUG_NKERN; i++) {
+		const struct aug_kernels *k = aug_kern_get(i);
+		if (k == NULL)
+			continue;
+		n++;
+		test_lut(k, &g);
+		test_inside3(k, &g);
+		test_flip3(k, &g);
+	}
+	if (n == 0)
+		SKIP("no SIMD kernels on this CPU or build: nothing to compare");
+	test_pipelines(&g);
+	return CHECK_DONE();
+}
