@@ -17,8 +17,19 @@ struct conv {
 	float *cache;           /* batch x k x p: training's column matrices, kept for backward */
 	int group;              /* samples per GEMM when outputs are small (1: one at a time) */
 	float **gcol, **gy;     /* per thread: k x group*p and filters x group*p */
-	int rowwise;            /* stride 1, inference: one GEMM per kernel row (see forward_rowwise) */
+	int rowwise;            /* stride 1: forward and weight gradient by kernel rows (see rowwise_pass) */
+	int rowwise_dx;         /* stride 1: the input gradient as such a convolution of dy */
 	float *wrow;            /* kh x filters x (C * kw): the weights by kernel row */
+	float *wt;              /* kh x C x (filters * kw): the same, flipped and transposed, for dx */
+	float **dwrow;          /* per thread: weight gradient partials laid out as wrow */
+	float **rbuf;           /* per thread: rowbuf floats for a band's column matrix */
+	size_t rowbuf;
+};
+
+/* A stride-1 convolution of one sample by kernel rows: f output planes ho x wo from c input
+ * planes h x w, kernel kh x kw, padding ph, pw. */
+struct rowconv {
+	int c, h, w, kh, kw, ph, pw, f, ho, wo;
 };
 
 /* Small outputs are computed for several samples in one GEMM, so the BLAS packs the weights
@@ -31,7 +42,7 @@ struct conv {
 
 /* A large column matrix is built and multiplied a band of output rows at a time, so it is
  * read back from the cache instead of from memory: bands of about this size. */
-#define BAND_BYTES ((size_t)256 << 10)
+size_t nn_conv_band_bytes = (size_t)256 << 10;
 
 /* Kernel rows get a GEMM each when it has at least this inner dimension (C * kw). */
 #define ROWWISE_MIN_K 32
@@ -77,7 +88,8 @@ conv_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 		c->dw[t] = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
 		c->db[t] = nn_alloc(net, (size_t)l->filters * sizeof(float));
 	}
-	if (!c->direct && (size_t)l->batch * c->k * c->p * sizeof(float) <= COL_CACHE_BYTES)
+	if (!c->direct && !(l->sh == 1 && l->sw == 1 && l->kh > 1 && l->in.c * l->kw >= ROWWISE_MIN_K) &&
+	    (size_t)l->batch * c->k * c->p * sizeof(float) <= COL_CACHE_BYTES)
 		c->cache = nn_alloc(net, (size_t)l->batch * c->k * c->p * sizeof(float));
 	c->group = c->p < GROUP_COLUMNS && !c->direct ? (GROUP_COLUMNS + c->p - 1) / c->p : 1;
 	if (c->group > l->batch)
@@ -90,9 +102,23 @@ conv_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 			c->gy[t] = nn_alloc(net, (size_t)l->filters * c->group * c->p * sizeof(float));
 		}
 	}
-	c->rowwise = !c->direct && l->sh == 1 && l->sw == 1 && l->kh > 1 && l->in.c * l->kw >= ROWWISE_MIN_K;
-	if (c->rowwise)
+	int stride1 = !c->direct && l->sh == 1 && l->sw == 1 && l->kh > 1;
+	c->rowwise = stride1 && l->in.c * l->kw >= ROWWISE_MIN_K;
+	c->rowwise_dx = stride1 && l->filters * l->kw >= ROWWISE_MIN_K;
+	if (c->rowwise || c->rowwise_dx) {
+		/* a band of at least one row, forward (C * kw rows) and for dx (filters * kw rows) */
+		size_t one = (size_t)l->kh * l->kw * (l->in.c * wo > l->filters * l->in.w ? l->in.c * wo : l->filters * l->in.w);
+		c->rowbuf = nn_conv_band_bytes / sizeof(float) > one ? nn_conv_band_bytes / sizeof(float) : one;
+		c->rbuf = nn_alloc(net, (size_t)c->nthreads * sizeof *c->rbuf);
+		c->dwrow = nn_alloc(net, (size_t)c->nthreads * sizeof *c->dwrow);
+		for (int t = 0; t < c->nthreads; t++) {
+			c->rbuf[t] = nn_alloc(net, c->rowbuf * sizeof(float));
+			if (c->rowwise)
+				c->dwrow[t] = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
+		}
 		c->wrow = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
+		c->wt = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
+	}
 	int wd[4] = { l->filters, l->in.c, l->kh, l->kw };
 	nn_add_param(l, net, "weight", 4, wd, 1);
 	if (l->bias)
@@ -163,7 +189,7 @@ conv2d_forward_part(void *ctx, size_t b, size_t e, int t)
 	size_t in = nn_shape_size(l->in), out = nn_shape_size(l->out);
 	nn_conv_geom g = geom(l);
 
-	if (c->rowwise && !ps->train) {
+	if (c->rowwise) {
 		forward_rowwise(ps, b, e, t);
 		return;
 	}
@@ -171,7 +197,7 @@ conv2d_forward_part(void *ctx, size_t b, size_t e, int t)
 		forward_grouped(ps, b, e, t);
 		return;
 	}
-	int band = (int)(BAND_BYTES / ((size_t)c->k * g.wo * sizeof(float)));
+	int band = (int)(nn_conv_band_bytes / ((size_t)c->k * g.wo * sizeof(float)));
 	if (band < 1)
 		band = 1;
 	for (size_t n = b; n < e; n++) {
@@ -221,35 +247,81 @@ forward_grouped(struct pass *ps, size_t b, size_t e, int t)
  * column matrix for a 1 x kw kernel over the padded rows (C * kw rows, a third of the full
  * one for 3x3), output row oy is the sum over kernel rows i of W_i times that matrix's
  * columns of row oy + i.  So the copying shrinks kh times, and each band of output rows is kh
- * GEMMs into the same output.
+ * GEMMs into the same output.  The weight gradient takes the same bands, and the input
+ * gradient is itself such a convolution, of dy with the kernel flipped and transposed.
  */
+static int
+rowwise_band(const struct rowconv *r, size_t room)
+{
+	int kr = r->c * r->kw;
+	int band = (int)(nn_conv_band_bytes / ((size_t)kr * r->wo * sizeof(float))) - (r->kh - 1);
+
+	if (band < 1)
+		band = 1;
+	while (band > 1 && (size_t)kr * (band + r->kh - 1) * r->wo > room)
+		band--;
+	return band;
+}
+
+/* The band's column matrix, rows oy .. oy + rows - 1 of the output: buf gets C * kw rows of
+ * (rows + kh - 1) * wo; returns that row length. */
+static size_t
+rowwise_columns(const struct rowconv *r, const float *x, int oy, int rows, float *buf)
+{
+	nn_conv_geom g = { r->c, r->h, r->w, 1, r->kw, 1, 1, r->ph, r->pw, r->ho + r->kh - 1, r->wo };
+	size_t ld = (size_t)(rows + r->kh - 1) * r->wo;
+
+	nn_im2col_rows(&g, x, buf, ld, oy, oy + rows + r->kh - 1);
+	return ld;
+}
+
+/* Without grad: y (f x ho x wo) = x convolved with w (laid out as wrow: kh x f x c * kw).
+ * With grad: w += the weight gradient of that convolution for the output gradient y.  buf
+ * holds room floats. */
+static void
+rowwise_pass(const struct rowconv *r, const float *x, float *w, float *y, int grad, float *buf, size_t room)
+{
+	int kr = r->c * r->kw, band = rowwise_band(r, room), p = r->ho * r->wo;
+
+	for (int oy = 0; oy < r->ho; oy += band) {
+		int rows = r->ho - oy < band ? r->ho - oy : band;
+		size_t ld = rowwise_columns(r, x, oy, rows, buf);
+		for (int i = 0; i < r->kh; i++) {
+			float *wi = w + (size_t)i * r->f * kr, *yb = y + (size_t)oy * r->wo;
+			const float *cols = buf + (size_t)i * r->wo;
+			if (grad)
+				nn_sgemm(0, 1, r->f, kr, rows * r->wo, 1, yb, p, cols, (int)ld, 1, wi, kr);
+			else
+				nn_sgemm(0, 0, r->f, rows * r->wo, kr, 1, wi, kr, cols, (int)ld, i > 0, yb, p);
+		}
+	}
+}
+
+static struct rowconv
+rowconv_forward(const nn_layer *l)
+{
+	return (struct rowconv){ l->in.c, l->in.h, l->in.w, l->kh, l->kw, l->ph, l->pw, l->filters, l->out.h, l->out.w };
+}
+
+/* dx is dy convolved with the flipped kernel, padded kh - 1 - ph and kw - 1 - pw */
+static struct rowconv
+rowconv_dx(const nn_layer *l)
+{
+	return (struct rowconv){ l->filters, l->out.h, l->out.w, l->kh, l->kw, l->kh - 1 - l->ph, l->kw - 1 - l->pw,
+	                         l->in.c, l->in.h, l->in.w };
+}
+
 static void
 forward_rowwise(struct pass *ps, size_t b, size_t e, int t)
 {
 	nn_layer *l = ps->l;
 	struct conv *c = l->priv;
 	size_t in = nn_shape_size(l->in), out = nn_shape_size(l->out);
-	int kr = l->in.c * l->kw, wo = l->out.w;
-	nn_conv_geom g = { l->in.c, l->in.h, l->in.w, 1, l->kw, 1, 1, l->ph, l->pw, l->out.h + l->kh - 1, wo };
-	/* c->col[t] holds k x p floats, so bands of up to that many fit whatever BAND_BYTES says */
-	size_t room = (size_t)c->k * c->p;
-	int band = (int)(BAND_BYTES / ((size_t)kr * wo * sizeof(float))) - (l->kh - 1);
+	struct rowconv r = rowconv_forward(l);
 
-	if (band < 1)
-		band = 1;
-	while (band > 1 && (size_t)kr * (band + l->kh - 1) * wo > room)
-		band--;
 	for (size_t n = b; n < e; n++) {
-		const float *x = ps->x + n * in;
 		float *y = ps->out + n * out;
-		for (int oy = 0; oy < l->out.h; oy += band) {
-			int rows = l->out.h - oy < band ? l->out.h - oy : band;
-			size_t ld = (size_t)(rows + l->kh - 1) * wo;
-			nn_im2col_rows(&g, x, c->col[t], ld, oy, oy + rows + l->kh - 1);
-			for (int i = 0; i < l->kh; i++)
-				nn_sgemm(0, 0, l->filters, rows * wo, kr, 1, c->wrow + (size_t)i * l->filters * kr, kr,
-				         c->col[t] + (size_t)i * wo, (int)ld, i > 0, y + (size_t)oy * wo, c->p);
-		}
+		rowwise_pass(&r, ps->x + n * in, c->wrow, y, 0, c->rbuf[t], c->rowbuf);
 		finish(l, y, y, c->p);
 	}
 }
@@ -269,13 +341,29 @@ weights_by_row(nn_layer *l)
 				       w + (((size_t)f * l->in.c + ch) * l->kh + i) * l->kw, l->kw * sizeof(float));
 }
 
+/* wt[i][ch][f * kw + j] = weight[f][ch][kh - 1 - i][kw - 1 - j] */
+static void
+weights_flipped(nn_layer *l)
+{
+	struct conv *c = l->priv;
+	const float *w = l->param[0].w;
+	int kr = l->filters * l->kw;
+
+	for (int i = 0; i < l->kh; i++)
+		for (int ch = 0; ch < l->in.c; ch++)
+			for (int f = 0; f < l->filters; f++)
+				for (int j = 0; j < l->kw; j++)
+					c->wt[((size_t)i * l->in.c + ch) * kr + f * l->kw + j] =
+						w[(((size_t)f * l->in.c + ch) * l->kh + l->kh - 1 - i) * l->kw + l->kw - 1 - j];
+}
+
 static void
 conv_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 {
 	struct conv *c = l->priv;
 	struct pass ps = { .l = l, .train = run->train, .x = x, .out = y };
 
-	if (c->rowwise && !run->train)
+	if (c->rowwise)
 		weights_by_row(l);
 	nn_pool_for(run->pool, (size_t)run->n, conv2d_forward_part, &ps);
 }
@@ -290,22 +378,32 @@ conv2d_backward_part(void *ctx, size_t b, size_t e, int t)
 	float *dw = c->dw[t], *db = c->db[t];
 	nn_conv_geom g = geom(l);
 
+	struct rowconv rf = rowconv_forward(l), rd = rowconv_dx(l);
+
 	memset(dw, 0, (size_t)l->filters * c->k * sizeof(float));
 	memset(db, 0, (size_t)l->filters * sizeof(float));
+	if (c->rowwise)
+		memset(c->dwrow[t], 0, (size_t)l->filters * c->k * sizeof(float));
 	for (size_t n = b; n < e; n++) {
 		const float *col = ps->x + n * in, *dy = ps->dy + n * out;
-		if (!c->direct && c->cache && ps->train) {
-			col = c->cache + n * c->k * c->p;
-		} else if (!c->direct) {
-			nn_im2col(&g, col, c->col[t]);
-			col = c->col[t];
+		if (c->rowwise) {
+			rowwise_pass(&rf, col, c->dwrow[t], (float *)dy, 1, c->rbuf[t], c->rowbuf);
+		} else {
+			if (!c->direct && c->cache && ps->train) {
+				col = c->cache + n * c->k * c->p;
+			} else if (!c->direct) {
+				nn_im2col(&g, col, c->col[t]);
+				col = c->col[t];
+			}
+			nn_sgemm(0, 1, l->filters, c->k, c->p, 1, dy, c->p, col, c->p, 1, dw, c->k);
 		}
-		nn_sgemm(0, 1, l->filters, c->k, c->p, 1, dy, c->p, col, c->p, 1, dw, c->k);
 		for (int f = 0; f < l->filters; f++)
 			db[f] += nn_sum_floats(dy + (size_t)f * c->p, c->p);
 		if (ps->dx) {
 			float *dx = ps->dx + n * in;
-			if (c->direct) {
+			if (c->rowwise_dx) {
+				rowwise_pass(&rd, dy, c->wt, dx, 0, c->rbuf[t], c->rowbuf);
+			} else if (c->direct) {
 				nn_sgemm(1, 0, c->k, c->p, l->filters, 1, l->param[0].w, c->k, dy, c->p, 0, dx, c->p);
 			} else {
 				nn_sgemm(1, 0, c->k, c->p, l->filters, 1, l->param[0].w, c->k, dy, c->p, 0,
@@ -313,6 +411,15 @@ conv2d_backward_part(void *ctx, size_t b, size_t e, int t)
 				nn_col2im(&g, c->dcol[t], dx);
 			}
 		}
+	}
+	if (c->rowwise) {
+		int kr = l->in.c * l->kw;
+		for (int i = 0; i < l->kh; i++)
+			for (int f = 0; f < l->filters; f++)
+				for (int ch = 0; ch < l->in.c; ch++)
+					for (int j = 0; j < l->kw; j++)
+						dw[(((size_t)f * l->in.c + ch) * l->kh + i) * l->kw + j] +=
+							c->dwrow[t][((size_t)i * l->filters + f) * kr + ch * l->kw + j];
 	}
 }
 
@@ -322,6 +429,8 @@ conv_backward(nn_layer *l, const nn_run *run, const float *x, const float *y, co
 	struct conv *c = l->priv;
 	struct pass ps = { .l = l, .train = run->train, .x = x, .y = y, .dy = dy, .dx = dx };
 
+	if (c->rowwise_dx && dx)
+		weights_flipped(l);
 	nn_pool_for(run->pool, (size_t)run->n, conv2d_backward_part, &ps);
 	nn_add_partials(l, run, c->dw, c->db);
 }

@@ -17,6 +17,9 @@ void nn_im2col_ld(const nn_conv_geom *g, const float *x, float *col, size_t ld);
 void nn_im2col_rows(const nn_conv_geom *g, const float *x, float *col, size_t ld, int oy0, int oy1);
 /* The adjoint: dx (zeroed first) receives the sum of every column entry at its pixel. */
 void nn_col2im(const nn_conv_geom *g, const float *col, float *dx);
+/* conv2d builds its column matrices in bands of about this many bytes, so the GEMM reads
+ * them from the cache (tests shrink it to cover many bands). */
+extern size_t nn_conv_band_bytes;
 /* A sum in eight fixed lanes (vectorises, repeats exactly). */
 float nn_sum_floats(const float *v, int n);
 

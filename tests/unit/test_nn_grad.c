@@ -503,6 +503,15 @@ main(void)
 	check_layer("conv2d stride 2 pad 1", "input 3x7x6\nconv2d 4 kernel=3 stride=2 pad=1\n", 1);
 	check_layer("conv2d 1x1", "input 3x4x4\nconv2d 2 kernel=1\n", 1);
 	check_layer("conv2d 2x3 no bias", "input 2x5x6\nconv2d 2 kernel=2x3 stride=1x2 pad=1x0 bias=0\n", 1);
+	/* stride 1 with C * kw and filters * kw >= 32: by kernel rows, forward, weights and dx */
+	check_layer("conv2d by rows 3x3 pad 1", "input 12x6x7\nconv2d 11 kernel=3 pad=1\n", 1);
+	check_layer("conv2d by rows 3x5 pad 1x2 no bias", "input 8x5x9\nconv2d 7 kernel=3x5 pad=1x2 bias=0\n", 1);
+	check_layer("conv2d by rows 2x3, dx by columns", "input 11x5x6\nconv2d 3 kernel=2x3\n", 1);
+	check_layer("conv2d dx by rows only", "input 2x6x5\nconv2d 12 kernel=3 pad=1\n", 1);
+	size_t band_bytes = nn_conv_band_bytes;
+	nn_conv_band_bytes = 1;         /* one output row per band */
+	check_layer("conv2d by rows, a band per row", "input 12x6x7\nconv2d 11 kernel=3 pad=1\n", 1);
+	nn_conv_band_bytes = band_bytes;
 	check_layer("conv2d_transpose 2x2 stride 2", "input 3x3x4\nconv2d_transpose 2 kernel=2 stride=2\n", 1);
 	check_layer("conv2d_transpose 3x3 stride 2 pad 1", "input 2x4x3\nconv2d_transpose 3 kernel=3 stride=2 pad=1\n", 1);
 	check_layer("depthwise2d 3x3 pad 1", "input 3x5x5\ndepthwise2d 3 pad=1\n", 1);
