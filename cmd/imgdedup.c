@@ -555,8 +555,11 @@ run(const struct opts *o, int argc, char **argv)
 	if (!o->check)
 		nout = write_output(&r, leader, kept);
 	if (o->verbose) {
-		fprintf(stderr, "%s: %zu records, %zu %s, %zu skipped\n", progname, r.nitem - r.nref, ndup,
-		        r.nref ? "in the reference" : "duplicates", r.nbad);
+		if (r.nref)
+			fprintf(stderr, "%s: %zu records, %zu also in the reference (%zu records), %zu skipped\n",
+			        progname, r.nitem - r.nref, ndup, r.nref, r.nbad);
+		else
+			fprintf(stderr, "%s: %zu records, %zu duplicates, %zu skipped\n", progname, r.nitem, ndup, r.nbad);
 		summary_print(r.nitem - r.nref, nout);
 	}
 	for (size_t i = 0; i < r.nitem; i++)

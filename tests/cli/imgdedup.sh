@@ -93,6 +93,9 @@ expect_status "--check: a clean split, exit 0" 0 imgdedup --check --against trai
 eq "--against: leaks dropped" "$(imgdedup --against train test | imgcat -l | cut -f1 | sort | tr '\n' ' ')" \
 	"test/p3-mirror.jpg test/p4.jpg test/p5.jpg "
 imgdedup --against train --report leaks.tsv --report-format long test > listed.tsr
+eq "-v --against: how many leak, and the reference's size" \
+	"$(imgdedup -v --against train test 2>&1 >/dev/null | head -1)" \
+	"imgdedup: 5 records, 2 also in the reference (3 records), 0 skipped"
 eq "--against --report: every record passes" "$(imgcat -c listed.tsr)" 5
 eq "--against --report: reference and leaks" "$(tail -n +2 leaks.tsv | cut -f2,3 | sort | tr '\t\n' ': ')" \
 	"test/p1-q75.jpg:leak test/p2-r25.jpg:leak train/p1.jpg:reference train/p2.jpg:reference "
