@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "nn.h"
 #include "nn_data.h"
 #include "nn_features.h"
@@ -23,7 +24,7 @@
 #define USAGE \
 "usage: cnntrain -m ARCH -o MODEL [-v] [--epochs N] [--batch N] [--optimizer sgd|adam] [--lr X]\n" \
 "                [--momentum X] [--l2 X] [--lr-schedule none|step|cosine] [--lr-step N] [--lr-gamma X]\n" \
-"                [--val F | --val-stream FILE] [--early-stop N] [--balance] [--class-weights auto|none]\n" \
+"                [--val F [--val-by KEY] | --val-stream FILE] [--early-stop N] [--balance] [--class-weights auto|none]\n" \
 "                [--normalize scale|standardize|per-image|mean-std] [--mean M] [--std S]\n" \
 "                [--classes A,B,...] [--seed N] [--threads N] [--memory BYTES] [--checkpoint FILE]\n" \
 "                [--resume FILE] [--log FILE] [--pos-weight X] [--dice] [FILE | DIR | -]...\n" \
@@ -33,7 +34,7 @@ enum sched { SCHED_NONE, SCHED_STEP, SCHED_COSINE };
 
 struct opts {
 	const char *arch, *out, *val_stream, *checkpoint, *resume, *log, *classes;
-	const char *mean, *std;
+	const char *mean, *std, *val_by;
 	int epochs, batch, optimizer, schedule, lr_step, early_stop, balance, class_weights;
 	int normalize, threads, summary, verbose, dice;
 	double lr, momentum, l2, lr_gamma, val, pos_weight;
@@ -41,8 +42,15 @@ struct opts {
 	size_t memory;
 };
 
+/* --val-by: each record's group, the seeded hash of its KEY's value */
+struct groups {
+	uint64_t *h;
+	size_t n, cap;
+};
+
 /* The labelled images as read, before classes are known. */
 struct reading {
+	struct groups *groups;  /* NULL: no --val-by */
 	const struct opts *o;
 	nn_shape in;
 	int mh, mw;             /* segmentation: the mask each image needs (the output's size) */
@@ -59,6 +67,26 @@ static void
 usage(const char *why)
 {
 	usage_exit(USAGE, why);
+}
+
+static int
+note_group(struct reading *rd, ts_record *rec)
+{
+	struct groups *g = rd->groups;
+	const char *v;
+
+	if (!g)
+		return 0;
+	if (!(v = ts_get(rec, rd->o->val_by))) {
+		snprintf(rd->err, sizeof rd->err, "%s: record %zu: no %s (--val-by)", rd->input, rd->nrec, rd->o->val_by);
+		return -1;
+	}
+	if (g->n == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 1024;
+		g->h = xrealloc(g->h, g->cap * sizeof *g->h);
+	}
+	g->h[g->n++] = hash_string(v, rd->o->seed ^ 0x9e3779b97f4a7c15ull);
+	return 0;
 }
 
 static int
@@ -98,6 +126,8 @@ take_record(ts_record *rec, void *ctx)
 		}
 		memcpy(rd->sample, im.px, n);
 		memcpy(rd->sample + n, m->data, (size_t)rd->mh * rd->mw);
+		if (note_group(rd, rec) != 0)
+			return -1;
 		return nn_data_add(rd->data, rd->sample, 0, rd->err, sizeof rd->err);
 	}
 	if (!label || !*label) {
@@ -115,16 +145,19 @@ take_record(ts_record *rec, void *ctx)
 		sample = rd->sample;
 	}
 	size_t k = strmap_add(rd->names, label);
+	if (note_group(rd, rec) != 0)
+		return -1;
 	if (nn_data_add(rd->data, sample, (int)k, rd->err, sizeof rd->err) != 0)
 		return -1;
 	return 0;
 }
 
 static void
-read_set(const struct opts *o, const nn_net *net, nn_shape mask, int argc, char **argv, nn_data *d, strmap *names)
+read_set(const struct opts *o, const nn_net *net, nn_shape mask, int argc, char **argv, nn_data *d, strmap *names,
+         struct groups *groups)
 {
 	struct reading rd = { .o = o, .in = net->input, .mh = mask.h, .mw = mask.w, .net = net, .data = d,
-	                      .names = names };
+	                      .names = names, .groups = groups };
 	struct source_opts so = { .decode = 1, .emit = take_record, .warn = source_warn_stderr, .ctx = &rd };
 	char err[1024];
 
@@ -198,13 +231,22 @@ struct split { size_t *train, *val; size_t ntrain, nval; };
 
 /* A stratified split: a fraction of each class, chosen with the seed, goes to validation. */
 static void
-split_set(const nn_data *d, int nclass, double frac, uint64_t seed, struct split *s)
+split_set(const nn_data *d, int nclass, double frac, uint64_t seed, const struct groups *g, struct split *s)
 {
 	rng r;
 
 	s->train = xcalloc(d->n + 1, sizeof *s->train);
 	s->val = xcalloc(d->n + 1, sizeof *s->val);
 	s->ntrain = s->nval = 0;
+	if (g) {
+		/* whole groups: a group's hash, as a number in [0, 1), below frac goes to validation */
+		for (size_t i = 0; i < d->n; i++)
+			if ((double)(g->h[i] >> 11) * 0x1p-53 < frac)
+				s->val[s->nval++] = i;
+			else
+				s->train[s->ntrain++] = i;
+		return;
+	}
 	rng_seed(&r, seed ^ 0x5851f42d4c957f2dull);
 	for (int c = 0; c < nclass; c++) {
 		size_t k = 0, *idx = xcalloc(d->n + 1, sizeof *idx);
@@ -514,6 +556,7 @@ run(const struct opts *o, int argc, char **argv)
 	nn_data train, valset;
 	strmap names, vnames;
 	struct split sp = { 0 };
+	struct groups groups = { 0 };
 	struct state st = { .best_loss = INFINITY };
 	nn_trainer t = { 0 };
 	const nn_data *vdata = NULL;
@@ -547,7 +590,7 @@ run(const struct opts *o, int argc, char **argv)
 	nn_data_init(&train, nn_shape_size(net->input) + mask_bytes + feat_bytes, o->memory);
 	train.feat_off = feat_bytes ? nn_shape_size(net->input) : 0;
 	strmap_init(&names);
-	read_set(o, net, mask, argc, argv, &train, &names);
+	read_set(o, net, mask, argc, argv, &train, &names, o->val_by ? &groups : NULL);
 	if (train.n == 0)
 		die("%s: no images to train on", argc ? argv[0] : "stdin");
 	if (mask_bytes) {
@@ -568,7 +611,7 @@ run(const struct opts *o, int argc, char **argv)
 		nn_data_init(&valset, train.sample, o->memory);
 		valset.feat_off = train.feat_off;
 		strmap_init(&vnames);
-		read_set(o, net, mask, 1, vargv, &valset, &vnames);
+		read_set(o, net, mask, 1, vargv, &valset, &vnames, NULL);
 		if (!mask_bytes)
 			map_labels(&valset, &vnames, &mi, o->val_stream);
 		strmap_free(&vnames);
@@ -582,7 +625,8 @@ run(const struct opts *o, int argc, char **argv)
 			sp.val[i] = i;
 		sp.nval = valset.n;
 	} else {
-		split_set(&train, mi.nclass, o->val, o->seed, &sp);
+		split_set(&train, mi.nclass, o->val, o->seed, o->val_by ? &groups : NULL, &sp);
+		free(groups.h);
 		vdata = &train;
 	}
 	if (o->balance)
@@ -766,7 +810,7 @@ main(int argc, char **argv)
 {
 	enum { O_BALANCE = 256, O_BATCH, O_CHECKPOINT, O_CLASSES, O_CLASS_WEIGHTS, O_EARLY_STOP, O_EPOCHS,
 	       O_HELP, O_L2, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
-	       O_NORMALIZE, O_OPTIMIZER, O_RESUME, O_SEED, O_STD, O_SUMMARY, O_THREADS, O_VAL, O_VAL_STREAM,
+	       O_NORMALIZE, O_OPTIMIZER, O_RESUME, O_SEED, O_STD, O_SUMMARY, O_THREADS, O_VAL, O_VAL_BY, O_VAL_STREAM,
 	       O_POS_WEIGHT, O_DICE };
 	static const struct option longopts[] = {
 		{ "arch", required_argument, NULL, 'm' },
@@ -798,6 +842,7 @@ main(int argc, char **argv)
 		{ "summary", no_argument, NULL, O_SUMMARY },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "val", required_argument, NULL, O_VAL },
+		{ "val-by", required_argument, NULL, O_VAL_BY },
 		{ "val-stream", required_argument, NULL, O_VAL_STREAM },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -839,6 +884,7 @@ main(int argc, char **argv)
 		case O_LR_STEP: o.lr_step = (int)parse_int(optarg, 1, 1000000, "--lr-step"); break;
 		case O_LR_GAMMA: o.lr_gamma = parse_double(optarg, 1e-6, 1, "--lr-gamma"); break;
 		case O_VAL: o.val = parse_double(optarg, 0, 0.9, "--val"); break;
+		case O_VAL_BY: o.val_by = optarg; break;
 		case O_VAL_STREAM: o.val_stream = optarg; break;
 		case O_EARLY_STOP: o.early_stop = (int)parse_int(optarg, 1, 1000000, "--early-stop"); break;
 		case O_BALANCE: o.balance = 1; break;
@@ -879,6 +925,8 @@ main(int argc, char **argv)
 		usage("-m ARCH is required");
 	if (!o.out && !o.summary)
 		usage("-o MODEL is required");
+	if (o.val_by && !o.val)
+		usage("--val-by needs --val F");
 	if (o.val && o.val_stream)
 		usage("choose one of --val and --val-stream");
 	if (o.lr < 0)

@@ -87,6 +87,31 @@ eq "a binary model writes score, the positive class's probability" "$(head -1 bi
 auc=$(cnneval -f json --positive boot bin.tsv | sed -n 's/.*"roc_auc": *\([0-9.]*\).*/\1/p' | head -1)
 if ge "$auc" 0.95; then pass "bags against boots: ROC AUC $auc >= 0.95"; else fail "bags against boots: ROC AUC '$auc'"; fi
 
+# --val-by KEY holds out whole groups: 8 sources of 7 images each.
+/usr/bin/python3 - <<'EOF'
+import numpy as np
+r = np.random.default_rng(3)
+for g in range(8):
+    np.save("grp%d.npy" % g, r.integers(0, 256, (7, 28, 28), dtype=np.uint8))
+    with open("grp%d.csv" % g, "w") as f:
+        f.writelines("%s\n" % ("bag", "boot")[i % 2] for i in range(7))
+EOF
+for g in 0 1 2 3 4 5 6 7; do imgcat --labels grp$g.csv grp$g.npy; done > groups.tsr
+check "--val 0.5 --val-by source trains" cnntrain -m binary.arch --epochs 1 --val 0.5 --val-by source -o grp.model groups.tsr
+ntr=$(imgcat -l grp.model | tr '\t' '\n' | sed -n 's/^train_records=//p')
+if [ -n "$ntr" ] && [ "$ntr" -gt 0 ] && [ "$ntr" -lt 56 ] && [ $((ntr % 7)) -eq 0 ]; then
+	pass "--val-by source: whole sources of 7 on each side ($ntr for training)"
+else
+	fail "--val-by source: '$ntr' training records, not whole groups of 7"
+fi
+cnntrain -m binary.arch --epochs 1 --val 0.5 -o nogrp.model groups.tsr 2>/dev/null
+eq "... where --val alone takes half of each class" \
+	"$(imgcat -l nogrp.model | tr '\t' '\n' | sed -n 's/^train_records=//p')" 28
+expect_status "--val-by a key no record has" 1 cnntrain -m binary.arch --epochs 1 --val 0.5 --val-by nokey \
+	-o x.model groups.tsr
+expect_err "... names the record and the key" ": record 1: no nokey \(--val-by\)$"
+expect_status "--val-by without --val is a usage error" 2 cnntrain -m binary.arch --val-by source -o x.model groups.tsr
+
 # cnnpredict on image files: the model converts and resizes them itself.
 mkdir -p png
 imgcat --head 8 --export png test.tsr
