@@ -1,7 +1,8 @@
 #!/bin/sh
 # Fashion-MNIST with m4 (the classic Keras MNIST convnet), 3 epochs, Adam lr 1e-3, batch 32,
 # pixels scaled to [0, 1], 2 threads: test accuracy and training time of cnntrain against
-# PyTorch (Debian's python3-torch, bench/fashion_torch.py) with the same recipe, same run.
+# PyTorch (Debian's python3-torch, bench/fashion_torch.py) with the same recipe, Glorot initialisation
+# included (--init default gives PyTorch's own), same run.
 # Long (minutes): BENCH_QUICK=1 skips it.
 [ -n "$BENCH_QUICK" ] && { echo "skipped (BENCH_QUICK)"; exit 0; }
 B=$1

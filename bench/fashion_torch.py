@@ -46,6 +46,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--init", choices=("glorot", "default"), default="glorot",
+                    help="glorot: Glorot uniform weights and zero biases, as cnntrain (and Keras); default: PyTorch's")
     ap.add_argument("--train-limit", type=int, default=0, help="use only the first N training images (0 = all)")
     a = ap.parse_args()
 
@@ -58,7 +60,12 @@ def main():
     if a.train_limit > 0:
         xtr, ytr = xtr[:a.train_limit], ytr[:a.train_limit]
 
-    model = build_m4()  # PyTorch default initialisation
+    model = build_m4()
+    if a.init == "glorot":
+        for m in model.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss(reduction="sum")
     bs = 32
