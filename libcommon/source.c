@@ -481,6 +481,14 @@ read_image_file(FILE *f, const char *path, const unsigned char *prefix, size_t p
 		free(buf);
 		return -1;
 	}
+	long long ext = img_extent(buf, len);
+	if (ext > 0 && (size_t)ext < len && img_sniff(buf + ext, len - (size_t)ext) != IMG_UNKNOWN) {
+		char at[96];
+		/* a second image after the first: a file of concatenated images (MPO pictures too) */
+		snprintf(at, sizeof at, "%lld of %zu", ext, len);
+		warn_msg(o, "%s: another image begins at byte %s and is ignored (a concatenation of images is "
+		         "split when read from standard input: imgcat - < FILE)", path, at);
+	}
 	ts_record_init(&rec);
 	rc = source_image_record(&rec, buf, len, path, path, o, why, sizeof why);
 	free(buf);

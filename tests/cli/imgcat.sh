@@ -55,6 +55,11 @@ eq "labels cannot climb out of the export directory" "$(find safe -name '*.png' 
 cat photos/cars/crop.png photos/tanks/gray.png photos/cars/klimt.jpg | imgcat --label film1 - > frames.tsr
 eq "image concatenation split into frames" "$(imgcat -l frames.tsr | grep -o 'frame=[0-9]*' | tr '\n' ' ')" "frame=0 frame=1 frame=2 "
 eq "frames carry the label" "$(imgcat --where label=film1 frames.tsr | imgcat -c)" 3
+cat photos/cars/crop.png photos/tanks/gray.png > two.png
+expect_status "a named file holding two images: exit 1" 1 sh -c 'imgcat two.png > two.tsr'
+expect_err "... with a warning where the second begins" \
+	"^imgcat: two.png: another image begins at byte $(wc -c < photos/cars/crop.png) of $(wc -c < two.png) and is ignored"
+eq "... and the first image still read" "$(imgcat -c two.tsr)" 1
 
 # Fashion-MNIST from Debian's package
 check "IDX import" sh -c "imgcat --idx --classes \$(cat '$ROOT/share/fashion-mnist/classes') $F/t10k-images-idx3-ubyte.gz $F/t10k-labels-idx1-ubyte.gz > fm.tsr"
