@@ -8,7 +8,6 @@
 #include "image.h"
 #include "nn.h"
 #include "nn_features.h"
-#include "nn_gemm.h"
 #include "nn_loss.h"
 #include "nn_model.h"
 #include "nn_prep.h"
@@ -634,7 +633,6 @@ main(int argc, char **argv)
 		usage("-m MODEL or --baseline laplacian is required");
 	if (o.short_side && !o.resize)
 		usage("--short and --no-resize exclude each other");
-	nn_gemm_init();
 	summary_start();
 	c = run(&o, argc, argv);
 	finish_stdout();

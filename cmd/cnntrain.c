@@ -12,7 +12,6 @@
 #include "nn.h"
 #include "nn_data.h"
 #include "nn_features.h"
-#include "nn_gemm.h"
 #include "nn_model.h"
 #include "nn_train.h"
 #include "parallel.h"
@@ -937,7 +936,6 @@ main(int argc, char **argv)
 		usage("--mean and --std go with --normalize mean-std");
 	if (o.momentum && o.optimizer != NN_SGD)
 		usage("--momentum goes with --optimizer sgd");
-	nn_gemm_init();
 	summary_start();
 	c = run(&o, argc, argv);
 	finish_stdout();

@@ -7,12 +7,6 @@
 #include "nn_gemm.h"
 
 void
-nn_gemm_init(void)
-{
-	omp_set_num_threads(1);
-}
-
-void
 nn_sgemm(int transa, int transb, int m, int n, int k, float alpha, const float *a, int lda,
          const float *b, int ldb, float beta, float *c, int ldc)
 {

@@ -6,7 +6,5 @@
  * (the engine's loops run on its own threads). */
 void nn_sgemm(int transa, int transb, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc);
-/* Called once: keeps the BLAS from starting threads of its own. */
-void nn_gemm_init(void);
 
 #endif

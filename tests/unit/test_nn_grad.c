@@ -17,7 +17,6 @@
 #include "nn.h"
 #include "nn_im2col.h"
 #include "nn_loss.h"
-#include "nn_gemm.h"
 #include "rng.h"
 
 #define BATCH 3
@@ -498,7 +497,6 @@ check_shapes(void)
 int
 main(void)
 {
-	nn_gemm_init();
 	check_layer("conv2d 3x3", "input 2x6x7\nconv2d 3 kernel=3\n", 1);
 	check_layer("conv2d stride 2 pad 1", "input 3x7x6\nconv2d 4 kernel=3 stride=2 pad=1\n", 1);
 	check_layer("conv2d 1x1", "input 3x4x4\nconv2d 2 kernel=1\n", 1);

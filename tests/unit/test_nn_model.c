@@ -6,7 +6,6 @@
 #include "check.h"
 #include "nn.h"
 #include "nn_features.h"
-#include "nn_gemm.h"
 #include "nn_model.h"
 
 static const char *arch = "input 3x8x8 normalize=standardize\nconv2d 4 kernel=3\nbatchnorm\nrelu\n"
@@ -106,7 +105,6 @@ main(void)
 	char err[512];
 	nn_net *net, *got;
 
-	nn_gemm_init();
 	net = make(&m, &rec);
 	got = nn_model_get(&rec, "t.model", 4, 1, &back, err, sizeof err);
 	CHECK(got != NULL, "a model record builds its network (%s)", got ? "" : err);
