@@ -75,23 +75,26 @@ conv_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 	c->k = l->in.c * l->kh * l->kw;
 	c->p = ho * wo;
 	c->direct = l->kh == 1 && l->kw == 1 && l->sh == 1 && l->sw == 1 && l->ph == 0 && l->pw == 0;
+	int stride1 = !c->direct && l->sh == 1 && l->sw == 1 && l->kh > 1;
+	c->rowwise = stride1 && l->in.c * l->kw >= ROWWISE_MIN_K;
+	c->rowwise_dx = stride1 && l->filters * l->kw >= ROWWISE_MIN_K;
 	c->nthreads = net->nthreads;
 	c->col = nn_alloc(net, (size_t)c->nthreads * sizeof *c->col);
 	c->dcol = nn_alloc(net, (size_t)c->nthreads * sizeof *c->dcol);
 	c->dw = nn_alloc(net, (size_t)c->nthreads * sizeof *c->dw);
 	c->db = nn_alloc(net, (size_t)c->nthreads * sizeof *c->db);
 	for (int t = 0; t < c->nthreads; t++) {
-		if (!c->direct) {
+		/* the full column matrices serve only the paths by columns */
+		if (!c->direct && !c->rowwise)
 			c->col[t] = nn_alloc(net, (size_t)c->k * c->p * sizeof(float));
+		if (!c->direct && !c->rowwise_dx)
 			c->dcol[t] = nn_alloc(net, (size_t)c->k * c->p * sizeof(float));
-		}
 		c->dw[t] = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
 		c->db[t] = nn_alloc(net, (size_t)l->filters * sizeof(float));
 	}
-	if (!c->direct && !(l->sh == 1 && l->sw == 1 && l->kh > 1 && l->in.c * l->kw >= ROWWISE_MIN_K) &&
-	    (size_t)l->batch * c->k * c->p * sizeof(float) <= COL_CACHE_BYTES)
+	if (!c->direct && !c->rowwise && (size_t)l->batch * c->k * c->p * sizeof(float) <= COL_CACHE_BYTES)
 		c->cache = nn_alloc(net, (size_t)l->batch * c->k * c->p * sizeof(float));
-	c->group = c->p < GROUP_COLUMNS && !c->direct ? (GROUP_COLUMNS + c->p - 1) / c->p : 1;
+	c->group = c->p < GROUP_COLUMNS && !c->direct && !c->rowwise ? (GROUP_COLUMNS + c->p - 1) / c->p : 1;
 	if (c->group > l->batch)
 		c->group = l->batch;
 	if (c->group > 1) {
@@ -102,9 +105,6 @@ conv_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 			c->gy[t] = nn_alloc(net, (size_t)l->filters * c->group * c->p * sizeof(float));
 		}
 	}
-	int stride1 = !c->direct && l->sh == 1 && l->sw == 1 && l->kh > 1;
-	c->rowwise = stride1 && l->in.c * l->kw >= ROWWISE_MIN_K;
-	c->rowwise_dx = stride1 && l->filters * l->kw >= ROWWISE_MIN_K;
 	if (c->rowwise || c->rowwise_dx) {
 		/* a band of at least one row, forward (C * kw rows) and for dx (filters * kw rows) */
 		size_t one = (size_t)l->kh * l->kw * (l->in.c * wo > l->filters * l->in.w ? l->in.c * wo : l->filters * l->in.w);
@@ -116,8 +116,10 @@ conv_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 			if (c->rowwise)
 				c->dwrow[t] = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
 		}
-		c->wrow = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
-		c->wt = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
+		if (c->rowwise)
+			c->wrow = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
+		if (c->rowwise_dx)
+			c->wt = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
 	}
 	int wd[4] = { l->filters, l->in.c, l->kh, l->kw };
 	nn_add_param(l, net, "weight", 4, wd, 1);
