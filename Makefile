@@ -13,7 +13,9 @@ CFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldnnl -lgomp -lm -pthread
 
 BUILD ?= build
-LIB_SRC := $(sort $(wildcard libcommon/*.c))
+# libcommon/DOMAIN/*.c and one level of subfolders (nn/layers/); see libcommon/README.
+LIB_SRC := $(sort $(wildcard libcommon/*/*.c libcommon/*/*/*.c))
+LIB_HDR := $(wildcard libcommon/*/*.h libcommon/*/*/*.h tests/unit/*.h)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 PROGS := $(basename $(notdir $(sort $(wildcard cmd/*.c))))
 BINS := $(PROGS:%=$(BUILD)/bin/%)
@@ -29,7 +31,7 @@ $(BUILD)/libcommon.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/obj/%.o: %.c $(wildcard libcommon/*.h tests/unit/*.h)
+$(BUILD)/obj/%.o: %.c $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics_eval.h"
-#include "metrics_seg.h"
-#include "plot_eval.h"
-#include "tstream.h"
-#include "tsv.h"
-#include "util.h"
+#include "metrics/metrics_eval.h"
+#include "metrics/metrics_seg.h"
+#include "plot/plot_eval.h"
+#include "stream/tstream.h"
+#include "util/tsv.h"
+#include "util/util.h"
 
 #define USAGE \
 "usage: cnneval [-v] [-f text|json|tsv] [--score COL] [--label COL] [--positive LABEL]\n" \

@@ -5,18 +5,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "image.h"
-#include "nn.h"
-#include "nn_features.h"
-#include "nn_loss.h"
-#include "nn_model.h"
-#include "nn_prep.h"
-#include "parallel.h"
-#include "source.h"
-#include "tile_grid.h"
-#include "tile_merge.h"
-#include "tstream.h"
-#include "util.h"
+#include "image/image.h"
+#include "nn/nn.h"
+#include "nn/nn_features.h"
+#include "nn/nn_loss.h"
+#include "nn/nn_model.h"
+#include "nn/nn_prep.h"
+#include "util/parallel.h"
+#include "pipeline/source.h"
+#include "tile/tile_grid.h"
+#include "tile/tile_merge.h"
+#include "stream/tstream.h"
+#include "util/util.h"
 
 #define USAGE \
 "usage: cnnpredict -m MODEL [-v] [-o OUT] [--stream] [--no-resize | --short N] [--baseline laplacian]\n" \

@@ -8,17 +8,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hash.h"
-#include "nn.h"
-#include "nn_data.h"
-#include "nn_features.h"
-#include "nn_model.h"
-#include "nn_train.h"
-#include "parallel.h"
-#include "source.h"
-#include "strmap.h"
-#include "tstream.h"
-#include "util.h"
+#include "util/hash.h"
+#include "nn/nn.h"
+#include "nn/nn_data.h"
+#include "nn/nn_features.h"
+#include "nn/nn_model.h"
+#include "nn/nn_train.h"
+#include "util/parallel.h"
+#include "pipeline/source.h"
+#include "util/strmap.h"
+#include "stream/tstream.h"
+#include "util/util.h"
 
 #define USAGE \
 "usage: cnntrain -m ARCH -o MODEL [-v] [--epochs N] [--batch N] [--optimizer sgd|adam] [--lr X]\n" \

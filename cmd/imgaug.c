@@ -4,14 +4,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "aug.h"
-#include "image.h"
-#include "filter.h"
-#include "parallel.h"
-#include "source.h"
-#include "stage.h"
-#include "tstream.h"
-#include "util.h"
+#include "aug/aug.h"
+#include "image/image.h"
+#include "pipeline/filter.h"
+#include "util/parallel.h"
+#include "pipeline/source.h"
+#include "pipeline/stage.h"
+#include "stream/tstream.h"
+#include "util/util.h"
 
 #define USAGE \
 "usage: imgaug [-v] [-n K] [--keep] [--seed S] [--threads N] [-o OUT | --preview DIR] [--level N]\n" \

@@ -5,12 +5,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tstream.h"
-#include "source.h"
-#include "image.h"
-#include "labels.h"
-#include "stage.h"
-#include "util.h"
+#include "stream/tstream.h"
+#include "pipeline/source.h"
+#include "image/image.h"
+#include "pipeline/labels.h"
+#include "pipeline/stage.h"
+#include "util/util.h"
 
 #define USAGE \
 "usage: imgcat [-clv] [-o OUT] [--decode] [--max-pixels N] [--encode png|jpeg] [--quality Q]\n" \

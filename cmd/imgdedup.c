@@ -4,16 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tstream.h"
-#include "source.h"
-#include "image.h"
-#include "hash.h"
-#include "hjoin.h"
-#include "parallel.h"
-#include "phash.h"
-#include "stage.h"
-#include "strmap.h"
-#include "util.h"
+#include "stream/tstream.h"
+#include "pipeline/source.h"
+#include "image/image.h"
+#include "util/hash.h"
+#include "dedup/hjoin.h"
+#include "util/parallel.h"
+#include "dedup/phash.h"
+#include "pipeline/stage.h"
+#include "util/strmap.h"
+#include "util/util.h"
 
 #define USAGE \
 "usage: imgdedup [-v] [-o OUT] [--hash phash|dhash] [--threshold N] [--pixels] [--flips]\n" \

@@ -3,14 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tstream.h"
-#include "source.h"
-#include "image.h"
-#include "filter.h"
-#include "parallel.h"
-#include "resize.h"
-#include "stage.h"
-#include "util.h"
+#include "stream/tstream.h"
+#include "pipeline/source.h"
+#include "image/image.h"
+#include "pipeline/filter.h"
+#include "util/parallel.h"
+#include "resize/resize.h"
+#include "pipeline/stage.h"
+#include "util/util.h"
 
 #define USAGE \
 "usage: imgresize [-v] [-o OUT] [--short N | --long N | --fit WxH | --fill WxH | --pad WxH |\n" \
@@ -234,7 +234,7 @@ set_mode(struct opts *o, int mode, const char *arg, const char *opt)
 	o->r.mode = mode;
 	if (mode == RESIZE_SHORT || mode == RESIZE_LONG)
 		o->r.w = o->r.h = (int)parse_int(arg, 1, IMG_MAXDIM, opt);
-	else if (resize_parse_size(arg, &o->r.w, &o->r.h) == -1) {
+	else if (img_parse_size(arg, &o->r.w, &o->r.h, 0) == -1) {
 		fprintf(stderr, "%s: %s wants WxH, each 1..%d: '%s'\n", progname, opt, IMG_MAXDIM, arg);
 		usage(NULL);
 	}
@@ -284,7 +284,7 @@ main(int argc, char **argv)
 				usage("--background wants a colour name, #RRGGBB or R,G,B");
 			break;
 		case O_CROP:
-			if (resize_parse_size(optarg, &o.r.crop_w, &o.r.crop_h) == -1) {
+			if (img_parse_size(optarg, &o.r.crop_w, &o.r.crop_h, 0) == -1) {
 				fprintf(stderr, "%s: --crop wants WxH, each 1..%d: '%s'\n", progname, IMG_MAXDIM, optarg);
 				usage(NULL);
 			}

@@ -8,18 +8,18 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "archive.h"
-#include "dirstore.h"
-#include "hash.h"
-#include "http.h"
-#include "image.h"
-#include "parallel.h"
-#include "polite.h"
-#include "reddit.h"
-#include "source.h"
-#include "strmap.h"
-#include "tstream.h"
-#include "util.h"
+#include "scrape/archive.h"
+#include "scrape/dirstore.h"
+#include "util/hash.h"
+#include "scrape/http.h"
+#include "image/image.h"
+#include "util/parallel.h"
+#include "scrape/polite.h"
+#include "scrape/reddit.h"
+#include "pipeline/source.h"
+#include "util/strmap.h"
+#include "stream/tstream.h"
+#include "util/util.h"
 
 #define VERSION "1.0"
 #define USAGE \

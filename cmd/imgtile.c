@@ -5,18 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tstream.h"
-#include "source.h"
-#include "image.h"
-#include "stage.h"
-#include "hash.h"
-#include "rng.h"
-#include "strmap.h"
-#include "tile_grid.h"
-#include "tile_merge.h"
-#include "tile_patch.h"
-#include "tile_window.h"
-#include "util.h"
+#include "stream/tstream.h"
+#include "pipeline/source.h"
+#include "image/image.h"
+#include "pipeline/stage.h"
+#include "util/hash.h"
+#include "util/rng.h"
+#include "util/strmap.h"
+#include "tile/tile_grid.h"
+#include "tile/tile_merge.h"
+#include "tile/tile_patch.h"
+#include "tile/tile_window.h"
+#include "util/util.h"
 
 #define USAGE \
 "usage: imgtile [-v] [-o OUT] [--level N] --grid WxH [--stride S|SxT] [--edge drop|pad|shift]\n" \
@@ -116,21 +116,13 @@ push(struct run *r, ts_record *rec)
 static void
 parse_size(const char *s, int *w, int *h, const char *opt)
 {
-	char *end, why[256];
-	long a, b;
+	char why[256];
 
-	a = strtol(s, &end, 10);
-	b = a;
-	if (*end == 'x' && end > s)
-		b = strtol(end + 1, &end, 10);
-	if (end == s || *end != '\0' || *s == '-' || strchr(s, ' ') || a < 1 || b < 1 ||
-	    a > IMG_MAXDIM || b > IMG_MAXDIM) {
+	if (img_parse_size(s, w, h, 1) == -1) {
 		snprintf(why, sizeof why, "%s: '%s' is not WxH (or N for NxN) with sides from 1 to %d",
 		         opt, s, IMG_MAXDIM);
 		usage(why);
 	}
-	*w = (int)a;
-	*h = (int)b;
 }
 
 static long long

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "import.h"
-#include "labels.h"
+#include "pipeline/import.h"
+#include "pipeline/labels.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tstream.h"
+#include "stream/tstream.h"
 
 #define MAX_RECORDS 64
 #define MAX_PAYLOAD ((uint64_t)16 << 20)

@@ -1,4 +1,4 @@
-/* Fuzz target: the strict TSV reader and its number parser (libcommon/tsv.h).
+/* Fuzz target: the strict TSV reader and its number parser (libcommon/util/tsv.h).
  * Differential on numbers: whatever tsv_parse_double accepts, strtod must read
  * whole and to the same bits; and the reader's rows must have the header's width. */
 #include <math.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tsv.h"
+#include "util/tsv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

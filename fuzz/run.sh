@@ -42,11 +42,11 @@ CFLAGS="-g -O1 -fno-omit-frame-pointer $SAN -std=c11 -D_GNU_SOURCE -Wall -Wextra
 # libcommon, instrumented for coverage; an object is rebuilt when its source
 # or any libcommon header is newer
 stale() { # OBJ SRC
-	[ ! -f "$1" ] || [ -n "$(find "$2" -newer "$1")$(find libcommon -maxdepth 1 -name '*.h' -newer "$1")" ]
+	[ ! -f "$1" ] || [ -n "$(find "$2" -newer "$1")$(find libcommon -name '*.h' -newer "$1")" ]
 }
 mkdir -p "$B/obj" || exit 1
 objs=
-for src in libcommon/*.c; do
+for src in $(find libcommon -name '*.c' | sort); do
 	[ -f "$src" ] || continue
 	o="$B/obj/$(basename "$src" .c).o"
 	objs="$objs $o"

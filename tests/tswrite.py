@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """tswrite.py: writes tensor streams from Python, from man/tensorstream.5 and
-the record layout in libcommon/tstream.h, for tests that need records no tool
+the record layout in libcommon/stream/tstream.h, for tests that need records no tool
 makes (a true and a predicted mask side by side, bad shapes, f32 masks).
 
     import tswrite

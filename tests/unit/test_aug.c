@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "aug.h"
+#include "aug/aug.h"
 #include "check.h"
 
 static int

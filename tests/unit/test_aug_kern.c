@@ -5,10 +5,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "aug.h"
-#include "aug_kern.h"
+#include "aug/aug.h"
+#include "aug/aug_kern.h"
 #include "check.h"
-#include "rng.h"
+#include "util/rng.h"
 
 #define GUARD 64
 

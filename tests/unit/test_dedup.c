@@ -1,5 +1,5 @@
 /*
- * Perceptual hashes (libcommon/phash.h) and the Hamming join (libcommon/hjoin.h):
+ * Perceptual hashes (libcommon/dedup/phash.h) and the Hamming join (libcommon/dedup/hjoin.h):
  * hashes of mirrored images match the mirrored variants, small changes move few
  * bits, and the join and the grouping find exactly what a quadratic scan finds.
  *
@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "check.h"
-#include "hjoin.h"
-#include "phash.h"
-#include "rng.h"
-#include "tstream.h"
-#include "util.h"
+#include "dedup/hjoin.h"
+#include "dedup/phash.h"
+#include "util/rng.h"
+#include "stream/tstream.h"
+#include "util/util.h"
 
 /* A smooth, asymmetric test picture with some texture, w x h x c. */
 static image

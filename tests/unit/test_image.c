@@ -1,5 +1,5 @@
 /*
- * Image decoding and encoding (libcommon/image.h), checked against ImageMagick.
+ * Image decoding and encoding (libcommon/image/image.h), checked against ImageMagick.
  *
  * Test images are made in a temporary directory with /usr/bin/convert from real
  * photos (visp-images-data), cropped to 64x48 so the whole test runs in seconds.
@@ -20,7 +20,7 @@
 #include <zlib.h>
 
 #include "check.h"
-#include "image.h"
+#include "image/image.h"
 
 #define CONVERT "/usr/bin/convert"
 #define KLIMT "/usr/share/visp-images-data/ViSP-images/Klimt/Klimt.jpeg"

@@ -1,5 +1,5 @@
 /*
- * IDX, .npy and .npz import (libcommon/import.h) and label files (labels.h).
+ * IDX, .npy and .npz import (libcommon/pipeline/import.h) and label files (labels.h).
  *
  * Inputs are written here in C (IDX plain and gzip through zlib, .npy headers
  * by hand, .npz archives through libzip, stored and deflated) in a temporary
@@ -22,8 +22,8 @@
 #include <zlib.h>
 
 #include "check.h"
-#include "import.h"
-#include "labels.h"
+#include "pipeline/import.h"
+#include "pipeline/labels.h"
 
 #define PY "/usr/bin/python3"
 #define FMNIST "/usr/share/datasets/fashion-mnist"

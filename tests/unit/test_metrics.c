@@ -11,17 +11,17 @@
 #include <string.h>
 
 #include "check.h"
-#include "metrics_binary.h"
-#include "metrics_bootstrap.h"
-#include "metrics_calibration.h"
-#include "metrics_curve.h"
-#include "metrics_multiclass.h"
-#include "metrics_seg.h"
-#include "metrics_sort.h"
-#include "metrics_sum.h"
-#include "plot.h"
-#include "rng.h"
-#include "tsv.h"
+#include "metrics/metrics_binary.h"
+#include "metrics/metrics_bootstrap.h"
+#include "metrics/metrics_calibration.h"
+#include "metrics/metrics_curve.h"
+#include "metrics/metrics_multiclass.h"
+#include "metrics/metrics_seg.h"
+#include "metrics/metrics_sort.h"
+#include "metrics/metrics_sum.h"
+#include "plot/plot.h"
+#include "util/rng.h"
+#include "util/tsv.h"
 
 #define NELEM(a) (sizeof(a) / sizeof *(a))
 

@@ -14,10 +14,10 @@
 #include <string.h>
 
 #include "check.h"
-#include "nn.h"
-#include "nn_im2col.h"
-#include "nn_loss.h"
-#include "rng.h"
+#include "nn/nn.h"
+#include "nn/nn_im2col.h"
+#include "nn/nn_loss.h"
+#include "util/rng.h"
 
 #define BATCH 3
 

@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "nn.h"
-#include "nn_features.h"
-#include "nn_model.h"
+#include "nn/nn.h"
+#include "nn/nn_features.h"
+#include "nn/nn_model.h"
 
 static const char *arch = "input 3x8x8 normalize=standardize\nconv2d 4 kernel=3\nbatchnorm\nrelu\n"
                           "globalavgpool\ndense 2\nsoftmax\n";

@@ -1,5 +1,5 @@
 /*
- * pmap (libcommon/parallel.h): results come back in submission order whatever
+ * pmap (libcommon/util/parallel.h): results come back in submission order whatever
  * the thread count, queue depth and work durations; done() can stop the map;
  * every item is cleared once at the end.
  */
@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "parallel.h"
+#include "util/parallel.h"
 
 struct item {
 	uint64_t seq, in, out;

@@ -1,5 +1,5 @@
 /*
- * Resizing (libcommon/resize.h) and JPEG shrink-on-load (img_decode_scaled).
+ * Resizing (libcommon/resize/resize.h) and JPEG shrink-on-load (img_decode_scaled).
  *
  * The resampler is checked against a direct double-precision computation of
  * the same definition (every output pixel the mean of its footprint, each
@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "image.h"
-#include "resize.h"
+#include "image/image.h"
+#include "resize/resize.h"
 
 #define KLIMT "/usr/share/visp-images-data/ViSP-images/Klimt/Klimt.jpeg"
 
@@ -328,10 +328,15 @@ test_parse(void)
 	unsigned char c[3];
 	int w, h;
 
-	CHECK(resize_parse_size("224x224", &w, &h) == 0 && w == 224 && h == 224, "224x224");
-	CHECK(resize_parse_size("63X7", &w, &h) == 0 && w == 63 && h == 7, "63X7");
+	CHECK(img_parse_size("224x224", &w, &h, 0) == 0 && w == 224 && h == 224, "224x224");
+	CHECK(img_parse_size("63X7", &w, &h, 0) == 0 && w == 63 && h == 7, "63X7");
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-		CHECK(resize_parse_size(bad[i], &w, &h) == -1, "size '%s' refused", bad[i]);
+		CHECK(img_parse_size(bad[i], &w, &h, 0) == -1, "size '%s' refused", bad[i]);
+	CHECK(img_parse_size("63", &w, &h, 1) == 0 && w == 63 && h == 63, "63 is 63x63 where N is allowed");
+	CHECK(img_parse_size("4x9", &w, &h, 1) == 0 && w == 4 && h == 9, "4x9 where N is allowed");
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		if (strcmp(bad[i], "10") != 0)
+			CHECK(img_parse_size(bad[i], &w, &h, 1) == -1, "size '%s' refused where N is allowed", bad[i]);
 	CHECK(resize_parse_color("White", c) == 0 && c[0] == 255 && c[2] == 255, "colour white");
 	CHECK(resize_parse_color("#f80", c) == 0 && c[0] == 255 && c[1] == 136 && c[2] == 0, "colour #f80");
 	CHECK(resize_parse_color("#12ab9F", c) == 0 && c[0] == 0x12 && c[1] == 0xab && c[2] == 0x9f,

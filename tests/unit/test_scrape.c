@@ -4,13 +4,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "archive.h"
+#include "scrape/archive.h"
 #include "check.h"
-#include "dirstore.h"
-#include "http.h"
-#include "polite.h"
-#include "reddit.h"
-#include "util.h"
+#include "scrape/dirstore.h"
+#include "scrape/http.h"
+#include "scrape/polite.h"
+#include "scrape/reddit.h"
+#include "util/util.h"
 
 static void
 sources(void)

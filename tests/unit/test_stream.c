@@ -18,8 +18,8 @@
 #include <zstd.h>
 
 #include "check.h"
-#include "tstream.h"
-#include "bytes.h"
+#include "stream/tstream.h"
+#include "stream/bytes.h"
 
 #define NELEM(a) (sizeof(a) / sizeof *(a))
 

@@ -10,12 +10,12 @@
 #include <string.h>
 
 #include "check.h"
-#include "rng.h"
-#include "tile_grid.h"
-#include "tile_merge.h"
-#include "tile_patch.h"
-#include "tile_window.h"
-#include "tstream.h"
+#include "util/rng.h"
+#include "tile/tile_grid.h"
+#include "tile/tile_merge.h"
+#include "tile/tile_patch.h"
+#include "tile/tile_window.h"
+#include "stream/tstream.h"
 
 /* Checks the positions of every edge rule against what the rule says, for many sizes. */
 static void

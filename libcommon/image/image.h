@@ -1,0 +1,71 @@
+/* Image decoding and encoding: PNG and JPEG to and from u8 height x width x channels. */
+#ifndef IMAGE_H
+#define IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IMG_DEFAULT_MAX_PIXELS 100000000ull   /* IMG_MAX_PIXELS env or img_set_max_pixels */
+#define IMG_MAXDIM 65535
+
+enum img_format { IMG_UNKNOWN = 0, IMG_PNG, IMG_JPEG, IMG_GIF, IMG_WEBP, IMG_BMP, IMG_TIFF };
+
+typedef struct {
+	int w, h, c;            /* c: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA */
+	unsigned char *px;      /* h*w*c bytes, row-major, malloc'd */
+} image;
+
+/* The format of an encoded image, from its magic bytes alone. */
+enum img_format img_sniff(const void *buf, size_t n);
+const char *img_format_name(enum img_format f);     /* "png", "jpeg", ... */
+
+/*
+ * Decodes a PNG or JPEG held in memory.  Returns 0, or -1 with a one-line
+ * reason in err (no program name, no file name: the caller adds those).
+ * Refuses images above the pixel budget before allocating their pixels.
+ * JPEG EXIF orientation is applied.  Truncated or corrupt data is an error
+ * (never gray padding); nothing is printed.
+ *
+ * Pixels are raw samples: no gamma, ICC or sBIT handling, no compositing.
+ * PNG: palette -> RGB; tRNS -> alpha (gray -> gray+alpha, RGB and palette
+ * -> RGBA); 1/2/4-bit gray -> v*255/(2^n-1); 16-bit -> round(v/257).
+ * JPEG: libjpeg defaults (JDCT_ISLOW, fancy upsampling); gray -> 1 channel;
+ * CMYK/YCCK -> RGB as R = C*K/255 rounded to nearest, on Adobe's inverted
+ * values (files without an Adobe marker are inverted first).
+ */
+int img_decode(const void *buf, size_t n, image *out, char *err, size_t errlen);
+/*
+ * Like img_decode, but a JPEG may be shrunk on load: libjpeg's DCT scaling by
+ * the smallest M/8 (M = 1..8) that still gives at least min_w x min_h pixels
+ * (sizes after EXIF orientation; one factor for both axes; 0 or less: no
+ * constraint on that axis, both: no scaling).  Then out->w = ceil(w * M / 8),
+ * out->h = ceil(h * M / 8) for the w x h image img_info reports, and pixel
+ * (x, y) covers [x * 8/M, (x + 1) * 8/M) of it (the last column or row may be
+ * partial).  *eighths (when not NULL) receives M; it is 8 for PNG and for
+ * JPEGs decoded whole.  The pixel budget applies to the full size.
+ */
+int img_decode_scaled(const void *buf, size_t n, int min_w, int min_h, image *out, int *eighths,
+                      char *err, size_t errlen);
+/* Reads only the dimensions (after EXIF orientation) and channel count; no pixel budget. */
+int img_info(const void *buf, size_t n, int *w, int *h, int *c, char *err, size_t errlen);
+
+/* Encoders: *out is malloc'd.  0 or -1 with a reason in err.  PNG: 8-bit, c = 1..4.
+ * JPEG: quality 1..100; c = 1 or 2 gives gray, 3 or 4 RGB (alpha dropped); chroma is
+ * subsampled 4:2:0 below quality 90 and kept whole (4:4:4) from 90 up. */
+int img_encode_png(const image *im, unsigned char **out, size_t *outlen, char *err, size_t errlen);
+int img_encode_jpeg(const image *im, int quality, unsigned char **out, size_t *outlen,
+                    char *err, size_t errlen);
+
+void img_free(image *im);                       /* frees px; NULL-safe */
+void img_set_max_pixels(uint64_t n);           /* 0: back to IMG_MAX_PIXELS or the default */
+uint64_t img_max_pixels(void);
+
+/* Parses "WxH" (or "WXH"; with square_ok also "N" for NxN), each side a plain decimal
+ * from 1 to IMG_MAXDIM; 0, or -1 leaving w and h untouched. */
+int img_parse_size(const char *s, int *w, int *h, int square_ok);
+
+/* Length of the first complete PNG or JPEG file in buf, 0 if buf holds no complete one
+ * yet, -1 if the bytes cannot be an image (for image concatenations on a pipe). */
+long long img_extent(const void *buf, size_t n);
+
+#endif

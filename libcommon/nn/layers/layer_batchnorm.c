@@ -1,0 +1,154 @@
+/* batchnorm: per channel, over the batch and positions.  Training normalises with the batch's
+ * mean and (biased) variance and updates running statistics (momentum 0.1, unbiased variance,
+ * as PyTorch); inference uses the running statistics.  eps 1e-5. */
+#include <math.h>
+#include <string.h>
+
+#include "nn/nn.h"
+#include "nn/nn_layer_util.h"
+
+struct bn { float *mean, *invstd; };
+
+static int
+bn_parse(nn_layer *l, nn_args *a, char *err, size_t errlen)
+{
+	if (nn_arg_float(a, "momentum", -1, 0.1f, 0, 1, &l->momentum, err, errlen) != 0)
+		return -1;
+	return nn_arg_float(a, "eps", -1, 1e-5f, 1e-12f, 1, &l->eps, err, errlen);
+}
+
+static int
+bn_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
+{
+	struct bn *b = nn_alloc(net, sizeof *b);
+	int c = l->in.c;
+
+	nn_same_shape(l, net, err, errlen);
+	nn_add_param(l, net, "gamma", 1, &c, 0);
+	nn_add_param(l, net, "beta", 1, &c, 0);
+	l->nstate = 2 * (size_t)c;              /* running mean, then running variance */
+	l->state = nn_alloc(net, l->nstate * sizeof(float));
+	b->mean = nn_alloc(net, (size_t)c * sizeof(float));
+	b->invstd = nn_alloc(net, (size_t)c * sizeof(float));
+	l->priv = b;
+	return 0;
+}
+
+static void
+bn_init(nn_layer *l, rng *r)
+{
+	(void)r;
+	for (int c = 0; c < l->in.c; c++) {
+		l->param[0].w[c] = 1;
+		l->param[1].w[c] = 0;
+		l->state[c] = 0;
+		l->state[l->in.c + c] = 1;
+	}
+}
+
+static void
+batchnorm_forward_part(void *ctx, size_t b, size_t e, int t)
+{
+	struct nn_pass *p = ctx;
+	nn_layer *l = p->l;
+	struct bn *bn = l->priv;
+	size_t hw = (size_t)l->in.h * l->in.w, size = nn_shape_size(l->in);
+	int n = p->run->n, C = l->in.c;
+
+	(void)t;
+	for (size_t c = b; c < e; c++) {
+		double mean, var;
+		if (p->run->train) {
+			double s = 0, s2 = 0, m = (double)n * hw;
+			for (int k = 0; k < n; k++) {
+				const float *x = p->x + k * size + c * hw;
+				for (size_t i = 0; i < hw; i++) {
+					s += x[i];
+					s2 += (double)x[i] * x[i];
+				}
+			}
+			mean = s / m;
+			var = s2 / m - mean * mean;
+			if (var < 0)
+				var = 0;
+			double unbiased = m > 1 ? var * m / (m - 1) : var;
+			l->state[c] = (float)((1 - l->momentum) * l->state[c] + l->momentum * mean);
+			l->state[C + c] = (float)((1 - l->momentum) * l->state[C + c] + l->momentum * unbiased);
+		} else {
+			mean = l->state[c];
+			var = l->state[C + c];
+		}
+		float inv = (float)(1 / sqrt(var + l->eps)), mu = (float)mean;
+		float g = l->param[0].w[c], be = l->param[1].w[c];
+		bn->mean[c] = mu;
+		bn->invstd[c] = inv;
+		for (int k = 0; k < n; k++) {
+			const float *x = p->x + k * size + c * hw;
+			float *y = p->out + k * size + c * hw;
+			for (size_t i = 0; i < hw; i++)
+				y[i] = (x[i] - mu) * inv * g + be;
+		}
+	}
+}
+
+static void
+bn_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
+{
+	struct nn_pass p = { .l = l, .run = run, .x = x, .out = y };
+	nn_pool_for(run->pool, (size_t)l->in.c, batchnorm_forward_part, &p);
+}
+
+static void
+batchnorm_backward_part(void *ctx, size_t b, size_t e, int t)
+{
+	struct nn_pass *p = ctx;
+	nn_layer *l = p->l;
+	struct bn *bn = l->priv;
+	size_t hw = (size_t)l->in.h * l->in.w, size = nn_shape_size(l->in);
+	int n = p->run->n;
+
+	(void)t;
+	for (size_t c = b; c < e; c++) {
+		float mu = bn->mean[c], inv = bn->invstd[c], g = l->param[0].w[c];
+		double sdy = 0, sdyx = 0, m = (double)n * hw;
+		for (int k = 0; k < n; k++) {
+			const float *x = p->x + k * size + c * hw, *dy = p->dy + k * size + c * hw;
+			for (size_t i = 0; i < hw; i++) {
+				sdy += dy[i];
+				sdyx += dy[i] * (x[i] - mu) * inv;
+			}
+		}
+		l->param[0].g[c] += (float)sdyx;
+		l->param[1].g[c] += (float)sdy;
+		if (!p->dx)
+			continue;
+		for (int k = 0; k < n; k++) {
+			const float *x = p->x + k * size + c * hw, *dy = p->dy + k * size + c * hw;
+			float *dx = p->dx + k * size + c * hw;
+			for (size_t i = 0; i < hw; i++) {
+				if (p->run->train) {
+					float xh = (x[i] - mu) * inv;
+					dx[i] = (float)(g * inv * (dy[i] - sdy / m - xh * sdyx / m));
+				} else {
+					dx[i] = g * inv * dy[i];
+				}
+			}
+		}
+	}
+}
+
+static void
+bn_backward(nn_layer *l, const nn_run *run, const float *x, const float *y, const float *dy, float *dx)
+{
+	struct nn_pass p = { .l = l, .run = run, .x = x, .y = y, .dy = dy, .dx = dx };
+	nn_pool_for(run->pool, (size_t)l->in.c, batchnorm_backward_part, &p);
+}
+
+const struct nn_layer_ops nn_layer_batchnorm = {
+	.type = "batchnorm",
+	.parse = bn_parse,
+	.setup = bn_setup,
+	.init = bn_init,
+	.forward = bn_forward,
+	.backward = bn_backward,
+};

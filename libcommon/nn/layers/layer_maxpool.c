@@ -1,0 +1,106 @@
+/* maxpool: the largest value of each window; backward routes the gradient to it. */
+#include <string.h>
+
+#include "nn/nn.h"
+#include "nn/nn_layer_util.h"
+#include "util/util.h"
+
+static void
+maxpool_forward_part(void *ctx, size_t b, size_t e, int t)
+{
+	struct nn_pass *p = ctx;
+	nn_layer *l = p->l;
+	int H = l->in.h, W = l->in.w, ho = l->out.h, wo = l->out.w;
+	int *arg = l->priv;
+
+	(void)t;
+	for (size_t pl = b; pl < e; pl++) {           /* one plane: a sample's channel */
+		const float *x = p->x + pl * H * W;
+		float *y = p->out + pl * ho * wo;
+		int *a = arg + pl * ho * wo;
+		if (l->kh == 2 && l->kw == 2 && l->sh == 2 && l->sw == 2) {
+			for (int oy = 0; oy < ho; oy++) {
+				const float *r0 = x + 2 * oy * W, *r1 = r0 + W;
+				for (int ox = 0; ox < wo; ox++) {
+					int i0 = 2 * oy * W + 2 * ox;
+					float a0 = r0[2 * ox], a1 = r0[2 * ox + 1], b0 = r1[2 * ox], b1 = r1[2 * ox + 1];
+					float ma = a1 > a0 ? a1 : a0, mb = b1 > b0 ? b1 : b0;
+					int ia = a1 > a0 ? i0 + 1 : i0, ib = b1 > b0 ? i0 + W + 1 : i0 + W;
+					y[oy * wo + ox] = mb > ma ? mb : ma;
+					a[oy * wo + ox] = mb > ma ? ib : ia;
+				}
+			}
+			continue;
+		}
+		for (int oy = 0; oy < ho; oy++) {
+			for (int ox = 0; ox < wo; ox++) {
+				int mi = oy * l->sh * W + ox * l->sw;
+				float m = x[mi];
+				/* branch-free selects: which value wins is unpredictable */
+				for (int i = 0; i < l->kh; i++) {
+					int row = (oy * l->sh + i) * W + ox * l->sw;
+					for (int j = 0; j < l->kw; j++) {
+						float v = x[row + j];
+						int gt = v > m;
+						m = gt ? v : m;
+						mi = gt ? row + j : mi;
+					}
+				}
+				y[oy * wo + ox] = m;
+				a[oy * wo + ox] = mi;
+			}
+		}
+	}
+}
+
+static void
+maxpool_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
+{
+	struct nn_pass p = { .l = l, .x = x, .out = y };
+	nn_pool_for(run->pool, (size_t)run->n * l->in.c, maxpool_forward_part, &p);
+}
+
+static void
+maxpool_backward_part(void *ctx, size_t b, size_t e, int t)
+{
+	struct nn_pass *p = ctx;
+	nn_layer *l = p->l;
+	size_t in = (size_t)l->in.h * l->in.w, out = (size_t)l->out.h * l->out.w;
+	const int *arg = l->priv;
+
+	(void)t;
+	for (size_t pl = b; pl < e; pl++) {
+		float *dx = p->dx + pl * in;
+		const float *dy = p->dy + pl * out;
+		const int *a = arg + pl * out;
+		memset(dx, 0, in * sizeof(float));
+		for (size_t i = 0; i < out; i++)
+			dx[a[i]] += dy[i];
+	}
+}
+
+static void
+maxpool_backward(nn_layer *l, const nn_run *run, const float *x, const float *y, const float *dy,
+                 float *dx)
+{
+	struct nn_pass p = { .l = l, .x = x, .y = y, .dy = dy, .dx = dx };
+	if (dx)
+		nn_pool_for(run->pool, (size_t)run->n * l->in.c, maxpool_backward_part, &p);
+}
+
+static int
+maxpool_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
+{
+	if (nn_pool_shape(l, err, errlen) != 0)
+		return -1;
+	l->priv = nn_alloc(net, (size_t)l->batch * nn_shape_size(l->out) * sizeof(int));
+	return 0;
+}
+
+const struct nn_layer_ops nn_layer_maxpool = {
+	.type = "maxpool",
+	.parse = nn_pool_parse,
+	.setup = maxpool_setup,
+	.forward = maxpool_forward,
+	.backward = maxpool_backward,
+};

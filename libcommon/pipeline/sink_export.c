@@ -1,0 +1,292 @@
+/* --export DIR: image files with safe names, plus DIR/index.tsv; with --overlay, the true
+ * and predicted masks drawn over each image as well. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "stage.h"
+#include "image/image.h"
+#include "source.h"
+#include "util/strmap.h"
+#include "util/util.h"
+
+struct export {
+	stage st;
+	char *dir;
+	int by_label, overlay;
+	strmap used;            /* file names already written, relative to dir */
+	outfile index;
+	uint64_t n;
+};
+
+/* Keeps [A-Za-z0-9._+-], replaces anything else (slashes included) by '_', never starts with '.'. */
+static void
+safe_name(const char *in, char *out, size_t outlen)
+{
+	size_t j = 0;
+
+	if (*in == '.' && outlen > 1)
+		out[j++] = '_';
+	for (; *in && j + 1 < outlen; in++) {
+		unsigned char c = (unsigned char)*in;
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		         c == '.' || c == '_' || c == '-' || c == '+';
+		out[j++] = ok ? (char)c : '_';
+	}
+	out[j] = '\0';
+	if (j == 0)
+		snprintf(out, outlen, "record");
+}
+
+static void
+strip_image_ext(char *name)
+{
+	static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".jpe", NULL };
+	char *dot = strrchr(name, '.');
+
+	for (int i = 0; dot && dot != name && ext[i]; i++)
+		if (strcasecmp(dot, ext[i]) == 0)
+			*dot = '\0';
+}
+
+static int
+write_file(stage *s, const char *path, const void *buf, size_t n)
+{
+	outfile o;
+
+	if (outfile_open(&o, path) == -1 || fwrite(buf, 1, n, o.f) != n || outfile_commit(&o) == -1) {
+		int e = errno;
+		outfile_abort(&o);
+		snprintf(s->err, sizeof s->err, "%.400s: %s", path, strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+write_png(stage *s, const char *path, const ts_tensor *t, uint64_t recno)
+{
+	image im;
+	unsigned char *png;
+	size_t n;
+	char why[256];
+	int rc;
+
+	if (tensor_as_image(t, &im, why, sizeof why) == -1) {
+		snprintf(s->err, sizeof s->err, "record %llu: %s", (unsigned long long)recno, why);
+		return -1;
+	}
+	if (img_encode_png(&im, &png, &n, why, sizeof why) == -1) {
+		snprintf(s->err, sizeof s->err, "record %llu: %s", (unsigned long long)recno, why);
+		return -1;
+	}
+	rc = write_file(s, path, png, n);
+	free(png);
+	return rc;
+}
+
+/* A mask's pixels when it is u8 or f32 of h x w (also h x w x 1 or 1 x h x w), else NULL. */
+static const void *
+mask_plane(const ts_tensor *t, int h, int w)
+{
+	uint64_t d0 = t->dims[0], d1 = t->ndim > 1 ? t->dims[1] : 0, d2 = t->ndim > 2 ? t->dims[2] : 1;
+
+	if ((t->dtype != TS_U8 && t->dtype != TS_F32) || t->ndim < 2 || t->ndim > 3)
+		return NULL;
+	if (t->ndim == 3 && d0 == 1 && d2 != 1) {
+		d0 = d1;
+		d1 = d2;
+	} else if (d2 != 1)
+		return NULL;
+	return d0 == (uint64_t)h && d1 == (uint64_t)w ? t->data : NULL;
+}
+
+static int
+mask_on(const ts_tensor *t, const void *plane, size_t i)
+{
+	if (plane == NULL)
+		return 0;
+	return t->dtype == TS_U8 ? ((const unsigned char *)plane)[i] >= 128 : ((const float *)plane)[i] >= 0.5f;
+}
+
+/*
+ * NAME-overlay.png: the image as RGB, each pixel of the true mask only (a miss) mixed with
+ * green, of the predicted mask only (a false alarm) with red, of both with yellow, a quarter
+ * the pixel and three quarters the colour.  A pixel is in a mask where it is at least 0.5
+ * (u8 128), as cnneval --masks counts it at its default threshold.
+ */
+static int
+write_overlay(stage *s, const char *path, const ts_record *rec, const ts_tensor *img, const ts_tensor *enc,
+              uint64_t recno)
+{
+	static const unsigned char colour[4][3] = { { 0, 0, 0 }, { 0, 255, 0 }, { 255, 0, 0 }, { 255, 255, 0 } };
+	const ts_tensor *truth = ts_tensor_get(rec, "mask"), *pred = ts_tensor_get(rec, "pred_mask");
+	const void *tp = NULL, *pp = NULL;
+	image src = { 0 }, out;
+	unsigned char *png;
+	size_t len;
+	char why[256];
+	int rc, decoded = img == NULL;
+
+	rc = img ? tensor_as_image(img, &src, why, sizeof why)
+	         : img_decode(enc->data, enc->nbytes, &src, why, sizeof why);
+	if (rc == -1) {
+		snprintf(s->err, sizeof s->err, "record %llu: %s", (unsigned long long)recno, why);
+		return -1;
+	}
+	if ((truth && (tp = mask_plane(truth, src.h, src.w)) == NULL) ||
+	    (pred && (pp = mask_plane(pred, src.h, src.w)) == NULL)) {
+		snprintf(s->err, sizeof s->err, "record %llu: --overlay: tensor '%s' is not a u8 or f32 %dx%d mask "
+		         "of the image's size", (unsigned long long)recno, (truth && !tp ? truth : pred)->name,
+		         src.w, src.h);
+		if (decoded)
+			img_free(&src);
+		return -1;
+	}
+	out.w = src.w;
+	out.h = src.h;
+	out.c = 3;
+	out.px = xmalloc((size_t)src.w * src.h * 3);
+	for (size_t i = 0, n = (size_t)src.w * src.h; i < n; i++) {
+		const unsigned char *p = src.px + i * src.c;
+		unsigned char *q = out.px + i * 3;
+		int k = mask_on(truth, tp, i) | mask_on(pred, pp, i) << 1;
+		for (int c = 0; c < 3; c++) {
+			int v = src.c >= 3 ? p[c] : p[0];
+			q[c] = k ? (unsigned char)((v + 3 * colour[k][c]) / 4) : (unsigned char)v;
+		}
+	}
+	if (decoded)
+		img_free(&src);
+	rc = img_encode_png(&out, &png, &len, why, sizeof why);
+	free(out.px);
+	if (rc == -1) {
+		snprintf(s->err, sizeof s->err, "record %llu: %s", (unsigned long long)recno, why);
+		return -1;
+	}
+	rc = write_file(s, path, png, len);
+	free(png);
+	return rc;
+}
+
+static int
+export_push(stage *s, ts_record *rec)
+{
+	struct export *x = (struct export *)s;
+	const char *id = ts_get(rec, "id"), *label = ts_get(rec, "label"), *fmt = ts_get(rec, "format");
+	const ts_tensor *img = ts_tensor_get(rec, "image"), *enc = ts_tensor_get(rec, "encoded");
+	const ts_tensor *mask = ts_tensor_get(rec, "mask");
+	char base[160], sub[160] = "", rel[400], path[4096], idbuf[32];
+	const char *ext;
+	int rc;
+
+	x->n++;
+	if (img == NULL && enc == NULL) {
+		snprintf(s->err, sizeof s->err, "record %llu: no image or encoded tensor to export",
+		         (unsigned long long)x->n);
+		return -1;
+	}
+	if (id == NULL) {
+		snprintf(idbuf, sizeof idbuf, "%llu", (unsigned long long)x->n);
+		id = idbuf;
+	}
+	safe_name(id, base, sizeof base);
+	strip_image_ext(base);
+	ext = img ? "png" : fmt && strcmp(fmt, "jpeg") == 0 ? "jpg" : fmt ? fmt : "bin";
+	if (x->by_label) {
+		safe_name(label ? label : "unlabelled", sub, sizeof sub);
+		snprintf(path, sizeof path, "%s/%s", x->dir, sub);
+		if (mkdir(path, 0777) == -1 && errno != EEXIST) {
+			snprintf(s->err, sizeof s->err, "%.400s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	snprintf(rel, sizeof rel, "%s%s%s.%s", sub, *sub ? "/" : "", base, ext);
+	for (int k = 2; strmap_find(&x->used, rel) >= 0; k++)
+		snprintf(rel, sizeof rel, "%s%s%s-%d.%s", sub, *sub ? "/" : "", base, k, ext);
+	strmap_add(&x->used, rel);
+	snprintf(path, sizeof path, "%s/%s", x->dir, rel);
+	if (img)
+		rc = write_png(s, path, img, x->n);
+	else
+		rc = write_file(s, path, enc->data, enc->nbytes);
+	if (rc == -1)
+		return -1;
+	fprintf(x->index.f, "%s\t", rel);
+	for (const char *p = id; *p; p++)
+		putc(*p == '\t' || *p == '\n' ? ' ' : *p, x->index.f);
+	putc('\t', x->index.f);
+	for (const char *p = label ? label : ""; *p; p++)
+		putc(*p == '\t' || *p == '\n' ? ' ' : *p, x->index.f);
+	if (mask) {
+		char mrel[420];
+		snprintf(mrel, sizeof mrel, "%.*s-mask.png", (int)(strlen(rel) - strlen(ext) - 1), rel);
+		snprintf(path, sizeof path, "%s/%s", x->dir, mrel);
+		if (write_png(s, path, mask, x->n) == -1)
+			return -1;
+		fprintf(x->index.f, "\t%s", mrel);
+	} else {
+		putc('\t', x->index.f);
+	}
+	if (x->overlay) {
+		char orel[420];
+		snprintf(orel, sizeof orel, "%.*s-overlay.png", (int)(strlen(rel) - strlen(ext) - 1), rel);
+		snprintf(path, sizeof path, "%s/%s", x->dir, orel);
+		if (write_overlay(s, path, rec, img, enc, x->n) == -1)
+			return -1;
+		fprintf(x->index.f, "\t%s", orel);
+	}
+	putc('\n', x->index.f);
+	return 0;
+}
+
+static int
+export_finish(stage *s)
+{
+	struct export *x = (struct export *)s;
+
+	if (outfile_commit(&x->index) == -1) {
+		snprintf(s->err, sizeof s->err, "%s/index.tsv: %s", x->dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+export_free(stage *s)
+{
+	struct export *x = (struct export *)s;
+
+	outfile_abort(&x->index);
+	strmap_free(&x->used);
+	free(x->dir);
+	free(x);
+}
+
+stage *
+sink_export(const char *dir, int by_label, int overlay)
+{
+	struct export *x = xcalloc(1, sizeof *x);
+	char path[4096];
+
+	x->st.push = export_push;
+	x->st.finish = export_finish;
+	x->st.free = export_free;
+	x->dir = xstrdup(dir);
+	x->by_label = by_label;
+	x->overlay = overlay;
+	strmap_init(&x->used);
+	if (mkdir(dir, 0777) == -1 && errno != EEXIST) {
+		snprintf(x->st.err, sizeof x->st.err, "%s: %s", dir, strerror(errno));
+		return &x->st;
+	}
+	snprintf(path, sizeof path, "%s/index.tsv", dir);
+	if (outfile_open(&x->index, path) == -1) {
+		snprintf(x->st.err, sizeof x->st.err, "%.400s: %s", path, strerror(errno));
+		return &x->st;
+	}
+	fputs(overlay ? "file\tid\tlabel\tmask\toverlay\n" : "file\tid\tlabel\tmask\n", x->index.f);
+	return &x->st;
+}

@@ -1,0 +1,57 @@
+/* Inputs as records: streams, image files, directories, image concatenations on
+ * a pipe, NumPy arrays.  Every program that reads records goes through here. */
+#ifndef SOURCE_H
+#define SOURCE_H
+
+#include "stream/tstream.h"
+#include "image/image.h"
+
+struct labels;
+
+struct source_opts {
+	int decode;                     /* decode encoded images into an "image" u8 tensor */
+	int label_from_dir;             /* label = name of the file's parent directory */
+	const struct labels *labels;    /* labels by file path / name, or by order for arrays */
+	size_t max_image_bytes;         /* bound on one encoded image read from a pipe or file */
+	/* Masks of image files and directory images: NAME.png (or NAME.mask.png, NAME_mask.png,
+	 * NAME-mask.png) in this directory for NAME.jpg; NULL: only masks beside images in
+	 * directories (x.jpg + x.mask.png, x_mask.png or x-mask.png).  See attach_mask in source.c. */
+	const char *masks_dir;
+	/* Called for every record; returns 0 to go on, -1 to stop everything. */
+	int (*emit)(ts_record *rec, void *ctx);
+	/* Called for a problem that skips one file or record (a warning: the run goes on). */
+	void (*warn)(const char *msg, void *ctx);
+	void *ctx;
+};
+
+/* A warn callback that prints the message on stderr, as PROG: msg. */
+void source_warn_stderr(const char *msg, void *ctx);
+
+/*
+ * Reads one argument: "-" (stdin), a stream file, an image file, a directory
+ * (recursively), or a .npy/.npz file.  Images from files and directories get
+ * their mask as a u8 "mask" tensor (see masks_dir); an image whose mask is
+ * missing (with masks_dir), unreadable or of another size is skipped with a warning.  Returns 0 when all went well, 1 when
+ * some files were skipped with a warning, -1 on a fatal error (err says it,
+ * naming the input and record) or when emit asked to stop.
+ */
+int source_read(const char *arg, const struct source_opts *o, char *err, size_t errlen);
+
+/* IDX (MNIST) images with optional labels, as imported by source_read. */
+int source_read_idx(const char *images, const char *labels, const char *const *classes, int nclass,
+                    const struct source_opts *o, char *err, size_t errlen);
+
+/* Builds the record for one encoded image (id, source, sha256, format, label; decoded when asked). */
+int source_image_record(ts_record *rec, const unsigned char *buf, size_t n, const char *id,
+                        const char *path, const struct source_opts *o, char *err, size_t errlen);
+
+/* Replaces the "encoded" tensor by a decoded "image" tensor (u8 HxWxC) plus width/height/channels. */
+int record_decode_image(ts_record *rec, char *err, size_t errlen);
+
+/* Replaces a u8 "image" tensor by an "encoded" PNG or JPEG (quality 1..100). */
+int record_encode_image(ts_record *rec, const char *format, int quality, char *err, size_t errlen);
+
+/* Views a u8 HxW or HxWxC tensor as an image (no copy); -1 if it is not one. */
+int tensor_as_image(const ts_tensor *t, image *im, char *err, size_t errlen);
+
+#endif
