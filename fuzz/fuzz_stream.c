@@ -51,6 +51,11 @@ check_message(const char *err, const char *name, size_t nread)
 {
 	char want[64];
 
+	/* before the first record, an input that holds no stream at all is named without a record */
+	snprintf(want, sizeof want, "%s: ", name);
+	if (nread == 0 && strncmp(err, want, strlen(want)) == 0 && strstr(err, "stream header") &&
+	    !strstr(err, ": record "))
+		return;
 	snprintf(want, sizeof want, "%s: record %zu: ", name, nread + 1);
 	if (strncmp(err, want, strlen(want)) != 0 || strlen(err) == strlen(want))
 		bug("error message does not name the record", nread);

@@ -38,6 +38,7 @@ import sys
 
 ZSTD_MAGIC = 0xFD2FB528
 END_MAGIC = 0x184D2A5E
+HEAD_MAGIC = 0x184D2A5D
 MAX_META, MAX_TENSORS, MAX_STRING, MAX_DIMS = 65536, 4096, 1 << 20, 4
 DTYPES = {1: ("u8", "B", 1), 2: ("i32", "i", 4), 3: ("f32", "f", 4), 4: ("bytes", None, 0),
           5: ("u16", "H", 2), 6: ("i64", "q", 8), 7: ("f64", "d", 8)}
@@ -68,13 +69,19 @@ def xxh3_function():
 
 
 def max_record():
-    """TS_MAX_RECORD: bytes, or with a K, M or G suffix; anything else: 2 GiB."""
-    e = os.environ.get("TS_MAX_RECORD", "")
+    """TS_MAX_RECORD: bytes, or with a K, M or G suffix (KiB, MiB, GiB), from 32 to 2^63;
+    unset: 2 GiB; anything else is an error."""
+    e = os.environ.get("TS_MAX_RECORD")
+    if e is None:
+        return 1 << 31
     shift = {"k": 10, "m": 20, "g": 30}.get(e[-1:].lower(), 0)
     digits = e[:-1] if shift else e
-    if digits.isascii() and digits.isdigit() and 0 < int(digits) << shift < 1 << 64:
-        return int(digits) << shift
-    return 1 << 31
+    if not (digits.isascii() and digits.isdigit()):
+        raise StreamError("TS_MAX_RECORD='%s': not a size" % e)
+    v = int(digits) << shift
+    if v < 32 or v >= 1 << 63:
+        raise StreamError("TS_MAX_RECORD='%s': out of range" % e)
+    return v
 
 
 def walk_frames(data):
@@ -91,10 +98,19 @@ def walk_frames(data):
                 raise StreamError("truncated skippable frame header")
             size = struct.unpack_from("<I", data, pos + 4)[0]
             if pos + 8 + size > n:
-                raise StreamError("truncated %s" % ("end frame" if magic == END_MAGIC else "skippable frame"))
+                raise StreamError("truncated %s" % ("end frame" if magic == END_MAGIC else
+                                                    "stream header" if magic == HEAD_MAGIC else "skippable frame"))
             body = data[pos + 8:pos + 8 + size]
             pos += 8 + size
             started = True
+            if magic == HEAD_MAGIC:
+                if size != 16 or body[:8] != b"TSTREAM\0":
+                    raise StreamError("malformed stream header")
+                version, flags = struct.unpack_from("<II", body, 8)
+                if version != 1 or flags != 0:
+                    raise StreamError("stream version %d, flags %#x: not version 1" % (version, flags))
+                yield ("head", None)
+                continue
             if magic != END_MAGIC:
                 yield ("skip", None)
                 continue
@@ -103,7 +119,7 @@ def walk_frames(data):
             yield ("end", struct.unpack_from("<Q", body, 8)[0])
             continue
         if magic != ZSTD_MAGIC:
-            raise StreamError("not a tensor stream (no zstd frame at the start)" if not started
+            raise StreamError("not a tensor stream (no stream header at the start)" if not started
                               else "corrupt stream: data that is not a zstd frame")
         start = pos
         pos += 4
@@ -267,6 +283,8 @@ def read(data, emit, xxh3):
     limit = max_record()
     nrec = 0
     part = []           # zstd frames since the last end frame
+    open_part = False   # a header read, its end frame not yet
+    parts = 0
 
     def records(frames):
         nonlocal nrec
@@ -283,9 +301,19 @@ def read(data, emit, xxh3):
     try:
         try:
             for kind, value in walk_frames(data):
-                if kind == "zstd":
+                if kind == "head":
+                    if open_part:
+                        raise StreamError("a stream header before the end frame of the stream before it (truncated)")
+                    open_part, parts = True, parts + 1
+                elif kind == "zstd":
+                    if not open_part:
+                        raise StreamError("no stream header" if parts == 0 else
+                                          "data after an end frame without a stream header")
                     part.append(value)
                 elif kind == "end":
+                    if not open_part:
+                        raise StreamError("an end frame without a stream header before it")
+                    open_part = False
                     frames, part = part, []
                     n = records(frames) if frames else 0
                     if n != value:
@@ -296,7 +324,10 @@ def read(data, emit, xxh3):
             raise
         if part:
             records(part)
+        if open_part:
             raise StreamError("stream ends without its end frame (truncated)")
+        if parts == 0:
+            raise StreamError("empty input: no stream header" if not data else "no stream header")
     except StreamError as e:
         raise StreamError("record %d: %s" % (nrec + 1, e))
     return nrec

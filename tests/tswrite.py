@@ -45,6 +45,7 @@ def write(path, records):
     payload = b"".join(record(m, t) for m, t in records)
     z = subprocess.run(["zstd", "-q", "--check", "-c"], input=payload, stdout=subprocess.PIPE,
                        check=True).stdout
+    head = struct.pack("<II", tsread.HEAD_MAGIC, 16) + b"TSTREAM\0" + struct.pack("<II", 1, 0)
     end = struct.pack("<II", tsread.END_MAGIC, 16) + b"TSTREAM\0" + struct.pack("<Q", len(records))
     with open(path, "wb") as f:
-        f.write(z + end)
+        f.write(head + z + end)

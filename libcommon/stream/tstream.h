@@ -3,8 +3,9 @@
  *
  * The byte layout is specified in man/tensorstream.5; in short:
  *
- *   stream  = zstd frame*            (content checksum on; writers end frames between records,
- *                                     readers do not rely on it; other skippable frames are skipped)
+ *   stream  = part+ ; part = head zstd-frame* end   (any other skippable frame anywhere is skipped)
+ *   head    = zstd skippable frame, magic 0x184D2A5D, size 16: "TSTREAM\0" u32 version=1 u32 flags=0
+ *   zstd frames: content checksum on; writers end frames between records, readers do not rely on it
  *   payload = record*                (the concatenated decompressed frames)
  *   record  = header body trailer
  *   header  = "TSR1" u16 version=1 u16 flags=0 u32 nmeta u32 ntensor u64 body_len   (24 bytes)
@@ -14,8 +15,10 @@
  *   trailer = u64 XXH3_64bits(header body)
  *   end     = zstd skippable frame, magic 0x184D2A5E, size 16: "TSTREAM\0" u64 nrecords
  *
- * A writer ends its output with the end frame; a reader reports a stream that
- * stops without one as truncated.  Concatenated streams carry several end frames.
+ * A writer starts its output with the header as it opens it and ends it with
+ * the end frame when it is closed; a reader reports 0 bytes as no stream, and
+ * a stream that stops without its end frame as truncated.  Concatenated
+ * streams carry one header and one end frame per part.
  *
  * All integers little-endian; pad8 = zero bytes to the next multiple of 8 from the record start.
  * Readers check that padding and the reserved u32 are zero, so the encoding is canonical.
@@ -130,8 +133,16 @@ uint64_t ts_reader_bytes(const ts_reader *r);    /* decompressed payload bytes s
 void ts_reader_free(ts_reader *r);
 void ts_set_max_record(uint64_t bytes);          /* overrides TS_MAX_RECORD */
 
-/* Writing: records are whole within a frame; a frame ends every ~4 MiB, a second after
- * its first record (so a slow producer is not held back), and at close. */
+/*
+ * Writing: the header at once, then records whole within frames; a frame ends
+ * every ~4 MiB, at close, and, when f is not a regular file (a pipe, a
+ * terminal), a second after its first record, so a slow producer does not hold
+ * the reader back (into a file, the bytes do not depend on timing).  A writer
+ * freed without ts_writer_close, or alive when the program dies (die()), ends
+ * its open frame so the records written reach the output, but writes no end
+ * frame: the next reader reports the stream as truncated.  TS_LEVEL (1..19)
+ * overrides TS_DEFAULT_LEVEL; a bad value fails the first ts_write.
+ */
 ts_writer *ts_writer_open(FILE *f, const char *name, int level);
 int ts_write(ts_writer *w, ts_record *rec);
 int ts_writer_flush(ts_writer *w);               /* ends the current frame, flushes the FILE */
@@ -142,7 +153,12 @@ int ts_writer_errno(const ts_writer *w);
 size_t ts_writer_nrec(const ts_writer *w);
 void ts_writer_free(ts_writer *w);
 
-/* True when the first bytes are a zstd frame (the start of a stream). */
+/* True when the first 4 bytes are those a stream may start with: a skippable frame (its
+ * header, or another before it) or a zstd frame (a stream without its header, which the
+ * reader refuses with a message that says so). */
 int ts_is_stream(const void *buf, size_t n);
+
+/* Checks TS_LEVEL, TS_THREADS and TS_MAX_RECORD; 0, or -1 with "VAR='value': what". */
+int ts_env_check(char *err, size_t errlen);
 
 #endif

@@ -32,7 +32,7 @@
 #define MAX_THREADS 4
 
 /* what a slot of the pool holds (tf_job.kind) */
-enum { J_FRAME, J_STREAM, J_END, J_ERROR, J_EOF };
+enum { J_FRAME, J_STREAM, J_END, J_ERROR, J_EOF, J_HEAD };
 /* where the scanner that reads ahead is */
 enum { S_START, S_SKIP, S_ZSTD, S_WAIT, S_DONE };
 
@@ -50,6 +50,8 @@ struct ts_reader {
 	int at_frame_start;     /* the next input byte starts a frame */
 	int substream_open;     /* records or frames seen since the last end frame */
 	int started;            /* some frame was consumed */
+	int need_header;        /* at the start, or after an end frame: the next part's header is due */
+	size_t parts;           /* stream headers read */
 	size_t nrec;            /* records read, in all */
 	size_t subrec;          /* records read since the last end frame */
 	uint64_t bytes;
@@ -73,31 +75,30 @@ ts_set_max_record(uint64_t bytes)
 	max_record = bytes;
 }
 
+/* The record limit: ts_set_max_record's, else TS_MAX_RECORD's, else the default; 0 if
+ * TS_MAX_RECORD does not parse (msg says why). */
+static uint64_t
+record_limit_msg(char *msg, size_t msglen)
+{
+	uint64_t v = TS_DEFAULT_MAX_RECORD;
+
+	if (max_record)
+		return max_record;
+	if (ts_env_max_record(&v, msg, msglen) == -1)
+		return 0;
+	return v;
+}
+
 static uint64_t
 record_limit(void)
 {
-	const char *e;
-	char *end;
-	unsigned long long v;
-	int shift = 0;
+	char msg[128];
+	uint64_t v = record_limit_msg(msg, sizeof msg);
 
-	if (max_record == 0) {
-		max_record = TS_DEFAULT_MAX_RECORD;
-		/* bytes, or with a K, M or G suffix; anything else keeps the default */
-		if ((e = getenv("TS_MAX_RECORD")) == NULL || *e < '0' || *e > '9')
-			return max_record;
-		errno = 0;
-		v = strtoull(e, &end, 10);
-		switch (*end) {
-		case 'k': case 'K': shift = 10, end++; break;
-		case 'm': case 'M': shift = 20, end++; break;
-		case 'g': case 'G': shift = 30, end++; break;
-		}
-		if (errno == 0 && *end == '\0' && v > 0 && v <= UINT64_MAX >> shift)
-			max_record = (uint64_t)v << shift;
-	}
-	return max_record;
+	return v ? v : TS_DEFAULT_MAX_RECORD;
 }
+
+static int fail(ts_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int
 fail(ts_reader *r, const char *fmt, ...)
@@ -112,20 +113,66 @@ fail(ts_reader *r, const char *fmt, ...)
 	return -1;
 }
 
+/* No record number: nothing of a stream was found. */
+static int
+fail_nostream(ts_reader *r, const char *what)
+{
+	snprintf(r->err, sizeof r->err, "%s: %s", r->name, what);
+	return -1;
+}
+
+/* The input ends between records, at a frame boundary: the clean end, or why not. */
+static int
+at_end(ts_reader *r)
+{
+	if (!r->need_header)
+		return fail(r, "stream ends without its end frame (truncated; did the program writing it fail?)");
+	if (r->parts == 0)
+		return fail_nostream(r, r->started ? "no stream header: not a tensor stream" :
+		                     "empty input: no stream header; did the program writing it fail?");
+	return 0;
+}
+
+/* A zstd frame where a stream header is due. */
+static int
+fail_no_header(ts_reader *r)
+{
+	if (r->parts == 0)
+		return fail_nostream(r, "no stream header: a zstd file that is not a tensor stream, or a stream "
+		                     "from before stream headers (tensorstream(5))");
+	return fail(r, "corrupt stream: data after an end frame without a stream header");
+}
+
+/* A stream header read whole (the 16 bytes after magic and size), or its problem in msg. */
+static int
+on_header(ts_reader *r, const unsigned char *p, const char *msg, int at_record_start)
+{
+	char why[160];
+
+	if (!at_record_start)
+		return fail(r, "a stream header inside a record (the record is truncated)");
+	if (msg && msg[0])
+		return fail(r, "%s", msg);
+	if (p && ts_head_check(p, why, sizeof why) == -1)
+		return fail(r, "%s", why);
+	if (!r->need_header)
+		return fail(r, "a stream header before the end frame of the stream before it (truncated)");
+	r->need_header = 0;
+	r->parts++;
+	return 1;
+}
+
 /* Threads to decompress with, the caller's included: TS_THREADS, else the CPUs it may use, at most 4. */
 static int
 thread_count(void)
 {
-	const char *e = getenv("TS_THREADS");
 	cpu_set_t set;
 	long n;
+	int t = 0;
+	char msg[128];
 
-	if (e != NULL && *e >= '1' && *e <= '9') {
-		char *end;
-		n = strtol(e, &end, 10);
-		if (*end == '\0')
-			return n > 64 ? 64 : (int)n;
-	}
+	if (ts_env_threads(&t, msg, sizeof msg) == 0 && t > 0)
+		return t;
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) < n)
 		n = CPU_COUNT(&set);
@@ -160,6 +207,7 @@ ts_reader_open_prefix(FILE *f, const char *name, const void *prefix, size_t n)
 		memcpy(r->in, prefix, n);
 	r->inlen = n;
 	r->at_frame_start = 1;
+	r->need_header = 1;
 	/*
 	 * fread on a pipe waits until it has all it asked for; read(2) returns what
 	 * has arrived.  It can be used when f buffers nothing: f was never read, or
@@ -171,6 +219,11 @@ ts_reader_open_prefix(FILE *f, const char *name, const void *prefix, size_t n)
 		r->fdpoll = !S_ISREG(st.st_mode);
 	}
 	r->nthreads = thread_count();
+	{
+		char msg[128];
+		if (record_limit_msg(msg, sizeof msg) == 0)
+			fail_nostream(r, msg);
+	}
 	return r;
 }
 
@@ -309,14 +362,29 @@ skippable_frame(ts_reader *r, int at_record_start)
 	magic = get_le32(r->in + r->inpos);
 	if ((magic & 0xFFFFFFF0u) != ZSTD_MAGIC_SKIPPABLE_START) {
 		if (magic != ZSTD_MAGICNUMBER)
-			return fail(r, "%s", !r->started ?
-			            "not a tensor stream (no zstd frame at the start)" :
-			            "corrupt stream: data that is not a zstd frame");
+			return !r->started ? fail_nostream(r, "not a tensor stream (no stream header at the start)") :
+			       fail(r, "corrupt stream: data that is not a zstd frame");
+		if (r->need_header)
+			return fail_no_header(r);
 		return 0;
 	}
 	if (r->inlen - r->inpos < 8)
 		return fail(r, "truncated skippable frame header");
 	size = get_le32(r->in + r->inpos + 4);
+	if (magic == TS_HEAD_MAGIC) {
+		int e;
+		if (size != TS_HEAD_SIZE)
+			return fail(r, "malformed stream header");
+		if (fill(r, 8 + TS_HEAD_SIZE, 1) == -1)
+			return read_failed(r);
+		if (r->inlen - r->inpos < 8 + TS_HEAD_SIZE)
+			return fail(r, "truncated stream header");
+		if ((e = on_header(r, r->in + r->inpos + 8, NULL, at_record_start)) != 1)
+			return e;
+		r->inpos += 8 + TS_HEAD_SIZE;
+		r->started = 1;
+		return 1;
+	}
 	if (magic != TS_END_MAGIC) {
 		/* someone else's skippable frame: skip it, it carries no records */
 		uint64_t left = 8 + (uint64_t)size;
@@ -339,6 +407,8 @@ skippable_frame(ts_reader *r, int at_record_start)
 	}
 	if (!at_record_start)
 		return fail(r, "end frame inside a record (record truncated)");
+	if (r->need_header)
+		return fail(r, "corrupt stream: an end frame without a stream header before it");
 	if (size != TS_END_SIZE)
 		return fail(r, "malformed end frame");
 	if (fill(r, 8 + TS_END_SIZE, 1) == -1)
@@ -355,6 +425,7 @@ skippable_frame(ts_reader *r, int at_record_start)
 	r->started = 1;
 	r->subrec = 0;
 	r->substream_open = 0;
+	r->need_header = 1;
 	return 1;
 }
 
@@ -399,11 +470,8 @@ stream_step(ts_reader *r, ZSTD_outBuffer *out, int at_record_start)
 	if (fill(r, 1, 1) == -1)
 		return read_failed(r);
 	if (r->inpos == r->inlen) {
-		if (r->at_frame_start && at_record_start && out->pos == 0) {
-			if (r->substream_open)
-				return fail(r, "stream ends without its end frame (truncated)");
-			return 0;
-		}
+		if (r->at_frame_start && at_record_start && out->pos == 0)
+			return at_end(r);
 		return fail(r, "unexpected end of input (truncated stream)");
 	}
 	in = (ZSTD_inBuffer){ r->in, r->inlen, r->inpos };
@@ -524,12 +592,33 @@ scan(ts_reader *r, int block)
 				break;
 			}
 			if ((magic & 0xFFFFFFF0u) != ZSTD_MAGIC_SKIPPABLE_START)
-				return push_final(r, J_ERROR, "%s", !r->started ?
-				                  "not a tensor stream (no zstd frame at the start)" :
-				                  "corrupt stream: data that is not a zstd frame");
+				return push_final(r, J_ERROR, "%s", "corrupt stream: data that is not a zstd frame");
 			if (n < 8)
 				return push_final(r, J_ERROR, "truncated skippable frame header");
 			size = get_le32(p + 4);
+			if (magic == TS_HEAD_MAGIC) {
+				if (size != TS_HEAD_SIZE)
+					return push_final(r, J_HEAD, "malformed stream header");
+				if ((e = fill(r, 8 + TS_HEAD_SIZE, block)) == 1)
+					return 0;
+				if (e == -1)
+					return push_final(r, J_HEAD, "read error: %s", strerror(r->rerr));
+				p = r->in + r->inpos;
+				if (r->inlen - r->inpos < 8 + TS_HEAD_SIZE)
+					return push_final(r, J_HEAD, "truncated stream header");
+				{
+					tf_job *j = tf_head(r->pool);
+					char why[96];
+					j->kind = J_HEAD;
+					j->msg[0] = '\0';
+					if (ts_head_check(p + 8, why, sizeof why) == -1)
+						snprintf(j->msg, sizeof j->msg, "%s", why);
+					tf_push(r->pool, 0);
+				}
+				r->inpos += 8 + TS_HEAD_SIZE;
+				r->started = 1;
+				return 1;
+			}
 			if (magic != TS_END_MAGIC) {
 				r->sleft = 8 + (uint64_t)size;
 				r->sstate = S_SKIP;
@@ -666,28 +755,35 @@ frames_step(ts_reader *r, ZSTD_outBuffer *out, int at_record_start)
 	if (j == NULL) {
 		j = next_job(r);
 		switch (j->kind) {
+		case J_HEAD:
+			if (on_header(r, NULL, j->msg, at_record_start && out->pos == 0) == -1)
+				return -1;
+			tf_pop(r->pool);
+			return 1;
 		case J_END:
 			if (!at_record_start || out->pos != 0)
 				return fail(r, "end frame inside a record (record truncated)");
 			if (j->msg[0])
 				return fail(r, "%s", j->msg);
+			if (r->need_header)
+				return fail(r, "corrupt stream: an end frame without a stream header before it");
 			if (j->count != r->subrec)
 				return fail(r, "end frame counts %llu records but %zu were read (records lost)",
 				            (unsigned long long)j->count, r->subrec);
 			r->subrec = 0;
 			r->substream_open = 0;
+			r->need_header = 1;
 			tf_pop(r->pool);
 			return 1;
 		case J_ERROR:
 			return fail(r, "%s", j->msg);
 		case J_EOF:             /* stays in its slot: the end, again and again */
-			if (at_record_start && out->pos == 0) {
-				if (r->substream_open)
-					return fail(r, "stream ends without its end frame (truncated)");
-				return 0;
-			}
+			if (at_record_start && out->pos == 0)
+				return at_end(r);
 			return fail(r, "unexpected end of input (truncated stream)");
 		}
+		if (r->need_header)
+			return fail_no_header(r);
 		r->cur = j;
 		r->cpos = j->kind == J_FRAME && !j->ok ? j->coff : 0;
 		r->substream_open = 1;
@@ -794,5 +890,6 @@ ts_is_stream(const void *buf, size_t n)
 {
 	const unsigned char *p = buf;
 
-	return n >= 4 && (get_le32(p) == ZSTD_MAGICNUMBER || get_le32(p) == TS_END_MAGIC);
+	return n >= 4 && (get_le32(p) == ZSTD_MAGICNUMBER ||
+	                  (get_le32(p) & 0xFFFFFFF0u) == ZSTD_MAGIC_SKIPPABLE_START);
 }

@@ -1,7 +1,9 @@
-/* Writing a tensor stream: records whole within zstd frames, an end frame at close. */
+/* Writing a tensor stream: a header, records whole within zstd frames, an end frame at close. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zstd.h>
 
 #include "tstream.h"
@@ -23,10 +25,58 @@ struct ts_writer {
 	size_t inframe;         /* uncompressed bytes in the open frame */
 	size_t nrec;
 	double frame_start;     /* when the open frame got its first record */
+	int timed;              /* a frame also ends a second after its first record */
 	int closed;
 	int err_no;
 	char err[512];
+	pthread_mutex_t busy;   /* held while writing, so that die() does not interleave */
+	ts_writer *prev, *next; /* the writers alive, for die() */
 };
+
+static pthread_mutex_t alive_lock = PTHREAD_MUTEX_INITIALIZER;
+static ts_writer *alive;
+
+static void ts_writer_abandon(ts_writer *w);
+
+/* From die(): every writer still open ends its frame, without an end frame. */
+static void
+abandon_alive(void)
+{
+	if (pthread_mutex_trylock(&alive_lock) != 0)
+		return;
+	for (ts_writer *w = alive; w; w = w->next)
+		if (pthread_mutex_trylock(&w->busy) == 0) {
+			ts_writer_abandon(w);
+			pthread_mutex_unlock(&w->busy);
+		}
+	pthread_mutex_unlock(&alive_lock);
+}
+
+static void
+link_alive(ts_writer *w)
+{
+	pthread_mutex_lock(&alive_lock);
+	w->next = alive;
+	if (alive)
+		alive->prev = w;
+	alive = w;
+	pthread_mutex_unlock(&alive_lock);
+	atdie(abandon_alive);
+}
+
+static void
+unlink_alive(ts_writer *w)
+{
+	pthread_mutex_lock(&alive_lock);
+	if (w->prev)
+		w->prev->next = w->next;
+	else if (alive == w)
+		alive = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	w->prev = w->next = NULL;
+	pthread_mutex_unlock(&alive_lock);
+}
 
 
 static int
@@ -42,14 +92,25 @@ fail(ts_writer *w, const char *what)
 	return -1;
 }
 
+static int
+put(ts_writer *w, const void *src, size_t n)
+{
+	if (n && fwrite(src, 1, n, w->f) != n)
+		return fail(w, "write error");
+	return 0;
+}
+
 ts_writer *
 ts_writer_open(FILE *f, const char *name, int level)
 {
 	ts_writer *w = calloc(1, sizeof *w);
-	const char *e;
+	unsigned char head[8 + TS_HEAD_SIZE];
+	struct stat st;
+	char msg[256];
 
 	if (w == NULL)
 		return NULL;
+	pthread_mutex_init(&w->busy, NULL);
 	w->f = f;
 	w->name = strdup(name ? name : "-");
 	w->outcap = ZSTD_CStreamOutSize();
@@ -59,8 +120,16 @@ ts_writer_open(FILE *f, const char *name, int level)
 		ts_writer_free(w);
 		return NULL;
 	}
-	if ((e = getenv("TS_LEVEL")) != NULL && level == TS_DEFAULT_LEVEL)
-		level = atoi(e);
+	w->timed = !(fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode));
+	if (level == TS_DEFAULT_LEVEL && ts_env_level(&level, msg, sizeof msg) == -1) {
+		errno = 0;
+		snprintf(w->err, sizeof w->err, "%s: %s", w->name, msg);
+		return w;
+	}
+	ts_head_bytes(head);
+	if (put(w, head, sizeof head) == -1)
+		return w;
+	link_alive(w);
 	ZSTD_CCtx_setParameter(w->z, ZSTD_c_compressionLevel, level);
 	ZSTD_CCtx_setParameter(w->z, ZSTD_c_checksumFlag, 1);
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION    /* fuzz/run.sh: a thread per writer triples a run */
@@ -75,6 +144,9 @@ ts_writer_free(ts_writer *w)
 {
 	if (w == NULL)
 		return;
+	unlink_alive(w);
+	ts_writer_abandon(w);
+	pthread_mutex_destroy(&w->busy);
 	ZSTD_freeCCtx(w->z);
 	free(w->out);
 	free(w->scratch);
@@ -86,13 +158,6 @@ const char *ts_writer_error(const ts_writer *w) { return w->err; }
 int ts_writer_errno(const ts_writer *w) { return w->err_no; }
 size_t ts_writer_nrec(const ts_writer *w) { return w->nrec; }
 
-static int
-put(ts_writer *w, const void *src, size_t n)
-{
-	if (n && fwrite(src, 1, n, w->f) != n)
-		return fail(w, "write error");
-	return 0;
-}
 
 static int
 compress(ts_writer *w, const void *src, size_t n, ZSTD_EndDirective mode)
@@ -113,8 +178,22 @@ compress(ts_writer *w, const void *src, size_t n, ZSTD_EndDirective mode)
 	return 0;
 }
 
+static int write_locked(ts_writer *w, ts_record *rec);
+static int flush_locked(ts_writer *w);
+
 int
 ts_write(ts_writer *w, ts_record *rec)
+{
+	int rc;
+
+	pthread_mutex_lock(&w->busy);
+	rc = write_locked(w, rec);
+	pthread_mutex_unlock(&w->busy);
+	return rc;
+}
+
+static int
+write_locked(ts_writer *w, ts_record *rec)
 {
 	const unsigned char *src = rec->raw;
 	size_t len = rec->rawlen;
@@ -134,13 +213,24 @@ ts_write(ts_writer *w, ts_record *rec)
 		return -1;
 	w->nrec++;
 	w->inframe += len;
-	if (w->inframe >= FRAME_TARGET || now_seconds() - w->frame_start >= FRAME_SECONDS)
-		return ts_writer_flush(w);
+	if (w->inframe >= FRAME_TARGET || (w->timed && now_seconds() - w->frame_start >= FRAME_SECONDS))
+		return flush_locked(w);
 	return 0;
 }
 
 int
 ts_writer_flush(ts_writer *w)
+{
+	int rc;
+
+	pthread_mutex_lock(&w->busy);
+	rc = w->err[0] ? -1 : flush_locked(w);
+	pthread_mutex_unlock(&w->busy);
+	return rc;
+}
+
+static int
+flush_locked(ts_writer *w)
 {
 	if (w->inframe == 0)
 		return 0;
@@ -152,6 +242,21 @@ ts_writer_flush(ts_writer *w)
 	return 0;
 }
 
+/* Ends the open frame, so its records reach the output, and leaves the stream without its end frame. */
+static void
+ts_writer_abandon(ts_writer *w)
+{
+	if (w->closed || w->err[0])
+		return;
+	w->closed = 1;
+	if (w->inframe) {
+		w->inframe = 0;
+		if (compress(w, NULL, 0, ZSTD_e_end) == -1)
+			return;
+	}
+	fflush(w->f);
+}
+
 int
 ts_writer_close(ts_writer *w)
 {
@@ -161,6 +266,7 @@ ts_writer_close(ts_writer *w)
 		return -1;
 	if (w->closed)
 		return 0;
+	unlink_alive(w);
 	if (ts_writer_flush(w) == -1)
 		return -1;
 	w->closed = 1;

@@ -15,6 +15,18 @@
 const char *progname = "?";
 static outfile *pending;
 static double t_start;
+static void (*die_hooks[8])(void);
+static int ndie_hooks;
+
+void
+atdie(void (*fn)(void))
+{
+	for (int i = 0; i < ndie_hooks; i++)
+		if (die_hooks[i] == fn)
+			return;
+	if (ndie_hooks < (int)(sizeof die_hooks / sizeof *die_hooks))
+		die_hooks[ndie_hooks++] = fn;
+}
 
 void
 prog_init(const char *argv0)
@@ -39,6 +51,8 @@ die(const char *fmt, ...)
 {
 	va_list ap;
 
+	for (int i = ndie_hooks; i-- > 0;)
+		die_hooks[i]();
 	fflush(stdout);
 	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);

@@ -9,6 +9,8 @@
 extern const char *progname;
 
 void prog_init(const char *argv0);      /* sets progname and the locale, ignores SIGPIPE */
+/* Registers fn to run first in die(), before temporary outputs are removed (at most 8). */
+void atdie(void (*fn)(void));
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: "PROG: why" (when why is not NULL), then the usage text, exit status 2. */

@@ -11,6 +11,9 @@ $IM "$V/Klimt/Klimt.jpeg" -resize 64x48! photos/cars/a.jpg
 $IM "$V/Klimt/Klimt.jpeg" -resize 32x32! photos/cars/b.png
 $IM "$V/Klimt/Klimt.jpeg" -rotate 90 -resize 40x50! photos/tanks/c.jpg
 for i in 1 2 3; do $IM "$V/Klimt/Klimt.jpeg" -resize 16x16! -rotate $((i * 90)) frame$i.png; done
+# imgtile's video example: a short clip of three 128x96 frames
+for i in 1 2 3; do $IM "$V/Klimt/Klimt.jpeg" -resize 128x96! -flop -roll +$((i * 9))+0 film$i.png; done
+! command -v ffmpeg >/dev/null || ffmpeg -loglevel error -framerate 2 -i film%d.png -c:v mpeg4 -q:v 2 film.mp4
 /usr/bin/python3 -c '
 import numpy as np
 a = (np.arange(6 * 8 * 8) % 251).astype(np.uint8).reshape(6, 8, 8)

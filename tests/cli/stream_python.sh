@@ -37,8 +37,19 @@ check "cat of two streams" "$PY" tests/tsread.py "$T/ss.tsr"
 same "cat of two streams is one stream of both" "$T/.out" "$T/want2"
 
 : >"$T/empty.tsr"
-check "empty file" "$PY" tests/tsread.py "$T/empty.tsr"
-eq "empty file: no records" "$(wc -c <"$T/.out")" 0
+expect_status "empty file: not a stream" 1 "$PY" tests/tsread.py "$T/empty.tsr"
+expect_err "empty file: says so" 'empty input: no stream header'
+expect_status "empty file: not a stream for imgcat either" 1 imgcat -c "$T/empty.tsr"
+expect_err "empty file: imgcat says so" '^imgcat: .*empty\.tsr: empty input: no stream header; did the program writing it fail\?$'
+head -c 24 "$T/s.tsr" >"$T/head.tsr"
+expect_status "a stream header alone: truncated" 1 "$PY" tests/tsread.py "$T/head.tsr"
+expect_err "a stream header alone: says so" 'record 1: stream ends without its end frame'
+# someone else's skippable frame before the header: read as the page says, by both readers
+printf 'S*M\030\004\000\000\000abcd' | cat - "$T/s.tsr" >"$T/skip.tsr"
+check "a skippable frame before the header: tsread.py" "$PY" tests/tsread.py "$T/skip.tsr"
+same "a skippable frame before the header: the same records" "$T/.out" "$T/want"
+check "a skippable frame before the header: imgcat" imgcat -c "$T/skip.tsr"
+eq "a skippable frame before the header: imgcat counts them" "$(cat "$T/.out")" "$(wc -l <"$T/want")"
 
 size=$(wc -c <"$T/s.tsr")
 head -c $((size - 24)) "$T/s.tsr" >"$T/noend.tsr"

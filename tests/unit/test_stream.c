@@ -203,22 +203,35 @@ rehash(unsigned char *raw, size_t len)
 	put_le64(raw + len - 8, XXH3_64bits(raw, len - 8));
 }
 
-/* A stream made by hand: the payload in one zstd frame (checksum on), then an end frame. */
+/* The 24 bytes of a stream header, as tensorstream(5) gives them. */
+static void
+put_head(unsigned char *p)
+{
+	put_le32(p, 0x184D2A5D);
+	put_le32(p + 4, 16);
+	memcpy(p + 8, "TSTREAM", 8);
+	put_le32(p + 16, 1);
+	put_le32(p + 20, 0);
+}
+
+/* A stream made by hand: a header, the payload in one zstd frame (checksum on), then an end frame. */
 static blob
 craft(const void *payload, size_t n, uint64_t count)
 {
 	size_t bound = ZSTD_compressBound(n);
-	blob b = { malloc(bound + 24), 0 };
+	blob b = { malloc(bound + 48), 0 };
 	ZSTD_CCtx *z = ZSTD_createCCtx();
 	size_t c;
 
 	ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 1);
-	c = ZSTD_compress2(z, b.p, bound, payload, n);
+	put_head(b.p);
+	c = ZSTD_compress2(z, b.p + 24, bound, payload, n);
 	ZSTD_freeCCtx(z);
 	if (ZSTD_isError(c)) {
 		printf("FAIL compress: %s\n", ZSTD_getErrorName(c));
 		exit(1);
 	}
+	c += 24;
 	put_le32(b.p + c, 0x184D2A5E);
 	put_le32(b.p + c + 4, 16);
 	memcpy(b.p + c + 8, "TSTREAM", 8);
@@ -239,7 +252,7 @@ count_zstd_frames(blob b, size_t *nskip)
 			return 0;
 		if (get_le32(b.p + pos) == ZSTD_MAGICNUMBER)
 			n++;
-		else
+		else if (get_le32(b.p + pos) != 0x184D2A5D)     /* stream headers are not counted */
 			(*nskip)++;
 		pos += fs;
 	}
@@ -337,14 +350,25 @@ test_empty(void)
 	free(raw.p);
 
 	s = write_stream(NULL, 0, 0);
-	CHECK(s.n == 24 && get_le32(s.p) == 0x184D2A5E && get_le64(s.p + 16) == 0,
-	      "stream of no records is one end frame (%zu bytes)", s.n);
+	{
+		unsigned char head[24];
+		put_head(head);
+		CHECK(s.n == 48 && memcmp(s.p, head, 24) == 0 && get_le32(s.p + 24) == 0x184D2A5E &&
+		      get_le64(s.p + 40) == 0, "stream of no records: a header and an end frame (%zu bytes)", s.n);
+	}
 	o = read_cmp(s.p, s.n, "e", NULL, 0);
 	CHECK(o.rc == 0 && o.n == 0, "stream of no records reads cleanly (%s)", o.err);
-	CHECK(ts_is_stream(s.p, s.n), "ts_is_stream: a lone end frame");
+	CHECK(ts_is_stream(s.p, s.n), "ts_is_stream: a stream header");
+	o = read_cmp(s.p, 24, "h", NULL, 0);
+	CHECK(o.rc == -1 && strcmp(o.err, "h: record 1: stream ends without its end frame "
+	      "(truncated; did the program writing it fail?)") == 0, "a header alone is truncated: %s", o.err);
+	o = read_cmp(s.p + 24, 24, "x", NULL, 0);
+	CHECK(o.rc == -1 && strstr(o.err, "x: record 1: corrupt stream: an end frame without a stream header"),
+	      "an end frame alone is not a stream: %s", o.err);
 	free(s.p);
 	o = read_cmp("", 0, "e", NULL, 0);
-	CHECK(o.rc == 0 && o.n == 0, "empty input is a stream of zero records (%s)", o.err);
+	CHECK(o.rc == -1 && strcmp(o.err, "e: empty input: no stream header; did the program writing it fail?") == 0,
+	      "empty input is not a stream: %s", o.err);
 	ts_record_free(&e);
 	ts_record_free(&got);
 }
@@ -444,7 +468,7 @@ test_concat(void)
 		ts_record_free(&recs[i]);
 }
 
-/* Every cut of the stream must end in an error, except 0 (empty) and the whole. */
+/* Every cut of the stream must end in an error, and name the record; only the whole reads cleanly. */
 static void
 truncations(const char *what, blob s, const ts_record *recs, size_t n)
 {
@@ -452,7 +476,7 @@ truncations(const char *what, blob s, const ts_record *recs, size_t n)
 	outcome o;
 
 	o = read_cmp(s.p, 0, "cut", recs, n);
-	CHECK(o.rc == 0 && o.n == 0, "%s: cut at 0 is the empty stream", what);
+	CHECK(o.rc == -1 && o.n == 0 && strstr(o.err, "empty input"), "%s: cut at 0 is no stream: %s", what, o.err);
 	o = read_cmp(s.p, s.n, "cut", recs, n);
 	CHECK(o.rc == 0 && o.n == n && !o.mismatch, "%s: uncut reads %zu records", what, n);
 	for (size_t cut = 1; cut < s.n; cut++) {
@@ -578,14 +602,28 @@ test_limits(void)
 	ts_set_max_record(0);
 	o = read_cmp(st.p, st.n, "env", &big, 1);
 	CHECK(o.rc == 0 && o.n == 1, "TS_MAX_RECORD=1k allows a 728-byte record (%s)", o.err);
-	setenv("TS_MAX_RECORD", "0k", 1);     /* like "4GB" or "", not a size: the default stays */
-	ts_set_max_record(0);
-	o = read_cmp(st.p, st.n, "env", &big, 1);
-	CHECK(o.rc == 0 && o.n == 1, "TS_MAX_RECORD that is not a size is ignored (%s)", o.err);
-	setenv("TS_MAX_RECORD", "5GB", 1);
-	ts_set_max_record(0);
-	o = read_cmp(st.p, st.n, "env", &big, 1);
-	CHECK(o.rc == 0 && o.n == 1, "TS_MAX_RECORD=5GB ignored too (%s)", o.err);
+	{
+		/* a value that is not a size is an error, never a silent default */
+		static const char *const badv[][2] = {
+			{ "0k", "below 32 bytes" }, { "0", "below 32 bytes" }, { "31", "below 32 bytes" },
+			{ "5GB", "not a size" }, { "", "not a size" }, { "abc", "not a size" }, { "-1", "not a size" },
+			{ " 1k", "not a size" }, { "99999999999999999999", "too large" }, { "9999999999G", "too large" },
+		};
+		for (size_t i = 0; i < sizeof badv / sizeof *badv; i++) {
+			char want[128];
+			setenv("TS_MAX_RECORD", badv[i][0], 1);
+			ts_set_max_record(0);
+			o = read_cmp(st.p, st.n, "env", &big, 1);
+			snprintf(want, sizeof want, "env: TS_MAX_RECORD='%s': %s", badv[i][0], badv[i][1]);
+			CHECK(o.rc == -1 && o.n == 0 && starts_with(o.err, want), "TS_MAX_RECORD='%s' refused: %s",
+			      badv[i][0], o.err);
+		}
+		setenv("TS_MAX_RECORD", "32", 1);
+		ts_set_max_record(0);
+		o = read_cmp(st.p, st.n, "env", &big, 1);
+		CHECK(o.rc == -1 && strstr(o.err, "limit of 32 bytes"), "TS_MAX_RECORD=32: the whole record counts: %s",
+		      o.err);
+	}
 	unsetenv("TS_MAX_RECORD");
 	ts_set_max_record(0);
 	o = read_cmp(st.p, st.n, "env", &big, 1);
@@ -685,8 +723,8 @@ test_messages(void)
 		CHECK(o.rc == -1 && o.n == 1 && strcmp(o.err, "mid: record 2: end frame inside a record (record truncated)") == 0,
 		      "end frame inside a record: %s", o.err);
 		/* without it, a record split across zstd frames is fine */
-		memcpy(r12.p + r1.n - 24, r2.p, r2.n);
-		r12.n -= 24;
+		memcpy(r12.p + r1.n - 24, r2.p + 24, r2.n - 24);       /* without r1's end frame and r2's header */
+		r12.n -= 48;
 		put_le64(r12.p + r12.n - 8, 3);
 		o = read_cmp(r12.p, r12.n, "split", recs, 3);
 		CHECK(o.rc == 0 && o.n == 3 && !o.mismatch, "record split across zstd frames is read (%s)", o.err);
@@ -699,7 +737,7 @@ test_messages(void)
 	}
 
 	o = read_cmp("\x89PNG\r\n\x1a\n", 8, "x.png", NULL, 0);
-	CHECK(o.rc == -1 && strcmp(o.err, "x.png: record 1: not a tensor stream (no zstd frame at the start)") == 0,
+	CHECK(o.rc == -1 && strcmp(o.err, "x.png: not a tensor stream (no stream header at the start)") == 0,
 	      "not a stream: %s", o.err);
 	CHECK(!ts_is_stream("\x89PNG", 4), "ts_is_stream: PNG is not a stream");
 	{
@@ -1169,6 +1207,8 @@ craft_frames(const unsigned char *payload, size_t n, size_t chunk, uint64_t coun
 
 	ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 1);
 	ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, 1);
+	put_head(b.p);
+	b.n = 24;
 	for (size_t off = 0; off < n; off += chunk, k++) {
 		size_t len = n - off < chunk ? n - off : chunk, left;
 		ZSTD_inBuffer in = { payload + off, len, 0 };
@@ -1491,7 +1531,7 @@ test_parallel_pipe(void)
 	enum { N = 30 };
 	ts_record recs[N], got;
 	blob s;
-	size_t cut[4], off = 0, nf = 0, rec_at[4] = { 0, 1, 11, N };
+	size_t cut[4], off = 24, nf = 0, rec_at[4] = { 0, 1, 11, N };     /* after the stream header */
 	int pfd[2], ok = 1;
 	struct feed fd = { .go = 0 };
 	pthread_t t;
