@@ -10,6 +10,7 @@
 #include "plot/plot_eval.h"
 #include "stream/tstream.h"
 #include "util/tsv.h"
+#include "pipeline/env.h"
 #include "util/util.h"
 
 #define USAGE \
@@ -640,6 +641,7 @@ main(int argc, char **argv)
 	int c, threshold_set = 0;
 
 	prog_init(argv[0]);
+	env_require();
 	while ((c = getopt_long(argc, argv, "f:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':

@@ -16,6 +16,7 @@
 #include "tile/tile_grid.h"
 #include "tile/tile_merge.h"
 #include "stream/tstream.h"
+#include "pipeline/env.h"
 #include "util/util.h"
 
 #define USAGE \
@@ -601,6 +602,7 @@ main(int argc, char **argv)
 	int c;
 
 	prog_init(argv[0]);
+	env_require();
 	while ((c = getopt_long(argc, argv, "m:o:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': o.model = optarg; break;

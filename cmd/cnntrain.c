@@ -18,6 +18,7 @@
 #include "pipeline/source.h"
 #include "util/strmap.h"
 #include "stream/tstream.h"
+#include "pipeline/env.h"
 #include "util/util.h"
 
 #define USAGE \
@@ -851,6 +852,7 @@ main(int argc, char **argv)
 	int c;
 
 	prog_init(argv[0]);
+	env_require();
 	o.memory = nn_data_default_budget();
 	while ((c = getopt_long(argc, argv, "m:o:v", longopts, NULL)) != -1) {
 		switch (c) {

@@ -11,6 +11,7 @@
 #include "pipeline/source.h"
 #include "pipeline/stage.h"
 #include "stream/tstream.h"
+#include "pipeline/env.h"
 #include "util/util.h"
 
 #define USAGE \
@@ -292,6 +293,7 @@ main(int argc, char **argv)
 	int c, nin = 0;
 
 	prog_init(argv[0]);
+	env_require();
 	o.threads = pmap_cpus();
 	while ((c = getopt_long(argc, argv, "f:n:o:v", longopts, NULL)) != -1) {
 		switch (c) {

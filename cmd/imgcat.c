@@ -10,6 +10,7 @@
 #include "image/image.h"
 #include "pipeline/labels.h"
 #include "pipeline/stage.h"
+#include "pipeline/env.h"
 #include "util/util.h"
 
 #define USAGE \
@@ -323,6 +324,7 @@ main(int argc, char **argv)
 	int c;
 
 	prog_init(argv[0]);
+	env_require();
 	while ((c = getopt_long(argc, argv, "clo:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.count = 1; break;

@@ -13,6 +13,7 @@
 #include "dedup/phash.h"
 #include "pipeline/stage.h"
 #include "util/strmap.h"
+#include "pipeline/env.h"
 #include "util/util.h"
 
 #define USAGE \
@@ -601,6 +602,7 @@ main(int argc, char **argv)
 	int c;
 
 	prog_init(argv[0]);
+	env_require();
 	o.threads = pmap_cpus();
 	while ((c = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
 		switch (c) {

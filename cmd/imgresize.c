@@ -10,6 +10,7 @@
 #include "util/parallel.h"
 #include "resize/resize.h"
 #include "pipeline/stage.h"
+#include "pipeline/env.h"
 #include "util/util.h"
 
 #define USAGE \
@@ -274,6 +275,7 @@ main(int argc, char **argv)
 	int c;
 
 	prog_init(argv[0]);
+	env_require();
 	o.threads = pmap_cpus();
 	while ((c = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
 		switch (c) {

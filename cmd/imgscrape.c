@@ -19,6 +19,7 @@
 #include "pipeline/source.h"
 #include "util/strmap.h"
 #include "stream/tstream.h"
+#include "pipeline/env.h"
 #include "util/util.h"
 
 #define VERSION "1.0"
@@ -708,6 +709,7 @@ main(int argc, char **argv)
 	int c;
 
 	prog_init(argv[0]);
+	env_require();
 	summary_start();
 	while ((c = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
 		switch (c) {

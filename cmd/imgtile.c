@@ -16,6 +16,7 @@
 #include "tile/tile_merge.h"
 #include "tile/tile_patch.h"
 #include "tile/tile_window.h"
+#include "pipeline/env.h"
 #include "util/util.h"
 
 #define USAGE \
@@ -581,6 +582,7 @@ main(int argc, char **argv)
 	int c, size = 0, stride = 0, edge = 0, seed = 0, threshold = 0, score = 0, maskrule = 0;
 
 	prog_init(argv[0]);
+	env_require();
 	while ((c = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;

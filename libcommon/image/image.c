@@ -10,20 +10,43 @@
 
 static _Atomic uint64_t max_pixels;     /* 0: not yet read from the environment */
 
+/* IMG_MAX_PIXELS: decimal digits, at least 1; 0 and -1 when it does not parse. */
+static int
+parse_max_pixels(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end != '\0' || v == 0 || v > (1ULL << 62))
+		return -1;
+	*out = v;
+	return 0;
+}
+
 static uint64_t
 env_max_pixels(void)
 {
 	const char *s = getenv("IMG_MAX_PIXELS");
-	unsigned long long v;
-	char *end;
+	uint64_t v;
 
-	if (s == NULL || *s < '0' || *s > '9')
-		return IMG_DEFAULT_MAX_PIXELS;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end != '\0' || v == 0)
-		return IMG_DEFAULT_MAX_PIXELS;
-	return v;
+	return s && parse_max_pixels(s, &v) == 0 ? v : IMG_DEFAULT_MAX_PIXELS;
+}
+
+int
+img_env_check(char *err, size_t errlen)
+{
+	const char *s = getenv("IMG_MAX_PIXELS");
+	uint64_t v;
+
+	if (s && parse_max_pixels(s, &v) == -1) {
+		snprintf(err, errlen, "IMG_MAX_PIXELS='%.40s': not a number of pixels from 1 to 2^62", s);
+		return -1;
+	}
+	return 0;
 }
 
 uint64_t

@@ -58,6 +58,8 @@ int img_encode_jpeg(const image *im, int quality, unsigned char **out, size_t *o
 
 void img_free(image *im);                       /* frees px; NULL-safe */
 void img_set_max_pixels(uint64_t n);           /* 0: back to IMG_MAX_PIXELS or the default */
+/* Checks IMG_MAX_PIXELS (decimal, 1 to 2^62); 0, or -1 with "IMG_MAX_PIXELS='value': what". */
+int img_env_check(char *err, size_t errlen);
 uint64_t img_max_pixels(void);
 
 /* Parses "WxH" (or "WXH"; with square_ok also "N" for NxN), each side a plain decimal

@@ -207,7 +207,21 @@ nn_model_read(const char *path, ts_record *rec, char *err, size_t errlen)
 		return errorf(err, errlen, "%s: %s", path, strerror(errno));
 	r = ts_reader_open(f, path);
 	rc = ts_read(r, rec);
-	if (rc < 0)
+	if (rc == 1) {
+		/* a model is one record and a whole stream: read on to its end frame and the input's end */
+		ts_record more;
+		int rc2;
+		ts_record_init(&more);
+		rc2 = ts_read(r, &more);
+		ts_record_free(&more);
+		if (rc2 == 1) {
+			errorf(err, errlen, "%s: record 2: a model file holds one record", path);
+			rc = -2;
+		} else if (rc2 == -1) {
+			rc = -1;
+		}
+	}
+	if (rc == -1)
 		errorf(err, errlen, "%s", ts_reader_error(r));
 	else if (rc == 0)
 		errorf(err, errlen, "%s: empty stream, not a model", path);

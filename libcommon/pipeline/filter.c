@@ -121,6 +121,9 @@ filter_run(const struct filter_ops *ops, void *ctx, stage *sink, int threads, in
 		r.input = argv[i];
 		r.recno = 0;
 		rc = source_read(argv[i], &so, err, sizeof err);
+		/* a damaged input: the records read before the damage still go out, then the run stops */
+		if (rc == -1 && !r.err[0] && pmap_finish(r.map) != 0)
+			fail(&r, r.err);
 		if (rc == -1)
 			fail(&r, r.err[0] ? r.err : err);
 		if (rc == 1)
