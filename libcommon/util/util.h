@@ -8,7 +8,9 @@
 
 extern const char *progname;
 
-void prog_init(const char *argv0);      /* sets progname and the locale, ignores SIGPIPE */
+/* Sets progname and the locale, ignores SIGPIPE, and puts /dev/null on a closed 0, 1 or 2
+ * (the wrong way round, so that using them still fails with EBADF). */
+void prog_init(const char *argv0);
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: "PROG: why" (when why is not NULL), then the usage text, exit status 2. */
