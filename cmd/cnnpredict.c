@@ -491,7 +491,8 @@ take_record(ts_record *rec, void *ctx)
 	int decoded = 0;
 	if ((t = ts_tensor_get(rec, "image"))) {
 		if (tensor_as_image(t, &im, reason, sizeof reason) != 0) {
-			snprintf(r->err, sizeof r->err, "%s: record %zu: %s", r->input, r->nrec, reason);
+			const char *id = ts_get(rec, "id");
+			snprintf(r->err, sizeof r->err, "%s: record %zu (%s): %s", r->input, r->nrec, id ? id : "no id", reason);
 			return -1;
 		}
 	} else if (enc) {
