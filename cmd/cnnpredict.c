@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "image/image.h"
 #include "nn/nn.h"
@@ -319,18 +320,76 @@ flush_batch(struct run *r)
 }
 
 /* Tile positions along an axis of len pixels: overlapping by the option's amount, the last
- * one moved back inside (or one tile, padded, when len is shorter).  A malloc'd array. */
+ * one moved back inside (or one tile, padded, when len is shorter).  With pos NULL, only
+ * their number; otherwise a malloc'd array. */
 static int *
-tile_positions(const struct run *r, int len, int tile, int *n)
+tile_positions(const struct run *r, int len, int tile, int *n, int count_only)
 {
 	int overlap = r->o->overlap >= 0 ? r->o->overlap : tile / 4;
 	int stride = tile - overlap > 0 ? tile - overlap : 1;
 	enum tile_edge edge = len >= tile ? TILE_EDGE_SHIFT : TILE_EDGE_PAD;
 
 	*n = tile_axis(len, tile, stride, edge, NULL, 0);
+	if (count_only)
+		return NULL;
 	int *pos = xcalloc((size_t)*n, sizeof *pos);
 	tile_axis(len, tile, stride, edge, pos, *n);
 	return pos;
+}
+
+/*
+ * A frame may take at most MAX_TILE_FACTOR times the tiles that cover it side by
+ * side (an overlap of up to three quarters of the input always fits: at most 4
+ * times as many tiles along each axis); more is refused, as a bad record, with
+ * the numbers, instead of running for hours (an overlap of 127 on a 128-pixel
+ * input is one tile per pixel).
+ */
+#define MAX_TILE_FACTOR 16
+
+static int
+check_tile_count(struct run *r, const ts_record *rec, const image *im, size_t *ntile)
+{
+	const char *id = ts_get(rec, "id");
+	nn_shape in = r->net->input;
+	int nx, ny;
+	size_t cover = (size_t)((im->w + in.w - 1) / in.w) * (size_t)((im->h + in.h - 1) / in.h);
+
+	tile_positions(r, im->w, in.w, &nx, 1);
+	tile_positions(r, im->h, in.h, &ny, 1);
+	*ntile = (size_t)nx * (size_t)ny;
+	if (*ntile <= MAX_TILE_FACTOR * cover)
+		return 0;
+	snprintf(r->err, sizeof r->err, "%s: record %zu (%s): a %dx%d frame would take %zu tiles of %dx%d "
+	         "with --overlap %d, more than the limit of %zu (%d times the %zu tiles that cover it "
+	         "without overlap); give a smaller --overlap (up to %d is always accepted)",
+	         r->input, r->nrec, id ? id : "no id", im->w, im->h, *ntile,
+	         in.w, in.h, r->o->overlap >= 0 ? r->o->overlap : in.w / 4, (size_t)MAX_TILE_FACTOR * cover,
+	         MAX_TILE_FACTOR, cover, (in.w < in.h ? in.w : in.h) * 3 / 4);
+	return -1;
+}
+
+/* Progress of a frame's tiles on stderr, when it is a terminal, at most four redraws a second. */
+static void
+tile_progress(struct run *r, size_t done, size_t ntile)
+{
+	static int tty = -1;
+	static double last;
+	double t;
+
+	if (tty == -1)
+		tty = isatty(2);
+	if (!tty)
+		return;
+	if (done == ntile) {
+		if (last > 0)
+			fprintf(stderr, "\r\033[K");
+		last = 0;
+		return;
+	}
+	if ((t = now_seconds()) - last < 0.25)
+		return;
+	last = t;
+	fprintf(stderr, "\r%s: record %zu: tile %zu of %zu", progname, r->nrec, done, ntile);
 }
 
 /* The input window at (x, y) of an image, zero outside it, prepared and normalised into slot j. */
@@ -365,11 +424,13 @@ predict_tiled(struct run *r, ts_record *rec, const image *im)
 {
 	nn_shape in = r->net->input;
 	int nx, ny, rc = 0;
-	int *px = tile_positions(r, im->w, in.w, &nx), *py = tile_positions(r, im->h, in.h, &ny);
-	size_t ntile = (size_t)nx * ny, hw = (size_t)in.h * in.w;
+	size_t ntile, hw = (size_t)in.h * in.w;
 	tile_acc acc;
 	char reason[512];
 
+	if (check_tile_count(r, rec, im, &ntile) != 0)
+		return -1;
+	int *px = tile_positions(r, im->w, in.w, &nx, 0), *py = tile_positions(r, im->h, in.h, &ny, 0);
 	if (tile_acc_init(&acc, im->w, im->h, 1, TS_F32, reason, sizeof reason) != 0) {
 		snprintf(r->err, sizeof r->err, "%s: record %zu: %s", r->input, r->nrec, reason);
 		free(px), free(py);
@@ -385,6 +446,7 @@ predict_tiled(struct run *r, ts_record *rec, const image *im)
 		const float *out = nn_forward(r->net, &run);
 		for (int j = 0; j < m; j++)
 			tile_acc_add(&acc, out + (size_t)j * hw, px[(b + j) % nx], py[(b + j) / nx], in.w, in.h);
+		tile_progress(r, b + (size_t)m, ntile);
 	}
 	free(px), free(py);
 	if (rc != 0) {
@@ -430,7 +492,8 @@ take_record(ts_record *rec, void *ctx)
 	int decoded = 0;
 	if ((t = ts_tensor_get(rec, "image"))) {
 		if (tensor_as_image(t, &im, reason, sizeof reason) != 0) {
-			snprintf(r->err, sizeof r->err, "%s: record %zu: %s", r->input, r->nrec, reason);
+			const char *id = ts_get(rec, "id");
+			snprintf(r->err, sizeof r->err, "%s: record %zu (%s): %s", r->input, r->nrec, id ? id : "no id", reason);
 			return -1;
 		}
 	} else if (enc) {

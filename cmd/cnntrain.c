@@ -99,8 +99,14 @@ take_record(ts_record *rec, void *ctx)
 	image im;
 
 	rd->nrec++;
-	if (!t || tensor_as_image(t, &im, rd->err, sizeof rd->err) != 0) {
+	if (!t) {
 		snprintf(rd->err, sizeof rd->err, "%s: record %zu: no image", rd->input, rd->nrec);
+		return -1;
+	}
+	char why[512];
+	if (tensor_as_image(t, &im, why, sizeof why) != 0) {
+		const char *id = ts_get(rec, "id");
+		snprintf(rd->err, sizeof rd->err, "%s: record %zu (%s): %s", rd->input, rd->nrec, id ? id : "no id", why);
 		return -1;
 	}
 	if (im.w != s.w || im.h != s.h || im.c != s.c) {
@@ -136,7 +142,6 @@ take_record(ts_record *rec, void *ctx)
 	}
 	const unsigned char *sample = im.px;
 	if (rd->net->nfeat) {
-		char why[512];
 		memcpy(rd->sample, im.px, nn_shape_size(s));
 		if (nn_read_features(rd->net, rec, rd->sample + nn_shape_size(s), why, sizeof why) != 0) {
 			snprintf(rd->err, sizeof rd->err, "%s: record %zu: %s", rd->input, rd->nrec, why);

@@ -32,7 +32,8 @@ struct opts {
 struct run {
 	const struct opts *o;
 	stage *chain;
-	size_t nin, nout;
+	const char *input;      /* the operand being read, and its record number */
+	size_t nrec, nin, nout;
 	int status;
 };
 
@@ -50,7 +51,15 @@ emit(ts_record *rec, void *ctx)
 	int rc;
 
 	r->nin++;
+	r->nrec++;
 	progress_tick(r->nin);
+	if (r->o->encode || r->o->export_dir) {
+		/* the pixels are read: a decoded image is held to the pixel budget as a file is */
+		const ts_tensor *t = ts_tensor_get(rec, "image");
+		if (t && tensor_check_pixels(t, why, sizeof why) == -1)
+			die("%s: record %zu (%s): %s", r->input, r->nrec, ts_get(rec, "id") ? ts_get(rec, "id") : "no id",
+			    why);
+	}
 	if (r->o->label)
 		ts_set(rec, "label", r->o->label);
 	if (r->o->encode && record_encode_image(rec, r->o->encode, r->o->quality, why, sizeof why) == -1)
@@ -245,6 +254,7 @@ run(const struct opts *o, int argc, char **argv)
 			usage("--idx wants IMAGES [LABELS]");
 		if (o->classes)
 			classes = split_names(o->classes, &nclass);
+		r.input = argv[0];
 		rc = source_read_idx(argv[0], argc > 1 ? argv[1] : NULL, (const char *const *)classes,
 		                     nclass, &so, err, sizeof err);
 		if (rc == -1 && err[0])
@@ -258,6 +268,8 @@ run(const struct opts *o, int argc, char **argv)
 			argv = stdin_only;
 		}
 		for (int i = 0; i < argc; i++) {
+			r.input = argv[i];
+			r.nrec = 0;
 			rc = source_read(argv[i], &so, err, sizeof err);
 			if (rc == -1 && err[0])
 				die("%s", err);

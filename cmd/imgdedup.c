@@ -121,6 +121,8 @@ hash_record(struct job *j, const struct opts *o, int nh)
 	j->pixels = 0;
 	if (enc && img_info(enc->data, enc->nbytes, &w, &h, NULL, j->err, sizeof j->err) == -1)
 		return -1;
+	if (img && tensor_check_pixels(img, j->err, sizeof j->err) == -1)
+		return -1;
 	if (meta && !o->pixels && nh == 1 && phash_parse(meta, &j->h[0]) == 0) {
 		if (img && tensor_as_image(img, &im, j->err, sizeof j->err) == 0)
 			j->pixels = (uint64_t)im.w * (uint64_t)im.h;

@@ -156,7 +156,8 @@ load_parent(struct run *r, const ts_record *rec, struct parent *p)
 	}
 	if ((p->image = ts_tensor_get(rec, "image")) == NULL)
 		bad(r, rec, "no image to cut");
-	if (tile_tensor_hwc(p->image, &p->h, &p->w, &c, why, sizeof why) == -1)
+	if (tensor_check_pixels(p->image, why, sizeof why) == -1 ||
+	    tile_tensor_hwc(p->image, &p->h, &p->w, &c, why, sizeof why) == -1)
 		bad(r, rec, "%s", why);
 	if ((p->mask = ts_tensor_get(rec, "mask")) == NULL)
 		return;

@@ -610,8 +610,31 @@ source_read(const char *arg, const struct source_opts *o, char *err, size_t errl
 }
 
 int
+tensor_check_pixels(const ts_tensor *t, char *err, size_t errlen)
+{
+	uint64_t max = img_max_pixels(), h, w;
+
+	if (t->ndim < 2)
+		return 0;
+	h = t->dims[0];
+	w = t->dims[1];
+	if (h == 0 || w == 0 || w <= max / h)
+		return 0;
+	if (w <= UINT64_MAX / h)
+		snprintf(err, errlen, "image %llux%llu (%llu pixels) exceeds the pixel budget of %llu (IMG_MAX_PIXELS)",
+		         (unsigned long long)w, (unsigned long long)h, (unsigned long long)(w * h),
+		         (unsigned long long)max);
+	else
+		snprintf(err, errlen, "image %llux%llu exceeds the pixel budget of %llu (IMG_MAX_PIXELS)",
+		         (unsigned long long)w, (unsigned long long)h, (unsigned long long)max);
+	return -1;
+}
+
+int
 tensor_as_image(const ts_tensor *t, image *im, char *err, size_t errlen)
 {
+	if (tensor_check_pixels(t, err, errlen) == -1)
+		return -1;
 	if (t->dtype != TS_U8 || t->ndim < 2 || t->ndim > 3 || t->dims[0] < 1 || t->dims[0] > IMG_MAXDIM ||
 	    t->dims[1] < 1 || t->dims[1] > IMG_MAXDIM || (t->ndim == 3 && (t->dims[2] < 1 || t->dims[2] > 4))) {
 		snprintf(err, errlen, "tensor '%s' (%s) is not a u8 HxW or HxWxC image of at most %d pixels a side",

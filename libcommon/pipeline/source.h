@@ -51,7 +51,13 @@ int record_decode_image(ts_record *rec, char *err, size_t errlen);
 /* Replaces a u8 "image" tensor by an "encoded" PNG or JPEG (quality 1..100). */
 int record_encode_image(ts_record *rec, const char *format, int quality, char *err, size_t errlen);
 
-/* Views a u8 HxW or HxWxC tensor as an image (no copy); -1 if it is not one. */
+/* Views a u8 HxW or HxWxC tensor as an image (no copy); -1 if it is not one, or if it
+ * has more pixels than the budget (tensor_check_pixels). */
 int tensor_as_image(const ts_tensor *t, image *im, char *err, size_t errlen);
+/* -1 with a reason naming its size and the limit when an image-like tensor (H x W, or
+ * H x W x C) has more pixels than img_max_pixels() (--max-pixels, IMG_MAX_PIXELS):
+ * a decoded image in a stream is bounded as a file's is, before anything is allocated
+ * for its pixels. */
+int tensor_check_pixels(const ts_tensor *t, char *err, size_t errlen);
 
 #endif

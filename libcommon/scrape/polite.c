@@ -19,7 +19,7 @@ struct pacer {
 struct host {
 	char name[256];
 	int active;
-	double next;
+	double last;                    /* when the last request to it was sent */
 };
 
 struct hostgate {
@@ -130,7 +130,7 @@ hostgate_new(int max_active, double per_second)
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->cv, NULL);
 	g->max_active = max_active < 1 ? 1 : max_active;
-	g->gap = per_second > 0 ? 1 / per_second : 0;
+	g->gap = per_second > 0 ? (1 + HOSTGATE_MARGIN) / per_second : 0;
 	return g;
 }
 
@@ -161,14 +161,22 @@ host_of(hostgate *g, const char *url)
 	}
 	memset(&g->h[g->n], 0, sizeof g->h[g->n]);
 	strcpy(g->h[g->n].name, name);
+	g->h[g->n].last = -1e9;
 	return &g->h[g->n++];
 }
 
+/*
+ * A request waits for a free transfer and for gap seconds after the previous
+ * request to the host was sent; the time is stamped when it goes (after any
+ * sleep, under the lock), never when its turn was booked, so a request that is
+ * late (a slow thread, a busy machine) pushes the following ones back instead
+ * of bunching with them.  Any per_second + 1 requests in a row then span
+ * 1 + HOSTGATE_MARGIN seconds as sent, and at least 1 s as the server sees them
+ * unless one takes HOSTGATE_MARGIN longer than another on the way.
+ */
 void
 hostgate_enter(hostgate *g, const char *url)
 {
-	double wait;
-
 	pthread_mutex_lock(&g->mu);
 	for (;;) {
 		struct host *h = host_of(g, url);
@@ -176,14 +184,18 @@ hostgate_enter(hostgate *g, const char *url)
 			pthread_cond_wait(&g->cv, &g->mu);
 			continue;
 		}
-		double now = now_seconds(), t = h->next > now ? h->next : now;
-		h->next = t + g->gap;
+		double now = now_seconds(), t = h->last + g->gap;
+		if (t > now) {
+			pthread_mutex_unlock(&g->mu);
+			sleep_seconds(t - now);
+			pthread_mutex_lock(&g->mu);
+			continue;       /* another request may have gone meanwhile */
+		}
+		h->last = now;
 		h->active++;
-		wait = t - now;
 		break;
 	}
 	pthread_mutex_unlock(&g->mu);
-	sleep_seconds(wait);
 }
 
 void

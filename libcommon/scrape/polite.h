@@ -22,6 +22,11 @@ void pacer_hold(pacer *p, double until);        /* no request before until */
 void pacer_note(pacer *p, const struct http_resp *r);
 double pacer_interval(pacer *p);
 
+/* At most max_active transfers to a host at once, and at most per_second requests in
+ * any second: requests to a host go (1 + HOSTGATE_MARGIN) / per_second seconds apart,
+ * counted from when each was sent, so that the server sees no more than per_second in
+ * any one-second window although requests take different times to reach it. */
+#define HOSTGATE_MARGIN 0.1
 hostgate *hostgate_new(int max_active, double per_second);
 void hostgate_free(hostgate *g);
 void hostgate_enter(hostgate *g, const char *url);

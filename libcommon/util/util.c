@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <math.h>
 #include <signal.h>
@@ -28,12 +29,40 @@ atdie(void (*fn)(void))
 		die_hooks[ndie_hooks++] = fn;
 }
 
+/*
+ * Descriptors 0, 1 and 2 that the program was started without (prog <&-, >&-, 2>&-)
+ * get /dev/null, so that no file the program opens later takes their number: a
+ * spool file would be read as stdin, an output file would receive the messages.
+ * /dev/null is opened the other way round (write-only for stdin, read-only for
+ * stdout and stderr), so reading "-" or writing stdout still fails with EBADF,
+ * as it did on the closed descriptor.
+ */
+static void
+hold_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		if ((n = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY)) == -1) {
+			dprintf(2, "%s: /dev/null: %s\n", progname, strerror(errno));
+			exit(1);        /* never run with a hole where 0, 1 or 2 should be */
+		}
+		if (n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
 void
 prog_init(const char *argv0)
 {
 	const char *p = strrchr(argv0, '/');
 
 	progname = p ? p + 1 : argv0;
+	hold_std_fds();
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");
 	signal(SIGPIPE, SIG_IGN);

@@ -8,7 +8,9 @@
 
 extern const char *progname;
 
-void prog_init(const char *argv0);      /* sets progname and the locale, ignores SIGPIPE */
+/* Sets progname and the locale, ignores SIGPIPE, and puts /dev/null on a closed 0, 1 or 2
+ * (the wrong way round, so that using them still fails with EBADF). */
+void prog_init(const char *argv0);
 /* Registers fn to run first in die(), before temporary outputs are removed (at most 8). */
 void atdie(void (*fn)(void));
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -69,6 +69,30 @@ eq "a frame narrower than the input is padded: its own size" "$(cnnpredict -m un
 eq "--no-tile resizes to the input instead" "$(cnnpredict -m unet.model --no-tile --stream frames.tsr | imgcat -l | cut -f3 | sort -u)" \
 	"image:u8[70,100,1] mask:u8[70,100] pred_mask:u8[32,32]"
 expect_status "--overlap as large as the input" 2 cnnpredict -m unet.model --overlap 32 frames.tsr
+# one tile per pixel (2691 for a 100x70 frame) ran for minutes on real frames: refused with the numbers
+expect_status "--overlap 31 on a 32-pixel input: more tiles than the limit, exit 1" 1 \
+	cnnpredict -m unet.model --overlap 31 frames.tsr
+expect_err "... the error says how many tiles and what limit" \
+	"^cnnpredict: frames.tsr: record 1 \(.+\): a 100x70 frame would take 2691 tiles of 32x32 with --overlap 31, more than the limit of 192 \(16 times the 12 tiles that cover it without overlap\); give a smaller --overlap \(up to 24 is always accepted\)$"
+check "--overlap 24, three quarters of the input, is accepted" cnnpredict -m unet.model --overlap 24 frames.tsr
+eq "stderr a terminal: a frame's tiles are counted, then the line is cleared" "$(/usr/bin/python3 - <<'P'
+import os, pty, subprocess
+m, s = pty.openpty()
+subprocess.run(["cnnpredict", "-m", "unet.model", "--batch", "8", "--overlap", "24", "-o", "/dev/null", "frames.tsr"],
+               stdout=subprocess.DEVNULL, stderr=s)
+os.close(s)
+out = b""
+try:
+    while True:
+        d = os.read(m, 4096)
+        if not d:
+            break
+        out += d
+except OSError:
+    pass
+print(b"\rcnnpredict: record 1: tile 8 of 60" in out and out.endswith(b"\r\x1b[K"))
+P
+)" True
 eq "m5-unet maps 3x128x128 to a 1x128x128 mask" \
 	"$(cnntrain -m "$ROOT/share/models/m5-unet.arch" --summary | grep sigmoid | awk '{print $3}')" "1x128x128"
 done_tests

@@ -112,6 +112,13 @@ eq "one image host: at most 4 transfers at once, 20 requests a second" "$(since 
 r = [json.loads(l) for l in sys.stdin]
 t = [x["t"] for x in r if x["status"] == 0]
 print(len(t), max(x["active"] for x in r if x["status"] == 0), t[-1] - t[0] >= 0.35)')" "10 4 True"
+mark
+imgscrape --jobs 8 $(i=1; while [ $i -le 60 ]; do echo "$IMG/img/n$i.jpg"; i=$((i + 1)); done) > /dev/null 2>.err
+# as the server stamps arrivals; spaced exactly 1/20 s apart as sent, 21 requests landed within one second
+eq "one image host: at most 20 requests in any one-second window, as the server sees them" \
+	"$(since | /usr/bin/python3 -c 'import json, sys
+t = sorted(json.loads(l)["t"] for l in sys.stdin)
+print(len(t), max(sum(1 for u in t[i:] if u - s <= 1.0) for i, s in enumerate(t)) <= 20)')" "60 True"
 
 # ---- listings that fail ----
 mark
