@@ -17,7 +17,8 @@
 "              [--level N] [--label LABEL] [--label-from-dir] [--labels FILE] [--masks DIR] [--idx]\n" \
 "              [--classes A,B,...] [--where KEY=VALUE] [--head N] [--sample N] [--shuffle]\n" \
 "              [--balance] [--seed S] [--stats] [--export DIR [--by-label] [--overlay]]\n" \
-"              [--split NAME=FRACTION,...] [--shard N] [--by KEY] [FILE | DIR | -]...\n"
+"              [--split NAME=FRACTION,...] [--shard N] [--by KEY] [--max-errors N]\n" \
+"              [FILE | DIR | -]...\n"
 
 struct opts {
 	int list, count, stats, verbose, decode, by_label, overlay, label_from_dir, idx, shuffle, balance;
@@ -31,8 +32,8 @@ struct opts {
 struct run {
 	const struct opts *o;
 	stage *chain;
-	size_t nin, nout;
-	int status;
+	const char *input;      /* the operand being read */
+	size_t nin, nout, recno;
 };
 
 static void
@@ -52,8 +53,11 @@ emit(ts_record *rec, void *ctx)
 	progress_tick(r->nin);
 	if (r->o->label)
 		ts_set(rec, "label", r->o->label);
-	if (r->o->encode && record_encode_image(rec, r->o->encode, r->o->quality, why, sizeof why) == -1)
-		die("record %zu (%s): %s", r->nin, ts_get(rec, "id") ? ts_get(rec, "id") : "no id", why);
+	if (r->o->encode && record_encode_image(rec, r->o->encode, r->o->quality, why, sizeof why) == -1) {
+		if (skip_record(r->input, r->recno, ts_get(rec, "id"), "%s", why) == -1)
+			skip_stop();
+		return 0;
+	}
 	rc = stage_push(r->chain, rec);
 	if (rc == -1) {
 		if (stage_epipe(r->chain))
@@ -61,15 +65,6 @@ emit(ts_record *rec, void *ctx)
 		die("%s", stage_error(r->chain));
 	}
 	return rc == 1 ? -1 : 0;       /* 1: enough records (--head); stop reading */
-}
-
-static void
-warn_cb(const char *msg, void *ctx)
-{
-	struct run *r = ctx;
-
-	warnx("%s", msg);
-	r->status = 1;
 }
 
 /* Counts what reaches the sink, for -v. */
@@ -232,8 +227,9 @@ run(const struct opts *o, int argc, char **argv)
 	so.labels = o->labels_path ? &labels : NULL;
 	so.masks_dir = o->masks_dir;
 	so.emit = emit;
-	so.warn = warn_cb;
+	so.warn = source_warn_stderr;
 	so.ctx = &r;
+	so.recno = &r.recno;
 	r.chain = build_chain(o, &r);
 	if (o->verbose)
 		summary_start();
@@ -244,6 +240,7 @@ run(const struct opts *o, int argc, char **argv)
 			usage("--idx wants IMAGES [LABELS]");
 		if (o->classes)
 			classes = split_names(o->classes, &nclass);
+		r.input = argv[0];
 		rc = source_read_idx(argv[0], argc > 1 ? argv[1] : NULL, (const char *const *)classes,
 		                     nclass, &so, err, sizeof err);
 		if (rc == -1 && err[0])
@@ -257,13 +254,12 @@ run(const struct opts *o, int argc, char **argv)
 			argv = stdin_only;
 		}
 		for (int i = 0; i < argc; i++) {
+			r.input = argv[i];
 			rc = source_read(argv[i], &so, err, sizeof err);
 			if (rc == -1 && err[0])
 				die("%s", err);
 			if (rc == -1)
 				break;          /* --head has what it wants */
-			if (rc == 1)
-				r.status = 1;
 		}
 	}
 	if (stage_finish(r.chain) == -1) {
@@ -273,10 +269,12 @@ run(const struct opts *o, int argc, char **argv)
 	}
 	progress_done();
 	stage_free(r.chain);
+	if (o->labels_path && labels_report(&labels, o->labels_path, err, sizeof err))
+		warnx("--labels %s", err);
 	labels_free(&labels);
 	if (o->verbose)
 		summary_print(r.nin, r.nout);
-	return r.status;
+	return skip_status();
 }
 
 int
@@ -284,7 +282,8 @@ main(int argc, char **argv)
 {
 	enum { O_DECODE = 256, O_ENCODE, O_QUALITY, O_LEVEL, O_LABEL, O_LABEL_FROM_DIR, O_LABELS, O_IDX,
 	       O_CLASSES, O_WHERE, O_HEAD, O_SAMPLE, O_SHUFFLE, O_BALANCE, O_SEED, O_STATS, O_EXPORT,
-	       O_BY_LABEL, O_SPLIT, O_SHARD, O_BY, O_HELP, O_SHUFFLE_MEM, O_MAX_PIXELS, O_MASKS, O_OVERLAY };
+	       O_BY_LABEL, O_SPLIT, O_SHARD, O_BY, O_HELP, O_SHUFFLE_MEM, O_MAX_PIXELS, O_MASKS, O_OVERLAY,
+	       O_MAX_ERRORS };
 	static const struct option longopts[] = {
 		{ "balance", no_argument, NULL, O_BALANCE },
 		{ "by", required_argument, NULL, O_BY },
@@ -303,6 +302,7 @@ main(int argc, char **argv)
 		{ "level", required_argument, NULL, O_LEVEL },
 		{ "list", no_argument, NULL, 'l' },
 		{ "masks", required_argument, NULL, O_MASKS },
+		{ "max-errors", required_argument, NULL, O_MAX_ERRORS },
 		{ "max-pixels", required_argument, NULL, O_MAX_PIXELS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "overlay", no_argument, NULL, O_OVERLAY },
@@ -333,6 +333,7 @@ main(int argc, char **argv)
 		case O_MAX_PIXELS:
 			img_set_max_pixels((uint64_t)parse_int(optarg, 1, INT64_MAX, "--max-pixels"));
 			break;
+		case O_MAX_ERRORS: skip_set_max(parse_int(optarg, 0, INT64_MAX, "--max-errors")); break;
 		case O_ENCODE:
 			if (strcmp(optarg, "png") != 0 && strcmp(optarg, "jpeg") != 0)
 				usage("--encode wants png or jpeg");
