@@ -57,8 +57,9 @@ int is_epipe(int err);
  */
 void skip_set_max(long long max);       /* -1, the default: no limit */
 /* Prints "PROG: INPUT: record N (id ID): what" ("(id ID)" left out when id is NULL,
- * "record N" when recno is 0) and counts it: 0 to go on, -1 when that error was one
- * more than --max-errors allows: the caller then stops, with skip_stop. */
+ * "record N (id ID)" when recno is 0: an operand) and counts it: 0 to go on, -1 when
+ * that error was one more than --max-errors allows: the caller then stops, with
+ * skip_stop. */
 int skip_record(const char *input, size_t recno, const char *id, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int skip_report(const char *msg);       /* the same for a line already formatted */
