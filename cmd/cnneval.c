@@ -19,7 +19,8 @@
 "               [--bootstrap N] [--seed S] [--multiclass] [--curves PREFIX] [--plot PREFIX]\n" \
 "               [--learning-curve LOG] [FILE | -]...\n" \
 "       cnneval --masks [-v] [-f text|json|tsv] [--threshold T] [--per-image FILE]\n" \
-"               [--max-pixels N] [--seed S] [--curves PREFIX] [--plot PREFIX] [STREAM | -]\n"
+"               [--max-pixels N] [--max-errors N] [--seed S] [--curves PREFIX] [--plot PREFIX]\n" \
+"               [STREAM | -]\n"
 
 enum { FMT_TEXT, FMT_JSON, FMT_TSV };
 
@@ -491,8 +492,11 @@ read_masks(const char *path, const struct opts *o, seg_eval *s)
 	}
 	ts_record_init(&rec);
 	while ((rc = ts_read(r, &rec)) == 1) {
-		if (seg_eval_add(s, &rec, &c, err, sizeof err) == -1)
-			die("%s: record %zu: %s", name, ts_reader_nrec(r), err);
+		if (seg_eval_add(s, &rec, &c, err, sizeof err) == -1) {        /* skipped */
+			if (skip_record(name, ts_reader_nrec(r), ts_get(&rec, "id"), "%s", err) == -1)
+				skip_stop();
+			continue;
+		}
 		if (o->per_image)
 			per_image_row(out.f, &rec, ts_reader_nrec(r), &c);
 		progress_tick(ts_reader_nrec(r));
@@ -500,7 +504,7 @@ read_masks(const char *path, const struct opts *o, seg_eval *s)
 	if (rc == -1)
 		die("%s", ts_reader_error(r));
 	if (s->images == 0)
-		die("%s: no records", name);
+		die("%s: no records%s", name, skip_count() ? " left" : "");
 	if (o->per_image && outfile_commit(&out) == -1)
 		die("%s: %s", o->per_image, strerror(errno));
 	ts_record_free(&rec);
@@ -541,7 +545,7 @@ run_masks(const struct opts *o, const char *path)
 		summary_print(s.images, s.images);
 	eval_free(&e);
 	seg_eval_free(&s);
-	return 0;
+	return skip_status();
 }
 
 static int
@@ -613,7 +617,7 @@ main(int argc, char **argv)
 {
 	enum { O_SCORE = 256, O_LABEL, O_POSITIVE, O_THRESHOLD, O_BEST, O_AT_FPR, O_AT_RECALL,
 	       O_BOOTSTRAP, O_SEED, O_MULTICLASS, O_CURVES, O_PLOT, O_LEARNING, O_MASKS, O_PER_IMAGE,
-	       O_MAX_PIXELS, O_HELP };
+	       O_MAX_PIXELS, O_HELP, O_MAX_ERRORS };
 	static const struct option longopts[] = {
 		{ "at-fpr", required_argument, NULL, O_AT_FPR },
 		{ "at-recall", required_argument, NULL, O_AT_RECALL },
@@ -625,6 +629,7 @@ main(int argc, char **argv)
 		{ "label", required_argument, NULL, O_LABEL },
 		{ "learning-curve", required_argument, NULL, O_LEARNING },
 		{ "masks", no_argument, NULL, O_MASKS },
+		{ "max-errors", required_argument, NULL, O_MAX_ERRORS },
 		{ "max-pixels", required_argument, NULL, O_MAX_PIXELS },
 		{ "multiclass", no_argument, NULL, O_MULTICLASS },
 		{ "per-image", required_argument, NULL, O_PER_IMAGE },
@@ -638,7 +643,7 @@ main(int argc, char **argv)
 	};
 	struct opts o = { .label = "label", .positive = "1", .max_pixels = SEG_MAX_PIXELS,
 	                  .eo = { .threshold = 0.5, .best = -1, .at_fpr = NAN, .at_recall = NAN } };
-	int c, threshold_set = 0;
+	int c, threshold_set = 0, max_errors_set = 0;
 
 	prog_init(argv[0]);
 	env_require();
@@ -682,6 +687,10 @@ main(int argc, char **argv)
 		case O_LEARNING: o.learning = optarg; break;
 		case O_MASKS: o.masks = 1; break;
 		case O_PER_IMAGE: o.per_image = optarg; break;
+		case O_MAX_ERRORS:
+			skip_set_max(parse_int(optarg, 0, INT64_MAX, "--max-errors"));
+			max_errors_set = 1;
+			break;
 		case O_MAX_PIXELS:
 			o.max_pixels = (size_t)parse_int(optarg, 1, 1000000000, "--max-pixels");
 			break;
@@ -702,8 +711,8 @@ main(int argc, char **argv)
 	                !isnan(o.eo.at_fpr) || !isnan(o.eo.at_recall)))
 		usage("--masks excludes --best, --bootstrap, --multiclass, --score, --at-fpr, "
 		      "--at-recall and --learning-curve");
-	if (!o.masks && (o.per_image || o.max_pixels != SEG_MAX_PIXELS))
-		usage("--per-image and --max-pixels go with --masks");
+	if (!o.masks && (o.per_image || o.max_pixels != SEG_MAX_PIXELS || max_errors_set))
+		usage("--per-image, --max-pixels and --max-errors go with --masks");
 	if (o.masks && argc > 1)
 		usage("--masks takes one stream (cat several into one)");
 	o.eo.keep_points = o.format == FMT_JSON || o.curves || o.plot;

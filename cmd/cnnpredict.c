@@ -23,8 +23,8 @@
 #define USAGE \
 "usage: cnnpredict -m MODEL [-v] [-o OUT] [--stream] [--no-resize | --short N] [--baseline laplacian]\n" \
 "                  [--masks DIR] [--threshold T] [--overlap N] [--no-tile] [--batch N]\n" \
-"                  [--threads N] [FILE | DIR | -]...\n" \
-"       cnnpredict --baseline laplacian [-v] [-o OUT] [--stream] [FILE | DIR | -]...\n"
+"                  [--threads N] [--max-errors N] [FILE | DIR | -]...\n" \
+"       cnnpredict --baseline laplacian [-v] [-o OUT] [--stream] [--max-errors N] [FILE | DIR | -]...\n"
 
 struct opts {
 	const char *model, *out, *masks;
@@ -319,6 +319,8 @@ flush_batch(struct run *r)
 	return rc;
 }
 
+static int skip(struct run *r, const ts_record *rec, const char *why);
+
 /* Tile positions along an axis of len pixels: overlapping by the option's amount, the last
  * one moved back inside (or one tile, padded, when len is shorter).  With pos NULL, only
  * their number; otherwise a malloc'd array. */
@@ -432,9 +434,8 @@ predict_tiled(struct run *r, ts_record *rec, const image *im)
 		return -1;
 	int *px = tile_positions(r, im->w, in.w, &nx, 0), *py = tile_positions(r, im->h, in.h, &ny, 0);
 	if (tile_acc_init(&acc, im->w, im->h, 1, TS_F32, reason, sizeof reason) != 0) {
-		snprintf(r->err, sizeof r->err, "%s: record %zu: %s", r->input, r->nrec, reason);
 		free(px), free(py);
-		return -1;
+		return skip(r, rec, reason);
 	}
 	for (size_t b = 0; b < ntile && rc == 0; b += (size_t)r->net->batch) {
 		int m = (int)(ntile - b < (size_t)r->net->batch ? ntile - b : (size_t)r->net->batch);
@@ -450,9 +451,8 @@ predict_tiled(struct run *r, ts_record *rec, const image *im)
 	}
 	free(px), free(py);
 	if (rc != 0) {
-		snprintf(r->err, sizeof r->err, "%s: record %zu: %s", r->input, r->nrec, reason);
 		tile_acc_free(&acc);
-		return -1;
+		return skip(r, rec, reason);
 	}
 	uint64_t nbytes;
 	float *p = tile_acc_result(&acc, &nbytes);
@@ -477,6 +477,17 @@ wants_feature(const nn_net *net, const char *key)
 	return 0;
 }
 
+/* Skips a record that cannot be predicted (the bad-record policy, util.h): 0 to go on. */
+static int
+skip(struct run *r, const ts_record *rec, const char *why)
+{
+	if (skip_record(r->input, r->nrec, ts_get(rec, "id"), "%s", why) == -1) {
+		flush_batch(r);         /* the records before it go out; the output is not closed */
+		skip_stop();
+	}
+	return 0;
+}
+
 static int
 take_record(ts_record *rec, void *ctx)
 {
@@ -486,25 +497,18 @@ take_record(ts_record *rec, void *ctx)
 	char reason[512];
 	int i = r->npending;
 
-	r->nrec++;
 	r->nin++;
 	const ts_tensor *enc = ts_tensor_get(rec, "encoded");
 	int decoded = 0;
 	if ((t = ts_tensor_get(rec, "image"))) {
-		if (tensor_as_image(t, &im, reason, sizeof reason) != 0) {
-			const char *id = ts_get(rec, "id");
-			snprintf(r->err, sizeof r->err, "%s: record %zu (%s): %s", r->input, r->nrec, id ? id : "no id", reason);
-			return -1;
-		}
+		if (tensor_as_image(t, &im, reason, sizeof reason) != 0)
+			return skip(r, rec, reason);
 	} else if (enc) {
-		if (img_decode(enc->data, enc->nbytes, &im, reason, sizeof reason) != 0) {
-			snprintf(r->err, sizeof r->err, "%s: record %zu: %s", r->input, r->nrec, reason);
-			return -1;
-		}
+		if (img_decode(enc->data, enc->nbytes, &im, reason, sizeof reason) != 0)
+			return skip(r, rec, reason);
 		decoded = 1;
 	} else {
-		snprintf(r->err, sizeof r->err, "%s: record %zu: no image", r->input, r->nrec);
-		return -1;
+		return skip(r, rec, "no image");
 	}
 	if (r->net && r->tiles && (im.w > r->net->input.w || im.h > r->net->input.h)) {
 		int rc = flush_batch(r);
@@ -517,20 +521,18 @@ take_record(ts_record *rec, void *ctx)
 	if (r->net) {
 		nn_shape in = r->net->input;
 		if (nn_prepare_image(&im, in, r->o->resize, r->o->short_side, &prep, reason, sizeof reason) != 0) {
-			snprintf(r->err, sizeof r->err, "%s: record %zu: %s", r->input, r->nrec, reason);
 			if (decoded)
 				img_free(&im);
-			return -1;
+			return skip(r, rec, reason);
 		}
 		nn_norm_apply(&r->mi.norm, prep.px, in.h, in.w, in.c, nn_input(r->net) + (size_t)i * nn_shape_size(in));
 		img_free(&prep);
 		if (r->net->nfeat && !ts_get(rec, "laplacian_var") && wants_feature(r->net, "laplacian_var"))
 			ts_setf(rec, "laplacian_var", "%.17g", laplacian_variance(&im));
 		if (r->net->nfeat && nn_read_features(r->net, rec, nn_feature_input(r->net, i), reason, sizeof reason) != 0) {
-			snprintf(r->err, sizeof r->err, "%s: record %zu: %s", r->input, r->nrec, reason);
 			if (decoded)
 				img_free(&im);
-			return -1;
+			return skip(r, rec, reason);
 		}
 	}
 	if (r->o->laplacian)
@@ -548,13 +550,26 @@ take_record(ts_record *rec, void *ctx)
 	return 0;
 }
 
+/* A file or record the source skips: counted; past --max-errors, the records
+ * before it are predicted and written, then the program stops. */
+static void
+warn_cb(const char *msg, void *ctx)
+{
+	struct run *r = ctx;
+
+	if (skip_report(msg) == -1) {
+		flush_batch(r);
+		skip_stop();
+	}
+}
+
 static int
 run(const struct opts *o, int argc, char **argv)
 {
 	struct run r = { .o = o };
-	struct source_opts so = { .emit = take_record, .warn = source_warn_stderr, .ctx = &r };
+	struct source_opts so = { .emit = take_record, .warn = warn_cb, .ctx = &r, .recno = &r.nrec };
 	char err[1024], *dash[] = { "-" };
-	int status = 0, stopped = 0;
+	int stopped = 0;
 
 	if (o->model) {
 		ts_record mrec;
@@ -603,8 +618,6 @@ run(const struct opts *o, int argc, char **argv)
 				die("%s", r.err[0] ? r.err : err);
 			}
 			stopped = 1;
-		} else if (rc > 0) {
-			status = 1;
 		}
 	}
 	if (!stopped && flush_batch(&r) < 0) {
@@ -635,19 +648,20 @@ run(const struct opts *o, int argc, char **argv)
 	free(r.lap);
 	nn_model_info_free(&r.mi);
 	nn_free(r.net);
-	return status;
+	return skip_status();
 }
 
 int
 main(int argc, char **argv)
 {
 	enum { O_BASELINE = 256, O_BATCH, O_HELP, O_MASKS, O_NO_RESIZE, O_NO_TILE, O_OVERLAP, O_SHORT, O_STREAM,
-	       O_THREADS, O_THRESHOLD };
+	       O_THREADS, O_THRESHOLD, O_MAX_ERRORS };
 	static const struct option longopts[] = {
 		{ "baseline", required_argument, NULL, O_BASELINE },
 		{ "batch", required_argument, NULL, O_BATCH },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "masks", required_argument, NULL, O_MASKS },
+		{ "max-errors", required_argument, NULL, O_MAX_ERRORS },
 		{ "model", required_argument, NULL, 'm' },
 		{ "no-resize", no_argument, NULL, O_NO_RESIZE },
 		{ "no-tile", no_argument, NULL, O_NO_TILE },
@@ -673,6 +687,7 @@ main(int argc, char **argv)
 		case 'v': o.verbose = 1; break;
 		case O_STREAM: o.stream = 1; break;
 		case O_MASKS: o.masks = optarg; break;
+		case O_MAX_ERRORS: skip_set_max(parse_int(optarg, 0, INT64_MAX, "--max-errors")); break;
 		case O_THRESHOLD: o.threshold = parse_double(optarg, 0, 1, "--threshold"); break;
 		case O_NO_RESIZE: o.resize = 0; break;
 		case O_NO_TILE: o.tile = 0; break;

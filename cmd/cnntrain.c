@@ -27,7 +27,8 @@
 "                [--val F [--val-by KEY] | --val-stream FILE] [--early-stop N] [--balance] [--class-weights auto|none]\n" \
 "                [--normalize scale|standardize|per-image|mean-std] [--mean M] [--std S]\n" \
 "                [--classes A,B,...] [--seed N] [--threads N] [--memory BYTES] [--checkpoint FILE]\n" \
-"                [--resume FILE] [--log FILE] [--pos-weight X] [--dice] [FILE | DIR | -]...\n" \
+"                [--resume FILE] [--log FILE] [--pos-weight X] [--dice] [--max-errors N]\n" \
+"                [FILE | DIR | -]...\n" \
 "       cnntrain -m ARCH --summary\n"
 
 enum sched { SCHED_NONE, SCHED_STEP, SCHED_COSINE };
@@ -69,6 +70,22 @@ usage(const char *why)
 	usage_exit(USAGE, why);
 }
 
+/* Skips a record that cannot be trained on (the bad-record policy, util.h): returns 1. */
+static int __attribute__((format(printf, 3, 4)))
+skip(struct reading *rd, const ts_record *rec, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (skip_record(rd->input, rd->nrec, ts_get(rec, "id"), "%s", msg) == -1)
+		skip_stop();
+	return 1;
+}
+
+/* 0, 1 when the record was skipped, -1 on an error. */
 static int
 note_group(struct reading *rd, ts_record *rec)
 {
@@ -77,10 +94,8 @@ note_group(struct reading *rd, ts_record *rec)
 
 	if (!g)
 		return 0;
-	if (!(v = ts_get(rec, rd->o->val_by))) {
-		snprintf(rd->err, sizeof rd->err, "%s: record %zu: no %s (--val-by)", rd->input, rd->nrec, rd->o->val_by);
-		return -1;
-	}
+	if (!(v = ts_get(rec, rd->o->val_by)))
+		return skip(rd, rec, "no %s (--val-by)", rd->o->val_by);
 	if (g->n == g->cap) {
 		g->cap = g->cap ? 2 * g->cap : 1024;
 		g->h = xrealloc(g->h, g->cap * sizeof *g->h);
@@ -98,60 +113,43 @@ take_record(ts_record *rec, void *ctx)
 	nn_shape s = rd->in;
 	image im;
 
-	rd->nrec++;
-	if (!t) {
-		snprintf(rd->err, sizeof rd->err, "%s: record %zu: no image", rd->input, rd->nrec);
-		return -1;
-	}
 	char why[512];
-	if (tensor_as_image(t, &im, why, sizeof why) != 0) {
-		const char *id = ts_get(rec, "id");
-		snprintf(rd->err, sizeof rd->err, "%s: record %zu (%s): %s", rd->input, rd->nrec, id ? id : "no id", why);
-		return -1;
-	}
-	if (im.w != s.w || im.h != s.h || im.c != s.c) {
-		snprintf(rd->err, sizeof rd->err, "%s: record %zu: image is %dx%d with %d channel%s, the model "
-		         "wants %dx%d with %d (run imgresize --short %d --crop %dx%d%s first)", rd->input, rd->nrec,
-		         im.w, im.h, im.c, im.c == 1 ? "" : "s", s.w, s.h, s.c, s.w < s.h ? s.w : s.h, s.w, s.h,
-		         s.c == 1 ? " --gray" : s.c == 3 ? " --rgb" : "");
-		return -1;
-	}
+	if (!t)
+		return skip(rd, rec, "no image"), 0;
+	if (tensor_as_image(t, &im, why, sizeof why) != 0)
+		return skip(rd, rec, "%s", why), 0;
+	if (im.w != s.w || im.h != s.h || im.c != s.c)
+		return skip(rd, rec, "image is %dx%d with %d channel%s, the model wants %dx%d with %d (run imgresize "
+		            "--short %d --crop %dx%d%s first)", im.w, im.h, im.c, im.c == 1 ? "" : "s", s.w, s.h, s.c,
+		            s.w < s.h ? s.w : s.h, s.w, s.h, s.c == 1 ? " --gray" : s.c == 3 ? " --rgb" : ""), 0;
 	if (rd->mh) {
 		const ts_tensor *m = ts_tensor_get(rec, "mask");
 		size_t n = (size_t)s.w * s.h * s.c;
-		if (!m || m->dtype != TS_U8 || m->ndim < 2 || (m->ndim == 3 && m->dims[2] != 1) || m->ndim > 3) {
-			snprintf(rd->err, sizeof rd->err, "%s: record %zu: no mask (a u8 HxW tensor named mask)",
-			         rd->input, rd->nrec);
-			return -1;
-		}
-		if (m->dims[0] != (uint64_t)rd->mh || m->dims[1] != (uint64_t)rd->mw) {
-			snprintf(rd->err, sizeof rd->err, "%s: record %zu: mask is %llux%llu, the model's output is %dx%d",
-			         rd->input, rd->nrec, (unsigned long long)m->dims[1], (unsigned long long)m->dims[0],
-			         rd->mw, rd->mh);
-			return -1;
-		}
+		int rc;
+		if (!m || m->dtype != TS_U8 || m->ndim < 2 || (m->ndim == 3 && m->dims[2] != 1) || m->ndim > 3)
+			return skip(rd, rec, "no mask (a u8 HxW tensor named mask)"), 0;
+		if (m->dims[0] != (uint64_t)rd->mh || m->dims[1] != (uint64_t)rd->mw)
+			return skip(rd, rec, "mask is %llux%llu, the model's output is %dx%d",
+			            (unsigned long long)m->dims[1], (unsigned long long)m->dims[0], rd->mw, rd->mh), 0;
 		memcpy(rd->sample, im.px, n);
 		memcpy(rd->sample + n, m->data, (size_t)rd->mh * rd->mw);
-		if (note_group(rd, rec) != 0)
-			return -1;
+		if ((rc = note_group(rd, rec)) != 0)
+			return rc == 1 ? 0 : -1;
 		return nn_data_add(rd->data, rd->sample, 0, rd->err, sizeof rd->err);
 	}
-	if (!label || !*label) {
-		snprintf(rd->err, sizeof rd->err, "%s: record %zu: no label", rd->input, rd->nrec);
-		return -1;
-	}
+	if (!label || !*label)
+		return skip(rd, rec, "no label"), 0;
 	const unsigned char *sample = im.px;
 	if (rd->net->nfeat) {
 		memcpy(rd->sample, im.px, nn_shape_size(s));
-		if (nn_read_features(rd->net, rec, rd->sample + nn_shape_size(s), why, sizeof why) != 0) {
-			snprintf(rd->err, sizeof rd->err, "%s: record %zu: %s", rd->input, rd->nrec, why);
-			return -1;
-		}
+		if (nn_read_features(rd->net, rec, rd->sample + nn_shape_size(s), why, sizeof why) != 0)
+			return skip(rd, rec, "%s", why), 0;
 		sample = rd->sample;
 	}
+	int rc = note_group(rd, rec);
+	if (rc != 0)
+		return rc == 1 ? 0 : -1;
 	size_t k = strmap_add(rd->names, label);
-	if (note_group(rd, rec) != 0)
-		return -1;
 	if (nn_data_add(rd->data, sample, (int)k, rd->err, sizeof rd->err) != 0)
 		return -1;
 	return 0;
@@ -163,7 +161,8 @@ read_set(const struct opts *o, const nn_net *net, nn_shape mask, int argc, char 
 {
 	struct reading rd = { .o = o, .in = net->input, .mh = mask.h, .mw = mask.w, .net = net, .data = d,
 	                      .names = names, .groups = groups };
-	struct source_opts so = { .decode = 1, .emit = take_record, .warn = source_warn_stderr, .ctx = &rd };
+	struct source_opts so = { .decode = 1, .emit = take_record, .warn = source_warn_stderr, .ctx = &rd,
+	                          .recno = &rd.nrec };
 	char err[1024];
 
 	rd.sample = xmalloc(d->sample);
@@ -787,7 +786,7 @@ run(const struct opts *o, int argc, char **argv)
 	nn_model_info_free(&mi);
 	nn_free(net);
 	free(arch);
-	return 0;
+	return skip_status();
 }
 
 static size_t
@@ -816,7 +815,7 @@ main(int argc, char **argv)
 	enum { O_BALANCE = 256, O_BATCH, O_CHECKPOINT, O_CLASSES, O_CLASS_WEIGHTS, O_EARLY_STOP, O_EPOCHS,
 	       O_HELP, O_L2, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
 	       O_NORMALIZE, O_OPTIMIZER, O_RESUME, O_SEED, O_STD, O_SUMMARY, O_THREADS, O_VAL, O_VAL_BY, O_VAL_STREAM,
-	       O_POS_WEIGHT, O_DICE };
+	       O_POS_WEIGHT, O_DICE, O_MAX_ERRORS };
 	static const struct option longopts[] = {
 		{ "arch", required_argument, NULL, 'm' },
 		{ "balance", no_argument, NULL, O_BALANCE },
@@ -834,6 +833,7 @@ main(int argc, char **argv)
 		{ "lr-gamma", required_argument, NULL, O_LR_GAMMA },
 		{ "lr-schedule", required_argument, NULL, O_LR_SCHEDULE },
 		{ "lr-step", required_argument, NULL, O_LR_STEP },
+		{ "max-errors", required_argument, NULL, O_MAX_ERRORS },
 		{ "mean", required_argument, NULL, O_MEAN },
 		{ "memory", required_argument, NULL, O_MEMORY },
 		{ "momentum", required_argument, NULL, O_MOMENTUM },
@@ -912,6 +912,7 @@ main(int argc, char **argv)
 		case O_STD: o.std = optarg; break;
 		case O_CLASSES: o.classes = optarg; break;
 		case O_SEED: o.seed = (uint64_t)parse_int(optarg, 0, INT64_MAX, "--seed"); break;
+		case O_MAX_ERRORS: skip_set_max(parse_int(optarg, 0, INT64_MAX, "--max-errors")); break;
 		case O_THREADS: o.threads = (int)parse_int(optarg, 1, 256, "--threads"); break;
 		case O_MEMORY: o.memory = parse_bytes(optarg, "--memory"); break;
 		case O_CHECKPOINT: o.checkpoint = optarg; break;

@@ -16,7 +16,8 @@
 
 #define USAGE \
 "usage: imgaug [-v] [-n K] [--keep] [--seed S] [--threads N] [-o OUT | --preview DIR] [--level N]\n" \
-"              [-f STEPFILE] ['STEP [VALUE] [KEY=VALUE]...']... [FILE | DIR | -]...\n" \
+"              [--max-errors N] [-f STEPFILE] ['STEP [VALUE] [KEY=VALUE]...']...\n" \
+"              [FILE | DIR | -]...\n" \
 "       imgaug --list\n"
 
 #define MAX_COPIES 10000
@@ -266,19 +267,23 @@ is_step(const char *arg)
 	}
 	if (strcmp(arg, "-") == 0 || stat(arg, &st) == 0)
 		return 0;
+	/* a word with a dot or a slash, such as x.jpg: a file that is missing (skipped) */
+	if (arg[n] == '\0' && strpbrk(arg, "./"))
+		return 0;
 	return 1;       /* parsed as a step: the error names it */
 }
 
 int
 main(int argc, char **argv)
 {
-	enum { O_HELP = 256, O_KEEP, O_LEVEL, O_LIST, O_PREVIEW, O_SEED, O_THREADS };
+	enum { O_HELP = 256, O_KEEP, O_LEVEL, O_LIST, O_PREVIEW, O_SEED, O_THREADS, O_MAX_ERRORS };
 	static const struct option longopts[] = {
 		{ "copies", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "keep", no_argument, NULL, O_KEEP },
 		{ "level", required_argument, NULL, O_LEVEL },
 		{ "list", no_argument, NULL, O_LIST },
+		{ "max-errors", required_argument, NULL, O_MAX_ERRORS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "preview", required_argument, NULL, O_PREVIEW },
 		{ "seed", required_argument, NULL, O_SEED },
@@ -300,6 +305,7 @@ main(int argc, char **argv)
 		case 'f': stepfile = optarg; break;
 		case 'n': o.ncopies = (int)parse_int(optarg, 1, MAX_COPIES, "-n"); break;
 		case 'o': o.out = optarg; break;
+		case O_MAX_ERRORS: skip_set_max(parse_int(optarg, 0, INT64_MAX, "--max-errors")); break;
 		case 'v': o.verbose = 1; break;
 		case O_KEEP: o.keep = 1; break;
 		case O_LEVEL: o.level = (int)parse_int(optarg, -7, 19, "--level"); break;

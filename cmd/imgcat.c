@@ -18,7 +18,8 @@
 "              [--level N] [--label LABEL] [--label-from-dir] [--labels FILE] [--masks DIR] [--idx]\n" \
 "              [--classes A,B,...] [--where KEY=VALUE] [--head N] [--sample N] [--shuffle]\n" \
 "              [--balance] [--seed S] [--stats] [--export DIR [--by-label] [--overlay]]\n" \
-"              [--split NAME=FRACTION,...] [--shard N] [--by KEY] [FILE | DIR | -]...\n"
+"              [--split NAME=FRACTION,...] [--shard N] [--by KEY] [--max-errors N]\n" \
+"              [FILE | DIR | -]...\n"
 
 struct opts {
 	int list, count, stats, verbose, decode, by_label, overlay, label_from_dir, idx, shuffle, balance;
@@ -32,9 +33,8 @@ struct opts {
 struct run {
 	const struct opts *o;
 	stage *chain;
-	const char *input;      /* the operand being read, and its record number */
-	size_t nrec, nin, nout;
-	int status;
+	const char *input;      /* the operand being read */
+	size_t nin, nout, recno;
 };
 
 static void
@@ -51,19 +51,23 @@ emit(ts_record *rec, void *ctx)
 	int rc;
 
 	r->nin++;
-	r->nrec++;
 	progress_tick(r->nin);
 	if (r->o->encode || r->o->export_dir) {
 		/* the pixels are read: a decoded image is held to the pixel budget as a file is */
 		const ts_tensor *t = ts_tensor_get(rec, "image");
-		if (t && tensor_check_pixels(t, why, sizeof why) == -1)
-			die("%s: record %zu (%s): %s", r->input, r->nrec, ts_get(rec, "id") ? ts_get(rec, "id") : "no id",
-			    why);
+		if (t && tensor_check_pixels(t, why, sizeof why) == -1) {
+			if (skip_record(r->input, r->recno, ts_get(rec, "id"), "%s", why) == -1)
+				skip_stop();
+			return 0;
+		}
 	}
 	if (r->o->label)
 		ts_set(rec, "label", r->o->label);
-	if (r->o->encode && record_encode_image(rec, r->o->encode, r->o->quality, why, sizeof why) == -1)
-		die("record %zu (%s): %s", r->nin, ts_get(rec, "id") ? ts_get(rec, "id") : "no id", why);
+	if (r->o->encode && record_encode_image(rec, r->o->encode, r->o->quality, why, sizeof why) == -1) {
+		if (skip_record(r->input, r->recno, ts_get(rec, "id"), "%s", why) == -1)
+			skip_stop();
+		return 0;
+	}
 	rc = stage_push(r->chain, rec);
 	if (rc == -1) {
 		if (stage_epipe(r->chain))
@@ -71,15 +75,6 @@ emit(ts_record *rec, void *ctx)
 		die("%s", stage_error(r->chain));
 	}
 	return rc == 1 ? -1 : 0;       /* 1: enough records (--head); stop reading */
-}
-
-static void
-warn_cb(const char *msg, void *ctx)
-{
-	struct run *r = ctx;
-
-	warnx("%s", msg);
-	r->status = 1;
 }
 
 /* Counts what reaches the sink, for -v. */
@@ -242,8 +237,9 @@ run(const struct opts *o, int argc, char **argv)
 	so.labels = o->labels_path ? &labels : NULL;
 	so.masks_dir = o->masks_dir;
 	so.emit = emit;
-	so.warn = warn_cb;
+	so.warn = source_warn_stderr;
 	so.ctx = &r;
+	so.recno = &r.recno;
 	r.chain = build_chain(o, &r);
 	if (o->verbose)
 		summary_start();
@@ -269,14 +265,11 @@ run(const struct opts *o, int argc, char **argv)
 		}
 		for (int i = 0; i < argc; i++) {
 			r.input = argv[i];
-			r.nrec = 0;
 			rc = source_read(argv[i], &so, err, sizeof err);
 			if (rc == -1 && err[0])
 				die("%s", err);
 			if (rc == -1)
 				break;          /* --head has what it wants */
-			if (rc == 1)
-				r.status = 1;
 		}
 	}
 	if (stage_finish(r.chain) == -1) {
@@ -286,10 +279,12 @@ run(const struct opts *o, int argc, char **argv)
 	}
 	progress_done();
 	stage_free(r.chain);
+	if (o->labels_path && labels_report(&labels, o->labels_path, err, sizeof err))
+		warnx("--labels %s", err);
 	labels_free(&labels);
 	if (o->verbose)
 		summary_print(r.nin, r.nout);
-	return r.status;
+	return skip_status();
 }
 
 int
@@ -297,7 +292,8 @@ main(int argc, char **argv)
 {
 	enum { O_DECODE = 256, O_ENCODE, O_QUALITY, O_LEVEL, O_LABEL, O_LABEL_FROM_DIR, O_LABELS, O_IDX,
 	       O_CLASSES, O_WHERE, O_HEAD, O_SAMPLE, O_SHUFFLE, O_BALANCE, O_SEED, O_STATS, O_EXPORT,
-	       O_BY_LABEL, O_SPLIT, O_SHARD, O_BY, O_HELP, O_SHUFFLE_MEM, O_MAX_PIXELS, O_MASKS, O_OVERLAY };
+	       O_BY_LABEL, O_SPLIT, O_SHARD, O_BY, O_HELP, O_SHUFFLE_MEM, O_MAX_PIXELS, O_MASKS, O_OVERLAY,
+	       O_MAX_ERRORS };
 	static const struct option longopts[] = {
 		{ "balance", no_argument, NULL, O_BALANCE },
 		{ "by", required_argument, NULL, O_BY },
@@ -316,6 +312,7 @@ main(int argc, char **argv)
 		{ "level", required_argument, NULL, O_LEVEL },
 		{ "list", no_argument, NULL, 'l' },
 		{ "masks", required_argument, NULL, O_MASKS },
+		{ "max-errors", required_argument, NULL, O_MAX_ERRORS },
 		{ "max-pixels", required_argument, NULL, O_MAX_PIXELS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "overlay", no_argument, NULL, O_OVERLAY },
@@ -347,6 +344,7 @@ main(int argc, char **argv)
 		case O_MAX_PIXELS:
 			img_set_max_pixels((uint64_t)parse_int(optarg, 1, INT64_MAX, "--max-pixels"));
 			break;
+		case O_MAX_ERRORS: skip_set_max(parse_int(optarg, 0, INT64_MAX, "--max-errors")); break;
 		case O_ENCODE:
 			if (strcmp(optarg, "png") != 0 && strcmp(optarg, "jpeg") != 0)
 				usage("--encode wants png or jpeg");

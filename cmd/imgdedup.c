@@ -20,7 +20,7 @@
 "usage: imgdedup [-v] [-o OUT] [--hash phash|dhash] [--threshold N] [--pixels] [--flips]\n" \
 "                [--keep first|largest|smallest-file|highest-resolution] [--against REF]...\n" \
 "                [--check] [--report FILE] [--report-format short|long] [--skip-bad]\n" \
-"                [--threads N] [--level N] [FILE | DIR | -]...\n"
+"                [--max-errors N] [--threads N] [--level N] [FILE | DIR | -]...\n"
 
 /* Distance at or below which two 64-bit hashes are near duplicates: on the
  * transformed photos of tests/dedup_corpus.sh, copies (re-encodes, resizes,
@@ -34,7 +34,7 @@
 enum keep { KEEP_FIRST, KEEP_LARGEST, KEEP_SMALLEST, KEEP_RESOLUTION };
 
 struct opts {
-	int kind, threshold, pixels, flips, keep, check, long_report, skip_bad, threads, level, verbose;
+	int kind, threshold, pixels, flips, keep, check, long_report, threads, level, verbose;
 	const char *out, *report;
 	char **against;
 	int nagainst;
@@ -68,11 +68,10 @@ struct run {
 	int nh;                 /* hashes per item: 1, or 8 with --flips */
 	struct item *item;
 	uint64_t *hash;         /* nh per item */
-	size_t nitem, capitem, nref, nbad;
+	size_t nitem, capitem, nref;
 	strmap keys;
 	ts_writer *spool;
 	FILE *spoolf;
-	int stop;               /* a bad file without --skip-bad */
 	char err[1024];
 };
 
@@ -189,14 +188,9 @@ done(void *vitem, void *ctx)
 	const char *id = ts_get(&j->rec, "id"), *src = ts_get(&j->rec, "source");
 	struct item *it;
 
-	if (j->failed) {
-		snprintf(r->err, sizeof r->err, "%s: record %zu%s%s%s: %s", j->input, j->recno,
-		         id ? " (" : "", id ? id : "", id ? ")" : "", j->err);
-		if (!r->o->skip_bad)
-			return -1;
-		warnx("%s (skipped)", r->err);
-		r->err[0] = '\0';
-		r->nbad++;
+	if (j->failed) {                /* skipped (the bad-record policy, util.h) */
+		if (skip_record(j->input, j->recno, id, "%s", j->err) == -1)
+			skip_stop();
 		return 0;
 	}
 	if (r->nitem == r->capitem) {
@@ -239,29 +233,13 @@ emit(ts_record *rec, void *ctx)
 	struct job *j = pmap_slot(r->map);
 	ts_record t = j->rec;
 
-	if (r->stop)
-		return -1;
 	j->rec = *rec;
 	*rec = t;
 	j->input = r->input;
-	j->recno = ++r->recno;
+	j->recno = r->recno;            /* set by the source */
 	j->failed = 0;
 	progress_tick(r->nitem);
 	return pmap_submit(r->map) == 0 ? 0 : -1;
-}
-
-static void
-warn_cb(const char *msg, void *ctx)
-{
-	struct run *r = ctx;
-
-	if (r->o->skip_bad) {
-		warnx("%s (skipped)", msg);
-		r->nbad++;
-	} else {
-		snprintf(r->err, sizeof r->err, "%s", msg);
-		r->stop = 1;
-	}
 }
 
 /* Reads and hashes every record of the arguments. */
@@ -269,7 +247,7 @@ static void
 read_all(struct run *r, char **argv, int argc)
 {
 	static const struct pmap_ops ops = { work, done, clear };
-	struct source_opts so = { .emit = emit, .warn = warn_cb, .ctx = r };
+	struct source_opts so = { .emit = emit, .warn = source_warn_stderr, .ctx = r, .recno = &r->recno };
 	char err[1024];
 
 	/* 16 records a thread in flight: records whose stored hash is reused cost so
@@ -277,23 +255,21 @@ read_all(struct run *r, char **argv, int argc)
 	 * 16 s against 7.5 s) */
 	if ((r->map = pmap_new(&ops, r, r->o->threads, (size_t)r->o->threads * 16, sizeof(struct job))) == NULL)
 		die("cannot start %d threads", r->o->threads);
-	for (int i = 0; i < argc && !r->stop; i++) {
+	for (int i = 0; i < argc; i++) {
 		int rc;
 		r->input = argv[i];
 		r->recno = 0;
 		rc = source_read(argv[i], &so, err, sizeof err);
-		if (rc == -1 && !r->stop) {
+		if (rc == -1) {
 			pmap_free(r->map);
 			die("%s", r->err[0] ? r->err : err);
 		}
 	}
-	if (!r->stop && pmap_finish(r->map) != 0) {
+	if (pmap_finish(r->map) != 0) {
 		pmap_free(r->map);
 		die("%s", r->err);
 	}
 	pmap_free(r->map);
-	if (r->stop)
-		die("%s", r->err);
 }
 
 /* The groups: leader[i] is the item that item i duplicates (i itself when none). */
@@ -560,9 +536,10 @@ run(const struct opts *o, int argc, char **argv)
 	if (o->verbose) {
 		if (r.nref)
 			fprintf(stderr, "%s: %zu records, %zu also in the reference (%zu records), %zu skipped\n",
-			        progname, r.nitem - r.nref, ndup, r.nref, r.nbad);
+			        progname, r.nitem - r.nref, ndup, r.nref, skip_count());
 		else
-			fprintf(stderr, "%s: %zu records, %zu duplicates, %zu skipped\n", progname, r.nitem, ndup, r.nbad);
+			fprintf(stderr, "%s: %zu records, %zu duplicates, %zu skipped\n", progname, r.nitem, ndup,
+			        skip_count());
 		summary_print(r.nitem - r.nref, nout);
 	}
 	for (size_t i = 0; i < r.nitem; i++)
@@ -573,14 +550,14 @@ run(const struct opts *o, int argc, char **argv)
 	free(dist);
 	free(kept);
 	strmap_free(&r.keys);
-	return o->check && ndup > 0 ? 3 : 0;
+	return o->check && ndup > 0 ? 3 : skip_status();
 }
 
 int
 main(int argc, char **argv)
 {
 	enum { O_AGAINST = 256, O_CHECK, O_FLIPS, O_HASH, O_HELP, O_KEEP, O_LEVEL, O_PIXELS, O_REPORT,
-	       O_REPORT_FORMAT, O_SKIP_BAD, O_THREADS, O_THRESHOLD };
+	       O_REPORT_FORMAT, O_SKIP_BAD, O_THREADS, O_THRESHOLD, O_MAX_ERRORS };
 	static const struct option longopts[] = {
 		{ "against", required_argument, NULL, O_AGAINST },
 		{ "check", no_argument, NULL, O_CHECK },
@@ -589,6 +566,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, O_HELP },
 		{ "keep", required_argument, NULL, O_KEEP },
 		{ "level", required_argument, NULL, O_LEVEL },
+		{ "max-errors", required_argument, NULL, O_MAX_ERRORS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "pixels", no_argument, NULL, O_PIXELS },
 		{ "report", required_argument, NULL, O_REPORT },
@@ -635,6 +613,7 @@ main(int argc, char **argv)
 			break;
 		case O_LEVEL: o.level = (int)parse_int(optarg, -7, 19, "--level"); break;
 		case O_PIXELS: o.pixels = 1; break;
+		case O_MAX_ERRORS: skip_set_max(parse_int(optarg, 0, INT64_MAX, "--max-errors")); break;
 		case O_REPORT: o.report = optarg; break;
 		case O_REPORT_FORMAT:
 			if (strcmp(optarg, "long") == 0)
@@ -642,7 +621,7 @@ main(int argc, char **argv)
 			else if (strcmp(optarg, "short") != 0)
 				usage("--report-format wants short or long");
 			break;
-		case O_SKIP_BAD: o.skip_bad = 1; break;
+		case O_SKIP_BAD: break;         /* what imgdedup does anyway now: kept for old scripts */
 		case O_THREADS: o.threads = (int)parse_int(optarg, 1, 1024, "--threads"); break;
 		case O_THRESHOLD: o.threshold = (int)parse_int(optarg, 0, 32, "--threshold"); break;
 		default:

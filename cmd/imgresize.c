@@ -18,7 +18,7 @@
 "                 --stretch WxH] [--crop WxH] [--shrink-only] [--filter area|triangle|lanczos3]\n" \
 "                 [--gray | --rgb] [--background COLOR] [--full-decode] [--threads N]\n" \
 "                 [--encode png|jpeg] [--quality Q] [--level N] [--max-pixels N]\n" \
-"                 [FILE | DIR | -]...\n"
+"                 [--max-errors N] [FILE | DIR | -]...\n"
 
 /* A JPEG is shrunk on load to no less than this many times the resized size:
  * the DCT's reduced IDCT is no box filter, and with a factor of 2 left to the
@@ -246,7 +246,7 @@ main(int argc, char **argv)
 {
 	enum { O_BACKGROUND = 256, O_CROP, O_ENCODE, O_FILL, O_FILTER, O_FIT, O_FULL, O_GRAY, O_HELP,
 	       O_LEVEL, O_LONG, O_MAX_PIXELS, O_PAD, O_QUALITY, O_RGB, O_SHORT, O_SHRINK_ONLY,
-	       O_STRETCH, O_THREADS };
+	       O_STRETCH, O_THREADS, O_MAX_ERRORS };
 	static const struct option longopts[] = {
 		{ "background", required_argument, NULL, O_BACKGROUND },
 		{ "crop", required_argument, NULL, O_CROP },
@@ -259,6 +259,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, O_HELP },
 		{ "level", required_argument, NULL, O_LEVEL },
 		{ "long", required_argument, NULL, O_LONG },
+		{ "max-errors", required_argument, NULL, O_MAX_ERRORS },
 		{ "max-pixels", required_argument, NULL, O_MAX_PIXELS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "pad", required_argument, NULL, O_PAD },
@@ -318,6 +319,7 @@ main(int argc, char **argv)
 		case O_MAX_PIXELS:
 			img_set_max_pixels((uint64_t)parse_int(optarg, 1, INT64_MAX, "--max-pixels"));
 			break;
+		case O_MAX_ERRORS: skip_set_max(parse_int(optarg, 0, INT64_MAX, "--max-errors")); break;
 		case O_PAD: set_mode(&o, RESIZE_PAD, optarg, "--pad"); break;
 		case O_QUALITY: o.quality = (int)parse_int(optarg, 1, 100, "--quality"); break;
 		case O_RGB: o.rgb = 1; break;

@@ -20,10 +20,11 @@
 #include "util/util.h"
 
 #define USAGE \
-"usage: imgtile [-v] [-o OUT] [--level N] --grid WxH [--stride S|SxT] [--edge drop|pad|shift]\n" \
-"               [--label-from-mask [--label-threshold T]] [FILE | DIR | -]...\n" \
-"       imgtile [-v] [-o OUT] [--level N] --random N --size WxH [--seed S] [--max-empty F]\n" \
-"               [--min-positive P] [--label-from-mask [--label-threshold T]] [FILE | DIR | -]...\n" \
+"usage: imgtile [-v] [-o OUT] [--level N] [--max-errors N] --grid WxH [--stride S|SxT]\n" \
+"               [--edge drop|pad|shift] [--label-from-mask [--label-threshold T]] [FILE | DIR | -]...\n" \
+"       imgtile [-v] [-o OUT] [--level N] [--max-errors N] --random N --size WxH [--seed S]\n" \
+"               [--max-empty F] [--min-positive P] [--label-from-mask [--label-threshold T]]\n" \
+"               [FILE | DIR | -]...\n" \
 "       imgtile [-v] [-o OUT] [--level N] --merge [--score KEY] [FILE | DIR | -]...\n"
 
 #define MAX_PATCHES 100000
@@ -59,7 +60,6 @@ struct run {
 	const char *input;      /* the operand being read */
 	size_t nin, nout, nrec; /* records in, out, and read from this operand */
 	size_t short_images;    /* images that gave fewer patches than asked */
-	int status;
 	ts_record out;          /* the record being built */
 	int *xs, *ys;
 	size_t nxs, nys;
@@ -87,7 +87,8 @@ usage(const char *why)
 	usage_exit(USAGE, why);
 }
 
-/* Dies with "INPUT: record N (ID): what". */
+/* Dies with "INPUT: record N (id ID): what": a tile that cannot be merged (the
+ * merged image would lack it). */
 static void __attribute__((noreturn, format(printf, 3, 4)))
 bad(struct run *r, const ts_record *rec, const char *fmt, ...)
 {
@@ -99,8 +100,24 @@ bad(struct run *r, const ts_record *rec, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (id)
-		die("%s: record %zu (%s): %s", r->input, r->nrec, id, msg);
+		die("%s: record %zu (id %s): %s", r->input, r->nrec, id, msg);
 	die("%s: record %zu: %s", r->input, r->nrec, msg);
+}
+
+/* Skips an image that cannot be cut, with "INPUT: record N (id ID): what" (the
+ * bad-record policy, util.h); returns -1. */
+static int __attribute__((format(printf, 3, 4)))
+skip(struct run *r, const ts_record *rec, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (skip_record(r->input, r->nrec, ts_get(rec, "id"), "%s", msg) == -1)
+		skip_stop();
+	return -1;
 }
 
 static void
@@ -141,7 +158,7 @@ meta_int(struct run *r, const ts_record *rec, const char *key, long long min, lo
 	return n;
 }
 
-static void
+static int
 load_parent(struct run *r, const ts_record *rec, struct parent *p)
 {
 	const char *id = ts_get(rec, "id");
@@ -155,16 +172,17 @@ load_parent(struct run *r, const ts_record *rec, struct parent *p)
 		p->id = p->idbuf;
 	}
 	if ((p->image = ts_tensor_get(rec, "image")) == NULL)
-		bad(r, rec, "no image to cut");
+		return skip(r, rec, "no image to cut");
 	if (tensor_check_pixels(p->image, why, sizeof why) == -1 ||
 	    tile_tensor_hwc(p->image, &p->h, &p->w, &c, why, sizeof why) == -1)
-		bad(r, rec, "%s", why);
+		return skip(r, rec, "%s", why);
 	if ((p->mask = ts_tensor_get(rec, "mask")) == NULL)
-		return;
+		return 0;
 	if (p->mask->dtype != TS_U8 || tile_tensor_hwc(p->mask, &mh, &mw, &mc, why, sizeof why) == -1 || mc != 1)
-		bad(r, rec, "the mask is not a u8 height x width tensor");
+		return skip(r, rec, "the mask is not a u8 height x width tensor");
 	if (mh != p->h || mw != p->w)
-		bad(r, rec, "the mask is %dx%d but the image is %dx%d", mw, mh, p->w, p->h);
+		return skip(r, rec, "the mask is %dx%d but the image is %dx%d", mw, mh, p->w, p->h);
+	return 0;
 }
 
 /* Starts r->out as the window (x, y, w, h) of p: metadata, cut tensors, mask label. */
@@ -236,10 +254,13 @@ grid(struct run *r, const ts_record *rec)
 	struct parent p;
 	size_t nx, ny;
 
-	load_parent(r, rec, &p);
-	if (o->edge != TILE_EDGE_PAD && (o->tw > p.w || o->th > p.h))
-		bad(r, rec, "tile %dx%d is larger than the image %dx%d (--edge pad pads it)",
-		    o->tw, o->th, p.w, p.h);
+	if (load_parent(r, rec, &p) == -1)
+		return;
+	if (o->edge != TILE_EDGE_PAD && (o->tw > p.w || o->th > p.h)) {
+		skip(r, rec, "tile %dx%d is larger than the image %dx%d (--edge pad pads it)",
+		     o->tw, o->th, p.w, p.h);
+		return;
+	}
 	nx = axis(p.w, o->tw, o->sx, o->edge, &r->xs, &r->nxs);
 	ny = axis(p.h, o->th, o->sy, o->edge, &r->ys, &r->nys);
 	for (size_t row = 0; row < ny; row++)
@@ -262,11 +283,16 @@ patches(struct run *r, const ts_record *rec)
 	rng g;
 	int n;
 
-	load_parent(r, rec, &p);
-	if (o->tw > p.w || o->th > p.h)
-		bad(r, rec, "patch %dx%d is larger than the image %dx%d", o->tw, o->th, p.w, p.h);
-	if (p.mask == NULL && (o->max_empty < 1 || o->min_positive > 1 || o->label_from_mask))
-		bad(r, rec, "no mask tensor (--max-empty, --min-positive and --label-from-mask need one)");
+	if (load_parent(r, rec, &p) == -1)
+		return;
+	if (o->tw > p.w || o->th > p.h) {
+		skip(r, rec, "patch %dx%d is larger than the image %dx%d", o->tw, o->th, p.w, p.h);
+		return;
+	}
+	if (p.mask == NULL && (o->max_empty < 1 || o->min_positive > 1 || o->label_from_mask)) {
+		skip(r, rec, "no mask tensor (--max-empty, --min-positive and --label-from-mask need one)");
+		return;
+	}
 	if (p.mask && tile_mask_sums_init(&sums, p.mask->data, p.w, p.h) == -1)
 		die("out of memory");
 	rule.max_empty = (int)floor(o->max_empty * o->npatch + 1e-9);
@@ -470,7 +496,6 @@ emit(ts_record *rec, void *ctx)
 	struct run *r = ctx;
 
 	r->nin++;
-	r->nrec++;
 	progress_tick(r->nin);
 	if (r->o->mode == GRID)
 		grid(r, rec);
@@ -481,21 +506,13 @@ emit(ts_record *rec, void *ctx)
 	return 0;
 }
 
-static void
-warn_cb(const char *msg, void *ctx)
-{
-	struct run *r = ctx;
-
-	warnx("%s", msg);
-	r->status = 1;
-}
-
 static int
 run(const struct opts *o, int argc, char **argv)
 {
 	static char *stdin_only[] = { "-" };
 	struct run r = { .o = o };
-	struct source_opts so = { .decode = 1, .emit = emit, .warn = warn_cb, .ctx = &r };
+	struct source_opts so = { .decode = 1, .emit = emit, .warn = source_warn_stderr, .ctx = &r,
+	                          .recno = &r.nrec };
 	char err[1024];
 
 	if (o->out == NULL || strcmp(o->out, "-") == 0)
@@ -521,8 +538,6 @@ run(const struct opts *o, int argc, char **argv)
 		rc = source_read(argv[i], &so, err, sizeof err);
 		if (rc == -1)
 			die("%s", err[0] ? err : "stopped");
-		if (rc == 1)
-			r.status = 1;
 	}
 	merge_flush(&r);
 	if (stage_finish(r.chain) == -1) {
@@ -543,7 +558,7 @@ run(const struct opts *o, int argc, char **argv)
 	free(r.xs);
 	free(r.ys);
 	free(r.patches);
-	return r.status;
+	return skip_status();
 }
 
 static void
@@ -558,7 +573,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_EDGE = 256, O_GRID, O_HELP, O_LABEL_FROM_MASK, O_LABEL_THRESHOLD, O_LEVEL, O_MAX_EMPTY,
-	       O_MERGE, O_MIN_POSITIVE, O_RANDOM, O_SCORE, O_SEED, O_SIZE, O_STRIDE };
+	       O_MERGE, O_MIN_POSITIVE, O_RANDOM, O_SCORE, O_SEED, O_SIZE, O_STRIDE, O_MAX_ERRORS };
 	static const struct option longopts[] = {
 		{ "edge", required_argument, NULL, O_EDGE },
 		{ "grid", required_argument, NULL, O_GRID },
@@ -567,6 +582,7 @@ main(int argc, char **argv)
 		{ "label-threshold", required_argument, NULL, O_LABEL_THRESHOLD },
 		{ "level", required_argument, NULL, O_LEVEL },
 		{ "max-empty", required_argument, NULL, O_MAX_EMPTY },
+		{ "max-errors", required_argument, NULL, O_MAX_ERRORS },
 		{ "merge", no_argument, NULL, O_MERGE },
 		{ "min-positive", required_argument, NULL, O_MIN_POSITIVE },
 		{ "output", required_argument, NULL, 'o' },
@@ -614,6 +630,7 @@ main(int argc, char **argv)
 			o.seed = (unsigned long long)parse_int(optarg, 0, INT64_MAX, "--seed");
 			seed = 1;
 			break;
+		case O_MAX_ERRORS: skip_set_max(parse_int(optarg, 0, INT64_MAX, "--max-errors")); break;
 		case O_MAX_EMPTY:
 			o.max_empty = parse_double(optarg, 0, 1, "--max-empty");
 			maskrule = 1;

@@ -8,7 +8,7 @@
 #define IMG_DEFAULT_MAX_PIXELS 100000000ull   /* IMG_MAX_PIXELS env or img_set_max_pixels */
 #define IMG_MAXDIM 65535
 
-enum img_format { IMG_UNKNOWN = 0, IMG_PNG, IMG_JPEG, IMG_GIF, IMG_WEBP, IMG_BMP, IMG_TIFF };
+enum img_format { IMG_UNKNOWN = 0, IMG_PNG, IMG_JPEG, IMG_GIF, IMG_WEBP, IMG_BMP, IMG_TIFF, IMG_PNM };
 
 typedef struct {
 	int w, h, c;            /* c: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA */

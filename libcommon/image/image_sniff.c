@@ -27,6 +27,10 @@ img_sniff(const void *buf, size_t n)
 	if (n >= 4 && (memcmp(p, "II*\0", 4) == 0 || memcmp(p, "MM\0*", 4) == 0 ||
 	               memcmp(p, "II+\0", 4) == 0 || memcmp(p, "MM\0+", 4) == 0))
 		return IMG_TIFF;
+	/* Netpbm: P1..P6 (PBM, PGM, PPM), P7 (PAM), then white space */
+	if (n >= 3 && p[0] == 'P' && p[1] >= '1' && p[1] <= '7' &&
+	    (p[2] == ' ' || p[2] == '\t' || p[2] == '\n' || p[2] == '\r'))
+		return IMG_PNM;
 	if (n >= 18 && p[0] == 'B' && p[1] == 'M') {
 		/* "BM" alone is too weak: also ask for a known DIB header size. */
 		switch (le32(p + 14)) {
@@ -47,6 +51,7 @@ img_format_name(enum img_format f)
 	case IMG_WEBP: return "webp";
 	case IMG_BMP:  return "bmp";
 	case IMG_TIFF: return "tiff";
+	case IMG_PNM:  return "pnm";
 	default:       return "unknown";
 	}
 }

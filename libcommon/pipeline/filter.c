@@ -14,7 +14,7 @@ struct run {
 	stage *sink;
 	const char *input;
 	size_t recno, nin, nout;
-	int status;
+	int stop;               /* past --max-errors: stop once the records before are out */
 	char err[1024];         /* the error that stopped the run */
 };
 
@@ -34,10 +34,14 @@ done(void *item, void *ctx)
 	const char *id = ts_get(&j->rec, "id");
 	int rc;
 
-	if (j->failed) {
-		snprintf(r->err, sizeof r->err, "%s: record %zu%s%s%s: %s", j->input, j->recno,
-		         id ? " (" : "", id ? id : "", id ? ")" : "", j->err);
-		return -1;
+	if (j->failed) {                /* skipped (the bad-record policy, util.h) */
+		if (r->stop)
+			return -1;      /* already past --max-errors: no more lines */
+		if (skip_record(j->input, j->recno, id, "%s", j->err) == -1) {
+			r->stop = 1;
+			return -1;
+		}
+		return 0;
 	}
 	if (r->ops->push)
 		rc = r->ops->push(item, r->sink, &r->nout, r->ctx);
@@ -69,23 +73,15 @@ emit(ts_record *rec, void *ctx)
 	j->rec = *rec;
 	*rec = t;
 	j->input = r->input;
-	j->recno = ++r->recno;
+	j->recno = r->recno;            /* set by the source */
 	j->failed = 0;
 	r->nin++;
 	progress_tick(r->nin);
 	return pmap_submit(r->map) == 0 ? 0 : -1;
 }
 
-static void
-warn_cb(const char *msg, void *ctx)
-{
-	struct run *r = ctx;
-
-	warnx("%s", msg);
-	r->status = 1;
-}
-
-/* Ends the run on an error: quietly on a closed pipe. */
+/* Ends the run on an error: quietly on a closed pipe.  Past --max-errors, the
+ * records before the last error are written first; the output is never closed. */
 static void __attribute__((noreturn))
 fail(struct run *r, const char *msg)
 {
@@ -94,7 +90,21 @@ fail(struct run *r, const char *msg)
 	pmap_free(r->map);
 	if (epipe)
 		exit(0);
+	if (r->stop)
+		skip_stop();
 	die("%s", msg);
+}
+
+static void
+warn_cb(const char *msg, void *ctx)
+{
+	struct run *r = ctx;
+
+	if (skip_report(msg) == -1) {
+		r->stop = 1;
+		pmap_finish(r->map);    /* the records read before it go out */
+		fail(r, "");
+	}
 }
 
 int
@@ -103,7 +113,7 @@ filter_run(const struct filter_ops *ops, void *ctx, stage *sink, int threads, in
 	static char *stdin_only[] = { "-" };
 	static const struct pmap_ops pops = { work, done, clear };
 	struct run r = { .ops = ops, .ctx = ctx, .sink = sink };
-	struct source_opts so = { .emit = emit, .warn = warn_cb, .ctx = &r };
+	struct source_opts so = { .emit = emit, .warn = warn_cb, .ctx = &r, .recno = &r.recno };
 	char err[1024];
 
 	if (sink->err[0])
@@ -126,8 +136,6 @@ filter_run(const struct filter_ops *ops, void *ctx, stage *sink, int threads, in
 			fail(&r, r.err);
 		if (rc == -1)
 			fail(&r, r.err[0] ? r.err : err);
-		if (rc == 1)
-			r.status = 1;
 	}
 	if (pmap_finish(r.map) != 0)
 		fail(&r, r.err);
@@ -141,5 +149,5 @@ filter_run(const struct filter_ops *ops, void *ctx, stage *sink, int threads, in
 	stage_free(sink);
 	if (verbose)
 		summary_print(r.nin, r.nout);
-	return r.status;
+	return skip_status();
 }

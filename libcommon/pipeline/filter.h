@@ -5,8 +5,10 @@
  * The records of the operands (source_read; none means stdin) go one by one
  * into jobs, work() transforms each on a worker thread (pmap), and in input
  * order the job's records go into the sink: job->rec, or what push() gives.
- * A job that failed stops the run with "INPUT: record N (ID): what"; a file
- * skipped with a warning makes the status 1; a closed pipe ends the program
+ * A job that failed is skipped with "INPUT: record N (id ID): what", as a file
+ * the source skips is (the bad-record policy, util.h): the status is then 1,
+ * and past --max-errors the program stops, its output not closed, once the
+ * records before the error are written; a closed pipe ends the program
  * quietly with 0.
  *
  *	struct job { struct filter_job f; ...more... };
@@ -41,7 +43,7 @@ struct filter_ops {
 };
 
 /* Runs the filter into sink (freed here) and dies on errors; returns 0, or 1 when
- * some input files were skipped with a warning. */
+ * some records or operands were skipped. */
 int filter_run(const struct filter_ops *ops, void *ctx, stage *sink, int threads, int verbose,
                int argc, char **argv);
 

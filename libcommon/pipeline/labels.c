@@ -406,6 +406,7 @@ labels_free(struct labels *l)
 	free(l->key);
 	free(l->label);
 	free(l->slot);
+	free(l->used);
 	memset(l, 0, sizeof *l);
 }
 
@@ -424,4 +425,65 @@ labels_lookup(const struct labels *l, const char *key)
 	}
 	s = probe(l, key);
 	return l->slot[s] ? l->label[l->slot[s] - 1] : NULL;
+}
+
+/* The row that labels key, or -1. */
+static long
+find_row(const struct labels *l, const char *key)
+{
+	size_t s;
+
+	if (l->key == NULL || l->n == 0)
+		return -1;
+	if (l->slot == NULL) {
+		for (size_t i = 0; i < l->n; i++)
+			if (l->key[i] && strcmp(l->key[i], key) == 0)
+				return (long)i;
+		return -1;
+	}
+	s = probe(l, key);
+	return l->slot[s] ? (long)(l->slot[s] - 1) : -1;
+}
+
+const char *
+labels_match(struct labels *l, const char *const *keys)
+{
+	if (l == NULL)
+		return NULL;
+	l->nimages++;
+	for (int k = 0; keys[k]; k++) {
+		long i = find_row(l, keys[k]);
+		if (i < 0)
+			continue;
+		if (l->used == NULL)
+			l->used = calloc(l->n, 1);
+		if (l->used)
+			l->used[i] = 1;
+		return l->label[i];
+	}
+	l->nunlabelled++;
+	return NULL;
+}
+
+int
+labels_report(const struct labels *l, const char *path, char *msg, size_t len)
+{
+	size_t unused = 0;
+	int n;
+
+	for (size_t i = 0; i < l->n; i++) {
+		long j = l->key ? find_row(l, l->key[i]) : -1;    /* a repeated key: its first row */
+		unused += j < 0 || l->used == NULL || !l->used[j];
+	}
+	if (l->nunlabelled == 0 && unused == 0)
+		return 0;
+	n = snprintf(msg, len, "%s:", path);
+	if (l->nunlabelled && n >= 0 && (size_t)n < len)
+		n += snprintf(msg + n, len - (size_t)n, " %zu of %zu image%s ha%s no label%s", l->nunlabelled,
+		              l->nimages, l->nimages == 1 ? "" : "s", l->nunlabelled == 1 ? "s" : "ve",
+		              unused ? "," : "");
+	if (unused && n >= 0 && (size_t)n < len)
+		snprintf(msg + n, len - (size_t)n, " %zu of %zu row%s match%s no image", unused, l->n,
+		         l->n == 1 ? "" : "s", unused == 1 ? "es" : "");
+	return 1;
 }

@@ -64,17 +64,20 @@ parent_name(const char *path)
 	return strndup(start, (size_t)(end - start));
 }
 
+/* The label of the image at path: by its path, without "./", by its file name. */
 static const char *
-lookup_label(const struct labels *l, const char *path)
+lookup_label(struct labels *l, const char *path)
 {
-	const char *v, *base;
+	const char *keys[4], *base = strrchr(path, '/');
+	int n = 0;
 
-	if ((v = labels_lookup(l, path)) != NULL)
-		return v;
-	if (strncmp(path, "./", 2) == 0 && (v = labels_lookup(l, path + 2)) != NULL)
-		return v;
-	base = strrchr(path, '/');
-	return base ? labels_lookup(l, base + 1) : NULL;
+	keys[n++] = path;
+	if (strncmp(path, "./", 2) == 0)
+		keys[n++] = path + 2;
+	if (base)
+		keys[n++] = base + 1;
+	keys[n] = NULL;
+	return labels_match(l, keys);
 }
 
 int
@@ -126,6 +129,7 @@ struct walk_ctx {
 	char *err;
 	size_t errlen;
 	const char *top;
+	size_t nrec;            /* image files met so far: the record number */
 };
 
 static void
@@ -138,11 +142,34 @@ warn_msg(const struct source_opts *o, const char *fmt, const char *a, const char
 		o->warn(msg, o->ctx);
 }
 
+/* Skips record recno of input (id: its id): "INPUT: record N (id ID): why". */
+static void
+warn_record(const struct source_opts *o, const char *input, size_t recno, const char *id, const char *why)
+{
+	char msg[1536];
+
+	snprintf(msg, sizeof msg, "%s: record %zu%s%s%s: %s", input, recno, id ? " (id " : "", id ? id : "",
+	         id ? ")" : "", why);
+	if (o->warn)
+		o->warn(msg, o->ctx);
+}
+
+/* Emits rec, record recno of its input. */
+static int
+emit_at(const struct source_opts *o, ts_record *rec, size_t recno)
+{
+	if (o->recno)
+		*o->recno = recno;
+	return o->emit(rec, o->ctx);
+}
+
+/* Names that images have: a file by such a name is an image, reported when it is skipped. */
 static int
 has_image_name(const char *path)
 {
-	static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".jpe", ".gif", ".webp", ".bmp",
-	                                   ".tif", ".tiff", NULL };
+	static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".gif", ".webp", ".bmp",
+	                                   ".tif", ".tiff", ".pgm", ".ppm", ".pbm", ".pnm", ".pam", ".pfm",
+	                                   ".avif", ".heic", ".heif", ".jxl", ".jp2", ".ico", ".tga", NULL };
 	const char *dot = strrchr(path, '.');
 
 	for (int i = 0; dot && ext[i]; i++)
@@ -312,7 +339,11 @@ file_in_dir(const char *path, void *vctx)
 	char why[512];
 
 	if ((buf = read_file(path, &n, max_bytes(c->o))) == NULL) {
-		warn_msg(c->o, "%s: %s", path, errno == EFBIG ? "file too large" : strerror(errno));
+		const char *e = errno == EFBIG ? "file too large" : strerror(errno);
+		if (has_image_name(path))
+			warn_record(c->o, c->top, ++c->nrec, path, e);
+		else
+			warn_msg(c->o, "%s: %s", path, e);
 		c->problems++;
 		return 0;
 	}
@@ -321,15 +352,18 @@ file_in_dir(const char *path, void *vctx)
 		free(buf);      /* not an image: a sidecar file such as a README, or a mask */
 		return 0;
 	}
-	if (source_image_record(&c->rec, buf, n, path, path, c->o, why, sizeof why) == -1 ||
+	c->nrec++;
+	if (n == 0)
+		snprintf(why, sizeof why, "empty file");
+	if (n == 0 || source_image_record(&c->rec, buf, n, path, path, c->o, why, sizeof why) == -1 ||
 	    image_mask(&c->rec, path, 1, c->o, why, sizeof why) == -1) {
-		warn_msg(c->o, "%s: %s", path, why);
+		warn_record(c->o, c->top, c->nrec, path, why);
 		c->problems++;
 		free(buf);
 		return 0;
 	}
 	free(buf);
-	return c->o->emit(&c->rec, c->o->ctx);
+	return emit_at(c->o, &c->rec, c->nrec);
 }
 
 static void
@@ -370,15 +404,15 @@ read_image_concat(FILE *f, const char *name, const unsigned char *prefix, size_t
 			char id[64], why[256];
 			snprintf(id, sizeof id, "%s:%zu", name, frame);
 			if (source_image_record(&rec, buf, (size_t)ext, id, name, o, why, sizeof why) == -1) {
-				snprintf(err, errlen, "%s: image %zu: %s", name, frame + 1, why);
-				rc = -1;
-				break;
-			}
-			ts_setf(&rec, "frame", "%zu", frame);
-			if (o->emit(&rec, o->ctx) == -1) {
-				rc = -1;
-				err[0] = '\0';
-				break;
+				warn_record(o, name, frame + 1, id, why);   /* undecodable: skipped */
+				rc = 1;
+			} else {
+				ts_setf(&rec, "frame", "%zu", frame);
+				if (emit_at(o, &rec, frame + 1) == -1) {
+					rc = -1;
+					err[0] = '\0';
+					break;
+				}
 			}
 			frame++;
 			memmove(buf, buf + ext, len - (size_t)ext);
@@ -429,14 +463,15 @@ read_stream(FILE *f, const char *name, const void *prefix, size_t n,
 		return -1;
 	}
 	ts_record_init(&rec);
+	int skipped = 0;
 	while ((rc = ts_read(r, &rec)) == 1) {
 		if (o->decode && ts_tensor_get(&rec, "encoded") &&
 		    record_decode_image(&rec, why, sizeof why) == -1) {
-			snprintf(err, errlen, "%s: record %zu: %s", name, ts_reader_nrec(r), why);
-			rc = -1;
-			break;
+			warn_record(o, name, ts_reader_nrec(r), ts_get(&rec, "id"), why);
+			skipped = 1;
+			continue;
 		}
-		if (o->emit(&rec, o->ctx) == -1) {
+		if (emit_at(o, &rec, ts_reader_nrec(r)) == -1) {
 			err[0] = '\0';
 			rc = -1;
 			break;
@@ -446,7 +481,7 @@ read_stream(FILE *f, const char *name, const void *prefix, size_t n,
 		snprintf(err, errlen, "%s", ts_reader_error(r));
 	ts_record_free(&rec);
 	ts_reader_free(r);
-	return rc;
+	return rc == -1 ? -1 : skipped;
 }
 
 static int
@@ -467,9 +502,10 @@ read_image_file(FILE *f, const char *path, const unsigned char *prefix, size_t p
 		if (len == cap) {
 			unsigned char *nb;
 			if (cap >= max_bytes(o)) {
-				snprintf(err, errlen, "%s: larger than %zu bytes", path, cap);
+				snprintf(why, sizeof why, "larger than %zu bytes", cap);
+				warn_record(o, path, 1, path, why);
 				free(buf);
-				return -1;
+				return 1;
 			}
 			if ((nb = realloc(buf, cap *= 2)) == NULL)
 				goto nomem;
@@ -477,9 +513,10 @@ read_image_file(FILE *f, const char *path, const unsigned char *prefix, size_t p
 		}
 	}
 	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+		snprintf(why, sizeof why, "read error: %s", strerror(errno));
+		warn_record(o, path, 1, path, why);
 		free(buf);
-		return -1;
+		return 1;
 	}
 	long long ext = img_extent(buf, len);
 	if (ext > 0 && (size_t)ext < len && img_sniff(buf + ext, len - (size_t)ext) != IMG_UNKNOWN) {
@@ -495,9 +532,9 @@ read_image_file(FILE *f, const char *path, const unsigned char *prefix, size_t p
 	if (rc == 0)
 		rc = image_mask(&rec, path, 0, o, why, sizeof why);
 	if (rc == -1) {
-		warn_msg(o, "%s: %s", path, why);
+		warn_record(o, path, 1, path, why);
 		rc = 1;
-	} else if ((rc = o->emit(&rec, o->ctx)) == -1)
+	} else if ((rc = emit_at(o, &rec, 1)) == -1)
 		err[0] = '\0';
 	ts_record_free(&rec);
 	return rc;
@@ -512,6 +549,7 @@ struct array_ctx {
 	char *err;
 	size_t errlen;
 	int failed;
+	size_t nrec;
 };
 
 static int
@@ -519,7 +557,7 @@ emit_array(ts_record *rec, void *vctx)
 {
 	struct array_ctx *c = vctx;
 
-	if (c->o->emit(rec, c->o->ctx) == -1) {
+	if (emit_at(c->o, rec, ++c->nrec) == -1) {
 		c->failed = 1;
 		return -1;
 	}
@@ -530,7 +568,7 @@ int
 source_read_idx(const char *images, const char *labels, const char *const *classes, int nclass,
                 const struct source_opts *o, char *err, size_t errlen)
 {
-	struct array_ctx c = { o, err, errlen, 0 };
+	struct array_ctx c = { o, err, errlen, 0, 0 };
 	char why[512];
 
 	err[0] = '\0';
@@ -570,13 +608,16 @@ source_read(const char *arg, const struct source_opts *o, char *err, size_t errl
 		stdin_unbuffered |= f == stdin;
 	}
 	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", arg, strerror(errno));
-		return -1;
+		warn_msg(o, "%s: %s", arg, strerror(errno));   /* a missing operand: skipped */
+		return 1;
 	}
 	n = fread(magic, 1, sizeof magic, f);
 	if (n == 0 && ferror(f)) {
-		snprintf(err, errlen, "%s: read error: %s", name, strerror(errno));
-		rc = -1;
+		warn_msg(o, "%s: read error: %s", name, strerror(errno));
+		rc = 1;
+	} else if (n == 0 && f != stdin && has_image_name(arg)) {
+		warn_record(o, arg, 1, arg, "empty file");     /* x.jpg of 0 bytes: no stream */
+		rc = 1;
 	} else if (n == 0 || ts_is_stream(magic, n)) {
 		rc = read_stream(f, name, magic, n, o, err, errlen);
 	} else if ((img_sniff(magic, n) == IMG_PNG || img_sniff(magic, n) == IMG_JPEG) && f == stdin) {
@@ -585,7 +626,7 @@ source_read(const char *arg, const struct source_opts *o, char *err, size_t errl
 		rc = read_image_file(f, arg, magic, n, o, err, errlen);
 	} else if ((n >= 6 && memcmp(magic, "\x93NUMPY", 6) == 0) ||
 	           (n >= 4 && memcmp(magic, "PK\x03\x04", 4) == 0)) {
-		struct array_ctx c = { o, err, errlen, 0 };
+		struct array_ctx c = { o, err, errlen, 0, 0 };
 		char why[512];
 		if (f == stdin) {
 			snprintf(err, errlen, "-: NumPy arrays must be given as files");
@@ -598,11 +639,17 @@ source_read(const char *arg, const struct source_opts *o, char *err, size_t errl
 			snprintf(err, errlen, "%s", why);
 	} else {
 		enum img_format fmt = img_sniff(magic, n);
-		if (fmt != IMG_UNKNOWN)
-			snprintf(err, errlen, "%s: unsupported image format %s", name, img_format_name(fmt));
-		else
-			snprintf(err, errlen, "%s: not a tensor stream, PNG, JPEG or NumPy file", name);
-		rc = -1;
+		char why[128];
+		if (fmt != IMG_UNKNOWN || (f != stdin && has_image_name(arg))) {
+			if (fmt != IMG_UNKNOWN)
+				snprintf(why, sizeof why, "unsupported image format %s", img_format_name(fmt));
+			else
+				snprintf(why, sizeof why, "not a PNG or JPEG image");
+			warn_record(o, name, 1, f != stdin ? arg : NULL, why);
+		} else {
+			warn_msg(o, "%s: %s", name, "not a tensor stream, PNG, JPEG or NumPy file");
+		}
+		rc = 1;
 	}
 	if (f && f != stdin)
 		fclose(f);
@@ -683,5 +730,6 @@ void
 source_warn_stderr(const char *msg, void *ctx)
 {
 	(void)ctx;
-	warnx("%s", msg);
+	if (skip_report(msg) == -1)
+		skip_stop();
 }

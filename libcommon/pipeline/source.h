@@ -11,7 +11,7 @@ struct labels;
 struct source_opts {
 	int decode;                     /* decode encoded images into an "image" u8 tensor */
 	int label_from_dir;             /* label = name of the file's parent directory */
-	const struct labels *labels;    /* labels by file path / name, or by order for arrays */
+	struct labels *labels;          /* labels by file path / name (labels_match), or by order for arrays */
 	size_t max_image_bytes;         /* bound on one encoded image read from a pipe or file */
 	/* Masks of image files and directory images: NAME.png (or NAME.mask.png, NAME_mask.png,
 	 * NAME-mask.png) in this directory for NAME.jpg; NULL: only masks beside images in
@@ -19,21 +19,31 @@ struct source_opts {
 	const char *masks_dir;
 	/* Called for every record; returns 0 to go on, -1 to stop everything. */
 	int (*emit)(ts_record *rec, void *ctx);
-	/* Called for a problem that skips one file or record (a warning: the run goes on). */
+	/* Called for a record or operand that is skipped (the run goes on), with one line:
+	 * "INPUT: record N (id ID): what", or "INPUT: what" for an operand that cannot be
+	 * read.  It may end the program (skip_stop) but does not return an error. */
 	void (*warn)(const char *msg, void *ctx);
 	void *ctx;
+	/* When not NULL: set before each emit to the record's number in its input, from 1,
+	 * counting the records skipped before it (so messages agree with the warnings). */
+	size_t *recno;
 };
 
-/* A warn callback that prints the message on stderr, as PROG: msg. */
+/* A warn callback for the bad-record policy (util.h): skip_report, and skip_stop past
+ * --max-errors. */
 void source_warn_stderr(const char *msg, void *ctx);
 
 /*
  * Reads one argument: "-" (stdin), a stream file, an image file, a directory
  * (recursively), or a .npy/.npz file.  Images from files and directories get
- * their mask as a u8 "mask" tensor (see masks_dir); an image whose mask is
- * missing (with masks_dir), unreadable or of another size is skipped with a warning.  Returns 0 when all went well, 1 when
- * some files were skipped with a warning, -1 on a fatal error (err says it,
- * naming the input and record) or when emit asked to stop.
+ * their mask as a u8 "mask" tensor (see masks_dir).  What cannot be read or
+ * decoded is skipped through warn: an operand that cannot be opened or is of no
+ * known kind, an image file (in a directory too) that is empty, truncated, of
+ * another format or whose mask is missing (with masks_dir), unreadable or of
+ * another size, a record whose image cannot be decoded (with decode).  Returns
+ * 0 when all went well, 1 when something was skipped, -1 on a fatal error (err
+ * says it, naming the input and record: a damaged stream) or when emit asked
+ * to stop (err is "").
  */
 int source_read(const char *arg, const struct source_opts *o, char *err, size_t errlen);
 

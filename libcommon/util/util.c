@@ -55,6 +55,8 @@ hold_std_fds(void)
 		}
 	}
 }
+static long long skip_max = -1;
+static size_t nskip;
 
 void
 prog_init(const char *argv0)
@@ -405,8 +407,62 @@ summary_print(size_t nin, size_t nout)
 	double s = now_seconds() - t_start;
 
 	getrusage(RUSAGE_SELF, &ru);
-	fprintf(stderr, "%s: %zu records in, %zu out, %.3f s, %.1f records/s, peak %.1f MiB\n",
-	        progname, nin, nout, s, s > 0 ? nin / s : 0.0, ru.ru_maxrss / 1024.0);
+	fprintf(stderr, "%s: %zu records in, %zu out, %zu skipped, %.3f s, %.1f records/s, peak %.1f MiB\n",
+	        progname, nin, nout, nskip, s, s > 0 ? nin / s : 0.0, ru.ru_maxrss / 1024.0);
+}
+
+void
+skip_set_max(long long max)
+{
+	skip_max = max;
+}
+
+int
+skip_report(const char *msg)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: %s\n", progname, msg);
+	nskip++;
+	return skip_max >= 0 && nskip > (size_t)skip_max ? -1 : 0;
+}
+
+int
+skip_record(const char *input, size_t recno, const char *id, const char *fmt, ...)
+{
+	char what[1024], msg[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	n = snprintf(msg, sizeof msg, "%s: ", input);
+	if (recno > 0 && n >= 0 && (size_t)n < sizeof msg)
+		n += snprintf(msg + n, sizeof msg - (size_t)n, "record %zu%s%s%s: ", recno,
+		              id ? " (id " : "", id ? id : "", id ? ")" : "");
+	if (n >= 0 && (size_t)n < sizeof msg)
+		snprintf(msg + n, sizeof msg - (size_t)n, "%s", what);
+	return skip_report(msg);
+}
+
+size_t
+skip_count(void)
+{
+	return nskip;
+}
+
+int
+skip_status(void)
+{
+	return nskip > 0;
+}
+
+void
+skip_stop(void)
+{
+	if (skip_max == 0)
+		die("stopping at the first error (--max-errors 0)");
+	die("stopping: more than %lld errors (--max-errors %lld)", skip_max, skip_max);
 }
 
 static int progress_on = -1;

@@ -51,7 +51,28 @@ void refuse_terminal_stdout(void);
 void finish_stdout(void);
 int is_epipe(int err);
 
-/* The -v summary line: records in and out, seconds, records/s, peak memory. */
+/*
+ * The bad-record policy, the same in every program: a record or operand that
+ * cannot be read, decoded or processed is reported in one line and skipped, the
+ * other records go on, and the program exits 1 at the end (skip_status).
+ * --max-errors N (skip_set_max) stops the program at the error after the N-th
+ * (0: at the first), through skip_stop, without closing its output.  A damaged
+ * stream is no skip: it stops the program at once.
+ */
+void skip_set_max(long long max);       /* -1, the default: no limit */
+/* Prints "PROG: INPUT: record N (id ID): what" ("(id ID)" left out when id is NULL,
+ * "record N (id ID)" when recno is 0: an operand) and counts it: 0 to go on, -1 when
+ * that error was one more than --max-errors allows: the caller then stops, with
+ * skip_stop. */
+int skip_record(const char *input, size_t recno, const char *id, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int skip_report(const char *msg);       /* the same for a line already formatted */
+size_t skip_count(void);                /* the records and operands skipped so far */
+int skip_status(void);                  /* 1 when something was skipped, else 0 */
+/* Ends the program (exit 1) once --max-errors is passed: "PROG: stopping: ..." */
+void skip_stop(void) __attribute__((noreturn));
+
+/* The -v summary line: records in and out, skipped, seconds, records/s, peak memory. */
 void summary_start(void);
 void summary_print(size_t nin, size_t nout);
 

@@ -64,11 +64,14 @@ done
 check "-v summary" cnneval --masks -v seg.tsr
 eq "-v: one summary line" "$(grep -c 'records' "$T/.err")" 1
 
-# ---- bad records: exit 1, one line naming the input and record, no output files
+# ---- bad records: skipped with one line naming the input, record and id, exit 1;
+# with --max-errors 0 the program stops there: no stdout, no per-image file
 bad() { # NAME PATTERN
 	expect_status "bad $1: exit 1" 1 cnneval --masks --per-image "bad_$1.per.tsv" "bad_$1.tsr"
-	expect_err "bad $1: one line" "^cnneval: bad_$1.tsr: record 2: $2"
-	eq "bad $1: no stdout, no per-image file" "$(wc -c < "$T/.out") $(ls bad_$1.per* 2>/dev/null | wc -l)" "0 0"
+	expect_err "bad $1: one line" "^cnneval: bad_$1.tsr: record 2 \(id x\): $2"
+	eq "bad $1: the metrics of the other record" "$(grep -c 'segmentation, 1 images' "$T/.out") $(tail -n +2 bad_$1.per.tsv | cut -f1)" "1 tile0"
+	expect_status "bad $1: --max-errors 0: exit 1" 1 cnneval --masks --max-errors 0 --per-image "bad_$1.p0.tsv" "bad_$1.tsr"
+	eq "bad $1: --max-errors 0: no stdout, no per-image file" "$(wc -c < "$T/.out") $(ls bad_$1.p0* 2>/dev/null | wc -l)" "0 0"
 }
 bad no_pred "no 'pred_mask' tensor$"
 bad no_mask "no 'mask' tensor$"

@@ -109,7 +109,7 @@ eq "... where --val alone takes half of each class" \
 	"$(imgcat -l nogrp.model | tr '\t' '\n' | sed -n 's/^train_records=//p')" 28
 expect_status "--val-by a key no record has" 1 cnntrain -m binary.arch --epochs 1 --val 0.5 --val-by nokey \
 	-o x.model groups.tsr
-expect_err "... names the record and the key" ": record 1: no nokey \(--val-by\)$"
+eq "... names the record and the key" "$(head -1 "$T/.err" | grep -Ec ': record 1 \(id [^)]*\): no nokey \(--val-by\)$')" 1
 expect_status "--val-by without --val is a usage error" 2 cnntrain -m binary.arch --val-by source -o x.model groups.tsr
 
 # cnnpredict on image files: the model converts and resizes them itself.
@@ -121,7 +121,7 @@ eq "image files give a file column" "$(head -1 files.tsv | cut -f1,2)" "$(printf
 eq "one line per image" "$(wc -l < files.tsv)" 10
 eq "a PNG predicts as its record did" "$(grep '_3.png' files.tsv | cut -f2)" "$(sed -n 5p a.tsv | cut -f3)"
 expect_status "--no-resize refuses another size" 1 cnnpredict -m a.model --no-resize png/big-rgb.png
-expect_err "... naming the record and sizes" "^cnnpredict: png/big-rgb.png: record 1: the image is 56x70, the model wants 28x28"
+expect_err "... naming the record and sizes" "^cnnpredict: png/big-rgb.png: record 1 \(id png/big-rgb.png\): the image is 56x70, the model wants 28x28"
 # --short N: shorter side to N, then the centre, as imgresize --short N --crop does
 /usr/bin/convert png/t10k-images-idx3-ubyte_2.png -resize 56x70! png/big-gray.png
 cnnpredict -m a.model --short 40 png/big-gray.png | cut -f2- > short.tsv
@@ -163,8 +163,15 @@ eq "laplacian_var matches numpy" "$(cut -f2 lap.tsv | tail -n +2 | awk '{ printf
 # Errors: one line, exit 1, no model file.
 imgresize --stretch 32x32 --rgb train.tsr 2>/dev/null | imgcat --head 3 > wrong.tsr
 expect_status "images of another size" 1 cnntrain -m small.arch -o w.model wrong.tsr
-expect_err "... say which record and what imgresize makes them fit" \
-	"^cnntrain: wrong.tsr: record 1: image is 32x32 with 3 channels, the model wants 28x28 with 1 \(run imgresize --short 28 --crop 28x28 --gray first\)$"
+eq "... say which record and what imgresize makes them fit, one line each, then that none is left" \
+	"$(sed 's/ (id [^)]*)//' "$T/.err" | sort | uniq -c | sed 's/^ *//')" \
+	"1 cnntrain: wrong.tsr: no images to train on
+1 cnntrain: wrong.tsr: record 1: image is 32x32 with 3 channels, the model wants 28x28 with 1 (run imgresize --short 28 --crop 28x28 --gray first)
+1 cnntrain: wrong.tsr: record 2: image is 32x32 with 3 channels, the model wants 28x28 with 1 (run imgresize --short 28 --crop 28x28 --gray first)
+1 cnntrain: wrong.tsr: record 3: image is 32x32 with 3 channels, the model wants 28x28 with 1 (run imgresize --short 28 --crop 28x28 --gray first)"
+expect_status "--max-errors 0 stops at the first" 1 cnntrain -m small.arch --max-errors 0 -o w.model wrong.tsr
+eq "... with two lines: the record, then why" "$(sed 's/: image is 32x32 .*//' "$T/.err" | tr '\n' ';')" \
+	"cnntrain: wrong.tsr: record 1 (id train-images-idx3-ubyte:0);cnntrain: stopping at the first error (--max-errors 0);"
 eq "... and leave no model" "$(ls w.model 2>/dev/null)" ""
 printf 'input 1x28x28\nconv2d 8\nconv9d 3\n' > bad.arch
 expect_status "an unknown layer" 1 cnntrain -m bad.arch -o w.model train.tsr
@@ -179,7 +186,7 @@ expect_status "labels outside --classes" 1 cnntrain -m small.arch --classes boot
 expect_err "... are named" "label '.*' is not one of the model's 2 classes"
 imgcat --idx "$D/t10k-images-idx3-ubyte.gz" --head 5 -o nolabel.tsr
 expect_status "records without a label" 1 cnntrain -m small.arch -o w.model nolabel.tsr
-expect_err "... are named" "^cnntrain: nolabel.tsr: record 1: no label$"
+eq "... are named" "$(head -1 "$T/.err")" "cnntrain: nolabel.tsr: record 1 (id t10k-images-idx3-ubyte:0): no label"
 printf 'input 1x28x28\nflatten\ndense 64\ndense 64\ndense 10\nsoftmax\n' > linear.arch
 expect_status "a diverging run" 1 cnntrain -m linear.arch --optimizer sgd --lr 100 --epochs 3 -o nan.model train.tsr
 expect_err "... stops, naming the epoch and batch" "^cnntrain: epoch [0-9]+, batch [0-9]+: the loss is not finite; stopping"

@@ -115,7 +115,7 @@ expect_status "truncated PNG file" 1 imgcat --decode trunc.png photos/cars/klimt
 expect_err "names the file" '^imgcat: trunc.png: .*'
 eq "the good file still goes through" "$(imgcat -c mixed.tsr)" 1
 expect_status "JPEG with wrong magic" 1 imgcat badmagic.jpg
-expect_err "wrong magic named" '^imgcat: badmagic.jpg: not a tensor stream'
+expect_err "wrong magic named" '^imgcat: badmagic.jpg: record 1 \(id badmagic.jpg\): not a PNG or JPEG image$'
 mkdir -p broken/x; cp photos/cars/klimt.jpg broken/x/; ln -s /nonexistent broken/x/dangling.jpg; cp trunc.png broken/x/t.png
 expect_status "directory with unreadable and broken files" 1 sh -c 'imgcat --decode broken > b.tsr'
 eq "two warnings" "$(wc -l < "$T/.err")" 2
@@ -136,7 +136,7 @@ expect_status "unknown option" 2 imgcat --frobnicate
 expect_status "--split needs -o" 2 imgcat --split a=0.5 fm.tsr
 expect_status "--shard needs a pattern" 2 imgcat --shard 2 -o plain.tsr fm.tsr
 expect_status "--max-pixels" 1 imgcat --max-pixels 1000 --decode photos/cars/klimt.jpg
-expect_err "--max-pixels named" 'klimt.jpg: image 64x48 exceeds the pixel budget of 1000'
+expect_err "--max-pixels named" 'klimt.jpg: record 1 \(id photos/cars/klimt.jpg\): image 64x48 exceeds the pixel budget of 1000'
 eq "stats reads encoded sizes from headers" "$(imgcat --stats photos.tsr | grep -c 'encoded:jpeg\[48,64,3\]')" 1
 eq "stats side histogram" "$(imgcat --stats photos.tsr | awk -F'\t' '$1=="32-63"{print $2, $3}')" "2 1"
 if [ "$(id -u)" -ne 0 ]; then
@@ -186,15 +186,15 @@ check "--masks DIR" sh -c 'imgcat --masks seg-masks seg/a.jpg seg/b.png > sm.tsr
 eq "masks found by name in DIR" "$(imgcat -l sm.tsr | grep -o 'mask_source=[^	]*' | tr '\n' ' ')" \
 	"mask_source=seg-masks/a.png mask_source=seg-masks/b_mask.png "
 expect_status "--masks: an image without a mask is skipped" 1 sh -c 'imgcat --masks seg-masks seg > sm2.tsr'
-eq "warnings name the images" "$(cut -d: -f2- "$T/.err" | tr '\n' ';')" " seg/c.png: no mask in seg-masks; seg/lonely_mask.png: no mask in seg-masks;"
+eq "warnings name the images" "$(cut -d: -f2- "$T/.err" | tr '\n' ';')" " seg: record 3 (id seg/c.png): no mask in seg-masks; seg: record 4 (id seg/lonely_mask.png): no mask in seg-masks;"
 eq "the others kept" "$(imgcat -c sm2.tsr)" 2
 $IM -size 10x10 xc:black seg-masks/c.png
 expect_status "--masks: mask of another size" 1 sh -c 'imgcat --masks seg-masks seg/c.png > sm3.tsr'
-expect_err "size mismatch named" '^imgcat: seg/c.png: mask seg-masks/c.png is 10x10 but the image is 16x16$'
+expect_err "size mismatch named" '^imgcat: seg/c.png: record 1 \(id seg/c.png\): mask seg-masks/c.png is 10x10 but the image is 16x16$'
 eq "the image is skipped" "$(imgcat -c sm3.tsr)" 0
 mkdir -p segbad && cp seg/c.png segbad/ && cp seg-masks/c.png segbad/c.mask.png
 expect_status "mask of another size beside its image" 1 sh -c 'imgcat segbad > sb.tsr'
-expect_err "named too" '^imgcat: segbad/c.png: mask segbad/c.mask.png is 10x10 but the image is 16x16$'
+expect_err "named too" '^imgcat: segbad: record 1 \(id segbad/c.png\): mask segbad/c.mask.png is 10x10 but the image is 16x16$'
 cp "$ROOT/fuzz/corpus/jpeg/exif6.jpg" orient/e.jpg
 $IM -size 24x32 xc:black -alpha off -depth 8 orient/e.mask.png
 eq "the mask matches the image as oriented by EXIF" "$(imgcat orient | imgcat -l | cut -f3)" "encoded:bytes[$(wc -c < orient/e.jpg | tr -d ' ')] mask:u8[32,24]"

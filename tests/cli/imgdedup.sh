@@ -107,15 +107,23 @@ eq "--check: duplicates within one set, exit 3" "$(imgdedup --check c/p1.jpg c/p
 mkdir bad
 cp c/p1.jpg c/p2.jpg bad/
 head -c 3000 c/p3.jpg > bad/p3-truncated.jpg
-expect_status "a truncated JPEG stops the run" 1 imgdedup bad
-expect_err "named in one line" 'imgdedup: bad: record 3 \(bad/p3-truncated.jpg\): corrupt JPEG'
-expect_status "--skip-bad: skipped" 0 sh -c 'imgdedup -v --skip-bad bad > sk.tsr'
-eq "--skip-bad: the others kept" "$(imgcat -c sk.tsr)" 2
-eq "--skip-bad: counted in the summary" "$(grep -c '3 records.*1 skipped\|2 records.*1 skipped' "$T/.err")" 1
+expect_status "a truncated JPEG is skipped, exit 1" 1 sh -c 'imgdedup -v bad > sk.tsr'
+eq "named in one line, the summaries count it" "$(grep -v ' records' "$T/.err")" \
+	'imgdedup: bad: record 3 (id bad/p3-truncated.jpg): corrupt JPEG: Premature end of JPEG file'
+eq "the others kept" "$(imgcat -c sk.tsr)" 2
+eq "counted in both summary lines" "$(grep -c '2 records, 0 duplicates, 1 skipped$\|2 records in, 2 out, 1 skipped' "$T/.err")" 2
+expect_status "--skip-bad: still accepted, does the same" 1 sh -c 'imgdedup --skip-bad bad > sk2.tsr'
+same "--skip-bad: the same output" sk.tsr sk2.tsr
+expect_status "--max-errors 0 stops at the first" 1 imgdedup --max-errors 0 -o sk3.tsr bad
+eq "--max-errors 0: the record, then why it stops" "$(cut -d: -f2- "$T/.err" | tr '\n' ';')" \
+	" bad: record 3 (id bad/p3-truncated.jpg): corrupt JPEG: Premature end of JPEG file; stopping at the first error (--max-errors 0);"
+eq "--max-errors 0: no output file" "$(ls sk3.tsr* 2>/dev/null | wc -l)" 0
+expect_status "--max-errors 1: one error goes" 1 sh -c 'imgdedup --max-errors 1 bad > sk4.tsr'
+same "--max-errors 1: the same output" sk.tsr sk4.tsr
 rm bad/p3-truncated.jpg
 echo "not an image" > bad/readme.jpg
-expect_status "a file that is no image stops the run" 1 imgdedup bad
-expect_err "named" 'imgdedup: bad/readme.jpg'
+expect_status "a file that is no image is skipped" 1 sh -c 'imgdedup bad > sk5.tsr'
+expect_err "named" '^imgdedup: bad: record 3 \(id bad/readme.jpg\): not a PNG or JPEG image$'
 expect_status "usage: bad --threshold" 2 imgdedup --threshold 40 c
 expect_status "usage: bad --keep" 2 imgdedup --keep best c
 expect_status "usage: bad --hash" 2 imgdedup --hash md5 c

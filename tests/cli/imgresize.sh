@@ -175,11 +175,11 @@ eq "the message names the option and the value" "$(grep -c "crop.*224x" "$T/.err
 # Bad images: one line naming the input and the record, exit 1
 head -c 20000 photos/cars/klimt.jpg > trunc.jpg
 expect_status "truncated JPEG file" 1 imgresize --short 32 trunc.jpg
-expect_err "names the file and record" '^imgresize: trunc\.jpg: record 1 \(trunc\.jpg\): corrupt JPEG'
+expect_err "names the file and record" '^imgresize: trunc\.jpg: record 1 \(id trunc\.jpg\): corrupt JPEG'
 imgcat photos/tanks/solvay.jpg trunc.jpg photos/cars/klimt.jpg > bad.tsr
 for k in 1 2; do
 	expect_status "corrupt record in a stream (--threads $k)" 1 imgresize --threads $k --short 32 bad.tsr
-	expect_err "names the stream and record 2 (--threads $k)" '^imgresize: bad\.tsr: record 2 \(trunc\.jpg\): corrupt JPEG'
+	expect_err "names the stream and record 2 (--threads $k)" '^imgresize: bad\.tsr: record 2 \(id trunc\.jpg\): corrupt JPEG'
 done
 printf 'GIF89a\001\000\001\000' > x.gif
 imgcat photos/tanks/solvay.jpg > one.tsr
@@ -187,7 +187,7 @@ expect_status "a GIF file" 1 imgresize --short 32 one.tsr x.gif
 expect_err "unsupported format named" '^imgresize: x\.gif: .*gif'
 $PY -c 'import numpy as np; np.save("f.npy", np.zeros((2, 4, 4), np.float32))'
 expect_status "a float image" 1 imgresize --short 2 f.npy
-expect_err "not u8, named" '^imgresize: f\.npy: record 1 \(f\.npy:0\): .*f32'
+eq "not u8: each record skipped, named" "$(grep -c '^imgresize: f\.npy: record [12] (id f\.npy:[01]): .*f32' "$T/.err")" 2
 expect_status "output above the pixel budget" 1 imgresize --max-pixels 5000 --pad 100x100 exif6.jpg
 expect_err "budget named" '^imgresize: exif6\.jpg: record 1 .*output 100x100 exceeds the pixel budget'
 expect_status "missing file" 1 imgresize --short 2 nothere.jpg

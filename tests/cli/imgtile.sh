@@ -222,13 +222,13 @@ eq "3 patches: the empty ones allowed" "$(imgcat -c blank-p.tsr)" 3
 
 # ---- bad input ----
 expect_status "tile larger than the image" 1 imgtile --grid 300x100 frame.png
-expect_err "names the input, record and sizes" '^imgtile: frame.png: record 1 \(frame.png\): tile 300x100 is larger than the image 200x150'
+expect_err "names the input, record and sizes" '^imgtile: frame.png: record 1 \(id frame.png\): tile 300x100 is larger than the image 200x150'
 expect_status "tile larger than the image, --edge shift" 1 imgtile --grid 63x151 --edge shift frame.tsr
-expect_err "shift: named" '^imgtile: frame.tsr: record 1 \(frame.png\): tile 63x151 is larger'
+expect_err "shift: named" '^imgtile: frame.tsr: record 1 \(id frame.png\): tile 63x151 is larger'
 expect_status "patch larger than the image" 1 imgtile --random 3 --size 201x10 frame.tsr
-expect_err "patch: named" 'record 1 \(frame.png\): patch 201x10 is larger than the image 200x150'
+expect_err "patch: named" 'record 1 \(id frame.png\): patch 201x10 is larger than the image 200x150'
 expect_status "--max-empty without a mask" 1 imgtile --random 3 --size 10 --max-empty 0.5 frame.tsr
-expect_err "no mask named" 'record 1 \(frame.png\): no mask tensor'
+expect_err "no mask named" 'record 1 \(id frame.png\): no mask tensor'
 for bad in "--grid 0x63" "--grid 63x0" "--grid -5" "--grid 63x" "--grid 63x63x3" "--grid 70000" \
            "--grid 8 --stride 0" "--grid 8 --stride 4x0" "--random 0 --size 8" "--random -2 --size 8" \
            "--random 2 --size 0" "--random 2 --size 8 --max-empty 1.5" "--random 2 --size 8 --min-positive 0"; do
@@ -247,13 +247,14 @@ expect_status "--label-threshold without --label-from-mask" 2 imgtile --grid 8 -
 expect_status "--edge crop" 2 imgtile --grid 8 --edge crop frame.tsr
 if [ -x "$FIX" ]; then
 	expect_status "mask size differs from the image" 1 imgtile --grid 8 mismatch.tsr
-	expect_err "mismatch named" '^imgtile: mismatch.tsr: record 1 \(frame7\): the mask is 30x40 but the image is 40x30$'
+	expect_err "mismatch named" '^imgtile: mismatch.tsr: record 1 \(id frame7\): the mask is 30x40 but the image is 40x30$'
 	expect_status "zero-size image" 1 imgtile --random 1 --size 8 empty.tsr
-	expect_err "zero size named" '^imgtile: empty.tsr: record 1 \(void\): .*size 0'
+	expect_err "zero size named" '^imgtile: empty.tsr: record 1 \(id void\): .*size 0'
 	expect_status "grid of records without images" 1 imgtile --grid 8 scores.tsr
-	expect_err "no image named" 'scores.tsr: record 1 \(p@0,0\): no image to cut'
+	eq "no image named, each record skipped" "$(head -1 "$T/.err")" 'imgtile: scores.tsr: record 1 (id p@0,0): no image to cut'
+	eq "... and one line each" "$(grep -c 'no image to cut$' "$T/.err")" "$(imgcat -c scores.tsr)"
 	expect_status "merge: tiles of a parent split up" 1 imgtile --merge interleaved.tsr
-	expect_err "split parent named" 'interleaved.tsr: record 3 \(p@0,2\): parent p was already merged'
+	expect_err "split parent named" 'interleaved.tsr: record 3 \(id p@0,2\): parent p was already merged'
 	expect_status "merge: tile outside its parent" 1 imgtile --merge outside.tsr
 	expect_err "outside named" 'outside.tsr: record 1 .*: tile at 6,0 lies outside its 6x4 parent'
 	expect_status "merge: score not a number" 1 imgtile --merge badscore.tsr
@@ -263,7 +264,7 @@ if [ -x "$FIX" ]; then
 	expect_status "merge: tile resized after cutting" 1 imgtile --merge resized.tsr
 	expect_err "resized named" "resized.tsr: record 1 .*: the image is 4x4 but the tile was cut 5x5"
 	expect_status "merge: not a tile" 1 imgtile --merge noparent.tsr
-	expect_err "not a tile named" "noparent.tsr: record 1 \(plain\): no 'parent_id' metadata"
+	expect_err "not a tile named" "noparent.tsr: record 1 \(id plain\): no 'parent_id' metadata"
 fi
 imgtile --grid 8 frame.tsr > g8.tsr
 expect_status "merge: tiles with an image and no score merge" 0 imgtile --merge --score nothing -o g8m.tsr g8.tsr

@@ -15,7 +15,12 @@ printf 'input 3x8x8\nconv2d 2 kernel=3 pad=1\nflatten\ndense 1\nsigmoid\n' > tin
 for c in "imgcat" "imgresize --short 8" "imgtile --grid 8x8" "imgaug hflip" "imgdedup" \
 	"cnnpredict --baseline laplacian" "cnntrain -m tiny.arch -o m.model" "cnneval"; do
 	expect_status "$c <&-: exit 1" 1 sh -c "exec $c <&-"
-	expect_err "... Bad file descriptor" "^${c%% *}: (-|stdin): (read error: )?Bad file descriptor$"
+	# the first line says it (cnntrain adds that it has no images left to train on)
+	if head -1 "$T/.err" | grep -Eq "^${c%% *}: (-|stdin): (read error: )?Bad file descriptor$"; then
+		pass "... Bad file descriptor"
+	else
+		fail "... Bad file descriptor: stderr was: $(head -c 300 "$T/.err")"
+	fi
 done
 
 # stdout closed: writing it fails with EBADF

@@ -148,6 +148,9 @@ test_sniff(void)
 		{ "BM\0\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0", 18, IMG_BMP, "bmp" },
 		{ "II*\0\x08\0\0\0", 8, IMG_TIFF, "tiff" },
 		{ "MM\0*\0\0\0\x08", 8, IMG_TIFF, "tiff" },
+		{ "P5\n4 4\n255\n", 11, IMG_PNM, "pnm" },
+		{ "P6 4 4 255\n", 11, IMG_PNM, "pnm" },
+		{ "P5x", 3, IMG_UNKNOWN, "unknown" },
 		{ "\x89PNG\r\n\x1a", 7, IMG_UNKNOWN, "unknown" },
 		{ "\xff\xd8", 2, IMG_UNKNOWN, "unknown" },
 		{ "RIFF\0\0\0\0WAVE", 12, IMG_UNKNOWN, "unknown" },
@@ -163,7 +166,7 @@ test_sniff(void)
 			ok = 0;
 		}
 	}
-	CHECK(ok && img_sniff(NULL, 0) == IMG_UNKNOWN, "img_sniff: png, jpeg, gif, webp, bmp, tiff by magic bytes");
+	CHECK(ok && img_sniff(NULL, 0) == IMG_UNKNOWN, "img_sniff: png, jpeg, gif, webp, bmp, tiff, pnm by magic bytes");
 	{
 		image im;
 		char err[256] = "";

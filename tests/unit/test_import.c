@@ -413,6 +413,26 @@ test_labels(void)
 	CHECK(l.n == 0 && l.key == NULL, "labels: labels_free zeroes");
 	labels_free(&l);
 	labels_free(NULL);
+	{
+		static const char *const k1[] = { "x/a.png", "a.png", NULL }, *const k2[] = { "c.png", NULL },
+		                         *const k3[] = { "a.png", NULL };
+		char msg[256];
+		rc = rd("a.png,cat\nb.png,dog\na.png,cat\nd.png,dog\n", &l, err);
+		int q = labels_report(&l, "l.csv", msg, sizeof msg);
+		const char *v1 = labels_match(&l, k1), *v2 = labels_match(&l, k2), *v3 = labels_match(&l, k3);
+		CHECK(rc == 0 && q == 1 && v1 && strcmp(v1, "cat") == 0 && v2 == NULL && v3 && strcmp(v3, "cat") == 0 &&
+		      labels_report(&l, "l.csv", msg, sizeof msg) == 1 &&
+		      strcmp(msg, "l.csv: 1 of 3 images has no label, 2 of 4 rows match no image") == 0,
+		      "labels: labels_match by any key; labels_report counts images without a label and unused rows "
+		      "(a repeated key is used with its first row)");
+		if (strcmp(msg, "l.csv: 1 of 3 images has no label, 2 of 4 rows match no image") != 0)
+			printf("  got '%s'\n", msg);
+		labels_free(&l);
+		rc = rd("a.png,cat\n", &l, err);
+		labels_match(&l, k3);
+		CHECK(rc == 0 && labels_report(&l, "l.csv", msg, sizeof msg) == 0, "labels: labels_report quiet when all match");
+		labels_free(&l);
+	}
 
 	rc = rd("file\tlabel\na b.png\t3\nc.png\t4", &l, err);
 	CHECK(rc == 0 && l.n == 2 && row_is(&l, 0, "a b.png", "3") && row_is(&l, 1, "c.png", "4"),
