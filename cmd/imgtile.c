@@ -176,12 +176,12 @@ tile_record(struct run *r, const struct parent *p, int x, int y, int w, int h)
 	ts_record_clear(t);
 	for (size_t i = 0; i < src->nmeta; i++) {
 		const char *k = src->meta[i].key;
-		if (strcmp(k, "sha256") == 0)
-			k = "parent_sha256";    /* it names the parent's file, not the tile */
-		else if (lfm && strcmp(k, "label") == 0)
+		if (lfm && strcmp(k, "label") == 0)
 			k = "parent_label";
 		ok &= ts_set(t, k, src->meta[i].val) == 0;
 	}
+	record_mark_decoded(t);         /* sha256 and format name the parent's file, not the tile */
+	record_mark_new_pixels(t);
 	if (lfm && ts_get(src, "label") == NULL)
 		ok &= ts_set(t, "parent_label", "") == 0;
 	ok &= ts_set(t, "parent_id", p->id) == 0;
@@ -322,9 +322,7 @@ merge_flush(struct run *r)
 			skip = strcmp(k, tile_keys[j]) == 0;
 		if (skip)
 			continue;
-		if (strcmp(k, "parent_sha256") == 0)
-			k = "sha256";
-		else if (strcmp(k, "parent_label") == 0) {
+		if (strcmp(k, "parent_label") == 0) {
 			if (*v == '\0')
 				continue;       /* the parent had no label */
 			k = "label";

@@ -113,6 +113,14 @@ eq "the original is unchanged" "$($CHK records photo.tsr | head -1 | cut -d' ' -
 eq "copies: aug_parent, aug_copy, aug_seed, parent_sha256" \
 	"$(imgcat -l a.tsr | sed -n 3p | tr '\t' '\n' | grep -E '^(aug_parent|aug_copy|aug_seed|sha256|parent_sha256)=' | cut -d= -f1 | sort | tr '\n' ' ')" \
 	"aug_copy aug_parent aug_seed parent_sha256 "
+eq "the original kept, decoded: the file's sha256 and format become parent_sha256 and parent_format" \
+	"$(imgcat -l a.tsr | sed -n 1p | tr '\t' '\n' | grep -E '^(parent_)?(sha256|format)=' | cut -d= -f1 | sort | tr '\n' ' ')" \
+	"parent_format parent_sha256 "
+eq "copies from an encoded file: no sha256 or format, the file's as parent_sha256 and parent_format" \
+	"$(imgaug -n 1 --keep hflip k.png | imgcat -l | tr '\t' '\n' | grep -E '^(parent_)?(sha256|format)=' | sort | uniq -c | awk '{ printf "%s %s ", $1, $2 }')" \
+	"2 parent_format=png 2 parent_sha256=$(sha256sum k.png | cut -d' ' -f1) "
+eq "a stored phash stays on the unchanged original only" \
+	"$(imgdedup k.png | imgaug -n 2 --keep hflip | imgcat -l | grep -c 'phash=')" 1
 eq "aug: the steps applied, with values" "$(imgcat -l a.tsr | grep -o 'aug=[^	]*' | grep -cvE '^aug=(none|(hflip;)?brightness=[-+]0(\.[0-9]{1,3})?(;rotate=[-+][0-9]+(\.[0-9]{1,2})?)?)$')" 0
 eq "p: every step at 0.5 and 0.3 is sometimes applied, sometimes not" \
 	"$(imgaug -n 40 --seed 1 'hflip p=0.5' 'rotate p=0.3' k.tsr | imgcat -l | grep -o 'aug=[^	]*' | sed 's/=[-+][0-9.]*//g' | sort -u | tr '\n' ' ')" \

@@ -44,6 +44,16 @@ check "decode a file straight to export" sh -c "imgcat --decode photos/cars/klim
 eq "one file and its index" "$(ls one | tr '\n' ' ')" "index.tsv photos_cars_klimt.png "
 check "encode back to PNG" sh -c 'imgcat --encode png dec.tsr | imgcat --decode | imgcat -l > reenc.txt'
 eq "PNG round trip is lossless" "$(cut -f3 reenc.txt | md5sum)" "$(imgcat -l dec.tsr | cut -f3 | md5sum)"
+# sha256 and format describe the encoded bytes: decoding moves them to parent_sha256 and
+# parent_format; encoding sets the new bytes' own
+eq "--decode: sha256 and format become parent_sha256 and parent_format" \
+	"$(imgcat -l dec.tsr | head -1 | tr '\t' '\n' | grep -E '^(parent_)?(sha256|format)=' | sort | tr '\n' ' ')" \
+	"parent_format=png parent_sha256=$(sha256sum photos/cars/crop.png | cut -d' ' -f1) "
+imgcat --encode jpeg dec.tsr > reenc.tsr
+imgcat --export reencx reenc.tsr
+eq "--encode: sha256 and format of the new bytes, the file's kept as parent" \
+	"$(imgcat -l reenc.tsr | head -1 | tr '\t' '\n' | grep -E '^(parent_)?(sha256|format)=' | sort | tr '\n' ' ')" \
+	"format=jpeg parent_format=png parent_sha256=$(sha256sum photos/cars/crop.png | cut -d' ' -f1) sha256=$(sha256sum reencx/photos_cars_crop.jpg | cut -d' ' -f1) "
 
 # names that try to leave the export directory
 printf '%s\n' "../../evil.png,x" > evil.csv

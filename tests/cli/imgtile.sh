@@ -27,9 +27,14 @@ eq "grid: ids PARENT@row,col in row order" "$(imgcat -l g.tsr | cut -f1 | tr '\n
 eq "grid: position and parent metadata" \
 	"$(imgcat -l g.tsr | sed -n 6p | tr '\t' '\n' | grep -E '^(tile_|parent_(id|width|height)|width|height)' | sort | tr '\n' ' ')" \
 	"height=63 parent_height=150 parent_id=frame.png parent_width=200 tile_col=2 tile_height=63 tile_row=1 tile_width=63 tile_x=126 tile_y=63 width=63 "
-eq "grid: other metadata passes through, sha256 becomes parent_sha256" \
-	"$(imgcat -l g.tsr | head -1 | tr '\t' '\n' | grep -E '^(source|format|channels|parent_sha256|sha256)=' | tr '\n' ' ')" \
-	"source=frame.png parent_sha256=$(sha256sum frame.png | cut -d' ' -f1) format=png channels=3 "
+eq "grid: other metadata passes through, sha256 and format become parent_sha256 and parent_format" \
+	"$(imgcat -l g.tsr | head -1 | tr '\t' '\n' | grep -E '^(source|format|channels|parent_sha256|sha256|parent_format)=' | sort | tr '\n' ' ')" \
+	"channels=3 parent_format=png parent_sha256=$(sha256sum frame.png | cut -d' ' -f1) source=frame.png "
+# a perceptual hash stored by imgdedup is the parent's picture's, not a tile's: tiles drop it, so
+# that imgdedup does not take every tile of a frame for a copy of the first
+imgdedup frame.png | imgtile --grid 50x50 > gh.tsr
+eq "grid: tiles drop the parent's phash" "$(imgcat -l gh.tsr | grep -c 'phash=')" 0
+eq "grid: imgdedup keeps the tiles of one frame" "$(imgdedup --threshold 0 gh.tsr | imgcat -c)" 12
 imgcat --export gx g.tsr
 eq "grid: tile pixels are ImageMagick's crop" "$(rgb "gx/$(exported gx 'frame.png@1,2')" | md5sum)" \
 	"$($IM frame.png -crop 63x63+126+63 +repage -depth 8 rgb:- | md5sum)"
@@ -61,6 +66,10 @@ for g in "--grid 63x63 --edge pad" "--grid 63x63 --edge shift" "--grid 64 --stri
 	imgtile $g frame.tsr | imgtile --merge | "$PY" "$TSREAD" > rt.json
 	same "grid $g -> merge: the same record, pixels and metadata" rt.json frame.json
 done
+# the merged image is decoded pixels: the file's digest stays parent_sha256, as imgcat --decode has it
+eq "merge of an encoded file's tiles: parent_sha256 and parent_format, no sha256 or format" \
+	"$(imgtile --grid 63x63 frame.png | imgtile --merge | imgcat -l | tr '\t' '\n' | grep -E '^(parent_)?(sha256|format)=' | sort | tr '\n' ' ')" \
+	"parent_format=png parent_sha256=$(sha256sum frame.png | cut -d' ' -f1) "
 imgtile --grid 63x63 frame.tsr | imgtile --merge > part.tsr
 imgcat --export partx part.tsr
 eq "drop -> merge: the covered part back, the rest 0" "$(rgb partx/frame.png | md5sum)" \
