@@ -139,6 +139,12 @@ build_split(const struct opts *o)
 		*eq = '\0';
 		if (strchr(tok, '/'))
 			usage("--split: a part name may not contain '/'");
+		for (int i = 0; i < n; i++)
+			if (strcmp(names[i], tok) == 0) {
+				char why[300];
+				snprintf(why, sizeof why, "--split: part '%.200s' named twice", tok);
+				usage(why);
+			}
 		names = xreallocarray(names, (size_t)n + 1, sizeof *names);
 		frac = xreallocarray(frac, (size_t)n + 1, sizeof *frac);
 		names[n] = tok;

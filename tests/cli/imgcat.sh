@@ -144,6 +144,9 @@ expect_status "full disk, listing" 1 sh -c 'imgcat -l fm.tsr > /dev/full'
 expect_status "usage error" 2 imgcat --head x fm.tsr
 expect_status "unknown option" 2 imgcat --frobnicate
 expect_status "--split needs -o" 2 imgcat --split a=0.5 fm.tsr
+expect_status "--split: a part named twice is a usage error" 2 imgcat --split a=0.5,a=0.5 -o twice- fm.tsr
+eq "--split: the part named twice is named, nothing written" \
+	"$(head -1 "$T/.err") $(ls twice-* 2>/dev/null | wc -l)" "imgcat: --split: part 'a' named twice 0"
 expect_status "--shard needs a pattern" 2 imgcat --shard 2 -o plain.tsr fm.tsr
 expect_status "--max-pixels" 1 imgcat --max-pixels 1000 --decode photos/cars/klimt.jpg
 expect_err "--max-pixels named" 'klimt.jpg: image 64x48 exceeds the pixel budget of 1000'
