@@ -32,6 +32,7 @@ enum mode { GRID = 1, PATCH, MERGE };
 struct opts {
 	enum mode mode;
 	int verbose, level, edge, label_from_mask;
+	int score_given;        /* --score KEY: every parent's tiles must carry KEY */
 	int tw, th;             /* tile or patch size */
 	int sx, sy;             /* grid stride */
 	int npatch;
@@ -235,6 +236,8 @@ grid(struct run *r, const ts_record *rec)
 	size_t nx, ny;
 
 	load_parent(r, rec, &p);
+	if (p.mask == NULL && o->label_from_mask)
+		bad(r, rec, "no mask tensor (--label-from-mask needs one)");
 	if (o->edge != TILE_EDGE_PAD && (o->tw > p.w || o->th > p.h))
 		bad(r, rec, "tile %dx%d is larger than the image %dx%d (--edge pad pads it)",
 		    o->tw, o->th, p.w, p.h);
@@ -314,6 +317,8 @@ merge_flush(struct run *r)
 
 	if (m->pid == NULL)
 		return;
+	if (r->o->score_given && m->acc[ACC_HEATMAP].sum == NULL)
+		die("%s: parent %s: no tile carries '%s' (--score)", r->input, m->pid, r->o->score_key);
 	ts_record_clear(out);
 	for (size_t i = 0; i < keep->nmeta; i++) {
 		const char *k = keep->meta[i].key, *v = keep->meta[i].val;
@@ -624,7 +629,7 @@ main(int argc, char **argv)
 			break;
 		case O_SCORE:
 			o.score_key = optarg;
-			score = 1;
+			o.score_given = score = 1;
 			break;
 		case O_LEVEL: o.level = (int)parse_int(optarg, -7, 19, "--level"); break;
 		case O_HELP:

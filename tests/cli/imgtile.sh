@@ -238,6 +238,9 @@ expect_status "patch larger than the image" 1 imgtile --random 3 --size 201x10 f
 expect_err "patch: named" 'record 1 \(frame.png\): patch 201x10 is larger than the image 200x150'
 expect_status "--max-empty without a mask" 1 imgtile --random 3 --size 10 --max-empty 0.5 frame.tsr
 expect_err "no mask named" 'record 1 \(frame.png\): no mask tensor'
+expect_status "--grid --label-from-mask without a mask: an error, as with --random" 1 \
+	imgtile --grid 63 --label-from-mask -o nomask.tsr frame.tsr
+expect_err "grid: no mask named" '^imgtile: frame.tsr: record 1 \(frame.png\): no mask tensor \(--label-from-mask needs one\)$'
 for bad in "--grid 0x63" "--grid 63x0" "--grid -5" "--grid 63x" "--grid 63x63x3" "--grid 70000" \
            "--grid 8 --stride 0" "--grid 8 --stride 4x0" "--random 0 --size 8" "--random -2 --size 8" \
            "--random 2 --size 0" "--random 2 --size 8 --max-empty 1.5" "--random 2 --size 8 --min-positive 0"; do
@@ -275,8 +278,10 @@ if [ -x "$FIX" ]; then
 	expect_err "not a tile named" "noparent.tsr: record 1 \(plain\): no 'parent_id' metadata"
 fi
 imgtile --grid 8 frame.tsr > g8.tsr
-expect_status "merge: tiles with an image and no score merge" 0 imgtile --merge --score nothing -o g8m.tsr g8.tsr
-eq "merge --score KEY: no heatmap without KEY" "$(imgcat -l g8m.tsr | cut -f3)" "image:u8[150,200,3]"
+expect_status "merge: tiles with an image and no score merge" 0 imgtile --merge -o g8m.tsr g8.tsr
+eq "merge without --score: no heatmap when no tile has a score" "$(imgcat -l g8m.tsr | cut -f3)" "image:u8[150,200,3]"
+expect_status "merge --score KEY that no tile carries: an error" 1 imgtile --merge --score nothing -o g8n.tsr g8.tsr
+expect_err "the key and the parent named" "^imgtile: g8.tsr: parent frame.png: no tile carries 'nothing' \(--score\)$"
 ( imgtile --grid 8 frame.tsr; echo $? > st ) | head -c 100 > /dev/null
 eq "imgtile | head -c exits 0" "$(cat st)" 0
 expect_status "full disk" 1 sh -c 'imgtile --grid 8 frame.tsr > /dev/full'
