@@ -239,7 +239,7 @@ run(const struct opts *o, int argc, char **argv)
 	stage *sink;
 
 	if (o->preview)
-		sink = sink_export(o->preview, 0, 0);
+		sink = sink_export(o->preview, 0, 0, NULL, NULL);
 	else {
 		if (o->out == NULL || strcmp(o->out, "-") == 0)
 			refuse_terminal_stdout();

@@ -72,6 +72,14 @@ warn_cb(const char *msg, void *ctx)
 	r->status = 1;
 }
 
+/* A note that changes nothing to the exit status. */
+static void
+note_cb(const char *msg, void *ctx)
+{
+	(void)ctx;
+	warnx("%s", msg);
+}
+
 /* Counts what reaches the sink, for -v. */
 struct counter {
 	stage st;
@@ -174,7 +182,7 @@ build_chain(const struct opts *o, struct run *r)
 			usage("--shard wants -o PATTERN with one %d, e.g. -o shard-%03d.tsr");
 		s = sink_shard(o->out, o->nshard, o->by, o->seed, o->level);
 	} else if (o->export_dir)
-		s = sink_export(o->export_dir, o->by_label, o->overlay);
+		s = sink_export(o->export_dir, o->by_label, o->overlay, note_cb, NULL);
 	else if (o->stats)
 		s = sink_stats(stdout);
 	else if (o->count)

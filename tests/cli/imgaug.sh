@@ -13,7 +13,7 @@ rgb() { $IM "$1" -depth 8 rgb:-; }
 # "STEP LABEL" for each record: the first step aug names and the label.
 augs_labels() { imgcat -l | sed -E 's/^[^	]*	([^	]*)	.*	aug=([a-z]*)[^	]*	.*/\2 \1/'; }
 # The first copy's image as a PNG file in $2 (via --preview).
-first() { rm -rf pv; imgaug --preview pv "$@" && cp pv/*_aug1.png "$PV"; }
+first() { rm -rf pv; imgaug --preview pv "$@" && cp pv/*@aug1.png "$PV"; }
 
 # A real photo, not square (transposition bugs show), with a mask of shapes, imported with the
 # same id as a second record whose image is that mask (so both get the same randomness)
@@ -37,7 +37,7 @@ for s in "hflip:-flop" "vflip:-flip" "rot90 90:-rotate -90" "rot90 180:-rotate 1
 done
 eq "rot90 90 turns a 64x48 image into 48x64" "$(imgaug 'rot90 90' k.tsr | imgcat -l | cut -f3)" "image:u8[64,48,3]"
 eq "crop 20x10 is a window of the photo at the place aug names" \
-	"$(imgaug --seed 4 'crop 20x10' k.tsr > c.tsr; imgaug --preview cx 'crop 20x10' --seed 4 k.tsr; rgb cx/k.png_aug1.png | md5sum)" \
+	"$(imgaug --seed 4 'crop 20x10' k.tsr > c.tsr; imgaug --preview cx 'crop 20x10' --seed 4 k.tsr; rgb cx/k.png@aug1.png | md5sum)" \
 	"$($IM k.png -crop "20x10+$(imgcat -l c.tsr | grep -o 'aug=crop=[0-9]*,[0-9]*' | sed 's/aug=crop=//; s/,/+/')" +repage -depth 8 rgb:- | md5sum)"
 
 # gray values 0 50 100 200 250, hand-computed: brightness 0.1 -> round(1.1 v) clamped;
@@ -163,7 +163,7 @@ print(sorted(v))')" "[0, 255]"
 for s in hflip vflip "rot90 90"; do
 	imgaug "$s" photo.tsr > m.tsr
 	imgcat --export mx m.tsr
-	eq "$s: the mask is ImageMagick's too" "$($IM mx/x.png_aug1-mask.png -depth 8 gray:- | md5sum)" \
+	eq "$s: the mask is ImageMagick's too" "$($IM mx/x.png@aug1-mask.png -depth 8 gray:- | md5sum)" \
 		"$($IM masks/x.png $(case $s in hflip) echo -flop;; vflip) echo -flip;; *) echo -rotate -90;; esac) -depth 8 gray:- | md5sum)"
 done
 imgaug -n 3 'brightness' 'contrast' 'gamma' 'saturation' 'hue' 'noise' 'blur' 'saltpepper' 'jpeg' 'cutout' 'grayscale' photo.tsr > ph.tsr

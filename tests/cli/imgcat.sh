@@ -60,6 +60,22 @@ printf '%s\n' "../../evil.png,x" > evil.csv
 cp photos/cars/crop.png ./evil.png
 imgcat --label '../../up' evil.png | imgcat --export safe --by-label
 eq "labels cannot climb out of the export directory" "$(find safe -name '*.png' | sort | tr '\n' ' ')" "safe/_.._.._up/evil.png "
+# names keep valid UTF-8 (猫 and 犬 get folders of their own); '/', control characters, bytes
+# that are not UTF-8 and a leading dot are escaped; two labels never share a folder
+for l in 猫 犬 a/b a_b; do imgcat --label "$l" evil.png; done > labs.tsr
+imgcat --export labx --by-label labs.tsr 2> labx.err
+eq "--by-label: UTF-8 labels keep their names, two labels never share a folder" \
+	"$(cd labx && ls -d */ | tr -d / | LC_ALL=C sort | tr '\n' ' ')" "a_b a_b-2 犬 猫 "
+eq "--by-label: a folder that had to be renamed is reported" "$(cat labx.err)" \
+	"imgcat: --export --by-label: the folder name a_b is taken: records labelled 'a_b' go to a_b-2"
+eq "--by-label: index.tsv gives each file's label" "$(tail -n +2 labx/index.tsv | cut -f1,3 | tr '\t\n' '= ')" \
+	"猫/evil.png=猫 犬/evil.png=犬 a_b/evil.png=a/b a_b-2/evil.png=a_b "
+mkdir names
+for n in 写真 .hidden "$(printf 'ctl\001x')" "$(printf 'bad\377x')"; do cp evil.png "names/$n.png"; done
+(cd names && imgcat 写真.png .hidden.png "$(printf 'ctl\001x.png')" "$(printf 'bad\377x.png')") > names.tsr
+imgcat --export namex names.tsr
+eq "file names: UTF-8 kept; leading dot, control characters and invalid bytes escaped" \
+	"$(ls namex | LC_ALL=C sort | tr '\n' ' ')" "_.hidden.png bad_x.png ctl_x.png index.tsv 写真.png "
 
 # frames on a pipe
 cat photos/cars/crop.png photos/tanks/gray.png photos/cars/klimt.jpg | imgcat --label film1 - > frames.tsr
