@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include "stage.h"
@@ -34,11 +33,14 @@ static const char *
 label_folder(struct export *x, const char *label)
 {
 	static const char *const bare[] = { "", NULL };
-	char key[1024], base[NAME_MAX_BYTES + 1], name[NAME_MAX_BYTES + 24], path[4096];
+	char *key, base[NAME_MAX_BYTES + 1], name[NAME_MAX_BYTES + 24], path[4096];
 	size_t i;
 
-	snprintf(key, sizeof key, "%s%s", label ? "L" : "N", label ? label : "");
-	if ((i = strmap_add(&x->labels, key)) < x->nfolder)
+	key = xmalloc(strlen(label ? label : "") + 2);
+	sprintf(key, "%s%s", label ? "L" : "N", label ? label : "");
+	i = strmap_add(&x->labels, key);
+	free(key);
+	if (i < x->nfolder)
 		return x->folder[i];
 	name_safe(label ? label : "unlabelled", "unlabelled", base, sizeof base);
 	if (name_claim(&x->folders, "", base, bare, name, sizeof name) > 1 && x->warn) {
@@ -48,14 +50,14 @@ label_folder(struct export *x, const char *label)
 		         label ? "'" : "", name);
 		x->warn(msg, x->ctx);
 	}
+	x->folder = xreallocarray(x->folder, i + 1, sizeof *x->folder);
+	x->folder[i] = xstrdup(name);
+	x->nfolder = i + 1;
 	snprintf(path, sizeof path, "%s/%s", x->dir, name);
 	if (mkdir(path, 0777) == -1 && errno != EEXIST) {
 		snprintf(x->st.err, sizeof x->st.err, "%.400s: %s", path, strerror(errno));
 		return NULL;
 	}
-	x->folder = xreallocarray(x->folder, i + 1, sizeof *x->folder);
-	x->folder[i] = xstrdup(name);
-	x->nfolder = i + 1;
 	return x->folder[i];
 }
 
