@@ -13,6 +13,7 @@
 #include "nn/nn_model.h"
 #include "nn/nn_prep.h"
 #include "util/parallel.h"
+#include "pipeline/names.h"
 #include "pipeline/source.h"
 #include "tile/tile_grid.h"
 #include "tile/tile_merge.h"
@@ -46,6 +47,7 @@ struct run {
 	int header_done, with_label;
 	int tiles;              /* segmentation with a mask the input's size: large frames are tiled */
 	outfile of;
+	name_set masknames;     /* --masks: the files written */
 	ts_writer *w;
 	const char *input;
 	size_t nin, nout, nrec;
@@ -96,6 +98,8 @@ write_header(struct run *r)
 		fputs("\tlabel", f);
 	if (r->net && r->loss.kind == NN_LOSS_PIXEL) {
 		fputs("\tmask_pixels\tmask_mean", f);
+		if (r->o->masks)
+			fputs("\tmask_file", f);
 	} else if (r->net) {
 		fputs("\tpred", f);
 		if (r->mi.nclass == 2)
@@ -189,20 +193,22 @@ row_end(struct run *r, int i)
 	return 0;
 }
 
-/* --masks: DIR/ID.png, the id made safe for a file name. */
+/* --masks: DIR/NAME.png, NAME from the record's name (file or id) as imgcat --export makes
+ * it, numbered when two records would share it; the path, as imgcat DIR names the record
+ * it reads from it, into path. */
 static int
-write_mask_png(struct run *r, const ts_record *rec, const unsigned char *m, nn_shape s)
+write_mask_png(struct run *r, const ts_record *rec, const unsigned char *m, nn_shape s, char *path,
+               size_t pathlen)
 {
-	char path[4096], safe[256], err[256], name[64];
-	const char *id = record_name(r, rec, name, sizeof name);
-	size_t n = 0;
+	static const char *const suffix[] = { ".png", NULL };
+	char base[NAME_MAX_BYTES + 1], stem[NAME_MAX_BYTES + 24], err[256], name[64];
+	const char *dir = r->o->masks;
+	size_t dl = strlen(dir);
 
-	for (const char *c = id; *c && n < sizeof safe - 1; c++)
-		safe[n++] = (*c == '/' || *c == '\\' || (unsigned char)*c < 32) ? '_' : *c;
-	safe[n] = 0;
-	if (n == 0 || strcmp(safe, ".") == 0 || strcmp(safe, "..") == 0)
-		snprintf(safe, sizeof safe, "%zu", r->nout + 1);
-	snprintf(path, sizeof path, "%s/%s.png", r->o->masks, safe);
+	name_safe(record_name(r, rec, name, sizeof name), "record", base, sizeof base);
+	name_strip_image_ext(base);
+	name_claim(&r->masknames, "", base, suffix, stem, sizeof stem);
+	snprintf(path, pathlen, "%s%s%s.png", dir, dl && dir[dl - 1] == '/' ? "" : "/", stem);
 	image im = { .w = s.w, .h = s.h, .c = 1, .px = (unsigned char *)m };
 	unsigned char *png = NULL;
 	size_t len;
@@ -231,13 +237,14 @@ emit_mask(struct run *r, ts_record *rec, const float *p, nn_shape s, int i)
 	size_t hw = (size_t)s.h * s.w, on = 0;
 	unsigned char *m = xmalloc(hw);
 	double sum = 0, t = r->o->threshold;
+	char path[4096];
 
 	for (size_t k = 0; k < hw; k++) {
 		sum += p[k];
 		on += p[k] >= (t >= 0 ? t : 0.5);
 		m[k] = t >= 0 ? (p[k] >= t ? 255 : 0) : (unsigned char)(p[k] * 255 + 0.5f);
 	}
-	if (r->o->masks && write_mask_png(r, rec, m, s) != 0) {
+	if (r->o->masks && write_mask_png(r, rec, m, s, path, sizeof path) != 0) {
 		free(m);
 		return -1;
 	}
@@ -246,11 +253,17 @@ emit_mask(struct run *r, ts_record *rec, const float *p, nn_shape s, int i)
 		ts_tensor_take(rec, "pred_mask", TS_U8, 2, dims, m, hw);
 		ts_setf(rec, "mask_pixels", "%zu", on);
 		ts_setf(rec, "mask_mean", "%.6f", sum / hw);
+		if (r->o->masks)
+			ts_set(rec, "mask_file", path);
 		return write_out(r, rec);
 	}
 	free(m);
 	row_start(r, rec);
 	fprintf(r->of.f, "\t%zu\t%.6f", on, sum / hw);
+	if (r->o->masks) {
+		fputc('\t', r->of.f);
+		put_field(r->of.f, path);
+	}
 	return row_end(r, i);
 }
 
@@ -598,6 +611,7 @@ run(const struct opts *o, int argc, char **argv)
 		if (!is_image_input(argv[i]))
 			r.files = 0;
 	r.pending = xcalloc((size_t)o->batch, sizeof *r.pending);
+	name_set_init(&r.masknames);
 	r.lap = xcalloc((size_t)o->batch, sizeof *r.lap);
 	for (int i = 0; i < o->batch; i++)
 		ts_record_init(&r.pending[i]);
@@ -646,6 +660,7 @@ run(const struct opts *o, int argc, char **argv)
 		ts_record_free(&r.pending[i]);
 	free(r.pending);
 	free(r.lap);
+	name_set_free(&r.masknames);
 	nn_model_info_free(&r.mi);
 	nn_free(r.net);
 	return skip_status();

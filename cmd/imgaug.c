@@ -126,12 +126,11 @@ emit_copy(struct job *j, const struct opts *o, const char *id, int k, int ndim, 
 	}
 	out = &j->out[j->nout++];
 	ts_record_clear(out);
-	for (size_t i = 0; i < j->f.rec.nmeta; i++) {
-		const char *key = j->f.rec.meta[i].key;
-		if (k > 0 && strcmp(key, "sha256") == 0)
-			key = "parent_sha256";  /* the digest of the file, not of the copy's pixels */
-		ok &= ts_set(out, key, j->f.rec.meta[i].val) == 0;
-	}
+	for (size_t i = 0; i < j->f.rec.nmeta; i++)
+		ok &= ts_set(out, j->f.rec.meta[i].key, j->f.rec.meta[i].val) == 0;
+	record_mark_decoded(out);       /* the copy holds pixels: sha256 and format were the file's */
+	if (k > 0)
+		record_mark_new_pixels(out);
 	for (size_t i = 0; i < j->f.rec.ntensor; i++) {
 		const ts_tensor *t = &j->f.rec.tensor[i];
 		if (strcmp(t->name, "image") != 0 && strcmp(t->name, "mask") != 0 && strcmp(t->name, "encoded") != 0)
@@ -242,7 +241,7 @@ run(const struct opts *o, int argc, char **argv)
 	stage *sink;
 
 	if (o->preview)
-		sink = sink_export(o->preview, 0, 0);
+		sink = sink_export(o->preview, 0, 0, NULL, NULL);
 	else {
 		if (o->out == NULL || strcmp(o->out, "-") == 0)
 			refuse_terminal_stdout();

@@ -77,6 +77,14 @@ emit(ts_record *rec, void *ctx)
 	return rc == 1 ? -1 : 0;       /* 1: enough records (--head); stop reading */
 }
 
+/* A note that changes nothing to the exit status. */
+static void
+note_cb(const char *msg, void *ctx)
+{
+	(void)ctx;
+	warnx("%s", msg);
+}
+
 /* Counts what reaches the sink, for -v. */
 struct counter {
 	stage st;
@@ -144,6 +152,12 @@ build_split(const struct opts *o)
 		*eq = '\0';
 		if (strchr(tok, '/'))
 			usage("--split: a part name may not contain '/'");
+		for (int i = 0; i < n; i++)
+			if (strcmp(names[i], tok) == 0) {
+				char why[300];
+				snprintf(why, sizeof why, "--split: part '%.200s' named twice", tok);
+				usage(why);
+			}
 		names = xreallocarray(names, (size_t)n + 1, sizeof *names);
 		frac = xreallocarray(frac, (size_t)n + 1, sizeof *frac);
 		names[n] = tok;
@@ -173,7 +187,7 @@ build_chain(const struct opts *o, struct run *r)
 			usage("--shard wants -o PATTERN with one %d, e.g. -o shard-%03d.tsr");
 		s = sink_shard(o->out, o->nshard, o->by, o->seed, o->level);
 	} else if (o->export_dir)
-		s = sink_export(o->export_dir, o->by_label, o->overlay);
+		s = sink_export(o->export_dir, o->by_label, o->overlay, note_cb, NULL);
 	else if (o->stats)
 		s = sink_stats(stdout);
 	else if (o->count)

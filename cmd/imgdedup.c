@@ -87,34 +87,21 @@ hash_key(int kind)
 	return kind == PHASH_DIFF ? "dhash" : "phash";
 }
 
-static int
-is_sha256(const char *s)
-{
-	if (s == NULL || strlen(s) != 64)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-			return 0;
-	return 1;
-}
-
-/* Hashes the record: digests of its bytes (and pixels), its perceptual hashes
+/* Hashes the record: digests of its bytes (and pixels), computed here, its perceptual hashes
  * (reused from its metadata when nothing needs the pixels), its sizes. */
 static int
 hash_record(struct job *j, const struct opts *o, int nh)
 {
 	ts_record *rec = &j->rec;
 	ts_tensor *enc = ts_tensor_get(rec, "encoded"), *img = ts_tensor_get(rec, "image");
-	const char *meta = ts_get(rec, hash_key(o->kind)), *sha = ts_get(rec, "sha256");
+	const char *meta = ts_get(rec, hash_key(o->kind));
 	image im = { 0 };
 	int owned = 0, w = 0, h = 0;
 
 	if (enc && enc->dtype != TS_BYTES)
 		return errorf(j->err, sizeof j->err, "tensor 'encoded' is %s, not bytes", ts_dtype_name(enc->dtype));
 	j->sha[0] = j->psha[0] = '\0';
-	if (is_sha256(sha))
-		memcpy(j->sha, sha, 65);
-	else if (enc)
+	if (enc)        /* its own digest: sha256 metadata may describe other bytes */
 		sha256_hex(enc->data, enc->nbytes, j->sha);
 	j->bytes = enc ? enc->nbytes : img ? img->nbytes : 0;
 	j->pixels = 0;

@@ -190,6 +190,9 @@ resize_record(ts_record *rec, const struct opts *o, char *err, size_t errlen)
 	if (ts_tensor_take(rec, "image", TS_U8, 3, dims, out.px, dims[0] * dims[1] * dims[2]) == NULL)
 		goto nomem;
 	out.px = NULL;
+	record_mark_decoded(rec);       /* sha256 and format named the bytes just dropped */
+	if (g.ox != 0 || g.oy != 0 || g.ow != g.rw || g.oh != g.rh)
+		record_mark_new_pixels(rec);    /* cut or padded: another picture for a perceptual hash */
 	if (!ts_get(rec, "orig_width") || !ts_get(rec, "orig_height")) {
 		ts_setf(rec, "orig_width", "%d", iw);
 		ts_setf(rec, "orig_height", "%d", ih);

@@ -34,6 +34,7 @@ enum mode { GRID = 1, PATCH, MERGE };
 struct opts {
 	enum mode mode;
 	int verbose, level, edge, label_from_mask;
+	int score_given;        /* --score KEY: every parent's tiles must carry KEY */
 	int tw, th;             /* tile or patch size */
 	int sx, sy;             /* grid stride */
 	int npatch;
@@ -196,12 +197,12 @@ tile_record(struct run *r, const struct parent *p, int x, int y, int w, int h)
 	ts_record_clear(t);
 	for (size_t i = 0; i < src->nmeta; i++) {
 		const char *k = src->meta[i].key;
-		if (strcmp(k, "sha256") == 0)
-			k = "parent_sha256";    /* it names the parent's file, not the tile */
-		else if (lfm && strcmp(k, "label") == 0)
+		if (lfm && strcmp(k, "label") == 0)
 			k = "parent_label";
 		ok &= ts_set(t, k, src->meta[i].val) == 0;
 	}
+	record_mark_decoded(t);         /* sha256 and format name the parent's file, not the tile */
+	record_mark_new_pixels(t);
 	if (lfm && ts_get(src, "label") == NULL)
 		ok &= ts_set(t, "parent_label", "") == 0;
 	ok &= ts_set(t, "parent_id", p->id) == 0;
@@ -256,6 +257,10 @@ grid(struct run *r, const ts_record *rec)
 
 	if (load_parent(r, rec, &p) == -1)
 		return;
+	if (p.mask == NULL && o->label_from_mask) {
+		skip(r, rec, "no mask tensor (--label-from-mask needs one)");
+		return;
+	}
 	if (o->edge != TILE_EDGE_PAD && (o->tw > p.w || o->th > p.h)) {
 		skip(r, rec, "tile %dx%d is larger than the image %dx%d (--edge pad pads it)",
 		     o->tw, o->th, p.w, p.h);
@@ -342,6 +347,8 @@ merge_flush(struct run *r)
 
 	if (m->pid == NULL)
 		return;
+	if (r->o->score_given && m->acc[ACC_HEATMAP].sum == NULL)
+		die("%s: parent %s: no tile carries '%s' (--score)", r->input, m->pid, r->o->score_key);
 	ts_record_clear(out);
 	for (size_t i = 0; i < keep->nmeta; i++) {
 		const char *k = keep->meta[i].key, *v = keep->meta[i].val;
@@ -350,9 +357,7 @@ merge_flush(struct run *r)
 			skip = strcmp(k, tile_keys[j]) == 0;
 		if (skip)
 			continue;
-		if (strcmp(k, "parent_sha256") == 0)
-			k = "sha256";
-		else if (strcmp(k, "parent_label") == 0) {
+		if (strcmp(k, "parent_label") == 0) {
 			if (*v == '\0')
 				continue;       /* the parent had no label */
 			k = "label";
@@ -646,7 +651,7 @@ main(int argc, char **argv)
 			break;
 		case O_SCORE:
 			o.score_key = optarg;
-			score = 1;
+			o.score_given = score = 1;
 			break;
 		case O_LEVEL: o.level = (int)parse_int(optarg, -7, 19, "--level"); break;
 		case O_HELP:

@@ -6,7 +6,9 @@ makes (a true and a predicted mask side by side, bad shapes, f32 masks).
     import tswrite
     tswrite.write("s.tsr", [({"id": "a"}, [("mask", mask_u8_array), ...]), ...])
 
-Tensors are numpy arrays of dtype uint8, int32 or float32.  The stream is one
+Tensors are numpy arrays of dtype uint8, int32 or float32, or Python bytes
+(an opaque "bytes" tensor, such as the "encoded" PNG or JPEG of an image).
+The stream is one
 zstd frame (content checksum on) and the end frame.
 """
 import os
@@ -32,10 +34,14 @@ def record(meta, tensors):
         k, v = k.encode(), v.encode()
         body += pad(struct.pack("<II", len(k), len(v)) + k + b"\0" + v + b"\0")
     for name, a in tensors:
-        a = np.ascontiguousarray(a)
-        data = a.astype(a.dtype.newbyteorder("<")).tobytes()
-        head = struct.pack("<HBBIQ", len(name), CODES[a.dtype], a.ndim, 0, len(data))
-        head += struct.pack("<%dQ" % a.ndim, *a.shape) + name.encode() + b"\0"
+        if isinstance(a, bytes):    # opaque bytes (an encoded PNG or JPEG): code 4, one dimension
+            code, shape, data = 4, (len(a),), a
+        else:
+            a = np.ascontiguousarray(a)
+            code, shape = CODES[a.dtype], a.shape
+            data = a.astype(a.dtype.newbyteorder("<")).tobytes()
+        head = struct.pack("<HBBIQ", len(name), code, len(shape), 0, len(data))
+        head += struct.pack("<%dQ" % len(shape), *shape) + name.encode() + b"\0"
         body += pad(head) + pad(data)
     header = b"TSR1" + struct.pack("<HHIIQ", 1, 0, len(meta), len(tensors), len(body))
     return header + body + struct.pack("<Q", tsread.xxh3_function()(header + body))

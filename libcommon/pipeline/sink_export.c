@@ -3,11 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include "stage.h"
 #include "image/image.h"
+#include "names.h"
 #include "source.h"
 #include "util/strmap.h"
 #include "util/util.h"
@@ -16,39 +16,49 @@ struct export {
 	stage st;
 	char *dir;
 	int by_label, overlay;
-	strmap used;            /* file names already written, relative to dir */
+	name_set files;         /* file names already written, relative to dir */
+	name_set folders;       /* --by-label: folder names already given to a label */
+	strmap labels;          /* --by-label: "L" label, or "N" for none; index i -> folder[i] */
+	char **folder;
+	size_t nfolder;
+	void (*warn)(const char *msg, void *ctx);
+	void *ctx;
 	outfile index;
 	uint64_t n;
 };
 
-/* Keeps [A-Za-z0-9._+-], replaces anything else (slashes included) by '_', never starts with '.'. */
-static void
-safe_name(const char *in, char *out, size_t outlen)
+/* The folder of a label (NULL: none), made the first time: its name_safe name, or that name
+ * with a number when another label has it already (with a warning). */
+static const char *
+label_folder(struct export *x, const char *label)
 {
-	size_t j = 0;
+	static const char *const bare[] = { "", NULL };
+	char *key, base[NAME_MAX_BYTES + 1], name[NAME_MAX_BYTES + 24], path[4096];
+	size_t i;
 
-	if (*in == '.' && outlen > 1)
-		out[j++] = '_';
-	for (; *in && j + 1 < outlen; in++) {
-		unsigned char c = (unsigned char)*in;
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		         c == '.' || c == '_' || c == '-' || c == '+';
-		out[j++] = ok ? (char)c : '_';
+	key = xmalloc(strlen(label ? label : "") + 2);
+	sprintf(key, "%s%s", label ? "L" : "N", label ? label : "");
+	i = strmap_add(&x->labels, key);
+	free(key);
+	if (i < x->nfolder)
+		return x->folder[i];
+	name_safe(label ? label : "unlabelled", "unlabelled", base, sizeof base);
+	if (name_claim(&x->folders, "", base, bare, name, sizeof name) > 1 && x->warn) {
+		char msg[1024];
+		snprintf(msg, sizeof msg, "--export --by-label: the folder name %s is taken: %s%.300s%s go to %s",
+		         base, label ? "records labelled '" : "records without a label", label ? label : "",
+		         label ? "'" : "", name);
+		x->warn(msg, x->ctx);
 	}
-	out[j] = '\0';
-	if (j == 0)
-		snprintf(out, outlen, "record");
-}
-
-static void
-strip_image_ext(char *name)
-{
-	static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".jpe", NULL };
-	char *dot = strrchr(name, '.');
-
-	for (int i = 0; dot && dot != name && ext[i]; i++)
-		if (strcasecmp(dot, ext[i]) == 0)
-			*dot = '\0';
+	x->folder = xreallocarray(x->folder, i + 1, sizeof *x->folder);
+	x->folder[i] = xstrdup(name);
+	x->nfolder = i + 1;
+	snprintf(path, sizeof path, "%s/%s", x->dir, name);
+	if (mkdir(path, 0777) == -1 && errno != EEXIST) {
+		snprintf(x->st.err, sizeof x->st.err, "%.400s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return x->folder[i];
 }
 
 static int
@@ -178,9 +188,10 @@ export_push(stage *s, ts_record *rec)
 	const char *id = ts_get(rec, "id"), *label = ts_get(rec, "label"), *fmt = ts_get(rec, "format");
 	const ts_tensor *img = ts_tensor_get(rec, "image"), *enc = ts_tensor_get(rec, "encoded");
 	const ts_tensor *mask = ts_tensor_get(rec, "mask");
-	char base[160], sub[160] = "", rel[400], path[4096], idbuf[32];
-	const char *ext;
-	int rc;
+	char base[NAME_MAX_BYTES + 1], stem[NAME_MAX_BYTES + 24], prefix[NAME_MAX_BYTES + 32] = "";
+	char rel[400], path[4096], idbuf[32], dotext[8];
+	const char *ext, *sub = "", *suffixes[4];
+	int rc, ns = 0;
 
 	x->n++;
 	if (img == NULL && enc == NULL) {
@@ -192,21 +203,24 @@ export_push(stage *s, ts_record *rec)
 		snprintf(idbuf, sizeof idbuf, "%llu", (unsigned long long)x->n);
 		id = idbuf;
 	}
-	safe_name(id, base, sizeof base);
-	strip_image_ext(base);
-	ext = img ? "png" : fmt && strcmp(fmt, "jpeg") == 0 ? "jpg" : fmt ? fmt : "bin";
+	name_safe(id, "record", base, sizeof base);
+	name_strip_image_ext(base);
+	ext = img ? "png" : fmt && strcmp(fmt, "jpeg") == 0 ? "jpg" : fmt && strcmp(fmt, "png") == 0 ? "png" : "bin";
 	if (x->by_label) {
-		safe_name(label ? label : "unlabelled", sub, sizeof sub);
-		snprintf(path, sizeof path, "%s/%s", x->dir, sub);
-		if (mkdir(path, 0777) == -1 && errno != EEXIST) {
-			snprintf(s->err, sizeof s->err, "%.400s: %s", path, strerror(errno));
+		if ((sub = label_folder(x, label)) == NULL)
 			return -1;
-		}
+		snprintf(prefix, sizeof prefix, "%s/", sub);
 	}
-	snprintf(rel, sizeof rel, "%s%s%s.%s", sub, *sub ? "/" : "", base, ext);
-	for (int k = 2; strmap_find(&x->used, rel) >= 0; k++)
-		snprintf(rel, sizeof rel, "%s%s%s-%d.%s", sub, *sub ? "/" : "", base, k, ext);
-	strmap_add(&x->used, rel);
+	/* the image, its mask and its overlay: names no other record has */
+	snprintf(dotext, sizeof dotext, ".%s", ext);
+	suffixes[ns++] = dotext;
+	if (mask)
+		suffixes[ns++] = "-mask.png";
+	if (x->overlay)
+		suffixes[ns++] = "-overlay.png";
+	suffixes[ns] = NULL;
+	name_claim(&x->files, prefix, base, suffixes, stem, sizeof stem);
+	snprintf(rel, sizeof rel, "%s%s.%s", prefix, stem, ext);
 	snprintf(path, sizeof path, "%s/%s", x->dir, rel);
 	if (img)
 		rc = write_png(s, path, img, x->n);
@@ -260,13 +274,18 @@ export_free(stage *s)
 	struct export *x = (struct export *)s;
 
 	outfile_abort(&x->index);
-	strmap_free(&x->used);
+	name_set_free(&x->files);
+	name_set_free(&x->folders);
+	strmap_free(&x->labels);
+	for (size_t i = 0; i < x->nfolder; i++)
+		free(x->folder[i]);
+	free(x->folder);
 	free(x->dir);
 	free(x);
 }
 
 stage *
-sink_export(const char *dir, int by_label, int overlay)
+sink_export(const char *dir, int by_label, int overlay, void (*warn)(const char *msg, void *ctx), void *ctx)
 {
 	struct export *x = xcalloc(1, sizeof *x);
 	char path[4096];
@@ -277,7 +296,12 @@ sink_export(const char *dir, int by_label, int overlay)
 	x->dir = xstrdup(dir);
 	x->by_label = by_label;
 	x->overlay = overlay;
-	strmap_init(&x->used);
+	x->warn = warn;
+	x->ctx = ctx;
+	name_set_init(&x->files);
+	name_set_init(&x->folders);
+	name_set_take(&x->folders, "index.tsv");       /* a label of that name is no folder */
+	strmap_init(&x->labels);
 	if (mkdir(dir, 0777) == -1 && errno != EEXIST) {
 		snprintf(x->st.err, sizeof x->st.err, "%s: %s", dir, strerror(errno));
 		return &x->st;

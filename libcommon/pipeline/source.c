@@ -21,6 +21,33 @@ max_bytes(const struct source_opts *o)
 	return o->max_image_bytes ? o->max_image_bytes : DEFAULT_MAX_IMAGE_BYTES;
 }
 
+/* Moves key to parent_key unless the record has one already (which names an older ancestor). */
+static void
+to_parent(ts_record *rec, const char *key, const char *parent_key)
+{
+	const char *v = ts_get(rec, key);
+
+	if (v == NULL)
+		return;
+	if (ts_get(rec, parent_key) == NULL)
+		ts_set(rec, parent_key, v);
+	ts_unset(rec, key);
+}
+
+void
+record_mark_decoded(ts_record *rec)
+{
+	to_parent(rec, "sha256", "parent_sha256");
+	to_parent(rec, "format", "parent_format");
+}
+
+void
+record_mark_new_pixels(ts_record *rec)
+{
+	ts_unset(rec, "phash");
+	ts_unset(rec, "dhash");
+}
+
 int
 record_decode_image(ts_record *rec, char *err, size_t errlen)
 {
@@ -44,6 +71,7 @@ record_decode_image(ts_record *rec, char *err, size_t errlen)
 	ts_setf(rec, "width", "%d", im.w);
 	ts_setf(rec, "height", "%d", im.h);
 	ts_setf(rec, "channels", "%d", im.c);
+	record_mark_decoded(rec);
 	return 0;
 }
 
@@ -701,6 +729,7 @@ record_encode_image(ts_record *rec, const char *format, int quality, char *err, 
 	ts_tensor *t = ts_tensor_get(rec, "image");
 	image im;
 	unsigned char *buf;
+	char sha[65];
 	size_t n;
 	uint64_t dims[1];
 	int rc;
@@ -722,6 +751,9 @@ record_encode_image(ts_record *rec, const char *format, int quality, char *err, 
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	record_mark_decoded(rec);       /* a sha256 beside pixels is stale: at most a parent's */
+	sha256_hex(buf, n, sha);
+	ts_set(rec, "sha256", sha);
 	ts_set(rec, "format", format);
 	return 0;
 }

@@ -55,10 +55,22 @@ int source_read_idx(const char *images, const char *labels, const char *const *c
 int source_image_record(ts_record *rec, const unsigned char *buf, size_t n, const char *id,
                         const char *path, const struct source_opts *o, char *err, size_t errlen);
 
-/* Replaces the "encoded" tensor by a decoded "image" tensor (u8 HxWxC) plus width/height/channels. */
+/*
+ * Metadata that stays true.  "sha256" and "format" describe the record's encoded
+ * bytes; a record that no longer holds them (decoded, resized, cut, augmented)
+ * gets them as "parent_sha256" and "parent_format", unless it has those already:
+ * they then name the file its pixels first came from, and are kept.
+ */
+void record_mark_decoded(ts_record *rec);
+/* Pixels that changed: the perceptual hashes of the old ones (phash, dhash) are dropped. */
+void record_mark_new_pixels(ts_record *rec);
+
+/* Replaces the "encoded" tensor by a decoded "image" tensor (u8 HxWxC) plus width/height/channels;
+ * sha256 and format become parent_sha256 and parent_format (record_mark_decoded). */
 int record_decode_image(ts_record *rec, char *err, size_t errlen);
 
-/* Replaces a u8 "image" tensor by an "encoded" PNG or JPEG (quality 1..100). */
+/* Replaces a u8 "image" tensor by an "encoded" PNG or JPEG (quality 1..100), with the
+ * sha256 and format of the new bytes (a stale sha256 becomes parent_sha256 first). */
 int record_encode_image(ts_record *rec, const char *format, int quality, char *err, size_t errlen);
 
 /* Views a u8 HxW or HxWxC tensor as an image (no copy); -1 if it is not one, or if it

@@ -45,7 +45,9 @@ stage *sink_shard(const char *pattern, int n, const char *key, uint64_t seed, in
 stage *sink_list(FILE *out);        /* -l: one TSV line per record */
 stage *sink_count(FILE *out);       /* -c: the number of records */
 stage *sink_stats(FILE *out);       /* --stats: counts per label, shapes, sizes */
-/* --export: image files and DIR/index.tsv; overlay: also NAME-overlay.png, mask and pred_mask drawn. */
-stage *sink_export(const char *dir, int by_label, int overlay);
+/* --export: image files and DIR/index.tsv; overlay: also NAME-overlay.png, mask and pred_mask drawn.
+ * Names come from names.h; warn (may be NULL) hears of a label whose folder got a number. */
+stage *sink_export(const char *dir, int by_label, int overlay, void (*warn)(const char *msg, void *ctx),
+                   void *ctx);
 
 #endif

@@ -32,6 +32,19 @@ mkdir masks
 check "--masks writes PNG files" cnnpredict -m unet.model --masks masks --threshold 0.5 -o /dev/null six.tsr
 eq "... one per image, of the model's output size" "$(ls masks | wc -l) $(/usr/bin/identify -format '%wx%h ' masks/*.png | cut -d' ' -f1)" "6 32x32"
 eq "... thresholded to 0 and 255" "$(/usr/bin/convert masks/*.png -append -format %c histogram:info:- | grep -cvE '\((  0|255)\)|#000000|#FFFFFF')" 0
+# --masks names files as imgcat --export does (no hidden file, no double extension), and the
+# predictions name each file as imgcat names the record it reads from it
+imgcat --head 3 six.tsr | imgcat --export st
+mkdir sub masks2
+(cd sub && cnnpredict -m ../unet.model --masks ../masks2 --threshold 0.5 ../st) > sub.tsv
+eq "--masks: image files' masks are visible PNG files, one extension" "$(ls masks2 | tr '\n' ' ')" \
+	"$(cd st && ls *.png | grep -v -- -mask.png | sed 's/^/_.._st_/' | tr '\n' ' ')"
+eq "--masks: the table's mask_file column" "$(head -1 sub.tsv)" "$(printf 'file\tmask_pixels\tmask_mean\tmask_file')"
+eq "--masks: imgcat reads the masks back, ids as the table's mask_file" "$(cd sub && imgcat -l ../masks2 | cut -f1)" \
+	"$(tail -n +2 sub.tsv | cut -f4 | sort)"
+mkdir masks3
+cnnpredict -m unet.model --stream --masks masks3 --threshold 0.5 six.tsr | imgcat -l | tr '\t' '\n' | sed -n 's/^mask_file=//p' > mf.txt
+eq "--stream --masks: mask_file in each record, as imgcat masks3 names it" "$(sort mf.txt)" "$(imgcat -l masks3 | cut -f1)"
 eq "--stream adds the predicted mask" "$(cnnpredict -m unet.model --stream six.tsr | imgcat -l --head 1 | cut -f3)" \
 	"image:u8[32,32,1] mask:u8[32,32] pred_mask:u8[32,32]"
 imgcat --idx "$D/t10k-images-idx3-ubyte.gz" --head 3 | imgresize --stretch 32x32 > nomask.tsr

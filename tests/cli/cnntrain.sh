@@ -115,15 +115,15 @@ expect_status "--val-by without --val is a usage error" 2 cnntrain -m binary.arc
 # cnnpredict on image files: the model converts and resizes them itself.
 mkdir -p png
 imgcat --head 8 --export png test.tsr
-/usr/bin/convert png/t10k-images-idx3-ubyte_0.png -resize 56x70! -colorspace sRGB -type TrueColor png/big-rgb.png
+/usr/bin/convert png/t10k-images-idx3-ubyte:0.png -resize 56x70! -colorspace sRGB -type TrueColor png/big-rgb.png
 cnnpredict -m a.model png > files.tsv
 eq "image files give a file column" "$(head -1 files.tsv | cut -f1,2)" "$(printf 'file\tpred')"
 eq "one line per image" "$(wc -l < files.tsv)" 10
-eq "a PNG predicts as its record did" "$(grep '_3.png' files.tsv | cut -f2)" "$(sed -n 5p a.tsv | cut -f3)"
+eq "a PNG predicts as its record did" "$(grep ':3.png' files.tsv | cut -f2)" "$(sed -n 5p a.tsv | cut -f3)"
 expect_status "--no-resize refuses another size" 1 cnnpredict -m a.model --no-resize png/big-rgb.png
 expect_err "... naming the record and sizes" "^cnnpredict: png/big-rgb.png: record 1 \(id png/big-rgb.png\): the image is 56x70, the model wants 28x28"
 # --short N: shorter side to N, then the centre, as imgresize --short N --crop does
-/usr/bin/convert png/t10k-images-idx3-ubyte_2.png -resize 56x70! png/big-gray.png
+/usr/bin/convert png/t10k-images-idx3-ubyte:2.png -resize 56x70! png/big-gray.png
 cnnpredict -m a.model --short 40 png/big-gray.png | cut -f2- > short.tsv
 imgresize --short 40 --crop 28x28 png/big-gray.png | cnnpredict -m a.model | cut -f2- > short-ref.tsv
 eq "--short 40 predicts as imgresize --short 40 --crop 28x28 then cnnpredict" "$(cat short.tsv)" "$(cat short-ref.tsv)"
@@ -142,8 +142,8 @@ eq "--stream keeps the records in order" "$(cnnpredict -m a.model --stream test.
 eq "a closed pipe is not an error" "$(cnnpredict -m a.model test.tsr | head -1 | cut -f1; echo $?)" "$(printf 'id\n0')"
 
 # The variance of the Laplacian, against numpy with OpenCV's border rule (reflect 101).
-cnnpredict --baseline laplacian png/big-rgb.png png/t10k-images-idx3-ubyte_1.png > lap.tsv
-/usr/bin/python3 - png/big-rgb.png png/t10k-images-idx3-ubyte_1.png > lap-ref.tsv <<'EOF'
+cnnpredict --baseline laplacian png/big-rgb.png png/t10k-images-idx3-ubyte:1.png > lap.tsv
+/usr/bin/python3 - png/big-rgb.png png/t10k-images-idx3-ubyte:1.png > lap-ref.tsv <<'EOF'
 import sys, zlib, struct
 import numpy as np
 def png_gray(path):

@@ -13,7 +13,7 @@ rgb() { $IM "$1" -depth 8 rgb:-; }
 # "STEP LABEL" for each record: the first step aug names and the label.
 augs_labels() { imgcat -l | sed -E 's/^[^	]*	([^	]*)	.*	aug=([a-z]*)[^	]*	.*/\2 \1/'; }
 # The first copy's image as a PNG file in $2 (via --preview).
-first() { rm -rf pv; imgaug --preview pv "$@" && cp pv/*_aug1.png "$PV"; }
+first() { rm -rf pv; imgaug --preview pv "$@" && cp pv/*@aug1.png "$PV"; }
 
 # A real photo, not square (transposition bugs show), with a mask of shapes, imported with the
 # same id as a second record whose image is that mask (so both get the same randomness)
@@ -37,7 +37,7 @@ for s in "hflip:-flop" "vflip:-flip" "rot90 90:-rotate -90" "rot90 180:-rotate 1
 done
 eq "rot90 90 turns a 64x48 image into 48x64" "$(imgaug 'rot90 90' k.tsr | imgcat -l | cut -f3)" "image:u8[64,48,3]"
 eq "crop 20x10 is a window of the photo at the place aug names" \
-	"$(imgaug --seed 4 'crop 20x10' k.tsr > c.tsr; imgaug --preview cx 'crop 20x10' --seed 4 k.tsr; rgb cx/k.png_aug1.png | md5sum)" \
+	"$(imgaug --seed 4 'crop 20x10' k.tsr > c.tsr; imgaug --preview cx 'crop 20x10' --seed 4 k.tsr; rgb cx/k.png@aug1.png | md5sum)" \
 	"$($IM k.png -crop "20x10+$(imgcat -l c.tsr | grep -o 'aug=crop=[0-9]*,[0-9]*' | sed 's/aug=crop=//; s/,/+/')" +repage -depth 8 rgb:- | md5sum)"
 
 # gray values 0 50 100 200 250, hand-computed: brightness 0.1 -> round(1.1 v) clamped;
@@ -113,6 +113,14 @@ eq "the original is unchanged" "$($CHK records photo.tsr | head -1 | cut -d' ' -
 eq "copies: aug_parent, aug_copy, aug_seed, parent_sha256" \
 	"$(imgcat -l a.tsr | sed -n 3p | tr '\t' '\n' | grep -E '^(aug_parent|aug_copy|aug_seed|sha256|parent_sha256)=' | cut -d= -f1 | sort | tr '\n' ' ')" \
 	"aug_copy aug_parent aug_seed parent_sha256 "
+eq "the original kept, decoded: the file's sha256 and format become parent_sha256 and parent_format" \
+	"$(imgcat -l a.tsr | sed -n 1p | tr '\t' '\n' | grep -E '^(parent_)?(sha256|format)=' | cut -d= -f1 | sort | tr '\n' ' ')" \
+	"parent_format parent_sha256 "
+eq "copies from an encoded file: no sha256 or format, the file's as parent_sha256 and parent_format" \
+	"$(imgaug -n 1 --keep hflip k.png | imgcat -l | tr '\t' '\n' | grep -E '^(parent_)?(sha256|format)=' | sort | uniq -c | awk '{ printf "%s %s ", $1, $2 }')" \
+	"2 parent_format=png 2 parent_sha256=$(sha256sum k.png | cut -d' ' -f1) "
+eq "a stored phash stays on the unchanged original only" \
+	"$(imgdedup k.png | imgaug -n 2 --keep hflip | imgcat -l | grep -c 'phash=')" 1
 eq "aug: the steps applied, with values" "$(imgcat -l a.tsr | grep -o 'aug=[^	]*' | grep -cvE '^aug=(none|(hflip;)?brightness=[-+]0(\.[0-9]{1,3})?(;rotate=[-+][0-9]+(\.[0-9]{1,2})?)?)$')" 0
 eq "p: every step at 0.5 and 0.3 is sometimes applied, sometimes not" \
 	"$(imgaug -n 40 --seed 1 'hflip p=0.5' 'rotate p=0.3' k.tsr | imgcat -l | grep -o 'aug=[^	]*' | sed 's/=[-+][0-9.]*//g' | sort -u | tr '\n' ' ')" \
@@ -155,7 +163,7 @@ print(sorted(v))')" "[0, 255]"
 for s in hflip vflip "rot90 90"; do
 	imgaug "$s" photo.tsr > m.tsr
 	imgcat --export mx m.tsr
-	eq "$s: the mask is ImageMagick's too" "$($IM mx/x.png_aug1-mask.png -depth 8 gray:- | md5sum)" \
+	eq "$s: the mask is ImageMagick's too" "$($IM mx/x.png@aug1-mask.png -depth 8 gray:- | md5sum)" \
 		"$($IM masks/x.png $(case $s in hflip) echo -flop;; vflip) echo -flip;; *) echo -rotate -90;; esac) -depth 8 gray:- | md5sum)"
 done
 imgaug -n 3 'brightness' 'contrast' 'gamma' 'saturation' 'hue' 'noise' 'blur' 'saltpepper' 'jpeg' 'cutout' 'grayscale' photo.tsr > ph.tsr

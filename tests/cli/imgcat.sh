@@ -44,12 +44,38 @@ check "decode a file straight to export" sh -c "imgcat --decode photos/cars/klim
 eq "one file and its index" "$(ls one | tr '\n' ' ')" "index.tsv photos_cars_klimt.png "
 check "encode back to PNG" sh -c 'imgcat --encode png dec.tsr | imgcat --decode | imgcat -l > reenc.txt'
 eq "PNG round trip is lossless" "$(cut -f3 reenc.txt | md5sum)" "$(imgcat -l dec.tsr | cut -f3 | md5sum)"
+# sha256 and format describe the encoded bytes: decoding moves them to parent_sha256 and
+# parent_format; encoding sets the new bytes' own
+eq "--decode: sha256 and format become parent_sha256 and parent_format" \
+	"$(imgcat -l dec.tsr | head -1 | tr '\t' '\n' | grep -E '^(parent_)?(sha256|format)=' | sort | tr '\n' ' ')" \
+	"parent_format=png parent_sha256=$(sha256sum photos/cars/crop.png | cut -d' ' -f1) "
+imgcat --encode jpeg dec.tsr > reenc.tsr
+imgcat --export reencx reenc.tsr
+eq "--encode: sha256 and format of the new bytes, the file's kept as parent" \
+	"$(imgcat -l reenc.tsr | head -1 | tr '\t' '\n' | grep -E '^(parent_)?(sha256|format)=' | sort | tr '\n' ' ')" \
+	"format=jpeg parent_format=png parent_sha256=$(sha256sum photos/cars/crop.png | cut -d' ' -f1) sha256=$(sha256sum reencx/photos_cars_crop.jpg | cut -d' ' -f1) "
 
 # names that try to leave the export directory
 printf '%s\n' "../../evil.png,x" > evil.csv
 cp photos/cars/crop.png ./evil.png
 imgcat --label '../../up' evil.png | imgcat --export safe --by-label
 eq "labels cannot climb out of the export directory" "$(find safe -name '*.png' | sort | tr '\n' ' ')" "safe/_.._.._up/evil.png "
+# names keep valid UTF-8 (猫 and 犬 get folders of their own); '/', control characters, bytes
+# that are not UTF-8 and a leading dot are escaped; two labels never share a folder
+for l in 猫 犬 a/b a_b; do imgcat --label "$l" evil.png; done > labs.tsr
+imgcat --export labx --by-label labs.tsr 2> labx.err
+eq "--by-label: UTF-8 labels keep their names, two labels never share a folder" \
+	"$(cd labx && ls -d */ | tr -d / | LC_ALL=C sort | tr '\n' ' ')" "a_b a_b-2 犬 猫 "
+eq "--by-label: a folder that had to be renamed is reported" "$(cat labx.err)" \
+	"imgcat: --export --by-label: the folder name a_b is taken: records labelled 'a_b' go to a_b-2"
+eq "--by-label: index.tsv gives each file's label" "$(tail -n +2 labx/index.tsv | cut -f1,3 | tr '\t\n' '= ')" \
+	"猫/evil.png=猫 犬/evil.png=犬 a_b/evil.png=a/b a_b-2/evil.png=a_b "
+mkdir names
+for n in 写真 .hidden "$(printf 'ctl\001x')" "$(printf 'bad\377x')"; do cp evil.png "names/$n.png"; done
+(cd names && imgcat 写真.png .hidden.png "$(printf 'ctl\001x.png')" "$(printf 'bad\377x.png')") > names.tsr
+imgcat --export namex names.tsr
+eq "file names: UTF-8 kept; leading dot, control characters and invalid bytes escaped" \
+	"$(ls namex | LC_ALL=C sort | tr '\n' ' ')" "_.hidden.png bad_x.png ctl_x.png index.tsv 写真.png "
 
 # frames on a pipe
 cat photos/cars/crop.png photos/tanks/gray.png photos/cars/klimt.jpg | imgcat --label film1 - > frames.tsr
@@ -134,6 +160,9 @@ expect_status "full disk, listing" 1 sh -c 'imgcat -l fm.tsr > /dev/full'
 expect_status "usage error" 2 imgcat --head x fm.tsr
 expect_status "unknown option" 2 imgcat --frobnicate
 expect_status "--split needs -o" 2 imgcat --split a=0.5 fm.tsr
+expect_status "--split: a part named twice is a usage error" 2 imgcat --split a=0.5,a=0.5 -o twice- fm.tsr
+eq "--split: the part named twice is named, nothing written" \
+	"$(head -1 "$T/.err") $(ls twice-* 2>/dev/null | wc -l)" "imgcat: --split: part 'a' named twice 0"
 expect_status "--shard needs a pattern" 2 imgcat --shard 2 -o plain.tsr fm.tsr
 expect_status "--max-pixels" 1 imgcat --max-pixels 1000 --decode photos/cars/klimt.jpg
 expect_err "--max-pixels named" 'klimt.jpg: record 1 \(id photos/cars/klimt.jpg\): image 64x48 exceeds the pixel budget of 1000'

@@ -99,15 +99,26 @@ eq "CMYK JPEG comes out RGB" "$(shape 1 cmyk.tsr)" "image:u8[12,16,3]"
 # Streams: metadata kept, decoded input, re-encoding, two passes
 imgcat --label-from-dir photos > photos.tsr
 check "stream in" sh -c 'imgresize --short 64 photos.tsr > s.tsr'
-eq "label, id, source, sha256 and format kept" \
-	"$(imgcat -l s.tsr | cut -f1,2 | tr '\t\n' ':,') $(meta 1 sha256 s.tsr) $(meta 1 format s.tsr)" \
+eq "label, id, source kept; the file's sha256 and format become parent_sha256 and parent_format" \
+	"$(imgcat -l s.tsr | cut -f1,2 | tr '\t\n' ':,') $(meta 1 parent_sha256 s.tsr) $(meta 1 parent_format s.tsr)" \
 	"photos/cars/klimt.jpg:cars,photos/tanks/solvay.jpg:tanks, $(sha256sum photos/cars/klimt.jpg | cut -d' ' -f1) jpeg"
+eq "decoded output: no sha256 or format (they named the file's bytes)" "$(imgcat -l s.tsr | grep -cE '	(sha256|format)=')" 0
 imgcat --decode photos.tsr | imgresize --short 64 > dec.tsr
 imgresize --full-decode --short 64 photos.tsr > full.tsr
 eq "decoded input = encoded input decoded whole" "$(pixels dec.tsr | md5sum)" "$(pixels full.tsr | md5sum)"
 imgresize --short 64 --encode png photos.tsr > png.tsr
 eq "--encode png: encoded PNG, format=png" "$(shape 1 png.tsr | cut -c1-13) $(meta 1 format png.tsr)" "encoded:bytes png"
+imgcat --export pngx png.tsr
+eq "--encode png: sha256 is the new PNG's, parent_sha256 and parent_format the file's" \
+	"$(meta 1 sha256 png.tsr) $(meta 1 parent_sha256 png.tsr) $(meta 1 parent_format png.tsr)" \
+	"$(sha256sum "pngx/$(sed -n 2p pngx/index.tsv | cut -f1)" | cut -d' ' -f1) $(sha256sum photos/cars/klimt.jpg | cut -d' ' -f1) jpeg"
 imgcat --decode png.tsr > pngdec.tsr
+imgdedup photos/cars/klimt.jpg > hashed.tsr
+eq "imgdedup's phash is kept by a resize of the whole picture, dropped by a cut" \
+	"$(imgresize --short 32 hashed.tsr | imgcat -l | grep -c phash=) $(imgresize --fill 32x8 hashed.tsr | imgcat -l | grep -c phash=)" "1 0"
+eq "decoding keeps the first parent: parent_sha256 still names the file" \
+	"$(meta 1 sha256 pngdec.tsr)|$(meta 1 parent_sha256 pngdec.tsr)|$(meta 1 parent_format pngdec.tsr)" \
+	"|$(sha256sum photos/cars/klimt.jpg | cut -d' ' -f1)|jpeg"
 eq "--encode png holds the resized pixels" "$(pixels pngdec.tsr | md5sum)" "$(pixels s.tsr | md5sum)"
 imgresize --short 64 --encode jpeg --quality 80 photos.tsr > jpg.tsr
 eq "--encode jpeg" "$(meta 2 format jpg.tsr) $(imgcat --decode jpg.tsr | imgcat -l | sed -n 2p | cut -f3)" "jpeg image:u8[64,93,1]"

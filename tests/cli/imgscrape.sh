@@ -60,6 +60,9 @@ imgscrape $R --nsfw r/cars 2>.err | imgcat -l | cut -f1 > nsfw.ids
 eq "--nsfw keeps NSFW posts" "$(grep -c nsfw66 nsfw.ids)" 1
 imgscrape $R --decode --limit 1 r/cars 2>.err | imgcat -l > dec.txt
 eq "--decode: the image decoded" "$(cut -f3 dec.txt)" "image:u8[48,64,3]"
+eq "--decode: the served file's sha256 and format as parent_sha256 and parent_format" \
+	"$(tr '\t' '\n' < dec.txt | grep -E '^(parent_)?(sha256|format)=' | sort | tr '\n' ' ')" \
+	"parent_format=jpeg parent_sha256=$(sha "$SRV/a.jpg") "
 
 # ---- plain URLs and @FILE ----
 printf '# my list\n\n  %s/img/c.jpg \r\n%s/img/c.jpg\n\t%s/img/b.png\r\nftp://example.org/x.jpg\n' \

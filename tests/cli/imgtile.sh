@@ -27,9 +27,14 @@ eq "grid: ids PARENT@row,col in row order" "$(imgcat -l g.tsr | cut -f1 | tr '\n
 eq "grid: position and parent metadata" \
 	"$(imgcat -l g.tsr | sed -n 6p | tr '\t' '\n' | grep -E '^(tile_|parent_(id|width|height)|width|height)' | sort | tr '\n' ' ')" \
 	"height=63 parent_height=150 parent_id=frame.png parent_width=200 tile_col=2 tile_height=63 tile_row=1 tile_width=63 tile_x=126 tile_y=63 width=63 "
-eq "grid: other metadata passes through, sha256 becomes parent_sha256" \
-	"$(imgcat -l g.tsr | head -1 | tr '\t' '\n' | grep -E '^(source|format|channels|parent_sha256|sha256)=' | tr '\n' ' ')" \
-	"source=frame.png parent_sha256=$(sha256sum frame.png | cut -d' ' -f1) format=png channels=3 "
+eq "grid: other metadata passes through, sha256 and format become parent_sha256 and parent_format" \
+	"$(imgcat -l g.tsr | head -1 | tr '\t' '\n' | grep -E '^(source|format|channels|parent_sha256|sha256|parent_format)=' | sort | tr '\n' ' ')" \
+	"channels=3 parent_format=png parent_sha256=$(sha256sum frame.png | cut -d' ' -f1) source=frame.png "
+# a perceptual hash stored by imgdedup is the parent's picture's, not a tile's: tiles drop it, so
+# that imgdedup does not take every tile of a frame for a copy of the first
+imgdedup frame.png | imgtile --grid 50x50 > gh.tsr
+eq "grid: tiles drop the parent's phash" "$(imgcat -l gh.tsr | grep -c 'phash=')" 0
+eq "grid: imgdedup keeps the tiles of one frame" "$(imgdedup --threshold 0 gh.tsr | imgcat -c)" 12
 imgcat --export gx g.tsr
 eq "grid: tile pixels are ImageMagick's crop" "$(rgb "gx/$(exported gx 'frame.png@1,2')" | md5sum)" \
 	"$($IM frame.png -crop 63x63+126+63 +repage -depth 8 rgb:- | md5sum)"
@@ -61,6 +66,10 @@ for g in "--grid 63x63 --edge pad" "--grid 63x63 --edge shift" "--grid 64 --stri
 	imgtile $g frame.tsr | imgtile --merge | "$PY" "$TSREAD" > rt.json
 	same "grid $g -> merge: the same record, pixels and metadata" rt.json frame.json
 done
+# the merged image is decoded pixels: the file's digest stays parent_sha256, as imgcat --decode has it
+eq "merge of an encoded file's tiles: parent_sha256 and parent_format, no sha256 or format" \
+	"$(imgtile --grid 63x63 frame.png | imgtile --merge | imgcat -l | tr '\t' '\n' | grep -E '^(parent_)?(sha256|format)=' | sort | tr '\n' ' ')" \
+	"parent_format=png parent_sha256=$(sha256sum frame.png | cut -d' ' -f1) "
 imgtile --grid 63x63 frame.tsr | imgtile --merge > part.tsr
 imgcat --export partx part.tsr
 eq "drop -> merge: the covered part back, the rest 0" "$(rgb partx/frame.png | md5sum)" \
@@ -229,6 +238,9 @@ expect_status "patch larger than the image" 1 imgtile --random 3 --size 201x10 f
 expect_err "patch: named" 'record 1 \(id frame.png\): patch 201x10 is larger than the image 200x150'
 expect_status "--max-empty without a mask" 1 imgtile --random 3 --size 10 --max-empty 0.5 frame.tsr
 expect_err "no mask named" 'record 1 \(id frame.png\): no mask tensor'
+expect_status "--grid --label-from-mask without a mask: an error, as with --random" 1 \
+	imgtile --grid 63 --label-from-mask -o nomask.tsr frame.tsr
+expect_err "grid: no mask named" '^imgtile: frame.tsr: record 1 \(id frame.png\): no mask tensor \(--label-from-mask needs one\)$'
 for bad in "--grid 0x63" "--grid 63x0" "--grid -5" "--grid 63x" "--grid 63x63x3" "--grid 70000" \
            "--grid 8 --stride 0" "--grid 8 --stride 4x0" "--random 0 --size 8" "--random -2 --size 8" \
            "--random 2 --size 0" "--random 2 --size 8 --max-empty 1.5" "--random 2 --size 8 --min-positive 0"; do
@@ -267,8 +279,10 @@ if [ -x "$FIX" ]; then
 	expect_err "not a tile named" "noparent.tsr: record 1 \(id plain\): no 'parent_id' metadata"
 fi
 imgtile --grid 8 frame.tsr > g8.tsr
-expect_status "merge: tiles with an image and no score merge" 0 imgtile --merge --score nothing -o g8m.tsr g8.tsr
-eq "merge --score KEY: no heatmap without KEY" "$(imgcat -l g8m.tsr | cut -f3)" "image:u8[150,200,3]"
+expect_status "merge: tiles with an image and no score merge" 0 imgtile --merge -o g8m.tsr g8.tsr
+eq "merge without --score: no heatmap when no tile has a score" "$(imgcat -l g8m.tsr | cut -f3)" "image:u8[150,200,3]"
+expect_status "merge --score KEY that no tile carries: an error" 1 imgtile --merge --score nothing -o g8n.tsr g8.tsr
+expect_err "the key and the parent named" "^imgtile: g8.tsr: parent frame.png: no tile carries 'nothing' \(--score\)$"
 ( imgtile --grid 8 frame.tsr; echo $? > st ) | head -c 100 > /dev/null
 eq "imgtile | head -c exits 0" "$(cat st)" 0
 expect_status "full disk" 1 sh -c 'imgtile --grid 8 frame.tsr > /dev/full'
