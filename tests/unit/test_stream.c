@@ -1378,6 +1378,44 @@ test_parallel_bomb(void)
 }
 
 /* Damage in the middle of a multi-frame stream: reported as without threads, record for record. */
+/*
+ * A zstd frame whose content checksum fails: its records, each verified by its own
+ * checksum, are delivered first, and the error names the record after them
+ * (tensorstream(5), Reading), with threads or without.
+ */
+static void
+test_frame_checksum(void)
+{
+	enum { N = 9 };
+	ts_record recs[N];
+	blob s;
+	size_t off, fs[4], nf = 0;
+
+	for (int i = 0; i < N; i++) {
+		ts_record_init(&recs[i]);
+		make_big(&recs[i], i);
+	}
+	s = write_stream(recs, N, 3);   /* three frames of three records */
+	for (off = 24; off < s.n - 24 && nf < 4; off += fs[nf++])
+		fs[nf] = ZSTD_findFrameCompressedSize(s.p + off, s.n - off);
+	CHECK(nf == 3, "frame checksum: three zstd frames (%zu)", nf);
+	for (size_t k = 0, at = 24; k < nf && nf == 3; at += fs[k++]) {
+		char want[64];
+		s.p[at + fs[k] - 1] ^= 0x10;       /* the last byte of the frame's checksum */
+		outcome o1 = read_threads("1", s.p, s.n, "cs", recs, N);
+		outcome o2 = read_threads("2", s.p, s.n, "cs", recs, N);
+		/* the last record's bytes come out with the checksum: it is the one reported */
+		snprintf(want, sizeof want, "cs: record %zu: corrupt stream: ", 3 * k + 3);
+		CHECK(o1.rc == -1 && o1.n == 3 * k + 2 && !o1.mismatch && starts_with(o1.err, want) &&
+		      same_outcome(&o1, &o2), "frame %zu's checksum fails: the %zu records before its last "
+		      "come first, then, with threads or without: %s", k + 1, 3 * k + 2, o2.err);
+		s.p[at + fs[k] - 1] ^= 0x10;
+	}
+	free(s.p);
+	for (int i = 0; i < N; i++)
+		ts_record_free(&recs[i]);
+}
+
 static void
 test_parallel_damage(void)
 {
@@ -1394,7 +1432,8 @@ test_parallel_damage(void)
 	}
 	s = write_stream(recs, N, 8);   /* 5 frames of 8 records, 2 blocks each */
 	/* each frame: its start, header, first block header, a middle byte, checksum; then the end frame */
-	off = ZSTD_findFrameCompressedSize(s.p, s.n);     /* after the first frame, read without threads */
+	off = 24 + ZSTD_findFrameCompressedSize(s.p + 24, s.n - 24);   /* after the header and the first
+	                                                                  * frame, read without threads */
 	while (off < s.n && npos + 8 <= NELEM(pos)) {
 		size_t fs = ZSTD_findFrameCompressedSize(s.p + off, s.n - off);
 		if (ZSTD_isError(fs))
@@ -1690,6 +1729,7 @@ main(int argc, char **argv)
 	test_parallel_split();
 	test_parallel_bomb();
 	test_parallel_damage();
+	test_frame_checksum();
 	test_parallel_pipe();
 	return CHECK_DONE();
 }
