@@ -25,7 +25,7 @@ has_output() {
 	ls -l "/proc/$1/fd" 2>/dev/null | grep -F "$2/" | grep -q '(deleted)$'
 }
 # sigrun SIGNAL DIR PROGRAM ARG...: runs the program on a FIFO that this shell keeps open (so it
-# reads f.tsr, then waits for more with its output open), waits at most 10 s for its output to
+# reads f.tsr, then waits for more with its output open), waits at most 30 s for its output to
 # appear in DIR, sends SIGNAL, and checks that it ended by the signal and left in DIR no file
 # but the exported images (*.png), which are complete.  With DIR "spool:DIR" (imgdedup, which
 # opens its output after the last record) it waits instead until the program has read more of
@@ -47,7 +47,7 @@ sigrun() {
 		opened=$?
 	else
 		i=0
-		while ! has_output $pid "$W/$dir" && [ $i -lt 200 ] && kill -0 $pid 2>/dev/null; do
+		while ! has_output $pid "$W/$dir" && [ $i -lt 600 ] && kill -0 $pid 2>/dev/null; do
 			sleep 0.05
 			i=$((i + 1))
 		done
@@ -56,8 +56,8 @@ sigrun() {
 	fi
 	kill -s "$sig" $pid
 	i=0
-	while kill -0 $pid 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-	kill -s KILL $pid 2>/dev/null && echo "$*: did not end on SIG$sig within 10 s" >> "$T/.err"
+	while kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+	kill -s KILL $pid 2>/dev/null && echo "$*: did not end on SIG$sig within 30 s" >> "$T/.err"
 	{ wait $pid; } 2>/dev/null
 	rc=$?
 	kill $feeder 2>/dev/null
@@ -137,7 +137,7 @@ exec 3<>fifo
 pid=$!
 cat f.tsr >&3
 i=0
-while ! has_output $pid "$W/o" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+while ! has_output $pid "$W/o" && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
 kill -s HUP $pid
 kill -s INT $pid
 exec 3>&-
