@@ -335,6 +335,7 @@ struct state {
 	char *log;              /* the learning-curve TSV so far */
 	size_t loglen;
 	float **best;           /* the best weights, with --early-stop */
+	int log_failed, checkpoint_failed, status;
 };
 
 static void
@@ -365,33 +366,82 @@ dice(const nn_pixels *p)
 	return d > 0 ? 2 * p->tp / d : 1;
 }
 
-static void
+/* -1 with errno when the file could not be written (it is then left as it was). */
+static int
 write_text(const char *path, const char *text)
 {
 	outfile of;
 	if (outfile_open(&of, path) != 0)
-		die("%s: %s", path, strerror(errno));
+		return -1;
 	fputs(text, of.f);
-	if (outfile_commit(&of) != 0)
-		die("%s: %s", path, strerror(errno));
+	return outfile_commit(&of);
 }
 
-static void
+/* -1 with errno when the file could not be written (it is then left as it was). */
+static int
 write_record(const char *path, ts_record *rec)
 {
 	outfile of;
 	ts_writer *w;
+	int e;
 
 	if (outfile_open(&of, path) != 0)
-		die("%s: %s", path, strerror(errno));
+		return -1;
 	w = ts_writer_open(of.f, path, TS_DEFAULT_LEVEL);
+	if (w == NULL)
+		die("out of memory");
 	if (ts_write(w, rec) != 0 || ts_writer_close(w) != 0) {
+		e = ts_writer_errno(w) ? ts_writer_errno(w) : EIO;
+		ts_writer_free(w);
 		outfile_abort(&of);
-		die("%s", ts_writer_error(w));
+		errno = e;
+		return -1;
 	}
 	ts_writer_free(w);
-	if (outfile_commit(&of) != 0)
-		die("%s: %s", path, strerror(errno));
+	return outfile_commit(&of);
+}
+
+/* A learning-curve log or checkpoint that cannot be written does not stop the training: it is
+ * told once, and the exit status becomes 1.  A closed pipe is not an error: it is not told. */
+static void
+side_output_failed(const char *path, int *told, int *status)
+{
+	if (*told)
+		return;
+	*told = 1;
+	if (is_epipe(errno))
+		return;
+	warnx("%s: %s; training goes on", path, strerror(errno));
+	*status = 1;
+}
+
+/* Training is not thrown away when the model cannot be saved where asked: it goes beside the
+ * target as TARGET.rescued-PID, or else into $TMPDIR (/tmp), and the program says where. */
+static void
+save_model(const char *path, ts_record *rec)
+{
+	const char *dir = getenv("TMPDIR"), *base = strrchr(path, '/');
+	char *rescue[2] = { NULL, NULL };
+	int e;
+
+	if (write_record(path, rec) == 0)
+		return;
+	if ((e = errno) == EPIPE)
+		exit(0);        /* -o - | head: a closed pipe is not an error */
+	base = base ? base + 1 : path;
+	if (strcmp(path, "-") == 0)
+		base = "model";
+	else if (asprintf(&rescue[0], "%s.rescued-%ld", path, (long)getpid()) < 0)
+		die("out of memory");
+	if (asprintf(&rescue[1], "%s/%s.rescued-%ld", dir && *dir ? dir : "/tmp", base, (long)getpid()) < 0)
+		die("out of memory");
+	for (int i = 0; i < 2; i++)
+		if (rescue[i] && write_record(rescue[i], rec) == 0) {
+			warnx("%s: %s; the trained model is saved as %s", path, strerror(e), rescue[i]);
+			exit(1);
+		}
+	die("%s: %s; the trained model could not be saved as %s either: %s", path, strerror(e),
+	    rescue[1], strerror(errno));
 }
 
 static void
@@ -431,7 +481,7 @@ put_provenance(ts_record *rec, const struct opts *o, const struct state *st, siz
 	}
 }
 
-static void
+static int
 save_checkpoint(const struct opts *o, ts_record *rec, const nn_trainer *t, const nn_model_info *mi,
                 const struct state *st)
 {
@@ -460,7 +510,7 @@ save_checkpoint(const struct opts *o, ts_record *rec, const nn_trainer *t, const
 			ts_tensor_put(rec, name, TS_F32, 1, &n, st->best[i], n * sizeof(float));
 		}
 	}
-	write_record(o->checkpoint, rec);
+	return write_record(o->checkpoint, rec);
 }
 
 static void
@@ -549,6 +599,14 @@ standardize_features(nn_net *net, const nn_data *d, const size_t *idx, size_t n)
 	free(sum);
 }
 
+/* Before any data is read: an output that cannot be created stops the program at once. */
+static void
+check_output(const char *path)
+{
+	if (path && outfile_check(path) != 0)
+		die("%s: %s", path, strerror(errno));
+}
+
 static int
 run(const struct opts *o, int argc, char **argv)
 {
@@ -578,6 +636,9 @@ run(const struct opts *o, int argc, char **argv)
 		free(arch);
 		return 0;
 	}
+	check_output(o->out);
+	check_output(o->log);
+	check_output(o->checkpoint);
 	nn_init_params(net, o->seed);
 	nn_shape mask = { 0, 0, 0 };
 	if (nn_loss_setup(&t.loss, net, 2, err, sizeof err) == 0 && t.loss.kind == NN_LOSS_PIXEL) {
@@ -749,10 +810,10 @@ run(const struct opts *o, int argc, char **argv)
 				stopped = 1;
 			}
 		}
-		if (o->log)
-			write_text(o->log, st.log);
-		if (o->checkpoint)
-			save_checkpoint(o, &rec, &t, &mi, &st);
+		if (o->log && !st.log_failed && write_text(o->log, st.log) != 0)
+			side_output_failed(o->log, &st.log_failed, &st.status);
+		if (o->checkpoint && save_checkpoint(o, &rec, &t, &mi, &st) != 0)
+			side_output_failed(o->checkpoint, &st.checkpoint_failed, &st.status);
 	}
 	if (st.best && st.best_epoch > 0) {
 		copy_weights(net, st.best, 1);
@@ -763,7 +824,7 @@ run(const struct opts *o, int argc, char **argv)
 	if (nn_model_put(&rec, net, &mi) != 0)
 		die("out of memory");
 	put_provenance(&rec, o, &st, sp.ntrain, vloss, vacc, argc, argv);
-	write_record(o->out, &rec);
+	save_model(o->out, &rec);
 	if (o->verbose)
 		summary_print(train.n + (vdata != &train ? vdata->n : 0), 1);
 
@@ -786,7 +847,7 @@ run(const struct opts *o, int argc, char **argv)
 	nn_model_info_free(&mi);
 	nn_free(net);
 	free(arch);
-	return skip_status();
+	return st.status > skip_status() ? st.status : skip_status();
 }
 
 static size_t

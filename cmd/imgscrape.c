@@ -603,8 +603,13 @@ run(struct opts *o, int argc, char **argv)
 			s.status = 1;
 	pmap_finish(s.pm);
 	progress(&s, 1);
-	if (s.w && ts_writer_close(s.w) == -1 && !is_epipe(ts_writer_errno(s.w)))
-		die("%s", ts_writer_error(s.w));
+	if (s.w && ts_writer_close(s.w) == -1) {
+		if (!is_epipe(ts_writer_errno(s.w)))
+			die("%s", ts_writer_error(s.w));
+		/* A closed pipe ends the program quietly, as in done(); going on to finish_stdout()
+		 * would find stdout's error flag set with errno long gone and call it EIO. */
+		exit(s.status);
+	}
 	for (int i = 0; i < NREASON; i++)
 		sk += s.skipped[i];
 	note(&s, "saved %zu, skipped %zu (nsfw %zu, video %zu, duplicate %zu, not-image %zu, too-big %zu, "

@@ -2,8 +2,10 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -14,7 +16,6 @@
 #include "util.h"
 
 const char *progname = "?";
-static outfile *pending;
 static double t_start;
 static void (*die_hooks[8])(void);
 static int ndie_hooks;
@@ -58,6 +59,9 @@ hold_std_fds(void)
 static long long skip_max = -1;
 static size_t nskip;
 
+static void catch_signals(void);
+static void remove_temporaries(void);
+
 void
 prog_init(const char *argv0)
 {
@@ -67,14 +71,8 @@ prog_init(const char *argv0)
 	hold_std_fds();
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");
-	signal(SIGPIPE, SIG_IGN);
-}
-
-static void
-abort_pending(void)
-{
-	while (pending)
-		outfile_abort(pending);
+	catch_signals();
+	atexit(remove_temporaries);
 }
 
 void
@@ -90,8 +88,7 @@ die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	abort_pending();
-	exit(1);
+	exit(1);        /* remove_temporaries() runs at exit; unnamed outputs vanish by themselves */
 }
 
 void
@@ -254,62 +251,404 @@ fail:
 	return NULL;
 }
 
+/*
+ * Output files.  A file is created without a name (O_TMPFILE) in its target's
+ * directory and linked into place at commit, so a program that dies, even by
+ * SIGKILL, leaves nothing behind.  Where the file system refuses O_TMPFILE (or
+ * /proc is not mounted) a named temporary "TARGET.tmpXXXXXX" is used instead.
+ * Named temporaries are listed in `names` below, which the signal handler
+ * reads: it removes them on SIGHUP, SIGINT, SIGPIPE (sent by another process)
+ * and SIGTERM, then ends the program with the same signal; exit() removes them
+ * too.
+ */
+
+/* The list the signal handler reads: nodes are never freed, only emptied and
+ * reused, and `dying` tells a thread emptying a node that the handler may be
+ * reading its path, which then must not be freed. */
+struct name_node {
+	char *_Atomic path;
+	struct name_node *next;         /* set before the node is published, never changed */
+};
+static struct name_node *_Atomic names;
+static atomic_int dying;
+static const int fatal_signals[] = { SIGHUP, SIGINT, SIGPIPE, SIGTERM };
+
+static void
+name_add(char *path)
+{
+	struct name_node *n;
+
+	for (n = atomic_load(&names); n; n = n->next) {
+		char *none = NULL;
+		if (atomic_compare_exchange_strong(&n->path, &none, path))
+			goto added;
+	}
+	if ((n = malloc(sizeof *n)) == NULL) {
+		unlink(path);   /* we could not protect it: better no output than a stray file */
+		die("out of memory");
+	}
+	atomic_init(&n->path, path);
+	n->next = atomic_load(&names);
+	while (!atomic_compare_exchange_weak(&names, &n->next, n))
+		;
+added:
+	if (atomic_load(&dying)) {      /* the handler may have missed it */
+		unlink(path);
+		for (;;)
+			pause();
+	}
+}
+
+/* After this the caller may free path: no signal handler reads it any more. */
+static void
+name_remove(const char *path)
+{
+	for (struct name_node *n = atomic_load(&names); n; n = n->next) {
+		char *p = (char *)path;
+		if (atomic_compare_exchange_strong(&n->path, &p, NULL))
+			break;
+	}
+	if (atomic_load(&dying))        /* a handler is removing files and ending the program */
+		for (;;)
+			pause();
+}
+
+static void
+block_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof fatal_signals / sizeof *fatal_signals; i++)
+		sigaddset(&set, fatal_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+/* Removes the named temporaries of outputs not committed: in the signal handler and when the
+ * program exits (die(), or a closed pipe), so only async-signal-safe calls.  Threads that add
+ * or remove names from now on wait for the end. */
+static void
+remove_temporaries(void)
+{
+	atomic_store(&dying, 1);
+	for (struct name_node *n = atomic_load(&names); n; n = n->next) {
+		char *p = atomic_load(&n->path);
+		if (p)
+			unlink(p);
+	}
+}
+
+static void
+on_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	/* A write to a closed pipe raises SIGPIPE in the writer itself: the write then fails with
+	 * EPIPE and the program ends quietly on its own.  Only a SIGPIPE sent by another process
+	 * ends it here. */
+	if (sig == SIGPIPE && (si->si_code == SI_KERNEL || (si->si_code == SI_USER && si->si_pid == getpid())))
+		return;
+	remove_temporaries();
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+	raise(sig);     /* delivered when the handler returns: the program ends by the signal */
+}
+
+/* A signal that was ignored when the program started (nohup, a background job) stays ignored. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof fatal_signals / sizeof *fatal_signals; i++)
+		if (sigaction(fatal_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(fatal_signals[i], &sa, NULL);
+}
+
+static char *
+read_link(const char *path)
+{
+	for (size_t cap = 256;; cap *= 2) {
+		char *buf = xmalloc(cap);
+		ssize_t n = readlink(path, buf, cap);
+		if (n == -1) {
+			int e = errno;
+			free(buf);
+			errno = e;
+			return NULL;
+		}
+		if ((size_t)n < cap) {
+			buf[n] = '\0';
+			return buf;
+		}
+		free(buf);
+	}
+}
+
+/* The file that path names once symbolic links are followed, as `sort -o` writes through them:
+ * the path itself when it is not a link or does not exist.  NULL with errno on a loop. */
+static char *
+follow_links(const char *path)
+{
+	char *cur = xstrdup(path);
+
+	for (int hop = 0; hop < 40; hop++) {
+		struct stat st;
+		char *link, *next, *slash;
+		if (lstat(cur, &st) == -1 || !S_ISLNK(st.st_mode))
+			return cur;
+		if ((link = read_link(cur)) == NULL) {
+			free(cur);
+			return NULL;
+		}
+		slash = strrchr(cur, '/');
+		if (link[0] == '/' || slash == NULL) {
+			next = link;
+		} else {
+			if (asprintf(&next, "%.*s/%s", (int)(slash - cur), cur, link) < 0)
+				die("out of memory");
+			free(link);
+		}
+		free(cur);
+		cur = next;
+	}
+	free(cur);
+	errno = ELOOP;
+	return NULL;
+}
+
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *d;
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	if (asprintf(&d, "%.*s", (int)(slash - path), path) < 0)
+		die("out of memory");
+	return d;
+}
+
+/* A file without a name in dir, which /proc/self/fd can link into place later; -1 when the
+ * file system refuses O_TMPFILE or /proc is not there. */
+static int
+open_unnamed(const char *dir)
+{
+	char proc[64];
+	struct stat st;
+	int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+
+	if (fd == -1)
+		return -1;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	if (stat(proc, &st) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A named temporary beside target, listed for the signal handler before any signal can see it. */
+static int
+open_named(outfile *o)
+{
+	sigset_t old;
+	int fd, e;
+
+	if (asprintf(&o->tmp, "%s.tmpXXXXXX", o->target) < 0)
+		die("out of memory");
+	block_signals(&old);
+	if ((fd = mkostemp(o->tmp, O_CLOEXEC)) != -1)
+		name_add(o->tmp);
+	e = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (fd == -1) {
+		free(o->tmp);
+		o->tmp = NULL;
+		errno = e;
+		return -1;
+	}
+	mode_t m = umask(0);
+	umask(m);
+	fchmod(fd, 0666 & ~m);
+	return fd;
+}
+
+static void
+outfile_clear(outfile *o)
+{
+	free(o->path);
+	free(o->target);
+	free(o->tmp);
+	o->f = NULL;
+	o->path = o->target = o->tmp = NULL;
+}
+
+/* The regular file that fd 1 or 2 writes to, when path names it (-o /dev/stdout > FILE). */
+static int
+own_descriptor(const struct stat *st)
+{
+	struct stat fst;
+
+	for (int fd = 1; fd <= 2; fd++)
+		if (fstat(fd, &fst) == 0 && fst.st_dev == st->st_dev && fst.st_ino == st->st_ino)
+			return fd;
+	return -1;
+}
+
 int
 outfile_open(outfile *o, const char *path)
 {
-	int fd;
+	struct stat st;
+	char *dir;
+	int fd, own = -1;
 
 	memset(o, 0, sizeof *o);
 	if (strcmp(path, "-") == 0) {
 		o->f = stdout;
 		return 0;
 	}
-	{
-		struct stat st;
-		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-			if ((o->f = fopen(path, "wb")) == NULL)
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode) || (own = own_descriptor(&st)) != -1) {
+			if (S_ISREG(st.st_mode) && own == 1)
+				o->f = stdout;
+			else if (S_ISREG(st.st_mode))
+				o->f = (fd = dup(own)) == -1 ? NULL : fdopen(fd, "wb");
+			else
+				o->f = fopen(path, "wb");
+			if (o->f == NULL)
 				return -1;
 			o->direct = 1;
 			return 0;
 		}
 	}
+	if ((o->target = follow_links(path)) == NULL)
+		return -1;
 	o->path = xstrdup(path);
-	if (asprintf(&o->tmp, "%s.tmpXXXXXX", path) < 0)
-		die("out of memory");
-	if ((fd = mkstemp(o->tmp)) == -1 || (o->f = fdopen(fd, "wb")) == NULL) {
+	dir = dir_of(o->target);
+	fd = open_unnamed(dir);
+	free(dir);
+	if (fd == -1 && (fd = open_named(o)) == -1) {
 		int e = errno;
-		if (fd != -1)
-			close(fd);
-		free(o->path);
-		free(o->tmp);
-		o->path = o->tmp = NULL;
+		outfile_clear(o);
 		errno = e;
 		return -1;
 	}
-	{
-		mode_t m = umask(0);
-		umask(m);
-		fchmod(fd, 0666 & ~m);
+	if ((o->f = fdopen(fd, "wb")) == NULL) {
+		int e = errno;
+		close(fd);
+		if (o->tmp) {
+			unlink(o->tmp);
+			name_remove(o->tmp);
+		}
+		outfile_clear(o);
+		errno = e;
+		return -1;
 	}
-	o->next = pending;
-	pending = o;
 	return 0;
 }
 
-static void
-unregister(outfile *o)
+int
+outfile_check(const char *path)
 {
-	for (outfile **p = &pending; *p; p = &(*p)->next)
-		if (*p == o) {
-			*p = o->next;
+	outfile o;
+	struct stat st;
+
+	if (strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
+		return 0;       /* written in place: opening a FIFO here would wait for its reader */
+	if (outfile_open(&o, path) == -1)
+		return -1;
+	outfile_abort(&o);
+	return 0;
+}
+
+static uint64_t
+name_random(void)
+{
+	static atomic_uint_fast64_t counter;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t z = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 40);
+
+	z += (atomic_fetch_add(&counter, 1) + 1) * 0x9E3779B97F4A7C15ull;      /* splitmix64 */
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* Links the unnamed file over an existing target: to a unique temporary name first, then
+ * renamed over the target, so a reader sees the old file or the new one, never a mix. */
+static int
+link_over(outfile *o, const char *proc)
+{
+	static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	size_t len = strlen(o->target);
+	char *tmp = xmalloc(len + 11);
+	sigset_t old;
+	int rc, e;
+
+	for (int tries = 0;; tries++) {
+		uint64_t r = name_random();
+		memcpy(tmp, o->target, len);
+		memcpy(tmp + len, ".tmp", 4);
+		for (int i = 0; i < 6; i++, r /= 62)
+			tmp[len + 4 + i] = digits[r % 62];
+		tmp[len + 10] = '\0';
+		block_signals(&old);
+		if ((rc = linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW)) == 0)
+			name_add(tmp);
+		e = errno;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (rc == 0)
 			break;
+		if (e != EEXIST || tries == 100) {
+			free(tmp);
+			errno = e;
+			return -1;
 		}
+	}
+	rc = rename(tmp, o->target);
+	e = errno;
+	if (rc == -1)
+		unlink(tmp);
+	name_remove(tmp);
+	free(tmp);
+	errno = e;
+	return rc;
+}
+
+/* Links the unnamed file to its target: directly when the target does not exist yet. */
+static int
+link_unnamed(outfile *o)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fileno(o->f));
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, o->target, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	return link_over(o, proc);
 }
 
 int
 outfile_commit(outfile *o)
 {
-	int bad;
+	int bad, e = 0;
 
 	if (o->f == stdout)
 		return fflush(stdout) == EOF || ferror(stdout) ? -1 : 0;
@@ -320,24 +659,26 @@ outfile_commit(outfile *o)
 		o->f = NULL;
 		return bad ? -1 : 0;
 	}
-	unregister(o);
-	bad = ferror(o->f);
-	if (fclose(o->f) == EOF || bad) {
-		int e = errno ? errno : EIO;
-		unlink(o->tmp);
-		errno = e;
-		bad = 1;
-	} else if (rename(o->tmp, o->path) == -1) {
-		int e = errno;
-		unlink(o->tmp);
-		errno = e;
-		bad = 1;
+	errno = 0;
+	if (fflush(o->f) == EOF || ferror(o->f))
+		e = errno ? errno : EIO;
+	if (o->tmp) {
+		if (fclose(o->f) == EOF && e == 0)
+			e = errno ? errno : EIO;
+		if (e == 0 && rename(o->tmp, o->target) == -1)
+			e = errno;
+		if (e)
+			unlink(o->tmp);
+		name_remove(o->tmp);
+	} else {
+		if (e == 0 && link_unnamed(o) == -1)
+			e = errno;
+		if (fclose(o->f) == EOF && e == 0)
+			e = errno ? errno : EIO;        /* in place already, but the error is still told */
 	}
-	free(o->path);
-	free(o->tmp);
-	o->f = NULL;
-	o->path = o->tmp = NULL;
-	return bad ? -1 : 0;
+	outfile_clear(o);
+	errno = e;
+	return e ? -1 : 0;
 }
 
 void
@@ -350,15 +691,13 @@ outfile_abort(outfile *o)
 		o->f = NULL;
 		return;
 	}
-	unregister(o);
-	fclose(o->f);
-	unlink(o->tmp);
-	free(o->path);
-	free(o->tmp);
-	o->f = NULL;
-	o->path = o->tmp = NULL;
+	fclose(o->f);           /* an unnamed file vanishes with its descriptor */
+	if (o->tmp) {
+		unlink(o->tmp);
+		name_remove(o->tmp);
+	}
+	outfile_clear(o);
 }
-
 void
 refuse_terminal_stdout(void)
 {

@@ -8,8 +8,9 @@
 
 extern const char *progname;
 
-/* Sets progname and the locale, ignores SIGPIPE, and puts /dev/null on a closed 0, 1 or 2
- * (the wrong way round, so that using them still fails with EBADF). */
+/* Sets progname and the locale; catches SIGHUP, SIGINT, SIGPIPE and SIGTERM to remove temporary
+ * files (a write to a closed pipe fails with EPIPE instead of ending the program); puts
+ * /dev/null on a closed 0, 1 or 2 (the wrong way round, so that using them still fails with EBADF). */
 void prog_init(const char *argv0);
 /* Registers fn to run first in die(), before temporary outputs are removed (at most 8). */
 void atdie(void (*fn)(void));
@@ -32,17 +33,28 @@ double parse_double(const char *s, double min, double max, const char *opt);
 /* Reads a whole file (or stdin for "-") into memory; NULL with errno set on failure. */
 unsigned char *read_file(const char *path, size_t *len, size_t limit);
 
-/* Output to a file written atomically: a temporary beside it, renamed on commit.
- * Paths that exist and are not regular files (devices, FIFOs) are written in place. */
+/* Output to a file written atomically: created without a name (O_TMPFILE) in the target's
+ * directory and linked into place on commit, or, where the file system refuses that, a named
+ * temporary "TARGET.tmpXXXXXX" renamed on commit.  Nothing is left behind when the program
+ * dies: named temporaries are removed on SIGHUP, SIGINT, SIGPIPE and SIGTERM (prog_init
+ * installs the handler, which then ends the program by the same signal) and at exit, so an
+ * output not committed when the program exits (die(), a closed pipe) is discarded.
+ * A symbolic link is written through: its target is replaced, the link kept.  Paths that
+ * exist and are not regular files (devices, FIFOs), or that name the file standard output or
+ * standard error already writes (-o /dev/stdout > FILE), are written in place. */
 typedef struct outfile {
 	FILE *f;
-	char *path, *tmp;
-	int direct;             /* a device or FIFO (e.g. /dev/null): written in place */
-	struct outfile *next;   /* open temporaries, removed if the program dies */
+	char *path;             /* as given, for messages */
+	char *target;           /* the file replaced on commit: path with symbolic links followed */
+	char *tmp;              /* the named temporary, where O_TMPFILE was refused; else NULL */
+	int direct;             /* written in place */
 } outfile;
-int outfile_open(outfile *o, const char *path);     /* "-" means stdout */
+int outfile_open(outfile *o, const char *path);     /* "-" means stdout; -1 with errno */
 int outfile_commit(outfile *o);                     /* -1 on a write error; errno set */
-void outfile_abort(outfile *o);                     /* removes the temporary */
+void outfile_abort(outfile *o);                     /* discards the output */
+/* 0 when outfile_open(path) would succeed now (the directory exists and takes a new file,
+ * the path is not a directory); -1 with errno otherwise.  Leaves nothing behind. */
+int outfile_check(const char *path);
 
 /* Dies when a binary stream would go to a terminal (as zstd does). */
 void refuse_terminal_stdout(void);

@@ -211,4 +211,9 @@ imgscrape "$TLS/img/a.jpg" > tls2.tsr 2>.err
 eq "TLS: an unknown certificate is refused" "$(imgcat -c tls2.tsr),$(grep -c 'error 1' .err)" "0,1"
 imgscrape --insecure "$TLS/img/b.png" > tls3.tsr 2>.err
 eq "--insecure warns and goes on" "$(imgcat -c tls3.tsr),$(grep -c 'warning: --insecure' .err)" "1,1"
+
+# ---- a closed output pipe is not an error (it was "Input/output error", exit 1) ----
+/usr/bin/convert -size 600x600 xc: +noise Random "$SRV/noise.png"     # 2 MB: more than a pipe holds
+{ imgscrape "$IMG/img/noise.png"; echo $? > pipe.rc; } 2>.err | head -c 10 > /dev/null
+eq "closed pipe: exit 0, nothing on stderr" "$(cat pipe.rc):$(cat .err)" "0:"
 done_tests
