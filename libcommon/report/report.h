@@ -54,8 +54,8 @@ struct report_item *report_gallery_offer(struct report_gallery *g, const char *i
 void report_gallery_free(struct report_gallery *g);
 
 /* Makes the item's thumbnail from the record's "image" tensor (u8 H x W x C) or
- * "encoded" file, and its provenance from the metadata "source", "url", "file"
- * or "path".  With overlay, the record's "mask" (true from 0.5) and "pred_mask"
+ * "encoded" file, and its provenance from the metadata: the first two distinct
+ * of "url", "source", "file" and "path".  With overlay, the record's "mask" (true from 0.5) and "pred_mask"
  * (predicted from threshold; u8 as v / 255 or f32) are painted on it: green
  * where both are true, red where only the prediction is, blue where only the
  * truth is.  0, or -1 with a reason in err (also kept in item->why). */

@@ -190,17 +190,31 @@ thumbnail(const image *im, int side, image *th)
 	return 0;
 }
 
-static const char *
+/* Where the record came from: the first two distinct of its url, source, file
+ * and path, joined by "; " (malloc'd), or NULL. */
+static char *
 provenance(const ts_record *rec)
 {
-	static const char *const keys[] = { "source", "url", "file", "path" };
+	static const char *const keys[] = { "url", "source", "file", "path" };
+	const char *first = NULL, *second = NULL;
+	char *s;
 
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+	for (size_t i = 0; i < sizeof keys / sizeof *keys && second == NULL; i++) {
 		const char *v = ts_get(rec, keys[i]);
-		if (v && *v)
-			return v;
+		if (v == NULL || *v == '\0' || (first && strcmp(first, v) == 0))
+			continue;
+		if (first == NULL)
+			first = v;
+		else
+			second = v;
 	}
-	return NULL;
+	if (first == NULL)
+		return NULL;
+	if (second == NULL)
+		return strdup(first);
+	if (asprintf(&s, "%s; %s", first, second) < 0)
+		return NULL;
+	return s;
 }
 
 int
@@ -208,12 +222,11 @@ report_item_fill(struct report_item *item, const ts_record *rec, int overlay, do
                  char *err, size_t errlen)
 {
 	static const unsigned char white[3] = { 255, 255, 255 };
-	const char *src = provenance(rec);
 	image im = { 0 }, th = { 0 };
 	int rc = -1;
 
 	free(item->source);
-	item->source = src ? strdup(src) : NULL;
+	item->source = provenance(rec);
 	if (record_image(rec, &im, err, errlen) == -1)
 		goto out;
 	if (img_to_rgb(&im, white) == -1 || thumbnail(&im, REPORT_THUMB, &th) == -1) {

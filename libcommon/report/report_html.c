@@ -241,16 +241,20 @@ seg_table(FILE *f, const struct report *r)
 
 /* ---- figures ---- */
 
+#define PLOT_SCALE 0.875        /* 640 x 480 figures at 560 x 420, two abreast in 1200 px */
+
 static int
 figure(FILE *f, const char *id, const char *caption, plot_fig *fig, char *err, size_t errlen)
 {
 	char *buf = NULL;
 	size_t len = 0;
+	double w, h;
 	FILE *m;
 	int rc;
 
 	if (fig == NULL)
 		return 0;
+	plot_fig_size(fig, &w, &h);
 	if ((m = open_memstream(&buf, &len)) == NULL) {
 		plot_fig_free(fig);
 		return errorf(err, errlen, "%s", strerror(errno));
@@ -260,8 +264,9 @@ figure(FILE *f, const char *id, const char *caption, plot_fig *fig, char *err, s
 	if (fclose(m) != 0 && rc == 0)
 		rc = errorf(err, errlen, "%s", strerror(errno));
 	if (rc == 0) {
-		fprintf(f, "<figure class=\"plot\" id=\"%s\"><img alt=\"%s\" src=\"data:image/svg+xml;"
-		        "base64,", id, caption);
+		fprintf(f, "<figure class=\"plot\" id=\"%s\"><img alt=\"%s\" width=\"%.0f\" "
+		        "height=\"%.0f\" src=\"data:image/svg+xml;base64,", id, caption,
+		        w * PLOT_SCALE, h * PLOT_SCALE);
 		base64(f, (const unsigned char *)buf, len);
 		fprintf(f, "\"><figcaption>%s</figcaption></figure>\n", caption);
 	}
@@ -383,7 +388,7 @@ static const char style[] =
 	"table.metrics td{font-variant-numeric:tabular-nums}"
 	".ci{color:#666}.na{color:#a00}.note{color:#555;font-size:13px}"
 	".figures{display:flex;flex-wrap:wrap;gap:12px}"
-	"figure{margin:0}figure.plot img{width:560px;height:420px;display:block}"
+	"figure{margin:0}figure.plot img{display:block}"
 	"figcaption{font-size:12px;color:#444}"
 	".thumbs{display:flex;flex-wrap:wrap;gap:10px}"
 	"figure.thumb{width:140px;font-size:11px;overflow-wrap:anywhere}"
