@@ -114,6 +114,16 @@ print("blue" if blue > 200 else "no-blue", "red" if red > 200 else "no-red")
 ' sshot.png s.html.dom)
 eq "masks: true-only and predicted-only overlays rendered" "$overlay" "blue red"
 
+# ---- multiclass: the most confident misclassifications; a learning log alone
+printf 'id\tlabel\tp_a\tp_b\tp_c\nx1\ta\t0.1\t0.8\t0.1\nx2\tb\t0.2\t0.7\t0.1\n' > mc.tsv
+printf 'x3\tc\t0.6\t0.1\t0.3\nx4\tc\t0.3\t0.3\t0.4\n' >> mc.tsv
+check "multiclass: --html" cnneval --html mc.html mc.tsv
+eq "multiclass: the wrong rows, most confident first" \
+	"$(grep -o 'class="id">[^<]*</b><br>label [^<]*<br>p [0-9.]*' mc.html | sed 's/.*">//; s/<\/b><br>/ | /; s/<br>/ | /' | tr '\n' ';')" \
+	"x1 | label a, predicted b | p 0.8000;x3 | label c, predicted a | p 0.6000;"
+check "a learning log alone: --html" cnneval --learning-curve log.tsv --html lo.html
+eq "... its figure only" "$(grep -o 'id="fig-[a-z]*' lo.html)" 'id="fig-learning'
+
 # ---- usage
 expect_status "--images without --html: usage" 2 cnneval --images imgs.tsr pred.tsv
 expect_status "--images with --masks: usage" 2 cnneval --masks --html x.html --images imgs.tsr seg.tsr
