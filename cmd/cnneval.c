@@ -8,6 +8,7 @@
 #include "metrics/metrics_eval.h"
 #include "metrics/metrics_seg.h"
 #include "plot/plot_eval.h"
+#include "report/report.h"
 #include "stream/tstream.h"
 #include "util/tsv.h"
 #include "pipeline/env.h"
@@ -17,16 +18,16 @@
 "usage: cnneval [-v] [-f text|json|tsv] [--score COL] [--label COL] [--positive LABEL]\n" \
 "               [--threshold T | --best f1|youden] [--at-fpr F] [--at-recall R]\n" \
 "               [--bootstrap N] [--seed S] [--multiclass] [--curves PREFIX] [--plot PREFIX]\n" \
-"               [--learning-curve LOG] [FILE | -]...\n" \
+"               [--learning-curve LOG] [--html FILE [--images STREAM]] [FILE | -]...\n" \
 "       cnneval --masks [-v] [-f text|json|tsv] [--threshold T] [--per-image FILE]\n" \
 "               [--max-pixels N] [--max-errors N] [--seed S] [--curves PREFIX] [--plot PREFIX]\n" \
-"               [STREAM | -]\n"
+"               [--html FILE] [STREAM | -]\n"
 
 enum { FMT_TEXT, FMT_JSON, FMT_TSV };
 
 struct opts {
 	int format, verbose, multiclass, masks;
-	const char *score, *label, *positive, *curves, *plot, *learning, *per_image;
+	const char *score, *label, *positive, *curves, *plot, *learning, *per_image, *html, *images;
 	size_t max_pixels;
 	struct eval_opts eo;
 };
@@ -46,7 +47,11 @@ struct {
 	size_t *cls;
 	struct pcol *pc;
 	struct eval **ev;
+	struct report_gallery *gal;     /* --html: per input, false positives then negatives */
+	char **titles;
 } live;
+
+#define GALLERY 12                      /* thumbnails per gallery */
 
 static void
 usage(const char *why)
@@ -86,11 +91,43 @@ column(tsv *t, const char *name)
 
 /* ---- binary ---- */
 
+/* ---- the gallery of --html ---- */
+
+/* The column that names a row: cnnpredict's id, or file; -1 for none. */
+static long
+id_column(tsv *t)
+{
+	long c = tsv_column(t, "id");
+
+	return c >= 0 ? c : tsv_column(t, "file");
+}
+
 static void
-read_binary(tsv *t, const struct opts *o, struct eval *e, size_t *rows)
+offer(struct report_gallery *g, tsv *t, long ic, size_t row, const char *label, double score)
+{
+	char name[32];
+
+	if (ic < 0)
+		snprintf(name, sizeof name, "row %zu", row + 1);
+	report_gallery_offer(g, ic < 0 ? name : tsv_field(t, (size_t)ic), label, score);
+}
+
+static char *
+title(const char *fmt, const char *a, const char *b)
+{
+	char *s;
+
+	if (asprintf(&s, fmt, a, b) < 0)
+		die("out of memory");
+	return s;
+}
+
+static void
+read_binary(tsv *t, const struct opts *o, struct eval *e, size_t *rows, struct report_gallery *gal)
 {
 	size_t sc = column(t, o->score ? o->score : "score"), lc = column(t, o->label);
 	size_t n = 0, npos = 0, cap = 1 << 16, plen = strlen(o->positive), nlen = 0;
+	long ic = id_column(t);
 	double *score = live.score = xmalloc(cap * sizeof *score);
 	unsigned char *y = live.y = xmalloc(cap);
 	const char *neg = NULL;
@@ -110,6 +147,8 @@ read_binary(tsv *t, const struct opts *o, struct eval *e, size_t *rows)
 			die("%s", tsv_error(t));
 		if (len == plen && (len == 0 || lab[0] == o->positive[0]) &&
 		    memcmp(lab, o->positive, len) == 0) {
+			if (gal)
+				offer(&gal[1], t, ic, n, lab, score[n]);
 			y[n++] = 1;
 			npos++;
 			continue;
@@ -126,6 +165,8 @@ read_binary(tsv *t, const struct opts *o, struct eval *e, size_t *rows)
 				         o->positive, neg);
 			die("%s", tsv_error(t));
 		}
+		if (gal)
+			offer(&gal[0], t, ic, n, lab, score[n]);
 		y[n++] = 0;
 	}
 	if (rc == -1)
@@ -137,6 +178,11 @@ read_binary(tsv *t, const struct opts *o, struct eval *e, size_t *rows)
 	*rows += n;
 	e->positive = o->positive;
 	binary_eval_compute(&e->b, score, y, n, &o->eo);
+	if (gal)
+		for (int i = 0; i < 2; i++) {
+			gal[i].filter = 1;
+			gal[i].only_from = e->b.threshold;
+		}
 	free(score);
 	free(y);
 	live.score = NULL;
@@ -158,9 +204,11 @@ cmp_class(const void *key, const void *b)
 }
 
 static void
-read_multiclass(tsv *t, const struct opts *o, struct eval *e, size_t *rows)
+read_multiclass(tsv *t, const struct opts *o, struct eval *e, size_t *rows,
+                struct report_gallery *gal)
 {
 	size_t lc = column(t, o->label), k = 0, n = 0, cap = 1 << 12;
+	long ic = id_column(t);
 	struct pcol *pc = live.pc = xcalloc(tsv_ncols(t), sizeof *pc);
 	double *p;
 	size_t *y;
@@ -192,7 +240,16 @@ read_multiclass(tsv *t, const struct opts *o, struct eval *e, size_t *rows)
 		for (size_t c = 0; c < k; c++)
 			if (tsv_number(t, pc[c].col, &p[n * k + c]) == -1)
 				die("%s", tsv_error(t));
-		y[n++] = (size_t)(hit - pc);
+		y[n] = (size_t)(hit - pc);
+		if (gal) {
+			size_t pred = multiclass_argmax(&p[n * k], k);
+			if (pred != y[n]) {
+				char *lab = title("%s, predicted %s", hit->cls, pc[pred].cls);
+				offer(gal, t, ic, n, lab, p[n * k + pred]);
+				free(lab);
+			}
+		}
+		n++;
 		if (!(n & 0xfff))
 			progress_tick(*rows + n);
 	}
@@ -252,7 +309,8 @@ warn_undefined(const struct eval *e, const struct opts *o)
 }
 
 static void
-evaluate(const char *path, const struct opts *o, struct eval *e, size_t *rows)
+evaluate(const char *path, const struct opts *o, struct eval *e, size_t *rows,
+         struct report_gallery *gal, char **titles)
 {
 	tsv *t = open_table(path);
 	int multi;
@@ -268,10 +326,19 @@ evaluate(const char *path, const struct opts *o, struct eval *e, size_t *rows)
 		die("%s", tsv_error(t));
 	}
 	e->name = xstrdup(tsv_name(t));
+	if (gal && multi) {
+		titles[0] = title("%s: the most confident misclassifications%s", e->name, "");
+		report_gallery_init(&gal[0], titles[0], "p", 1, GALLERY);
+	} else if (gal) {
+		titles[0] = title("%s: the most confident false positives%s", e->name, "");
+		titles[1] = title("%s: the most confident false negatives%s", e->name, "");
+		report_gallery_init(&gal[0], titles[0], "score", 1, GALLERY);
+		report_gallery_init(&gal[1], titles[1], "score", 0, GALLERY);
+	}
 	if (multi)
-		read_multiclass(t, o, e, rows);
+		read_multiclass(t, o, e, rows, gal);
 	else
-		read_binary(t, o, e, rows);
+		read_binary(t, o, e, rows, gal);
 	tsv_close(t);
 	live.table = NULL;
 	warn_undefined(e, o);
@@ -449,6 +516,62 @@ write_plots(const char *prefix, struct eval *const *e, size_t n)
 	}
 }
 
+/* ---- the HTML report ---- */
+
+/* Fills the galleries' thumbnails from the records of the stream at path whose
+ * id is an item's. */
+static void
+fill_from_images(const char *path, struct report_gallery *gal, size_t ngal)
+{
+	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	static ts_record rec;           /* static: reachable when die() ends the program */
+	static ts_reader *r;
+	char err[512];
+	int rc;
+
+	if (f == NULL)
+		die("%s: %s", path, strerror(errno));
+	if ((r = ts_reader_open(f, name)) == NULL)
+		die("%s: out of memory", name);
+	ts_record_init(&rec);
+	while ((rc = ts_read(r, &rec)) == 1) {
+		const char *id = ts_get(&rec, "id");
+		for (size_t i = 0; id && i < ngal; i++)
+			for (size_t j = 0; j < gal[i].n; j++) {
+				struct report_item *it = &gal[i].it[j];
+				if (it->png == NULL && strcmp(it->id, id) == 0)
+					report_item_fill(it, &rec, 0, 0, err, sizeof err);
+			}
+	}
+	if (rc == -1)
+		die("%s", ts_reader_error(r));
+	ts_record_free(&rec);
+	ts_reader_free(r);
+	if (f != stdin)
+		fclose(f);
+	for (size_t i = 0; i < ngal; i++)
+		for (size_t j = 0; j < gal[i].n; j++)
+			if (gal[i].it[j].png == NULL && gal[i].it[j].why == NULL)
+				gal[i].it[j].why = title("no record with this id in %s%s", name, "");
+}
+
+static void
+write_html(const struct opts *o, const struct report *rep)
+{
+	static outfile out;             /* static: reachable when die() ends the program */
+	char err[512];
+
+	if (outfile_open(&out, o->html) == -1)
+		die("%s: %s", o->html, strerror(errno));
+	if (report_html_write(out.f, rep, err, sizeof err) == -1) {
+		outfile_abort(&out);
+		die("%s: %s", o->html, err);
+	}
+	if (outfile_commit(&out) == -1)
+		die("%s: %s", o->html, strerror(errno));
+}
+
 /* ---- segmentation masks ---- */
 
 static void
@@ -468,8 +591,26 @@ per_image_row(FILE *f, const ts_record *rec, size_t nrec, const struct seg_count
 	        m.accuracy, m.precision, m.recall, m.iou, m.dice);
 }
 
+/* Keeps the record among the worst IoU, with its thumbnail and overlay. */
 static void
-read_masks(const char *path, const struct opts *o, seg_eval *s)
+offer_mask(struct report_gallery *g, const ts_record *rec, size_t nrec,
+           const struct seg_counts *c, double threshold)
+{
+	const char *id = ts_get(rec, "id");
+	struct report_item *it;
+	struct seg_metrics m;
+	char name[32], err[512];
+
+	seg_metrics(c, &m);
+	if (id == NULL)
+		snprintf(name, sizeof name, "record %zu", nrec);
+	it = report_gallery_offer(g, id ? id : name, ts_get(rec, "label"), m.iou);
+	if (it)
+		report_item_fill(it, rec, 1, threshold, err, sizeof err);
+}
+
+static void
+read_masks(const char *path, const struct opts *o, seg_eval *s, struct report_gallery *gal)
 {
 	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -499,6 +640,8 @@ read_masks(const char *path, const struct opts *o, seg_eval *s)
 		}
 		if (o->per_image)
 			per_image_row(out.f, &rec, ts_reader_nrec(r), &c);
+		if (gal)
+			offer_mask(gal, &rec, ts_reader_nrec(r), &c, o->eo.threshold);
 		progress_tick(ts_reader_nrec(r));
 	}
 	if (rc == -1)
@@ -518,12 +661,15 @@ run_masks(const struct opts *o, const char *path)
 {
 	static seg_eval s;              /* static: reachable when die() ends the program */
 	static struct eval e;
+	static struct report_gallery gal;
 	struct eval *ev[1] = { &e };
 
 	if (o->verbose)
 		summary_start();
 	seg_eval_init(&s, o->eo.threshold, o->max_pixels, o->eo.seed);
-	read_masks(path, o, &s);
+	if (o->html)
+		report_gallery_init(&gal, "The images of lowest IoU", "IoU", 0, GALLERY);
+	read_masks(path, o, &s, o->html ? &gal : NULL);
 	progress_done();
 	e.name = strcmp(path, "-") == 0 ? "stdin" : path;
 	e.positive = "mask";
@@ -539,13 +685,45 @@ run_masks(const struct opts *o, const char *path)
 	if (o->plot) {
 		write_figure(o->plot, "roc", plot_eval_roc(ev, 1));
 		write_figure(o->plot, "pr", plot_eval_pr(ev, 1));
-		plot_release();
 	}
+	if (o->html) {
+		char *t = title("cnneval: %s%s", e.name, " (segmentation)");
+		write_html(o, &(struct report){ .title = t, .ev = ev, .nev = 1, .seg = &s,
+		                                .gal = &gal, .ngal = 1 });
+		free(t);
+		report_gallery_free(&gal);
+	}
+	if (o->plot || o->html)
+		plot_release();
 	if (o->verbose)
 		summary_print(s.images, s.images);
 	eval_free(&e);
 	seg_eval_free(&s);
 	return skip_status();
+}
+
+static void
+html_report(const struct opts *o, struct eval *const *ev, size_t n, const struct learning_log *log)
+{
+	struct report_gallery *gal = live.gal;
+	size_t ngal = 0;
+	char *t = title("cnneval: %s%s", n ? ev[0]->name : log->name, n > 1 ? " and others" : "");
+
+	for (size_t i = 0; i < 2 * n; i++)     /* the used ones, in order */
+		if (live.titles[i])
+			gal[ngal++] = gal[i];
+	write_html(o, &(struct report){ .title = t, .ev = ev, .nev = n,
+	                                .log = o->learning ? log : NULL, .gal = gal,
+	                                .ngal = ngal, .images = o->images });
+	for (size_t i = 0; i < ngal; i++)
+		report_gallery_free(&gal[i]);
+	for (size_t i = 0; i < 2 * n; i++)
+		free(live.titles[i]);
+	free(live.gal);
+	free(live.titles);
+	live.gal = NULL;
+	live.titles = NULL;
+	free(t);
 }
 
 static int
@@ -565,10 +743,17 @@ run(const struct opts *o, int argc, char **argv)
 		argv = stdin_only;
 	}
 	ev = live.ev = xcalloc((size_t)argc + 1, sizeof *ev);
+	if (o->html) {
+		live.gal = xcalloc(2 * (size_t)argc + 1, sizeof *live.gal);
+		live.titles = xcalloc(2 * (size_t)argc + 1, sizeof *live.titles);
+	}
 	for (int i = 0; i < argc; i++) {
 		ev[i] = xcalloc(1, sizeof **ev);
-		evaluate(argv[i], o, ev[i], &rows);
+		evaluate(argv[i], o, ev[i], &rows, o->html ? &live.gal[2 * i] : NULL,
+		         o->html ? &live.titles[2 * i] : NULL);
 	}
+	if (o->images)
+		fill_from_images(o->images, live.gal, 2 * (size_t)argc);
 	progress_done();
 	if (o->format == FMT_TSV && argc > 0)
 		eval_print_tsv(stdout, ev, (size_t)argc);
@@ -592,7 +777,9 @@ run(const struct opts *o, int argc, char **argv)
 		write_plots(o->plot, ev, (size_t)argc);
 	if (o->plot && o->learning)
 		write_figure(o->plot, "learning", plot_learning_curves(&log));
-	if (o->plot)
+	if (o->html)
+		html_report(o, ev, (size_t)argc, &log);
+	if (o->plot || o->html)
 		plot_release();
 	for (int i = 0; i < argc; i++) {
 		if (ev[i]->multiclass)
@@ -612,12 +799,21 @@ run(const struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+static int
+uses_stdin(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	enum { O_SCORE = 256, O_LABEL, O_POSITIVE, O_THRESHOLD, O_BEST, O_AT_FPR, O_AT_RECALL,
 	       O_BOOTSTRAP, O_SEED, O_MULTICLASS, O_CURVES, O_PLOT, O_LEARNING, O_MASKS, O_PER_IMAGE,
-	       O_MAX_PIXELS, O_HELP, O_MAX_ERRORS };
+	       O_MAX_PIXELS, O_HELP, O_MAX_ERRORS, O_HTML, O_IMAGES };
 	static const struct option longopts[] = {
 		{ "at-fpr", required_argument, NULL, O_AT_FPR },
 		{ "at-recall", required_argument, NULL, O_AT_RECALL },
@@ -626,6 +822,8 @@ main(int argc, char **argv)
 		{ "curves", required_argument, NULL, O_CURVES },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "html", required_argument, NULL, O_HTML },
+		{ "images", required_argument, NULL, O_IMAGES },
 		{ "label", required_argument, NULL, O_LABEL },
 		{ "learning-curve", required_argument, NULL, O_LEARNING },
 		{ "masks", no_argument, NULL, O_MASKS },
@@ -684,6 +882,8 @@ main(int argc, char **argv)
 		case O_MULTICLASS: o.multiclass = 1; break;
 		case O_CURVES: o.curves = optarg; break;
 		case O_PLOT: o.plot = optarg; break;
+		case O_HTML: o.html = optarg; break;
+		case O_IMAGES: o.images = optarg; break;
 		case O_LEARNING: o.learning = optarg; break;
 		case O_MASKS: o.masks = 1; break;
 		case O_PER_IMAGE: o.per_image = optarg; break;
@@ -715,9 +915,15 @@ main(int argc, char **argv)
 		usage("--per-image, --max-pixels and --max-errors go with --masks");
 	if (o.masks && argc > 1)
 		usage("--masks takes one stream (cat several into one)");
-	o.eo.keep_points = o.format == FMT_JSON || o.curves || o.plot;
+	if (o.images && !o.html)
+		usage("--images goes with --html");
+	if (o.images && o.masks)
+		usage("--masks takes the images from its stream, not --images");
+	if (o.images && strcmp(o.images, "-") == 0 && ((argc == 0 && !o.learning) || uses_stdin(argc, argv)))
+		usage("--images - and the predictions cannot both be standard input");
+	o.eo.keep_points = o.format == FMT_JSON || o.curves || o.plot || o.html;
 	if (o.masks)
-		o.eo.keep_points = o.curves || o.plot;
+		o.eo.keep_points = o.curves || o.plot || o.html;
 	c = o.masks ? run_masks(&o, argc ? argv[0] : "-") : run(&o, argc, argv);
 	finish_stdout();
 	return c;

@@ -106,6 +106,13 @@ plot_fig_free(plot_fig *f)
 	free(f);
 }
 
+void
+plot_fig_size(const plot_fig *f, double *w, double *h)
+{
+	*w = f->w;
+	*h = f->h;
+}
+
 static char *
 dup_or_null(const char *s)
 {

@@ -43,6 +43,7 @@ plot_rgb plot_viridis(double t);        /* t in [0, 1] */
 plot_fig *plot_fig_new(double width_in, double height_in);
 void plot_fig_free(plot_fig *f);        /* NULL does nothing */
 void plot_suptitle(plot_fig *f, const char *title);
+void plot_fig_size(const plot_fig *f, double *w, double *h);   /* in pixels */
 /* Axes at a rectangle in figure fractions (left, bottom, width, height). */
 plot_axes *plot_axes_add(plot_fig *f, double left, double bottom, double width, double height);
 

@@ -4,14 +4,16 @@
 M="make -s -C $ROOT/examples/demo TINY=1 BIN=$BIN W=$T/demo"
 check "make demo TINY=1 runs the whole workflow" $M
 cp "$T/.out" "$T/first.out"
-for f in scraped.tsr dedup.tsr train.tsr test.tsr train-aug.tsr shoes.model pred.tsv eval.roc.png eval.pr.png eval.learning.png; do
+for f in scraped.tsr dedup.tsr train.tsr test.tsr train-aug.tsr shoes.model pred.tsv eval.roc.png eval.pr.png eval.learning.png report.html; do
 	[ -s "$T/demo/$f" ] || fail "make demo TINY=1: $f is missing"
 done
 grep -q '^imgscrape: saved ' "$T/.err" && pass "the images were scraped from the local server" || fail "imgscrape said: $(grep imgscrape "$T/.err")"
 grep -Eq '^imgdedup: [0-9]+ records, [1-9][0-9]* duplicates' "$T/.err" && pass "imgdedup found the reposts" || fail "imgdedup said: $(grep imgdedup "$T/.err")"
-acc=$(awk '$1 == "accuracy" { print $2 }' "$T/first.out")
+acc=$(awk '$1 == "accuracy" { print $2; exit }' "$T/first.out")
 awk -v a="$acc" 'BEGIN { exit !(a >= 0.7) }' && pass "tiny demo accuracy $acc >= 0.7" || fail "tiny demo accuracy '$acc'"
 grep -q "ROC plot: *$T/demo/eval.roc.png" "$T/first.out" && pass "the plots are named" || fail "output: $(cat "$T/first.out")"
+eq "the report shows the mistakes' images" "$(grep -c 'src="data:image/png;base64,' "$T/demo/report.html")" \
+	"$(grep -c '<figure class="thumb">' "$T/demo/report.html")"
 # site.py --gallery N: every post a gallery of N images of the folder, reposts as posts of their own
 check "site.py --gallery 4" /usr/bin/python3 "$ROOT/examples/demo/site.py" "$T/g" --gallery 4 boots="$T/demo/img/boots"
 eq "--gallery 4: the posts" "$(/usr/bin/python3 -c 'import json, sys

@@ -68,7 +68,7 @@ with open("fashion-predictions.tsv", "w") as f:
         f.write("%d\t%s\t%s\n" % (i, cls[t[i]], "\t".join("%.6f" % v for v in p[i])))
 '
 # cnneval --masks: a U-Net's predictions on 64x64 film-still patches with scratch masks,
-# as cnnpredict --stream writes them (u8 probabilities x 255 in pred_mask)
+# as cnnpredict --stream writes them (the image kept, u8 probabilities x 255 in pred_mask)
 /usr/bin/python3 -c '
 import sys
 sys.path.insert(0, sys.argv[1])
@@ -82,7 +82,9 @@ for i in range(12):
         m[:, x:x + 2] = 1
     z = r.normal(0, 1, (64, 64)) + 2.5 * (2 * m.astype(float) - 1)
     p = np.round(255 / (1 + np.exp(-z))).astype(np.uint8)
-    recs.append(({"id": "still%02d@patch%d" % (i // 4, i % 4)}, [("mask", m * 255), ("pred_mask", p)]))
+    img = np.full((64, 64, 1), 90, np.uint8) + 120 * m[:, :, None]
+    recs.append(({"id": "still%02d@patch%d" % (i // 4, i % 4)},
+                 [("image", img), ("mask", m * 255), ("pred_mask", p)]))
 tswrite.write("unet-pred.tsr", recs)
 ' "$ROOT/tests"
 # the architectures of share/models, and cnntrain's pages first: its examples make the
