@@ -27,7 +27,34 @@
 "usage: imgscrape [-v] [-o dir] [--sort hot|new|top|rising] [--time hour|day|week|month|year|all]\n" \
 "                 [--limit n] [--nsfw] [--label name] [--archive file] [--jobs n] [--max-bytes n]\n" \
 "                 [--timeout s] [--rate n] [--user-agent ua] [--reddit-user name] [--reddit-url url]\n" \
-"                 [--oauth-url url] [--cacert file] [--insecure] [--decode] source...\n"
+"                 [--oauth-url url] [--cacert file] [--insecure] [--decode] source...\n" \
+"       imgscrape -h | --help | --version\n"
+
+#define HELP \
+"Options:\n" \
+"  -o, --output DIR            write files and DIR/index.tsv instead of a stream (default: stdout)\n" \
+"      --sort hot|new|top|rising\n" \
+"                              the listing's order (default hot)\n" \
+"      --time hour|day|week|month|year|all\n" \
+"                              the time window of --sort top and searches\n" \
+"      --limit N               at most N images per source (default: all)\n" \
+"      --nsfw                  keep posts marked NSFW\n" \
+"      --label NAME            the label of every record (default: the subreddit)\n" \
+"      --archive FILE          skip what FILE lists, append what is saved\n" \
+"      --jobs N                download N images at once (default 4)\n" \
+"      --max-bytes N           the largest image, in bytes (default 67108864)\n" \
+"      --timeout S             seconds for one transfer (default 30)\n" \
+"      --rate N                API requests a minute without rate-limit headers (default 10, 100 with OAuth)\n" \
+"      --user-agent UA         another User-Agent\n" \
+"      --reddit-user NAME      the user named in the default User-Agent (default REDDIT_USER)\n" \
+"      --reddit-url URL        Reddit's address (default https://www.reddit.com)\n" \
+"      --oauth-url URL         where OAuth API requests go (default https://oauth.reddit.com)\n" \
+"      --cacert FILE           trust the certificates in FILE instead of the system's\n" \
+"      --insecure              do not verify TLS certificates\n" \
+"      --decode                decode each image into an 'image' tensor\n" \
+"  -v, --verbose               end with a summary line on stderr\n" \
+"  -h, --help                  print this help and exit\n" \
+"      --version               print the version and exit\n"
 
 #define LISTING_END 950         /* Reddit stops listings near 1000 items */
 
@@ -678,7 +705,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_SORT = 256, O_TIME, O_LIMIT, O_NSFW, O_LABEL, O_ARCHIVE, O_JOBS, O_MAX_BYTES, O_TIMEOUT,
-	       O_RATE, O_UA, O_USER, O_REDDIT_URL, O_OAUTH_URL, O_CACERT, O_INSECURE, O_DECODE, O_HELP };
+	       O_RATE, O_UA, O_USER, O_REDDIT_URL, O_OAUTH_URL, O_CACERT, O_INSECURE, O_DECODE, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "archive", required_argument, NULL, O_ARCHIVE },
 		{ "cacert", required_argument, NULL, O_CACERT },
@@ -700,6 +727,7 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "user-agent", required_argument, NULL, O_UA },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const sorts[] = { "hot", "new", "top", "rising", "relevance", "comments", NULL };
@@ -711,16 +739,18 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	env_require();
 	summary_start();
-	while ((c = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
 		case O_ARCHIVE: o.archive = optarg; break;
 		case O_CACERT: o.cacert = optarg; break;
 		case O_DECODE: o.decode = 1; break;
+		case 'h':
 		case O_HELP:
-			fputs(USAGE, stdout);
-			return 0;
+			help_exit(USAGE, HELP);
+		case O_VERSION:
+			version_exit();
 		case O_INSECURE: o.insecure = 1; break;
 		case O_JOBS: o.jobs = (int)parse_int(optarg, 1, 64, "--jobs"); break;
 		case O_LABEL: o.label = optarg; break;

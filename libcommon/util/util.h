@@ -17,6 +17,10 @@ void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: "PROG: why" (when why is not NULL), then the usage text, exit status 2. */
 void usage_exit(const char *text, const char *why) __attribute__((noreturn));
+/* --help: the usage text, a blank line and the option list on stdout, exit status 0. */
+void help_exit(const char *usage, const char *help) __attribute__((noreturn));
+/* --version: "PROG (imgtools) VERSION" on stdout, exit status 0. */
+void version_exit(void) __attribute__((noreturn));
 /* For library code: formats a one-line reason into err and returns -1. */
 int errorf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void *xmalloc(size_t n);
