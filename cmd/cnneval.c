@@ -368,9 +368,13 @@ print_learning(const struct learning_log *log, int format)
 		       crit[best]);
 		printf("  \"last_train_loss\": %.17g\n}\n", log->train_loss[last]);
 	} else if (format == FMT_TSV) {
-		printf("metric\tvalue\nepochs\t%zu\nbest_epoch\t%.17g\nbest_%s\t%.17g\n"
-		       "last_train_loss\t%.17g\n", log->n, log->epoch[best], cname, crit[best],
-		       log->train_loss[last]);
+		printf("metric\tvalue\nepochs\t%zu\nbest_epoch\t", log->n);
+		eval_tsv_value(stdout, log->epoch[best]);
+		printf("\nbest_%s\t", cname);
+		eval_tsv_value(stdout, crit[best]);
+		fputs("\nlast_train_loss\t", stdout);
+		eval_tsv_value(stdout, log->train_loss[last]);
+		fputc('\n', stdout);
 	} else {
 		printf("%s: %zu epochs; lowest %s %.6g at epoch %g; last train_loss %.6g", log->name,
 		       log->n, cname, crit[best], log->epoch[best], log->train_loss[last]);
