@@ -544,11 +544,12 @@ run(const struct opts *o, int argc, char **argv)
 		nout = write_output(&r, leader, kept);
 	if (o->verbose) {
 		if (r.nref)
-			fprintf(stderr, "%s: %zu records, %zu also in the reference (%zu records), %zu skipped\n",
-			        progname, r.nitem - r.nref, ndup, r.nref, skip_count());
-		else
-			fprintf(stderr, "%s: %zu records, %zu duplicates, %zu skipped\n", progname, r.nitem, ndup,
+			fprintf(stderr, "%s: %zu record%s, %zu also in the reference (%zu record%s), %zu skipped\n",
+			        progname, r.nitem - r.nref, plural(r.nitem - r.nref), ndup, r.nref, plural(r.nref),
 			        skip_count());
+		else
+			fprintf(stderr, "%s: %zu record%s, %zu duplicate%s, %zu skipped\n", progname, r.nitem,
+			        plural(r.nitem), ndup, plural(ndup), skip_count());
 		summary_print(r.nitem - r.nref, nout);
 	}
 	for (size_t i = 0; i < r.nitem; i++)

@@ -96,7 +96,7 @@ struct scrape {
 	ts_writer *w;
 	char *token;
 	double token_expiry;
-	size_t saved, skipped[NREASON], pages, src_saved, inflight;
+	size_t saved, skipped[NREASON], pages, posts, fetched, src_saved, inflight;
 	uint64_t bytes;
 	int status;
 	double last_progress;
@@ -260,6 +260,7 @@ done(void *item, void *ctx)
 			note(s, "%s: %s: %s", j->source, j->url, j->err);
 		goto out;
 	}
+	s->fetched++;
 	if (strmap_find(&s->shas, j->sha) >= 0 || (s->ar && archive_has_sha(s->ar, j->sha))) {
 		s->skipped[R_DUP]++;
 		if (s->ar && archive_add(s->ar, j->key, j->sha) == -1)
@@ -484,7 +485,7 @@ scrape_reddit(struct scrape *s, const char *arg, const struct reddit_source *src
 		}
 		http_resp_free(&r);
 		seen += page.nchildren;
-		for (size_t i = 0; i < page.npost && want_more(s); i++)
+		for (size_t i = 0; i < page.npost && want_more(s); i++, s->posts++)
 			post_images(s, arg, &page.post[i]);
 		free(after);
 		after = page.after ? xstrdup(page.after) : NULL;
@@ -639,7 +640,8 @@ run(struct opts *o, int argc, char **argv)
 	     s.skipped[R_DUP], s.skipped[R_NOTIMG], s.skipped[R_BIG], s.skipped[R_ERR],
 	     s.skipped[R_ARCHIVED], s.skipped[R_OTHER]);
 	if (o->verbose)
-		summary_print(0, s.saved);
+		summary_printf("%zu page%s and %zu post%s read, %zu image%s fetched, %zu saved", s.pages,
+		               plural(s.pages), s.posts, plural(s.posts), s.fetched, plural(s.fetched), s.saved);
 	pmap_free(s.pm);
 	ts_writer_free(s.w);
 	dirstore_close(s.ds);

@@ -76,9 +76,14 @@ int skip_status(void);                  /* 1 when something was skipped, else 0 
 /* Ends the program (exit 1) once --max-errors is passed: "PROG: stopping: ..." */
 void skip_stop(void) __attribute__((noreturn));
 
-/* The -v summary line: records in and out, skipped, seconds, records/s, peak memory. */
+/* The -v summary line: records in and out, skipped, seconds, records/s, peak memory
+ * ("1 record in", "2 records in"). */
 void summary_start(void);
 void summary_print(size_t nin, size_t nout);
+/* The same for work that is not records in and out: "PROG: WHAT, N s, peak M MiB". */
+void summary_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "s" unless n is 1: for "%zu record%s", n, plural(n) */
+static inline const char *plural(size_t n) { return n == 1 ? "" : "s"; }
 
 double now_seconds(void);
 
