@@ -32,12 +32,12 @@
 "Options:\n" \
 "  -m, --model MODEL           the model file (required)\n" \
 "  -o, --output OUT            write there, atomically (default: stdout)\n" \
-"      --stream                write the records with pred, score and p_CLASS added (default: a table)\n" \
+"      --stream                write the records with pred, score, p_CLASS added (default: a table)\n" \
 "      --no-resize             an image whose size is not the model's is an error\n" \
-"      --short N               scale the shorter side to N, then crop the centre (default: resize to the input)\n" \
+"      --short N               the shorter side to N, then the centre (default: cover the input)\n" \
 "      --baseline laplacian    add the variance of the Laplacian (alone: without a model)\n" \
 "      --masks DIR             segmentation: write each predicted mask to DIR/NAME.png\n" \
-"      --threshold T           segmentation: masks of 0 and 255 at probability T (default: probabilities)\n" \
+"      --threshold T           segmentation: 0/255 masks at probability T (default: probabilities)\n" \
 "      --overlap N             segmentation: pixels shared by neighbouring tiles (default: a quarter)\n" \
 "      --no-tile               segmentation: resize large frames to the input instead of tiling\n" \
 "      --batch N               images (or tiles) per forward pass (default 64)\n" \

@@ -23,8 +23,9 @@
 
 #define USAGE \
 "usage: cnntrain -m ARCH -o MODEL [-v] [--epochs N] [--batch N] [--optimizer sgd|adam] [--lr X]\n" \
-"                [--momentum X] [--l2 X] [--lr-schedule none|step|cosine] [--lr-step N] [--lr-gamma X]\n" \
-"                [--val F [--val-by KEY] | --val-stream FILE] [--early-stop N] [--balance] [--class-weights auto|none]\n" \
+"                [--momentum X] [--l2 X] [--lr-schedule none|step|cosine] [--lr-step N]\n" \
+"                [--lr-gamma X] [--val F [--val-by KEY] | --val-stream FILE] [--early-stop N]\n" \
+"                [--balance] [--class-weights auto|none]\n" \
 "                [--normalize scale|standardize|per-image|mean-std] [--mean M] [--std S]\n" \
 "                [--classes A,B,...] [--seed N] [--threads N] [--memory BYTES] [--checkpoint FILE]\n" \
 "                [--resume FILE] [--log FILE] [--pos-weight X] [--dice] [--max-errors N]\n" \
@@ -53,7 +54,7 @@
 "      --balance               undersample every class to the rarest one's count\n" \
 "      --class-weights auto|none\n" \
 "                              weight each image's loss by its class's rarity (default none)\n" \
-"      --normalize METHOD      scale, standardize, per-image or mean-std (default: the arch's, or scale)\n" \
+"      --normalize METHOD      scale, standardize, per-image, mean-std (default: arch's, or scale)\n" \
 "      --mean M                with mean-std, the mean: one, or one per channel, on [0, 1]\n" \
 "      --std S                 with mean-std, the standard deviation: one, or one per channel\n" \
 "      --classes A,B,...       the classes, in this order (default: sorted labels)\n" \

@@ -26,9 +26,9 @@
 #define HELP \
 "Import:\n" \
 "      --decode                decode encoded images into 'image' tensors\n" \
-"      --max-pixels N          refuse images of more than N pixels (default 100000000, or IMG_MAX_PIXELS)\n" \
+"      --max-pixels N          refuse images over N pixels (default 100000000, or IMG_MAX_PIXELS)\n" \
 "      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
-"      --encode png|jpeg       encode 'image' tensors into 'encoded' ones (default: leave as they are)\n" \
+"      --encode png|jpeg       encode 'image' tensors as 'encoded' ones (default: keep them)\n" \
 "      --quality Q             JPEG quality for --encode jpeg, 1 to 100 (default 90)\n" \
 "      --label LABEL           set the label of every record (default: none)\n" \
 "      --label-from-dir        label each image file with the name of its directory\n" \
@@ -48,11 +48,11 @@
 "      --overlay               with --export, also write NAME-overlay.png with the masks drawn\n" \
 "\n" \
 "Select and reorder:\n" \
-"      --where KEY=VALUE       keep records whose metadata KEY is (or with != is not) VALUE; repeatable\n" \
+"      --where KEY=VALUE       keep records whose KEY is VALUE (with != is not); repeatable\n" \
 "      --head N                stop after N records (default: all)\n" \
 "      --sample N              a uniform random sample of N records, in input order\n" \
 "      --shuffle               all records in a random order\n" \
-"      --shuffle-memory BYTES  shuffle this much in memory, beyond it in temporary files (default 1073741824)\n" \
+"      --shuffle-memory BYTES  bytes to shuffle in memory, the rest via temp files (default 1073741824)\n" \
 "      --balance               undersample every label (or --by value) to the rarest one's count\n" \
 "      --seed S                seed for --sample, --shuffle, --balance, --split, --shard (default 0)\n" \
 "\n" \
@@ -62,7 +62,7 @@
 "      --split NAME=FRACTION,...\n" \
 "                              write one stream per part, OUT + NAME.tsr, by hash of the --by key\n" \
 "      --shard N               write N streams named by -o PATTERN (one %d)\n" \
-"      --by KEY                the key of --split, --shard, --balance (default: id, label for --balance)\n" \
+"      --by KEY                the key of --split, --shard (default id) and --balance (default label)\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
 "  -h, --help                  print this help and exit\n" \
 "      --version               print the version and exit\n"

@@ -47,7 +47,7 @@
 "      --encode png|jpeg       encode the resized image again (default: an 'image' tensor)\n" \
 "      --quality Q             JPEG quality for --encode jpeg, 1 to 100 (default 90)\n" \
 "      --level N               zstd compression level, -7 to 19 (default 3, or TS_LEVEL)\n" \
-"      --max-pixels N          refuse images of more than N pixels (default 100000000, or IMG_MAX_PIXELS)\n" \
+"      --max-pixels N          refuse images over N pixels (default 100000000, or IMG_MAX_PIXELS)\n" \
 "      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
 "  -o, --output OUT            write to OUT, atomically (default: stdout)\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \

@@ -44,7 +44,7 @@
 "      --jobs N                download N images at once (default 4)\n" \
 "      --max-bytes N           the largest image, in bytes (default 67108864)\n" \
 "      --timeout S             seconds for one transfer (default 30)\n" \
-"      --rate N                API requests a minute without rate-limit headers (default 10, 100 with OAuth)\n" \
+"      --rate N                API requests a minute without rate-limit headers (10; OAuth 100)\n" \
 "      --user-agent UA         another User-Agent\n" \
 "      --reddit-user NAME      the user named in the default User-Agent (default REDDIT_USER)\n" \
 "      --reddit-url URL        Reddit's address (default https://www.reddit.com)\n" \

@@ -51,6 +51,14 @@ for p in $PROGS; do
 		"$(longs < "$T/$p.usage" | tr '\n' ' ')" "$(synopsis "$p" | tr '\n' ' ')"
 	items "$p" > "$T/$p.items"
 	differ "$p: options in $p(1) option list" "$T/$p.table" "$T/$p.items"
+	# short options (getopt's option string): in --help, the usage text, SYNOPSIS and the option list
+	for c in $(sed -n 's/.*getopt_long(argc, argv, "\([^"]*\)".*/\1/p' "$ROOT/cmd/$p.c" | tr -d ':' | fold -w1); do
+		grep -Eq "^  -$c, --" "$T/$p.help" || fail "$p --help: no line for -$c"
+		grep -Eq "(^|[[ ])-[a-zA-Z]*$c" "$T/$p.usage" || fail "$p: -$c not in the usage text"
+		sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p' "$ROOT/man/$p.1" | grep -Eq "Fl [a-zA-Z]*$c[a-zA-Z]*( |\$)" ||
+			fail "$p: -$c not in $p(1) SYNOPSIS"
+		grep -Eq "^\.It Fl $c( |\$)" "$ROOT/man/$p.1" || fail "$p: -$c not in $p(1) option list"
+	done
 	# every option --help describes has a line of its own, with its default where it has one
 	for o in $(cat "$T/$p.table"); do
 		grep -Eq "^  +(-[a-zA-Z], )?$o([ =[]|\$)" "$T/$p.help" || fail "$p --help: no line describing $o"
