@@ -5,7 +5,7 @@
 . tests/lib.sh
 LC_ALL=C
 export LC_ALL
-PROGS="cnneval cnnpredict cnntrain imgaug imgcat imgdedup imgresize imgscrape imgtile"
+PROGS=$(cd "$ROOT/cmd" && ls *.c | sed "s/\\.c$//")
 version=$(cat "$ROOT/VERSION")
 
 # long options, one "--name" a line, sorted and unique
