@@ -13,6 +13,12 @@ CFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldnnl -lgomp -lm -pthread
 
 BUILD ?= build
+
+# The toolkit's version: the VERSION file, and in a git checkout the commit
+# (git describe) after it; a tarball without git builds with the file alone.
+VERSION := $(shell cat VERSION 2>/dev/null || echo unknown)
+GIT_COMMIT := $(shell test -e .git && git describe --always --dirty --exclude='*' 2>/dev/null)
+FULL_VERSION := $(VERSION)$(if $(GIT_COMMIT),-g$(GIT_COMMIT))
 # libcommon/DOMAIN/*.c and one level of subfolders (nn/layers/); see libcommon/README.
 LIB_SRC := $(sort $(wildcard libcommon/*/*.c libcommon/*/*/*.c))
 LIB_HDR := $(wildcard libcommon/*/*.h libcommon/*/*/*.h tests/unit/*.h)
@@ -34,6 +40,17 @@ $(BUILD)/libcommon.a: $(LIB_OBJ)
 $(BUILD)/obj/%.o: %.c $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# version.o is rebuilt only when the version string changes.
+$(BUILD)/version.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(FULL_VERSION)' > $@.tmp; cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/obj/libcommon/util/version.o: libcommon/util/version.c $(BUILD)/version.txt $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DVERSION='"$(FULL_VERSION)"' -c -o $@ $<
+
+FORCE:
 
 $(BUILD)/bin/%: $(BUILD)/obj/cmd/%.o $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
@@ -90,5 +107,5 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz examples/demo/work examples/demo/work-tiny
 
-.PHONY: all deps check tests sanitize fuzz demo examples bench install clean
+.PHONY: all deps check tests sanitize fuzz demo examples bench install clean FORCE
 .SECONDARY:

@@ -21,7 +21,34 @@
 "               [--learning-curve LOG] [--html FILE [--images STREAM]] [FILE | -]...\n" \
 "       cnneval --masks [-v] [-f text|json|tsv] [--threshold T] [--per-image FILE]\n" \
 "               [--max-pixels N] [--max-errors N] [--seed S] [--curves PREFIX] [--plot PREFIX]\n" \
-"               [--html FILE] [STREAM | -]\n"
+"               [--html FILE] [STREAM | -]\n" \
+"       cnneval -h | --help | --version\n"
+
+#define HELP \
+"Options:\n" \
+"  -f, --format text|json|tsv  the output format (default text)\n" \
+"      --masks                 segmentation mode: evaluate the masks of a stream\n" \
+"      --per-image FILE        segmentation: write one line of metrics per record to FILE\n" \
+"      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
+"      --max-pixels N          segmentation: the most pixels behind the curves (default 10000000)\n" \
+"      --score COL             the column of the score (default score)\n" \
+"      --label COL             the column of the truth (default label)\n" \
+"      --positive LABEL        the positive label (default 1)\n" \
+"      --threshold T           predict positive when the score is at least T (default 0.5)\n" \
+"      --best f1|youden        use the threshold that maximises F1 or Youden's J instead\n" \
+"      --at-fpr F              report the operating point of largest TPR with FPR at most F\n" \
+"      --at-recall R           report the operating point of largest precision with recall at least R\n" \
+"      --bootstrap N           95% intervals from N resamples (default: none)\n" \
+"      --seed S                the seed of the resampling (default 0)\n" \
+"      --multiclass            multiclass mode even when there is a score column\n" \
+"      --curves PREFIX         write the ROC and PR curves as PREFIX.roc.tsv and PREFIX.pr.tsv\n" \
+"      --plot PREFIX           draw the curves as PREFIX.WHAT.png and .svg\n" \
+"      --learning-curve LOG    summarise (and with --plot, draw) a cnntrain log\n" \
+"      --html FILE             write a self-contained HTML report: metrics, figures, worst errors\n" \
+"      --images STREAM         with --html: the thumbnails of the gallery, joined by id\n" \
+"  -v, --verbose               end with a summary line on stderr\n" \
+"  -h, --help                  print this help and exit\n" \
+"      --version               print the version and exit\n"
 
 enum { FMT_TEXT, FMT_JSON, FMT_TSV };
 
@@ -410,9 +437,13 @@ print_learning(const struct learning_log *log, int format)
 		       crit[best]);
 		printf("  \"last_train_loss\": %.17g\n}\n", log->train_loss[last]);
 	} else if (format == FMT_TSV) {
-		printf("metric\tvalue\nepochs\t%zu\nbest_epoch\t%.17g\nbest_%s\t%.17g\n"
-		       "last_train_loss\t%.17g\n", log->n, log->epoch[best], cname, crit[best],
-		       log->train_loss[last]);
+		printf("metric\tvalue\nepochs\t%zu\nbest_epoch\t", log->n);
+		eval_tsv_value(stdout, log->epoch[best]);
+		printf("\nbest_%s\t", cname);
+		eval_tsv_value(stdout, crit[best]);
+		fputs("\nlast_train_loss\t", stdout);
+		eval_tsv_value(stdout, log->train_loss[last]);
+		fputc('\n', stdout);
 	} else {
 		printf("%s: %zu epochs; lowest %s %.6g at epoch %g; last train_loss %.6g", log->name,
 		       log->n, cname, crit[best], log->epoch[best], log->train_loss[last]);
@@ -813,7 +844,7 @@ main(int argc, char **argv)
 {
 	enum { O_SCORE = 256, O_LABEL, O_POSITIVE, O_THRESHOLD, O_BEST, O_AT_FPR, O_AT_RECALL,
 	       O_BOOTSTRAP, O_SEED, O_MULTICLASS, O_CURVES, O_PLOT, O_LEARNING, O_MASKS, O_PER_IMAGE,
-	       O_MAX_PIXELS, O_HELP, O_MAX_ERRORS, O_HTML, O_IMAGES };
+	       O_MAX_PIXELS, O_HELP, O_VERSION, O_MAX_ERRORS, O_HTML, O_IMAGES };
 	static const struct option longopts[] = {
 		{ "at-fpr", required_argument, NULL, O_AT_FPR },
 		{ "at-recall", required_argument, NULL, O_AT_RECALL },
@@ -837,6 +868,7 @@ main(int argc, char **argv)
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "threshold", required_argument, NULL, O_THRESHOLD },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .label = "label", .positive = "1", .max_pixels = SEG_MAX_PIXELS,
@@ -845,7 +877,7 @@ main(int argc, char **argv)
 
 	prog_init(argv[0]);
 	env_require();
-	while ((c = getopt_long(argc, argv, "f:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hf:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "text") == 0)
@@ -894,9 +926,11 @@ main(int argc, char **argv)
 		case O_MAX_PIXELS:
 			o.max_pixels = (size_t)parse_int(optarg, 1, 1000000000, "--max-pixels");
 			break;
+		case 'h':
 		case O_HELP:
-			fputs(USAGE, stdout);
-			return 0;
+			help_exit(USAGE, HELP);
+		case O_VERSION:
+			version_exit();
 		default:
 			usage(NULL);
 		}

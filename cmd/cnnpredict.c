@@ -25,7 +25,27 @@
 "usage: cnnpredict -m MODEL [-v] [-o OUT] [--stream] [--no-resize | --short N] [--baseline laplacian]\n" \
 "                  [--masks DIR] [--threshold T] [--overlap N] [--no-tile] [--batch N]\n" \
 "                  [--threads N] [--max-errors N] [FILE | DIR | -]...\n" \
-"       cnnpredict --baseline laplacian [-v] [-o OUT] [--stream] [--max-errors N] [FILE | DIR | -]...\n"
+"       cnnpredict --baseline laplacian [-v] [-o OUT] [--stream] [--max-errors N] [FILE | DIR | -]...\n" \
+"       cnnpredict -h | --help | --version\n"
+
+#define HELP \
+"Options:\n" \
+"  -m, --model MODEL           the model file (required)\n" \
+"  -o, --output OUT            write there, atomically (default: stdout)\n" \
+"      --stream                write the records with pred, score, p_CLASS added (default: a table)\n" \
+"      --no-resize             an image whose size is not the model's is an error\n" \
+"      --short N               the shorter side to N, then the centre (default: cover the input)\n" \
+"      --baseline laplacian    add the variance of the Laplacian (alone: without a model)\n" \
+"      --masks DIR             segmentation: write each predicted mask to DIR/NAME.png\n" \
+"      --threshold T           segmentation: 0/255 masks at probability T (default: probabilities)\n" \
+"      --overlap N             segmentation: pixels shared by neighbouring tiles (default: a quarter)\n" \
+"      --no-tile               segmentation: resize large frames to the input instead of tiling\n" \
+"      --batch N               images (or tiles) per forward pass (default 64)\n" \
+"      --threads N             threads (default: the number of CPUs)\n" \
+"      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
+"  -v, --verbose               end with a summary line on stderr\n" \
+"  -h, --help                  print this help and exit\n" \
+"      --version               print the version and exit\n"
 
 struct opts {
 	const char *model, *out, *masks;
@@ -669,7 +689,7 @@ run(const struct opts *o, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	enum { O_BASELINE = 256, O_BATCH, O_HELP, O_MASKS, O_NO_RESIZE, O_NO_TILE, O_OVERLAP, O_SHORT, O_STREAM,
+	enum { O_BASELINE = 256, O_BATCH, O_HELP, O_VERSION, O_MASKS, O_NO_RESIZE, O_NO_TILE, O_OVERLAP, O_SHORT, O_STREAM,
 	       O_THREADS, O_THRESHOLD, O_MAX_ERRORS };
 	static const struct option longopts[] = {
 		{ "baseline", required_argument, NULL, O_BASELINE },
@@ -687,6 +707,7 @@ main(int argc, char **argv)
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "threshold", required_argument, NULL, O_THRESHOLD },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .resize = 1, .batch = 64, .threads = pmap_cpus(), .threshold = -1,
@@ -695,7 +716,7 @@ main(int argc, char **argv)
 
 	prog_init(argv[0]);
 	env_require();
-	while ((c = getopt_long(argc, argv, "m:o:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hm:o:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': o.model = optarg; break;
 		case 'o': o.out = optarg; break;
@@ -715,9 +736,11 @@ main(int argc, char **argv)
 			break;
 		case O_BATCH: o.batch = (int)parse_int(optarg, 1, 65536, "--batch"); break;
 		case O_THREADS: o.threads = (int)parse_int(optarg, 1, 256, "--threads"); break;
+		case 'h':
 		case O_HELP:
-			fputs(USAGE, stdout);
-			return 0;
+			help_exit(USAGE, HELP);
+		case O_VERSION:
+			version_exit();
 		default:
 			usage(NULL);
 		}

@@ -23,13 +23,54 @@
 
 #define USAGE \
 "usage: cnntrain -m ARCH -o MODEL [-v] [--epochs N] [--batch N] [--optimizer sgd|adam] [--lr X]\n" \
-"                [--momentum X] [--l2 X] [--lr-schedule none|step|cosine] [--lr-step N] [--lr-gamma X]\n" \
-"                [--val F [--val-by KEY] | --val-stream FILE] [--early-stop N] [--balance] [--class-weights auto|none]\n" \
+"                [--momentum X] [--l2 X] [--lr-schedule none|step|cosine] [--lr-step N]\n" \
+"                [--lr-gamma X] [--val F [--val-by KEY] | --val-stream FILE] [--early-stop N]\n" \
+"                [--balance] [--class-weights auto|none]\n" \
 "                [--normalize scale|standardize|per-image|mean-std] [--mean M] [--std S]\n" \
 "                [--classes A,B,...] [--seed N] [--threads N] [--memory BYTES] [--checkpoint FILE]\n" \
 "                [--resume FILE] [--log FILE] [--pos-weight X] [--dice] [--max-errors N]\n" \
 "                [FILE | DIR | -]...\n" \
-"       cnntrain -m ARCH --summary\n"
+"       cnntrain -m ARCH --summary\n" \
+"       cnntrain -h | --help | --version\n"
+
+#define HELP \
+"Options:\n" \
+"  -m, --arch ARCH             the architecture file (required)\n" \
+"  -o, --output MODEL          where the model goes (required)\n" \
+"      --epochs N              passes over the training set (default 10)\n" \
+"      --batch N               images per step (default 32)\n" \
+"      --optimizer sgd|adam    the optimiser (default adam)\n" \
+"      --lr X                  the learning rate (default 1e-3 for adam, 1e-2 for sgd)\n" \
+"      --momentum X            SGD's momentum (default 0)\n" \
+"      --l2 X                  L2 regularisation of the weights (default 0)\n" \
+"      --lr-schedule none|step|cosine\n" \
+"                              how the rate changes over the epochs (default none)\n" \
+"      --lr-step N             with step, epochs between changes (default: a third of --epochs)\n" \
+"      --lr-gamma X            with step, the factor of each change (default 0.1)\n" \
+"      --val F                 hold out the fraction F of each class for validation (default: none)\n" \
+"      --val-by KEY            with --val, hold out whole groups of records sharing KEY\n" \
+"      --val-stream FILE       validate on the images of FILE instead\n" \
+"      --early-stop N          stop when the validation loss has not improved for N epochs\n" \
+"      --balance               undersample every class to the rarest one's count\n" \
+"      --class-weights auto|none\n" \
+"                              weight each image's loss by its class's rarity (default none)\n" \
+"      --normalize METHOD      scale, standardize, per-image, mean-std (default: arch's, or scale)\n" \
+"      --mean M                with mean-std, the mean: one, or one per channel, on [0, 1]\n" \
+"      --std S                 with mean-std, the standard deviation: one, or one per channel\n" \
+"      --classes A,B,...       the classes, in this order (default: sorted labels)\n" \
+"      --seed N                seeds weights, split, sampling, order and dropout (default 1)\n" \
+"      --threads N             threads (default: the number of CPUs)\n" \
+"      --memory BYTES          decoded training set kept in memory (default: a quarter of RAM)\n" \
+"      --checkpoint FILE       write a checkpoint after every epoch\n" \
+"      --resume FILE           continue the training a checkpoint stopped\n" \
+"      --log FILE              write the learning curve, after every epoch\n" \
+"      --pos-weight X          segmentation: the weight of positive pixels in the loss (default 1)\n" \
+"      --dice                  segmentation: add 1 - soft Dice to the loss\n" \
+"      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
+"      --summary               print the layers, shapes and parameter counts; do not train\n" \
+"  -v, --verbose               end with a summary line on stderr\n" \
+"  -h, --help                  print this help and exit\n" \
+"      --version               print the version and exit\n"
 
 enum sched { SCHED_NONE, SCHED_STEP, SCHED_COSINE };
 
@@ -874,7 +915,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_BALANCE = 256, O_BATCH, O_CHECKPOINT, O_CLASSES, O_CLASS_WEIGHTS, O_EARLY_STOP, O_EPOCHS,
-	       O_HELP, O_L2, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
+	       O_HELP, O_VERSION, O_L2, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
 	       O_NORMALIZE, O_OPTIMIZER, O_RESUME, O_SEED, O_STD, O_SUMMARY, O_THREADS, O_VAL, O_VAL_BY, O_VAL_STREAM,
 	       O_POS_WEIGHT, O_DICE, O_MAX_ERRORS };
 	static const struct option longopts[] = {
@@ -911,6 +952,7 @@ main(int argc, char **argv)
 		{ "val-by", required_argument, NULL, O_VAL_BY },
 		{ "val-stream", required_argument, NULL, O_VAL_STREAM },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .epochs = 10, .batch = 32, .optimizer = NN_ADAM, .lr = -1, .lr_gamma = 0.1, .pos_weight = 1,
@@ -920,7 +962,7 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	env_require();
 	o.memory = nn_data_default_budget();
-	while ((c = getopt_long(argc, argv, "m:o:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hm:o:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': o.arch = optarg; break;
 		case 'o': o.out = optarg; break;
@@ -980,9 +1022,11 @@ main(int argc, char **argv)
 		case O_RESUME: o.resume = optarg; break;
 		case O_SUMMARY: o.summary = 1; break;
 		case O_LOG: o.log = optarg; break;
+		case 'h':
 		case O_HELP:
-			fputs(USAGE, stdout);
-			return 0;
+			help_exit(USAGE, HELP);
+		case O_VERSION:
+			version_exit();
 		default:
 			usage(NULL);
 		}

@@ -18,7 +18,24 @@
 "usage: imgaug [-v] [-n K] [--keep] [--seed S] [--threads N] [-o OUT | --preview DIR] [--level N]\n" \
 "              [--max-errors N] [-f STEPFILE] ['STEP [VALUE] [KEY=VALUE]...']...\n" \
 "              [FILE | DIR | -]...\n" \
-"       imgaug --list\n"
+"       imgaug --list\n" \
+"       imgaug -h | --help | --version\n"
+
+#define HELP \
+"Options:\n" \
+"  -n, --copies K              copies per record, 1 to 10000 (default 1)\n" \
+"      --keep                  also write each record itself, first\n" \
+"      --seed S                the seed (default 0)\n" \
+"  -f, --steps STEPFILE        read steps from a file\n" \
+"      --threads N             augment on N threads (default: one per CPU)\n" \
+"  -o, --output OUT            write the stream to OUT, atomically (default: stdout)\n" \
+"      --preview DIR           write PNG files into DIR instead of a stream\n" \
+"      --level N               zstd compression level, -7 to 19 (default 3, or TS_LEVEL)\n" \
+"      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
+"      --list                  list the steps, their parameters, defaults and bounds\n" \
+"  -v, --verbose               end with a summary line on stderr\n" \
+"  -h, --help                  print this help and exit\n" \
+"      --version               print the version and exit\n"
 
 #define MAX_COPIES 10000
 
@@ -275,7 +292,7 @@ is_step(const char *arg)
 int
 main(int argc, char **argv)
 {
-	enum { O_HELP = 256, O_KEEP, O_LEVEL, O_LIST, O_PREVIEW, O_SEED, O_THREADS, O_MAX_ERRORS };
+	enum { O_HELP = 256, O_VERSION, O_KEEP, O_LEVEL, O_LIST, O_PREVIEW, O_SEED, O_THREADS, O_MAX_ERRORS };
 	static const struct option longopts[] = {
 		{ "copies", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, O_HELP },
@@ -289,6 +306,7 @@ main(int argc, char **argv)
 		{ "steps", required_argument, NULL, 'f' },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct opts o = { .ncopies = 1, .level = TS_DEFAULT_LEVEL };
@@ -299,7 +317,7 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	env_require();
 	o.threads = pmap_cpus();
-	while ((c = getopt_long(argc, argv, "f:n:o:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hf:n:o:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': stepfile = optarg; break;
 		case 'n': o.ncopies = (int)parse_int(optarg, 1, MAX_COPIES, "-n"); break;
@@ -315,9 +333,11 @@ main(int argc, char **argv)
 		case O_PREVIEW: o.preview = optarg; break;
 		case O_SEED: o.seed = (uint64_t)parse_int(optarg, 0, INT64_MAX, "--seed"); break;
 		case O_THREADS: o.threads = (int)parse_int(optarg, 1, 1024, "--threads"); break;
+		case 'h':
 		case O_HELP:
-			fputs(USAGE, stdout);
-			return 0;
+			help_exit(USAGE, HELP);
+		case O_VERSION:
+			version_exit();
 		default:
 			usage(NULL);
 		}

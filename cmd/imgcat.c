@@ -17,9 +17,55 @@
 "usage: imgcat [-clv] [-o OUT] [--decode] [--max-pixels N] [--encode png|jpeg] [--quality Q]\n" \
 "              [--level N] [--label LABEL] [--label-from-dir] [--labels FILE] [--masks DIR] [--idx]\n" \
 "              [--classes A,B,...] [--where KEY=VALUE] [--head N] [--sample N] [--shuffle]\n" \
-"              [--balance] [--seed S] [--stats] [--export DIR [--by-label] [--overlay]]\n" \
+"              [--shuffle-memory BYTES] [--balance] [--seed S] [--stats]\n" \
+"              [--export DIR [--by-label] [--overlay]]\n" \
 "              [--split NAME=FRACTION,...] [--shard N] [--by KEY] [--max-errors N]\n" \
-"              [FILE | DIR | -]...\n"
+"              [FILE | DIR | -]...\n" \
+"       imgcat -h | --help | --version\n"
+
+#define HELP \
+"Import:\n" \
+"      --decode                decode encoded images into 'image' tensors\n" \
+"      --max-pixels N          refuse images over N pixels (default 100000000, or IMG_MAX_PIXELS)\n" \
+"      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
+"      --encode png|jpeg       encode 'image' tensors as 'encoded' ones (default: keep them)\n" \
+"      --quality Q             JPEG quality for --encode jpeg, 1 to 100 (default 90)\n" \
+"      --label LABEL           set the label of every record (default: none)\n" \
+"      --label-from-dir        label each image file with the name of its directory\n" \
+"      --labels FILE           labels from a CSV or TSV file (default: none)\n" \
+"      --masks DIR             take each image's mask from DIR/NAME.png (default: no masks)\n" \
+"      --idx                   the operands are an IDX (MNIST) images file and its labels file\n" \
+"      --classes A,B,...       with --idx, name the classes by label number\n" \
+"\n" \
+"Inspect:\n" \
+"  -l, --list                  one line per record: id, label, tensors, metadata\n" \
+"  -c, --count                 print the number of records\n" \
+"      --stats                 print counts per label, tensor shapes and image sizes\n" \
+"\n" \
+"Export:\n" \
+"      --export DIR            write each record's image into DIR as a file\n" \
+"      --by-label              with --export, one subdirectory per label\n" \
+"      --overlay               with --export, also write NAME-overlay.png with the masks drawn\n" \
+"\n" \
+"Select and reorder:\n" \
+"      --where KEY=VALUE       keep records whose KEY is VALUE (with != is not); repeatable\n" \
+"      --head N                stop after N records (default: all)\n" \
+"      --sample N              a uniform random sample of N records, in input order\n" \
+"      --shuffle               all records in a random order\n" \
+"      --shuffle-memory BYTES  bytes to shuffle in memory, the rest via temp files (default 1073741824)\n" \
+"      --balance               undersample every label (or --by value) to the rarest one's count\n" \
+"      --seed S                seed for --sample, --shuffle, --balance, --split, --shard (default 0)\n" \
+"\n" \
+"Output:\n" \
+"  -o, --output OUT            write the stream to OUT, atomically (default: stdout)\n" \
+"      --level N               zstd compression level, -7 to 19 (default 3, or TS_LEVEL)\n" \
+"      --split NAME=FRACTION,...\n" \
+"                              write one stream per part, OUT + NAME.tsr, by hash of the --by key\n" \
+"      --shard N               write N streams named by -o PATTERN (one %d)\n" \
+"      --by KEY                the key of --split, --shard (default id) and --balance (default label)\n" \
+"  -v, --verbose               end with a summary line on stderr\n" \
+"  -h, --help                  print this help and exit\n" \
+"      --version               print the version and exit\n"
 
 struct opts {
 	int list, count, stats, verbose, decode, by_label, overlay, label_from_dir, idx, shuffle, balance;
@@ -306,7 +352,7 @@ main(int argc, char **argv)
 {
 	enum { O_DECODE = 256, O_ENCODE, O_QUALITY, O_LEVEL, O_LABEL, O_LABEL_FROM_DIR, O_LABELS, O_IDX,
 	       O_CLASSES, O_WHERE, O_HEAD, O_SAMPLE, O_SHUFFLE, O_BALANCE, O_SEED, O_STATS, O_EXPORT,
-	       O_BY_LABEL, O_SPLIT, O_SHARD, O_BY, O_HELP, O_SHUFFLE_MEM, O_MAX_PIXELS, O_MASKS, O_OVERLAY,
+	       O_BY_LABEL, O_SPLIT, O_SHARD, O_BY, O_HELP, O_VERSION, O_SHUFFLE_MEM, O_MAX_PIXELS, O_MASKS, O_OVERLAY,
 	       O_MAX_ERRORS };
 	static const struct option longopts[] = {
 		{ "balance", no_argument, NULL, O_BALANCE },
@@ -339,6 +385,7 @@ main(int argc, char **argv)
 		{ "split", required_argument, NULL, O_SPLIT },
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ "where", required_argument, NULL, O_WHERE },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -348,7 +395,7 @@ main(int argc, char **argv)
 
 	prog_init(argv[0]);
 	env_require();
-	while ((c = getopt_long(argc, argv, "clo:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hclo:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.count = 1; break;
 		case 'l': o.list = 1; break;
@@ -391,9 +438,11 @@ main(int argc, char **argv)
 		case O_SPLIT: o.split = optarg; break;
 		case O_SHARD: o.nshard = (int)parse_int(optarg, 1, 4096, "--shard"); break;
 		case O_BY: o.by = optarg; break;
+		case 'h':
 		case O_HELP:
-			fputs(USAGE, stdout);
-			return 0;
+			help_exit(USAGE, HELP);
+		case O_VERSION:
+			version_exit();
 		default:
 			usage(NULL);
 		}

@@ -20,7 +20,29 @@
 "usage: imgdedup [-v] [-o OUT] [--hash phash|dhash] [--threshold N] [--pixels] [--flips]\n" \
 "                [--keep first|largest|smallest-file|highest-resolution] [--against REF]...\n" \
 "                [--check] [--report FILE] [--report-format short|long] [--skip-bad]\n" \
-"                [--max-errors N] [--threads N] [--level N] [FILE | DIR | -]...\n"
+"                [--max-errors N] [--threads N] [--level N] [FILE | DIR | -]...\n" \
+"       imgdedup -h | --help | --version\n"
+
+#define HELP \
+"Options:\n" \
+"      --against REF           drop records that duplicate one of REF (a leakage check); repeatable\n" \
+"      --check                 write no stream; exit 3 when a duplicate (or leak) was found\n" \
+"      --flips                 match the eight rotations and mirror images too\n" \
+"      --hash phash|dhash      the perceptual hash (default phash)\n" \
+"      --keep POLICY           first, largest, smallest-file or highest-resolution (default first)\n" \
+"  -o, --output OUT            write to OUT, atomically (default: stdout)\n" \
+"      --pixels                also match records whose decoded pixels are equal\n" \
+"      --report FILE           write the groups as TSV (default: no report)\n" \
+"      --report-format short|long\n" \
+"                              add role, distance and reason columns with long (default short)\n" \
+"      --skip-bad              accepted for old scripts; does nothing\n" \
+"      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
+"      --threads N             hash and group on N threads (default: the number of CPUs)\n" \
+"      --threshold N           the largest Hamming distance of near duplicates, 0 to 32 (default 8)\n" \
+"      --level N               zstd compression level, -7 to 19 (default 3, or TS_LEVEL)\n" \
+"  -v, --verbose               end with a summary line on stderr\n" \
+"  -h, --help                  print this help and exit\n" \
+"      --version               print the version and exit\n"
 
 /* Distance at or below which two 64-bit hashes are near duplicates: on the
  * transformed photos of tests/dedup_corpus.sh, copies (re-encodes, resizes,
@@ -522,11 +544,12 @@ run(const struct opts *o, int argc, char **argv)
 		nout = write_output(&r, leader, kept);
 	if (o->verbose) {
 		if (r.nref)
-			fprintf(stderr, "%s: %zu records, %zu also in the reference (%zu records), %zu skipped\n",
-			        progname, r.nitem - r.nref, ndup, r.nref, skip_count());
-		else
-			fprintf(stderr, "%s: %zu records, %zu duplicates, %zu skipped\n", progname, r.nitem, ndup,
+			fprintf(stderr, "%s: %zu record%s, %zu also in the reference (%zu record%s), %zu skipped\n",
+			        progname, r.nitem - r.nref, plural(r.nitem - r.nref), ndup, r.nref, plural(r.nref),
 			        skip_count());
+		else
+			fprintf(stderr, "%s: %zu record%s, %zu duplicate%s, %zu skipped\n", progname, r.nitem,
+			        plural(r.nitem), ndup, plural(ndup), skip_count());
 		summary_print(r.nitem - r.nref, nout);
 	}
 	for (size_t i = 0; i < r.nitem; i++)
@@ -543,7 +566,7 @@ run(const struct opts *o, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	enum { O_AGAINST = 256, O_CHECK, O_FLIPS, O_HASH, O_HELP, O_KEEP, O_LEVEL, O_PIXELS, O_REPORT,
+	enum { O_AGAINST = 256, O_CHECK, O_FLIPS, O_HASH, O_HELP, O_VERSION, O_KEEP, O_LEVEL, O_PIXELS, O_REPORT,
 	       O_REPORT_FORMAT, O_SKIP_BAD, O_THREADS, O_THRESHOLD, O_MAX_ERRORS };
 	static const struct option longopts[] = {
 		{ "against", required_argument, NULL, O_AGAINST },
@@ -562,6 +585,7 @@ main(int argc, char **argv)
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "threshold", required_argument, NULL, O_THRESHOLD },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const keeps[] = { "first", "largest", "smallest-file", "highest-resolution", NULL };
@@ -571,7 +595,7 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	env_require();
 	o.threads = pmap_cpus();
-	while ((c = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
@@ -589,9 +613,11 @@ main(int argc, char **argv)
 			else
 				usage("--hash wants phash or dhash");
 			break;
+		case 'h':
 		case O_HELP:
-			fputs(USAGE, stdout);
-			return 0;
+			help_exit(USAGE, HELP);
+		case O_VERSION:
+			version_exit();
 		case O_KEEP:
 			for (o.keep = 0; keeps[o.keep] && strcmp(keeps[o.keep], optarg) != 0; o.keep++)
 				;

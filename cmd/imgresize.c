@@ -18,7 +18,41 @@
 "                 --stretch WxH] [--crop WxH] [--shrink-only] [--filter area|triangle|lanczos3]\n" \
 "                 [--gray | --rgb] [--background COLOR] [--full-decode] [--threads N]\n" \
 "                 [--encode png|jpeg] [--quality Q] [--level N] [--max-pixels N]\n" \
-"                 [--max-errors N] [FILE | DIR | -]...\n"
+"                 [--max-errors N] [FILE | DIR | -]...\n" \
+"       imgresize -h | --help | --version\n"
+
+#define HELP \
+"Size:\n" \
+"      --short N               the shorter side becomes N, aspect ratio kept\n" \
+"      --long N                the longer side becomes N, aspect ratio kept\n" \
+"      --fit WxH               the largest size inside WxH, aspect ratio kept\n" \
+"      --fill WxH              the smallest size covering WxH, then its centre WxH\n" \
+"      --pad WxH               as --fit, then centred on a WxH --background\n" \
+"      --stretch WxH           exactly WxH\n" \
+"      --crop WxH              then keep the centre WxH (default: no crop)\n" \
+"      --shrink-only           never enlarge an image\n" \
+"\n" \
+"Resampling:\n" \
+"      --filter area|triangle|lanczos3\n" \
+"                              the resampling filter (default area)\n" \
+"      --full-decode           decode JPEGs whole (default: shrink large JPEGs on load)\n" \
+"\n" \
+"Channels:\n" \
+"      --gray                  one channel: the luma of colour images\n" \
+"      --rgb                   three channels: gray is repeated\n" \
+"      --background COLOR      padding, and what alpha is composited over (default black)\n" \
+"\n" \
+"Running:\n" \
+"      --threads N             resize N images at a time (default: the number of CPUs)\n" \
+"      --encode png|jpeg       encode the resized image again (default: an 'image' tensor)\n" \
+"      --quality Q             JPEG quality for --encode jpeg, 1 to 100 (default 90)\n" \
+"      --level N               zstd compression level, -7 to 19 (default 3, or TS_LEVEL)\n" \
+"      --max-pixels N          refuse images over N pixels (default 100000000, or IMG_MAX_PIXELS)\n" \
+"      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
+"  -o, --output OUT            write to OUT, atomically (default: stdout)\n" \
+"  -v, --verbose               end with a summary line on stderr\n" \
+"  -h, --help                  print this help and exit\n" \
+"      --version               print the version and exit\n"
 
 /* A JPEG is shrunk on load to no less than this many times the resized size:
  * the DCT's reduced IDCT is no box filter, and with a factor of 2 left to the
@@ -247,7 +281,7 @@ set_mode(struct opts *o, int mode, const char *arg, const char *opt)
 int
 main(int argc, char **argv)
 {
-	enum { O_BACKGROUND = 256, O_CROP, O_ENCODE, O_FILL, O_FILTER, O_FIT, O_FULL, O_GRAY, O_HELP,
+	enum { O_BACKGROUND = 256, O_CROP, O_ENCODE, O_FILL, O_FILTER, O_FIT, O_FULL, O_GRAY, O_HELP, O_VERSION,
 	       O_LEVEL, O_LONG, O_MAX_PIXELS, O_PAD, O_QUALITY, O_RGB, O_SHORT, O_SHRINK_ONLY,
 	       O_STRETCH, O_THREADS, O_MAX_ERRORS };
 	static const struct option longopts[] = {
@@ -273,6 +307,7 @@ main(int argc, char **argv)
 		{ "stretch", required_argument, NULL, O_STRETCH },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .filter = RESIZE_AREA, .quality = 90, .level = TS_DEFAULT_LEVEL };
@@ -281,7 +316,7 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	env_require();
 	o.threads = pmap_cpus();
-	while ((c = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
@@ -314,9 +349,11 @@ main(int argc, char **argv)
 		case O_FIT: set_mode(&o, RESIZE_FIT, optarg, "--fit"); break;
 		case O_FULL: o.full_decode = 1; break;
 		case O_GRAY: o.gray = 1; break;
+		case 'h':
 		case O_HELP:
-			fputs(USAGE, stdout);
-			return 0;
+			help_exit(USAGE, HELP);
+		case O_VERSION:
+			version_exit();
 		case O_LEVEL: o.level = (int)parse_int(optarg, -7, 19, "--level"); break;
 		case O_LONG: set_mode(&o, RESIZE_LONG, optarg, "--long"); break;
 		case O_MAX_PIXELS:

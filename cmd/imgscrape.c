@@ -27,7 +27,34 @@
 "usage: imgscrape [-v] [-o dir] [--sort hot|new|top|rising] [--time hour|day|week|month|year|all]\n" \
 "                 [--limit n] [--nsfw] [--label name] [--archive file] [--jobs n] [--max-bytes n]\n" \
 "                 [--timeout s] [--rate n] [--user-agent ua] [--reddit-user name] [--reddit-url url]\n" \
-"                 [--oauth-url url] [--cacert file] [--insecure] [--decode] source...\n"
+"                 [--oauth-url url] [--cacert file] [--insecure] [--decode] source...\n" \
+"       imgscrape -h | --help | --version\n"
+
+#define HELP \
+"Options:\n" \
+"  -o, --output DIR            write files and DIR/index.tsv instead of a stream (default: stdout)\n" \
+"      --sort hot|new|top|rising\n" \
+"                              the listing's order (default hot)\n" \
+"      --time hour|day|week|month|year|all\n" \
+"                              the time window of --sort top and searches\n" \
+"      --limit N               at most N images per source (default: all)\n" \
+"      --nsfw                  keep posts marked NSFW\n" \
+"      --label NAME            the label of every record (default: the subreddit)\n" \
+"      --archive FILE          skip what FILE lists, append what is saved\n" \
+"      --jobs N                download N images at once (default 4)\n" \
+"      --max-bytes N           the largest image, in bytes (default 67108864)\n" \
+"      --timeout S             seconds for one transfer (default 30)\n" \
+"      --rate N                API requests a minute without rate-limit headers (10; OAuth 100)\n" \
+"      --user-agent UA         another User-Agent\n" \
+"      --reddit-user NAME      the user named in the default User-Agent (default REDDIT_USER)\n" \
+"      --reddit-url URL        Reddit's address (default https://www.reddit.com)\n" \
+"      --oauth-url URL         where OAuth API requests go (default https://oauth.reddit.com)\n" \
+"      --cacert FILE           trust the certificates in FILE instead of the system's\n" \
+"      --insecure              do not verify TLS certificates\n" \
+"      --decode                decode each image into an 'image' tensor\n" \
+"  -v, --verbose               end with a summary line on stderr\n" \
+"  -h, --help                  print this help and exit\n" \
+"      --version               print the version and exit\n"
 
 #define LISTING_END 950         /* Reddit stops listings near 1000 items */
 
@@ -69,7 +96,7 @@ struct scrape {
 	ts_writer *w;
 	char *token;
 	double token_expiry;
-	size_t saved, skipped[NREASON], pages, src_saved, inflight;
+	size_t saved, skipped[NREASON], pages, posts, fetched, src_saved, inflight;
 	uint64_t bytes;
 	int status;
 	double last_progress;
@@ -233,6 +260,7 @@ done(void *item, void *ctx)
 			note(s, "%s: %s: %s", j->source, j->url, j->err);
 		goto out;
 	}
+	s->fetched++;
 	if (strmap_find(&s->shas, j->sha) >= 0 || (s->ar && archive_has_sha(s->ar, j->sha))) {
 		s->skipped[R_DUP]++;
 		if (s->ar && archive_add(s->ar, j->key, j->sha) == -1)
@@ -457,7 +485,7 @@ scrape_reddit(struct scrape *s, const char *arg, const struct reddit_source *src
 		}
 		http_resp_free(&r);
 		seen += page.nchildren;
-		for (size_t i = 0; i < page.npost && want_more(s); i++)
+		for (size_t i = 0; i < page.npost && want_more(s); i++, s->posts++)
 			post_images(s, arg, &page.post[i]);
 		free(after);
 		after = page.after ? xstrdup(page.after) : NULL;
@@ -617,7 +645,8 @@ run(struct opts *o, int argc, char **argv)
 	     s.skipped[R_DUP], s.skipped[R_NOTIMG], s.skipped[R_BIG], s.skipped[R_ERR],
 	     s.skipped[R_ARCHIVED], s.skipped[R_OTHER]);
 	if (o->verbose)
-		summary_print(0, s.saved);
+		summary_printf("%zu page%s and %zu post%s read, %zu image%s fetched, %zu saved", s.pages,
+		               plural(s.pages), s.posts, plural(s.posts), s.fetched, plural(s.fetched), s.saved);
 	pmap_free(s.pm);
 	ts_writer_free(s.w);
 	dirstore_close(s.ds);
@@ -683,7 +712,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_SORT = 256, O_TIME, O_LIMIT, O_NSFW, O_LABEL, O_ARCHIVE, O_JOBS, O_MAX_BYTES, O_TIMEOUT,
-	       O_RATE, O_UA, O_USER, O_REDDIT_URL, O_OAUTH_URL, O_CACERT, O_INSECURE, O_DECODE, O_HELP };
+	       O_RATE, O_UA, O_USER, O_REDDIT_URL, O_OAUTH_URL, O_CACERT, O_INSECURE, O_DECODE, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "archive", required_argument, NULL, O_ARCHIVE },
 		{ "cacert", required_argument, NULL, O_CACERT },
@@ -705,6 +734,7 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "user-agent", required_argument, NULL, O_UA },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const sorts[] = { "hot", "new", "top", "rising", "relevance", "comments", NULL };
@@ -716,16 +746,18 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	env_require();
 	summary_start();
-	while ((c = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
 		case O_ARCHIVE: o.archive = optarg; break;
 		case O_CACERT: o.cacert = optarg; break;
 		case O_DECODE: o.decode = 1; break;
+		case 'h':
 		case O_HELP:
-			fputs(USAGE, stdout);
-			return 0;
+			help_exit(USAGE, HELP);
+		case O_VERSION:
+			version_exit();
 		case O_INSECURE: o.insecure = 1; break;
 		case O_JOBS: o.jobs = (int)parse_int(optarg, 1, 64, "--jobs"); break;
 		case O_LABEL: o.label = optarg; break;

@@ -25,7 +25,37 @@
 "       imgtile [-v] [-o OUT] [--level N] [--max-errors N] --random N --size WxH [--seed S]\n" \
 "               [--max-empty F] [--min-positive P] [--label-from-mask [--label-threshold T]]\n" \
 "               [FILE | DIR | -]...\n" \
-"       imgtile [-v] [-o OUT] [--level N] --merge [--score KEY] [FILE | DIR | -]...\n"
+"       imgtile [-v] [-o OUT] [--level N] --merge [--score KEY] [FILE | DIR | -]...\n" \
+"       imgtile -h | --help | --version\n"
+
+#define HELP \
+"Grid:\n" \
+"      --grid WxH              cut tiles W wide and H high, row by row\n" \
+"      --stride S|SxT          a tile every S pixels across, T down (default: the tile size)\n" \
+"      --edge drop|pad|shift   tiles that stick out of the image (default drop)\n" \
+"\n" \
+"Random patches:\n" \
+"      --random N              cut N random patches from every image, 1 to 100000\n" \
+"      --size WxH              the patch size (required with --random)\n" \
+"      --seed S                the seed (default 0)\n" \
+"      --max-empty F           at most F x N patches with an empty mask (default 1: no limit)\n" \
+"      --min-positive P        redraw windows with 1 to P-1 mask pixels (default 1: none)\n" \
+"\n" \
+"Labels from masks (both modes):\n" \
+"      --label-from-mask       label each window 1 when its mask reaches the threshold, else 0\n" \
+"      --label-threshold T     non-zero mask pixels that make a positive window (default 1)\n" \
+"\n" \
+"Merge:\n" \
+"      --merge                 put tiles back together into their parent records\n" \
+"      --score KEY             the metadata key of the tiles' scores (default score)\n" \
+"\n" \
+"Output:\n" \
+"  -o, --output OUT            write the stream to OUT, atomically (default: stdout)\n" \
+"      --level N               zstd compression level, -7 to 19 (default 3, or TS_LEVEL)\n" \
+"      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
+"  -v, --verbose               end with a summary line on stderr\n" \
+"  -h, --help                  print this help and exit\n" \
+"      --version               print the version and exit\n"
 
 #define MAX_PATCHES 100000
 
@@ -577,7 +607,7 @@ set_mode(struct opts *o, enum mode m)
 int
 main(int argc, char **argv)
 {
-	enum { O_EDGE = 256, O_GRID, O_HELP, O_LABEL_FROM_MASK, O_LABEL_THRESHOLD, O_LEVEL, O_MAX_EMPTY,
+	enum { O_EDGE = 256, O_GRID, O_HELP, O_VERSION, O_LABEL_FROM_MASK, O_LABEL_THRESHOLD, O_LEVEL, O_MAX_EMPTY,
 	       O_MERGE, O_MIN_POSITIVE, O_RANDOM, O_SCORE, O_SEED, O_SIZE, O_STRIDE, O_MAX_ERRORS };
 	static const struct option longopts[] = {
 		{ "edge", required_argument, NULL, O_EDGE },
@@ -597,6 +627,7 @@ main(int argc, char **argv)
 		{ "size", required_argument, NULL, O_SIZE },
 		{ "stride", required_argument, NULL, O_STRIDE },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .level = TS_DEFAULT_LEVEL, .edge = TILE_EDGE_DROP, .max_empty = 1,
@@ -605,7 +636,7 @@ main(int argc, char **argv)
 
 	prog_init(argv[0]);
 	env_require();
-	while ((c = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
@@ -654,9 +685,11 @@ main(int argc, char **argv)
 			o.score_given = score = 1;
 			break;
 		case O_LEVEL: o.level = (int)parse_int(optarg, -7, 19, "--level"); break;
+		case 'h':
 		case O_HELP:
-			fputs(USAGE, stdout);
-			return 0;
+			help_exit(USAGE, HELP);
+		case O_VERSION:
+			version_exit();
 		default:
 			usage(NULL);
 		}

@@ -78,6 +78,7 @@ void eval_print_json(FILE *f, const struct eval *e, int indent);
 void eval_json_string(FILE *f, const char *s);
 void eval_json_number(FILE *f, double v);      /* %.17g; null if not finite */
 void eval_tsv_number(FILE *f, double v);       /* %.17g; NA if not finite */
+void eval_tsv_value(FILE *f, double v);        /* whole numbers exactly, else %.6g; NA if not finite */
 void eval_tsv_name(FILE *f, const char *s);    /* tabs and newlines as spaces */
 /* A "metric" column then one column per input, one scalar per row; NA where undefined. */
 void eval_print_tsv(FILE *f, struct eval *const *e, size_t n);

@@ -530,6 +530,19 @@ eval_tsv_number(FILE *f, double v)
 		fputs("NA", f);
 }
 
+/* a number in a table for people (-f tsv): whole numbers exactly, others to 6
+ * significant digits as the text report shows them; JSON keeps every digit */
+void
+eval_tsv_value(FILE *f, double v)
+{
+	if (!isfinite(v))
+		fputs("NA", f);
+	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		fprintf(f, "%.0f", v);
+	else
+		fprintf(f, "%.6g", v);
+}
+
 /* a name for a TSV cell: tabs and newlines would break the table */
 void
 eval_tsv_name(FILE *f, const char *s)
@@ -572,7 +585,7 @@ eval_print_tsv(FILE *f, struct eval *const *e, size_t n)
 				if (strcmp(s[i][j].name, names[k]) == 0)
 					v = s[i][j].v;
 			fputc('\t', f);
-			eval_tsv_number(f, v);
+			eval_tsv_value(f, v);
 		}
 		fputc('\n', f);
 	}

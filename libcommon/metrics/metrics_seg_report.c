@@ -80,7 +80,7 @@ print_tsv(FILE *f, const char *name, const struct seg_scalar *v, size_t n)
 	fputc('\n', f);
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%s\t", v[i].name);
-		put(f, &v[i], eval_tsv_number);
+		put(f, &v[i], eval_tsv_value);
 		fputc('\n', f);
 	}
 }

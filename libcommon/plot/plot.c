@@ -196,6 +196,12 @@ plot_legend(plot_axes *ax, enum plot_loc loc)
 }
 
 void
+plot_xinteger(plot_axes *ax)
+{
+	ax->xinteger = 1;
+}
+
+void
 plot_equal_aspect(plot_axes *ax)
 {
 	ax->equal = 1;

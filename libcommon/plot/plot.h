@@ -54,6 +54,8 @@ void plot_labels(plot_axes *ax, const char *xlabel, const char *ylabel, const ch
 void plot_xlim(plot_axes *ax, double lo, double hi);
 void plot_ylim(plot_axes *ax, double lo, double hi);
 void plot_legend(plot_axes *ax, enum plot_loc loc);
+/* Ticks of the x axis at whole numbers only (epochs, counts). */
+void plot_xinteger(plot_axes *ax);
 /* Same scale on both axes, the box shrunk to fit (set_aspect("equal")). */
 void plot_equal_aspect(plot_axes *ax);
 
@@ -72,6 +74,8 @@ void plot_release(void);
  * [lo, hi] (some may lie outside), and their labels as ScalarFormatter writes
  * them.  Returns the count (at most max). */
 size_t plot_ticks(double lo, double hi, int nbins, double *ticks, size_t max);
+/* The same with whole-number steps only, as MaxNLocator(integer=True): for counts, epochs. */
+size_t plot_ticks_integer(double lo, double hi, int nbins, double *ticks, size_t max);
 void plot_tick_labels(const double *ticks, size_t n, char (*label)[32]);
 
 #endif

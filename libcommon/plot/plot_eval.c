@@ -251,6 +251,7 @@ panel(plot_axes *ax, const struct learning_log *log, const double *train, const 
 	if (val)
 		plot_line(ax, log->epoch, val, log->n, &st, "validation");
 	plot_labels(ax, "Epoch", what, what);
+	plot_xinteger(ax);
 	plot_legend(ax, PLOT_BEST);
 }
 

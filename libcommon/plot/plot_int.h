@@ -27,7 +27,7 @@ struct plot_axes {
 	char *xlabel, *ylabel, *title;
 	int xset, yset;
 	double x0, x1, y0, y1;
-	int legend, equal;
+	int legend, equal, xinteger;
 	enum plot_loc loc;
 	/* plot_matrix */
 	size_t *mat, rows, cols;

@@ -277,11 +277,11 @@ axis_ticks(cairo_t *cr, const struct frame *f, int vertical, const double *pos, 
 
 /* automatic ticks within the view: positions and labels */
 static size_t
-auto_ticks(double a, double b, int nbins, double *pos, char (*lab)[32])
+auto_ticks(double a, double b, int nbins, int integer, double *pos, char (*lab)[32])
 {
 	double all[MAXTICKS];
 	char alllab[MAXTICKS][32];
-	size_t n = plot_ticks(a, b, nbins, all, MAXTICKS), k = 0;
+	size_t n = (integer ? plot_ticks_integer : plot_ticks)(a, b, nbins, all, MAXTICKS), k = 0;
 
 	plot_tick_labels(all, n, alllab);
 	for (size_t i = 0; i < n; i++)
@@ -484,7 +484,7 @@ colorbar(cairo_t *cr, double x, double y0, double y1, double w, double lo, doubl
 	cairo_fill(cr);
 	cairo_pattern_destroy(g);
 	spines(cr, &f);
-	n = auto_ticks(lo, hi, nbins_for(y1 - y0, 1), pos, lab);
+	n = auto_ticks(lo, hi, nbins_for(y1 - y0, 1), 0, pos, lab);
 	axis_ticks(cr, &f, 1, pos, lab, n, 1);
 }
 
@@ -591,8 +591,8 @@ axes(cairo_t *cr, const plot_fig *fig, const plot_axes *ax)
 		series(cr, &f, &ax->s[k]);
 	cairo_restore(cr);
 	spines(cr, &f);
-	nx = auto_ticks(f.x0, f.x1, nbins_for(f.px1 - f.px0, 0), xpos, xlab);
-	ny = auto_ticks(f.y0, f.y1, nbins_for(f.py1 - f.py0, 1), ypos, ylab);
+	nx = auto_ticks(f.x0, f.x1, nbins_for(f.px1 - f.px0, 0), ax->xinteger, xpos, xlab);
+	ny = auto_ticks(f.y0, f.y1, nbins_for(f.py1 - f.py0, 1), 0, ypos, ylab);
 	below = axis_ticks(cr, &f, 0, xpos, xlab, nx, 0);
 	left = axis_ticks(cr, &f, 1, ypos, ylab, ny, 0);
 	axis_labels(cr, ax, &f, below, left);

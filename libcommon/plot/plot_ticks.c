@@ -51,8 +51,15 @@ edge_ge(double x, double step, double offset)
 	return d + 1;
 }
 
-size_t
-plot_ticks(double lo, double hi, int nbins, double *ticks, size_t max)
+static int
+whole(double step)
+{
+	return step >= 1 && fabs(step - nearbyint(step)) <= 1e-9 * step;
+}
+
+/* integer: only whole-number steps (MaxNLocator(integer=True)), at least 1 */
+static size_t
+ticks(double lo, double hi, int nbins, int integer, double *ticks, size_t max)
 {
 	static const double steps[] = { 0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20 };
 	double scale, offset, vmin, vmax, raw;
@@ -69,10 +76,14 @@ plot_ticks(double lo, double hi, int nbins, double *ticks, size_t max)
 	vmin = lo - offset;
 	vmax = hi - offset;
 	raw = (vmax - vmin) / nbins;
-	while (istep < 9 && steps[istep] * scale < raw)
+	if (integer && scale < 1)
+		scale = 1;
+	while (istep < 9 && (steps[istep] * scale < raw || (integer && !whole(steps[istep] * scale))))
 		istep++;
 	for (long k = (long)istep; k >= 0; k--) {
 		double step = steps[k] * scale, best = floor(vmin / step) * step;
+		if (integer && !whole(step))
+			continue;
 		double low = edge_le(vmin - best, step, offset), high = edge_ge(vmax - best, step, offset);
 		size_t inside = 0;
 		n = 0;
@@ -85,6 +96,18 @@ plot_ticks(double lo, double hi, int nbins, double *ticks, size_t max)
 			break;
 	}
 	return n;
+}
+
+size_t
+plot_ticks(double lo, double hi, int nbins, double *t, size_t max)
+{
+	return ticks(lo, hi, nbins, 0, t, max);
+}
+
+size_t
+plot_ticks_integer(double lo, double hi, int nbins, double *t, size_t max)
+{
+	return ticks(lo, hi, nbins, 1, t, max);
 }
 
 void

@@ -746,8 +746,23 @@ summary_print(size_t nin, size_t nout)
 	double s = now_seconds() - t_start;
 
 	getrusage(RUSAGE_SELF, &ru);
-	fprintf(stderr, "%s: %zu records in, %zu out, %zu skipped, %.3f s, %.1f records/s, peak %.1f MiB\n",
-	        progname, nin, nout, nskip, s, s > 0 ? nin / s : 0.0, ru.ru_maxrss / 1024.0);
+	fprintf(stderr, "%s: %zu record%s in, %zu out, %zu skipped, %.3f s, %.1f records/s, peak %.1f MiB\n",
+	        progname, nin, plural(nin), nout, nskip, s, s > 0 ? nin / s : 0.0, ru.ru_maxrss / 1024.0);
+}
+
+void
+summary_printf(const char *fmt, ...)
+{
+	struct rusage ru;
+	double s = now_seconds() - t_start;
+	va_list ap;
+
+	getrusage(RUSAGE_SELF, &ru);
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ", %.3f s, peak %.1f MiB\n", s, ru.ru_maxrss / 1024.0);
 }
 
 void

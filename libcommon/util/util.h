@@ -18,6 +18,10 @@ void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: "PROG: why" (when why is not NULL), then the usage text, exit status 2. */
 void usage_exit(const char *text, const char *why) __attribute__((noreturn));
+/* --help: the usage text, a blank line and the option list on stdout, exit status 0. */
+void help_exit(const char *usage, const char *help) __attribute__((noreturn));
+/* --version: "PROG (imgtools) VERSION" on stdout, exit status 0. */
+void version_exit(void) __attribute__((noreturn));
 /* For library code: formats a one-line reason into err and returns -1. */
 int errorf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void *xmalloc(size_t n);
@@ -84,9 +88,14 @@ int skip_status(void);                  /* 1 when something was skipped, else 0 
 /* Ends the program (exit 1) once --max-errors is passed: "PROG: stopping: ..." */
 void skip_stop(void) __attribute__((noreturn));
 
-/* The -v summary line: records in and out, skipped, seconds, records/s, peak memory. */
+/* The -v summary line: records in and out, skipped, seconds, records/s, peak memory
+ * ("1 record in", "2 records in"). */
 void summary_start(void);
 void summary_print(size_t nin, size_t nout);
+/* The same for work that is not records in and out: "PROG: WHAT, N s, peak M MiB". */
+void summary_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "s" unless n is 1: for "%zu record%s", n, plural(n) */
+static inline const char *plural(size_t n) { return n == 1 ? "" : "s"; }
 
 double now_seconds(void);
 

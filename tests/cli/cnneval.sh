@@ -69,11 +69,21 @@ d = json.load(open("r.json"))
 rows = [l.rstrip("\n").split("\t") for l in open("r.tsv")]
 assert rows[0] == ["metric", "cases/random.tsv", "cases/ties.tsv"], rows[0]
 v = {r[0]: r[1] for r in rows[1:]}
-for k in ("roc_auc", "average_precision", "pr_auc", "accuracy", "f1", "mcc", "log_loss", "brier"):
-    assert float(v[k]) == d[k], k
-assert float(v["tpr_at_fpr_0.1"]) == d["tpr_at_fpr"]["0.1"]
-assert int(v["tp"]) == d["confusion"]["tp"]
+for k in ("threshold", "roc_auc", "average_precision", "pr_auc", "accuracy", "f1", "mcc", "log_loss", "brier"):
+    assert v[k] == "%.6g" % d[k], (k, v[k], d[k])
+assert v["tpr_at_fpr_0.1"] == "%.6g" % d["tpr_at_fpr"]["0.1"]
+assert v["tp"] == str(d["confusion"]["tp"])
 '
+# -f tsv is for people: 6 significant digits (as the text report), whole numbers exact;
+# the JSON keeps all 17 (thresholds used to come out as 0.72345678910000001)
+printf 'score\tlabel\n0.7234567891\t1\n0.30000000000000004\t0\n0.2\t0\n' > digits.tsv
+cnneval -f tsv --best f1 digits.tsv > digits.out
+eq "-f tsv: the threshold to 6 digits" "$(grep '^threshold' digits.out | cut -f 2)" 0.723457
+eq "-f tsv: no number with more than 6 significant digits" \
+	"$(cut -f 2 digits.out | sed 1d | sed 's/e.*//; s/[-.]//g; s/^0*//' | awk 'length > 6' | wc -l)" 0
+eq "-f tsv: counts exact" "$(grep '^n	' digits.out | cut -f 2)" 3
+cnneval -f json --best f1 digits.tsv > digits.json
+eq "-f json: the threshold in full" "$($PY -c 'import json; print(repr(json.load(open("digits.json"))["threshold"]))')" 0.7234567891
 eq "text report: ROC AUC" "$(grep 'ROC AUC' r.txt | awk '{print $3}')" \
 	"$($PY -c 'import json; print("%.6g" % json.load(open("r.json"))["roc_auc"])')"
 cnneval -f json cases/random.tsv cases/three.tsv > two.json

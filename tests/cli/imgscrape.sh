@@ -21,13 +21,15 @@ summary() { grep 'saved [0-9]*, skipped' "$T/.err" | sed 's/^imgscrape: //'; }
 
 # ---- r/NAME to a stream ----
 mark
-expect_status "r/cars: a stream, exit 0" 0 imgscrape $R r/cars
+expect_status "r/cars: a stream, exit 0" 0 imgscrape -v $R r/cars
 mv .out cars.tsr
 eq "r/cars: images in listing order (gallery items in order, the failed one left out)" \
 	"$(imgcat -l cars.tsr | cut -f1 | tr '\n' ' ')" \
 	"aaa111 gal222_01 gal222_03 xpo777 pre888 ../../../etc/evil "
 eq "r/cars: summary counts every reason" "$(summary)" \
 	"saved 6, skipped 8 (nsfw 1, video 1, duplicate 1, not-image 1, too-big 0, error 1, archived 0, other 3)"
+eq "r/cars: -v says what it did (not '0 records in')" \
+	"$(grep -c '^imgscrape: [0-9]* pages\{0,1\} and [1-9][0-9]* posts read, [1-9][0-9]* images fetched, 6 saved, [0-9.]* s, peak ' .err)" 1
 eq "the encoded bytes are the served file's" "$(meta cars.tsr aaa111 sha256)" "$(sha "$SRV/a.jpg")"
 eq "gallery item 1 is b.png, &amp; unescaped in its URL" \
 	"$(meta cars.tsr gal222_01 sha256) $(meta cars.tsr gal222_01 url)" "$(sha "$SRV/b.png") $IMG/img/b.png?a=1&b=2"

@@ -288,5 +288,5 @@ eq "imgtile | head -c exits 0" "$(cat st)" 0
 expect_status "full disk" 1 sh -c 'imgtile --grid 8 frame.tsr > /dev/full'
 expect_err "full disk named" 'write error'
 check "--help" imgtile --help
-check "-v summary" sh -c 'imgtile -v --grid 63 frame.tsr 2>&1 >/dev/null | grep -Eq "^imgtile: 1 records in, 6 out, .* records/s, peak .* MiB$"'
+check "-v summary" sh -c 'imgtile -v --grid 63 frame.tsr 2>&1 >/dev/null | grep -Eq "^imgtile: 1 record in, 6 out, .* records/s, peak .* MiB$"'
 done_tests

@@ -446,6 +446,19 @@ test_ticks(void)
 	n = plot_ticks(0, 1000, 9, t, 64);
 	plot_tick_labels(t, n, lab);
 	CHECK(t[1] == 200 && strcmp(lab[1], "200") == 0, "ticks of [0, 1000]: 0, 200, ...");
+	/* epochs: whole numbers only (cnneval --learning-curve used to tick 2.5, 7.5) */
+	n = plot_ticks_integer(0.05, 20.95, 9, t, 64);
+	plot_tick_labels(t, n, lab);
+	CHECK(n >= 5 && t[1] == 5 && strcmp(lab[1], "5") == 0 && strcmp(lab[2], "10") == 0,
+	      "whole ticks of epochs 1..20: 5, 10, ... (%s, %s)", lab[1], lab[2]);
+	n = plot_ticks_integer(0.9, 3.1, 9, t, 64);
+	plot_tick_labels(t, n, lab);
+	CHECK(n >= 4 && t[1] == 1 && t[2] == 2 && t[3] == 3 && strcmp(lab[2], "2") == 0,
+	      "whole ticks of epochs 1..3: 1, 2, 3 (%zu ticks, %s)", n, lab[2]);
+	n = plot_ticks_integer(0.995, 1.005, 9, t, 64);
+	CHECK(n >= 1 && t[0] == floor(t[0]), "whole ticks of one epoch: %zu, %g", n, n ? t[0] : -1);
+	n = plot_ticks_integer(-5, 995, 9, t, 64);
+	CHECK(n >= 2 && t[1] - t[0] == 200, "whole ticks of [0, 1000]: steps of 200");
 	CHECK(plot_viridis(0).r > 0.26 && plot_viridis(0).r < 0.27 && plot_viridis(1).g > 0.9,
 	      "viridis ends");
 }
