@@ -117,10 +117,15 @@ cleanup() {
 		rm -rf --one-file-system "$R"
 	fi
 }
+upid=""
+stop() { # a signal: end the namespace (unshare --kill-child kills everything in it), then clean up
+	[ -n "$upid" ] && kill "$upid" 2>/dev/null && wait "$upid" 2>/dev/null
+	exit "$1"
+}
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+trap 'stop 130' INT
+trap 'stop 143' TERM
+trap 'stop 129' HUP
 
 start=$(date +%s)
 if [ "${FRESH_KEEP:-0}" = 1 ] && [ -x "$R/usr/bin/make" ] && [ -x "$R/usr/bin/git" ]; then
@@ -134,9 +139,12 @@ else
 		{ tail -n 30 "$LOG" >&2; die "mmdebstrap failed; log: $LOG"; }
 fi
 say "bootstrap done in $(($(date +%s) - start)) s; running make demo and make check in a chroot (log: $LOG)"
-unshare --mount --pid --fork --propagation private \
-	sh "$REPO/tests/fresh_check.sh" --inside "$R" "$REPO" "$COMMIT" >>"$LOG" 2>&1
+unshare --mount --pid --fork --kill-child --propagation private \
+	sh "$REPO/tests/fresh_check.sh" --inside "$R" "$REPO" "$COMMIT" >>"$LOG" 2>&1 </dev/null &
+upid=$!
+wait "$upid"
 s=$?
+upid=""
 took=$(($(date +%s) - start))
 grep -E '^(== fresh-check|[0-9]+ passed, [0-9]+ failed)' "$LOG" | sed 's/^== //' >&2
 case $s in
