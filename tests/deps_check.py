@@ -47,7 +47,7 @@ SH_BUILTINS = set("""
 . : [ [[ ]] alias bg break builtin cd command continue declare echo eval exec exit export false fc fg
 getopts hash jobs kill let local printf pwd read readonly return set shift source test times trap
 true type typeset ulimit umask unalias unset wait
-if then else elif fi for while until do done case esac in function select { } ! time
+if then else elif fi for while until do done case esac in function select { } !
 """.split())
 # wrapper: how many arguments (not options) come before the command it runs
 WRAPPERS = {"timeout": 1, "env": 0, "nice": 0, "nohup": 0, "exec": 0, "command": 0, "xargs": 0,
@@ -383,7 +383,7 @@ class ShellScan:
             if cmdpos and not words and re.match(r"^[A-Za-z_]\w*=", raw):
                 continue  # an assignment before the command
             if cmdpos and not words and lit in ("if", "then", "else", "elif", "do", "while", "until",
-                                                "!", "{", "}", "fi", "done", "time"):
+                                                "!", "{", "}", "fi", "done"):
                 continue
             if cmdpos and not words and lit == "case":
                 case_wait_in = True
@@ -401,8 +401,6 @@ class ShellScan:
         """One simple command's words: records the command (through wrappers)."""
         if not words or words[0][0] == "for":
             return
-        if len(words) >= 2 and words[1][2] == "" and False:
-            pass
         k = 0
         while k < len(words):
             name, line, raw, quoted = words[k]

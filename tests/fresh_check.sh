@@ -13,7 +13,8 @@
 #   FRESH_LOG=FILE    the full log (default: /var/tmp/fresh-check-DATE.log, kept)
 #   FRESH_MIRROR=URL  the Debian mirror (default: the one this machine's apt uses)
 #   FRESH_JOBS=N      make -jN inside (default 2)
-# Only the committed state is tested (git clone of HEAD); a warning names
+#   FRESH_REV=REV     the commit to test (default HEAD)
+# Only a committed state is tested (a git clone); a warning says when there are
 # uncommitted changes.  Exit 0 when both make demo and make check pass.
 set -u
 me=fresh-check
@@ -70,8 +71,8 @@ fi
 # ---- outside
 [ "$(id -u)" -eq 0 ] || die "needs root (mmdebstrap, mounts, chroot): run it as root, e.g. sudo make fresh-check"
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-COMMIT=$(git -C "$REPO" rev-parse HEAD) || die "$REPO: not a git repository"
-[ -z "$(git -C "$REPO" status --porcelain --untracked-files=no)" ] ||
+COMMIT=$(git -C "$REPO" rev-parse --verify "${FRESH_REV:-HEAD}^{commit}") || die "$REPO: no commit ${FRESH_REV:-HEAD}"
+[ -n "${FRESH_REV:-}" ] || [ -z "$(git -C "$REPO" status --porcelain --untracked-files=no)" ] ||
 	say "warning: uncommitted changes in $REPO are not tested (only commit ${COMMIT%"${COMMIT#????????????}"})"
 for t in unshare chroot mount; do
 	command -v $t >/dev/null || die "$t not found"
