@@ -120,8 +120,11 @@ outside() {
 		fi
 	}
 	upid=""
-	stop() { # a signal: end the namespace (unshare --kill-child kills everything in it), then clean up
-		[ -n "$upid" ] && kill "$upid" 2>/dev/null && wait "$upid" 2>/dev/null
+	stop() { # a signal: end the namespace, then clean up.  unshare ignores SIGINT and
+		# SIGTERM while it waits; killed, its --kill-child kills the namespace's first
+		# process, and with it every process in the namespace.
+		[ -n "$upid" ] && kill -KILL "$upid" 2>/dev/null && wait "$upid" 2>/dev/null
+		say "interrupted; log: $LOG"
 		exit "$1"
 	}
 	trap cleanup EXIT
