@@ -61,11 +61,6 @@ SHELL_STRING_ARG = {"best"}
 NOT_SCANNED = {"fresh_check.sh", "deps_check.py"}
 
 
-class Use:
-    def __init__(self, kind, name, where):
-        self.kind, self.name, self.where = kind, name, where
-
-
 def relpath(root, path):
     return os.path.relpath(path, root)
 
