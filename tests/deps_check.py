@@ -174,6 +174,7 @@ class ShellScan:
         self.cmds = []      # (name, line)
         self.py = []        # (code, line)
         self.sub = []       # (shell code, line)
+        self.bq = 0         # inside `...`
 
     def peek(self, k=0):
         j = self.i + k
@@ -210,14 +211,20 @@ class ShellScan:
             elif c == "$" and self.peek(1) == "(":
                 self.skip_arith()
             elif c == "`":
-                self.adv()
-                self.commands("`")
-                self.adv()
+                self.backquoted()
             else:
                 self.adv()
         t = self.s[start:self.i]
         self.adv()
         return t
+
+    def backquoted(self):
+        """At a `: the commands up to the closing one."""
+        self.adv()
+        self.bq += 1
+        self.commands("`")
+        self.bq -= 1
+        self.adv()
 
     def skip_arith(self):
         depth = 0
@@ -250,6 +257,9 @@ class ShellScan:
             elif c == '"':
                 self.skip_double()
                 continue
+            elif c == "$" and self.peek(1) == "(" and self.peek(2) != "(":
+                self.adv(2)
+                self.commands(")")
             self.adv()
 
     def word(self):
@@ -257,7 +267,7 @@ class ShellScan:
         lit, quoted, start = [], [], self.i
         while True:
             c = self.peek()
-            if c == "" or c in " \t\n;&|()<>":
+            if c == "" or c in " \t\n;&|()<>" or (c == "`" and self.bq):
                 break
             if c == "\\":
                 if self.peek(1) == "\n":
@@ -288,9 +298,7 @@ class ShellScan:
                 self.skip_brace()
                 lit.append("$")
             elif c == "`":
-                self.adv()
-                self.commands("`")
-                self.adv()
+                self.backquoted()
                 lit.append("$")
             else:
                 lit.append(c)
