@@ -155,11 +155,14 @@ outside() {
 	case $s in
 	0) say "PASS: make demo and make check pass on a fresh Debian 12 (commit ${COMMIT%"${COMMIT#????????????}"}, $took s)" ;;
 	*)
-		echo "---- the end of $LOG:" >&2
-		tail -n 40 "$LOG" >&2
 		if grep -Eq '^[A-Za-z0-9_.-]+: FAIL' "$LOG"; then
 			echo "---- the failed checks of make check:" >&2
 			grep -E '^[A-Za-z0-9_.-]+: FAIL' "$LOG" | head -n 40 >&2
+			echo "---- the end of $LOG:" >&2
+			tail -n 5 "$LOG" >&2
+		else
+			echo "---- the end of $LOG:" >&2
+			tail -n 40 "$LOG" >&2
 		fi
 		echo "----" >&2
 		case $s in
