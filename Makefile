@@ -98,6 +98,12 @@ bench: deps
 	$(MAKE) all
 	@sh bench/run.sh $(BUILD)
 
+# The README's set-up on a fresh Debian 12: a bookworm minbase root (mmdebstrap) with make
+# and git, a clone of this commit inside, make demo and make check there as root (tests/fresh_check.sh;
+# needs root and the Debian mirror; FRESH_KEEP=1 keeps the root).  Not part of make check.
+fresh-check:
+	@sh tests/fresh_check.sh
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5
 	for p in $(PROGS); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(BINDIR)/$$p; done
@@ -107,5 +113,5 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz examples/demo/work examples/demo/work-tiny
 
-.PHONY: all deps check tests sanitize fuzz demo examples bench install clean FORCE
+.PHONY: all deps check tests sanitize fuzz demo examples bench fresh-check install clean FORCE
 .SECONDARY:

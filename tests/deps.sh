@@ -6,8 +6,8 @@ PKGS="build-essential pkg-config libpng-dev libjpeg62-turbo-dev libturbojpeg0-de
 libzstd-dev zstd libcurl4-openssl-dev libssl-dev zlib1g-dev libxxhash-dev libzip-dev
 libcairo2-dev libdnnl-dev libcjson-dev imagemagick dataset-fashion-mnist visp-images-data python3 python3-numpy
 mate-backgrounds python3-sklearn python3-torch python3-pil fonts-dejavu-core mandoc clang libfuzzer-14-dev bc ffmpeg
-chromium"
-[ "$1" = bench ] && PKGS="$PKGS libvips-tools hyperfine findimagedupes python3-torchvision"
+chromium bsdextrautils openssl procps"
+[ "$1" = bench ] && PKGS="$PKGS libvips-tools hyperfine findimagedupes python3-torchvision time"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
