@@ -14,6 +14,7 @@
 #include "nn/nn_prep.h"
 #include "util/parallel.h"
 #include "pipeline/names.h"
+#include "pipeline/prep.h"
 #include "pipeline/source.h"
 #include "tile/tile_grid.h"
 #include "tile/tile_merge.h"
@@ -46,6 +47,9 @@ struct run {
 	int files;              /* inputs are image files or directories: a `file` column */
 	int header_done, with_label;
 	int tiles;              /* segmentation with a mask the input's size: large frames are tiled */
+	prep_opts prep[PREP_MAX_STEPS]; /* the model's "resize": how its training images were made */
+	int nprep;
+	ts_record prepared;     /* an undecoded image prepared so */
 	outfile of;
 	name_set masknames;     /* --masks: the files written */
 	ts_writer *w;
@@ -513,7 +517,21 @@ take_record(ts_record *rec, void *ctx)
 	r->nin++;
 	const ts_tensor *enc = ts_tensor_get(rec, "encoded");
 	int decoded = 0;
-	if ((t = ts_tensor_get(rec, "image"))) {
+	/* an image file, or an image record not yet prepared: as the training images were */
+	if (r->nprep && enc && !ts_tensor_get(rec, "image") && !ts_get(rec, "resize")) {
+		if (ts_record_copy(&r->prepared, rec) != 0) {
+			snprintf(r->err, sizeof r->err, "out of memory");
+			return -1;
+		}
+		for (int k = 0; k < r->nprep; k++)
+			if (prep_record(&r->prepared, &r->prep[k], reason, sizeof reason) != 0)
+				return skip(r, rec, reason);
+		enc = ts_tensor_get(&r->prepared, "encoded");   /* the last step may encode */
+		t = ts_tensor_get(&r->prepared, "image");
+	} else {
+		t = ts_tensor_get(rec, "image");
+	}
+	if (t) {
 		if (tensor_as_image(t, &im, reason, sizeof reason) != 0)
 			return skip(r, rec, reason);
 	} else if (enc) {
@@ -594,6 +612,11 @@ run(const struct opts *o, int argc, char **argv)
 			die("%s", err);
 		if (nn_loss_setup(&r.loss, r.net, r.mi.nclass, err, sizeof err) != 0)
 			die("%s: %s", o->model, err);
+		/* a classifier prepares image files as its training images were, unless told otherwise */
+		const char *prep = ts_get(&mrec, "resize");
+		if (prep && o->resize && !o->short_side && r.loss.kind != NN_LOSS_PIXEL &&
+		    (r.nprep = prep_parse(prep, r.prep, PREP_MAX_STEPS, err, sizeof err)) < 0)
+			die("%s: %s", o->model, err);
 		ts_record_free(&mrec);
 		nn_shape out = nn_output_shape(r.net), in = r.net->input;
 		r.tiles = o->tile && r.loss.kind == NN_LOSS_PIXEL && out.h == in.h && out.w == in.w;
@@ -615,6 +638,7 @@ run(const struct opts *o, int argc, char **argv)
 	r.lap = xcalloc((size_t)o->batch, sizeof *r.lap);
 	for (int i = 0; i < o->batch; i++)
 		ts_record_init(&r.pending[i]);
+	ts_record_init(&r.prepared);
 	if (o->stream && !o->out)
 		refuse_terminal_stdout();
 	if (outfile_open(&r.of, o->out ? o->out : "-") != 0)
@@ -658,6 +682,7 @@ run(const struct opts *o, int argc, char **argv)
 		summary_print(r.nin, r.nout);
 	for (int i = 0; i < o->batch; i++)
 		ts_record_free(&r.pending[i]);
+	ts_record_free(&r.prepared);
 	free(r.pending);
 	free(r.lap);
 	name_set_free(&r.masknames);

@@ -50,8 +50,16 @@ struct groups {
 };
 
 /* The labelled images as read, before classes are known. */
+/* The preparation ("resize" metadata, imgresize) the training records agree on. */
+struct prep_seen {
+	char *value;            /* the first record's; NULL: none yet */
+	int mixed;              /* a record without it, or with another */
+	size_t n;
+};
+
 struct reading {
 	struct groups *groups;  /* NULL: no --val-by */
+	struct prep_seen *prep; /* NULL: not noted (the validation set) */
 	const struct opts *o;
 	nn_shape in;
 	int mh, mw;             /* segmentation: the mask each image needs (the output's size) */
@@ -104,6 +112,21 @@ note_group(struct reading *rd, ts_record *rec)
 	return 0;
 }
 
+/* Notes the record's preparation: the model keeps it if every training record has the same. */
+static void
+note_prep(struct reading *rd, const ts_record *rec)
+{
+	struct prep_seen *p = rd->prep;
+	const char *v = ts_get(rec, "resize");
+
+	if (p == NULL)
+		return;
+	if (p->n++ == 0)
+		p->value = v && *v ? xstrdup(v) : NULL;
+	if (!v || !*v || !p->value || strcmp(v, p->value) != 0)
+		p->mixed = 1;
+}
+
 static int
 take_record(ts_record *rec, void *ctx)
 {
@@ -135,6 +158,7 @@ take_record(ts_record *rec, void *ctx)
 		memcpy(rd->sample + n, m->data, (size_t)rd->mh * rd->mw);
 		if ((rc = note_group(rd, rec)) != 0)
 			return rc == 1 ? 0 : -1;
+		note_prep(rd, rec);
 		return nn_data_add(rd->data, rd->sample, 0, rd->err, sizeof rd->err);
 	}
 	if (!label || !*label)
@@ -149,6 +173,7 @@ take_record(ts_record *rec, void *ctx)
 	int rc = note_group(rd, rec);
 	if (rc != 0)
 		return rc == 1 ? 0 : -1;
+	note_prep(rd, rec);
 	size_t k = strmap_add(rd->names, label);
 	if (nn_data_add(rd->data, sample, (int)k, rd->err, sizeof rd->err) != 0)
 		return -1;
@@ -157,10 +182,10 @@ take_record(ts_record *rec, void *ctx)
 
 static void
 read_set(const struct opts *o, const nn_net *net, nn_shape mask, int argc, char **argv, nn_data *d, strmap *names,
-         struct groups *groups)
+         struct groups *groups, struct prep_seen *prep)
 {
 	struct reading rd = { .o = o, .in = net->input, .mh = mask.h, .mw = mask.w, .net = net, .data = d,
-	                      .names = names, .groups = groups };
+	                      .names = names, .groups = groups, .prep = prep };
 	struct source_opts so = { .decode = 1, .emit = take_record, .warn = source_warn_stderr, .ctx = &rd,
 	                          .recno = &rd.nrec };
 	char err[1024];
@@ -561,6 +586,7 @@ run(const struct opts *o, int argc, char **argv)
 	strmap names, vnames;
 	struct split sp = { 0 };
 	struct groups groups = { 0 };
+	struct prep_seen prep = { 0 };
 	struct state st = { .best_loss = INFINITY };
 	nn_trainer t = { 0 };
 	const nn_data *vdata = NULL;
@@ -594,7 +620,7 @@ run(const struct opts *o, int argc, char **argv)
 	nn_data_init(&train, nn_shape_size(net->input) + mask_bytes + feat_bytes, o->memory);
 	train.feat_off = feat_bytes ? nn_shape_size(net->input) : 0;
 	strmap_init(&names);
-	read_set(o, net, mask, argc, argv, &train, &names, o->val_by ? &groups : NULL);
+	read_set(o, net, mask, argc, argv, &train, &names, o->val_by ? &groups : NULL, &prep);
 	if (train.n == 0)
 		die("%s: no images to train on", argc ? argv[0] : "stdin");
 	if (mask_bytes) {
@@ -615,7 +641,7 @@ run(const struct opts *o, int argc, char **argv)
 		nn_data_init(&valset, train.sample, o->memory);
 		valset.feat_off = train.feat_off;
 		strmap_init(&vnames);
-		read_set(o, net, mask, 1, vargv, &valset, &vnames, NULL);
+		read_set(o, net, mask, 1, vargv, &valset, &vnames, NULL, NULL);
 		if (!mask_bytes)
 			map_labels(&valset, &vnames, &mi, o->val_stream);
 		strmap_free(&vnames);
@@ -763,6 +789,12 @@ run(const struct opts *o, int argc, char **argv)
 	if (nn_model_put(&rec, net, &mi) != 0)
 		die("out of memory");
 	put_provenance(&rec, o, &st, sp.ntrain, vloss, vacc, argc, argv);
+	if (prep.value && !prep.mixed)
+		ts_set(&rec, "resize", prep.value);     /* cnnpredict prepares image files so */
+	else if (o->verbose && prep.value)
+		fprintf(stderr, "%s: the training records were resized differently; the model records no "
+		        "preparation\n", progname);
+	free(prep.value);
 	write_record(o->out, &rec);
 	if (o->verbose)
 		summary_print(train.n + (vdata != &train ? vdata->n : 0), 1);
