@@ -594,6 +594,23 @@ warn_cb(const char *msg, void *ctx)
 	}
 }
 
+/* Whether the file cnnpredict was given as a model is an architecture (what cnntrain -m takes). */
+static int
+is_architecture(const char *path)
+{
+	size_t len;
+	unsigned char *text = strcmp(path, "-") == 0 ? NULL : read_file(path, &len, 1 << 20);
+	char err[256];
+	nn_net *net;
+
+	if (text == NULL)
+		return 0;
+	net = memchr(text, 0, len) ? NULL : nn_build((char *)text, path, 1, 1, err, sizeof err);
+	nn_free(net);
+	free(text);
+	return net != NULL;
+}
+
 static int
 run(const struct opts *o, int argc, char **argv)
 {
@@ -605,8 +622,12 @@ run(const struct opts *o, int argc, char **argv)
 	if (o->model) {
 		ts_record mrec;
 		ts_record_init(&mrec);
-		if (nn_model_read(o->model, &mrec, err, sizeof err) != 0)
+		if (nn_model_read(o->model, &mrec, err, sizeof err) != 0) {
+			if (is_architecture(o->model))
+				die("%s: an architecture, not a trained model: train one first, e.g. "
+				    "'cnntrain -m %s -o MODEL STREAM', then 'cnnpredict -m MODEL'", o->model, o->model);
 			die("%s", err);
+		}
 		r.net = nn_model_get(&mrec, o->model, o->batch, o->threads, &r.mi, err, sizeof err);
 		if (!r.net)
 			die("%s", err);

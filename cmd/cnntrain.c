@@ -968,6 +968,8 @@ main(int argc, char **argv)
 		usage("--val-by needs --val F");
 	if (o.val && o.val_stream)
 		usage("choose one of --val and --val-stream");
+	if (o.early_stop && !o.val && !o.val_stream)
+		usage("--early-stop needs validation images (--val F or --val-stream FILE)");
 	if (o.lr < 0)
 		o.lr = o.optimizer == NN_ADAM ? 1e-3 : 1e-2;
 	if (o.schedule == SCHED_STEP && !o.lr_step)

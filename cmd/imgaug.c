@@ -326,8 +326,11 @@ main(int argc, char **argv)
 	argv += optind;
 	if (o.out && o.preview)
 		usage("-o and --preview exclude each other");
-	if (stepfile && (o.nsteps = aug_parse_file(stepfile, o.steps, AUG_MAXSTEPS, err, sizeof err)) == -1)
+	if (stepfile && (o.nsteps = aug_parse_file(stepfile, o.steps, AUG_MAXSTEPS, err, sizeof err)) < 0) {
+		if (o.nsteps == -2)
+			die("%s", err);         /* a file that cannot be read: 1, like any input */
 		bad_step(err);
+	}
 	for (int i = 0; i < argc; i++) {
 		if (!is_step(argv[i])) {
 			argv[nin++] = argv[i];

@@ -1,0 +1,46 @@
+# Programs that agree: exit codes and messages a user meets between them
+# (usage errors 2, missing files 1, counts and hints in one line).
+. tests/lib.sh
+cd "$T"
+/usr/bin/convert -size 24x16 xc:red red.png
+/usr/bin/convert -size 24x16 xc:blue blue.png
+imgcat --label a red.png > a.tsr
+imgcat --label b blue.png > b.tsr
+cat a.tsr b.tsr > ab.tsr
+printf 'input 3x16x24\nflatten\ndense 2\nsoftmax\n' > t.arch
+
+expect_status "cnntrain --early-stop without --val or --val-stream: usage error" 2 \
+	cnntrain -m t.arch --early-stop 3 -o m.model ab.tsr
+if head -1 "$T/.err" | grep -q -- '--early-stop needs validation images'; then pass "... saying what it needs"
+else fail "... saying what it needs: $(head -c 300 "$T/.err")"; fi
+
+expect_status "imgaug -f with a missing step file: 1, as any missing file" 1 imgaug -f /no/such ab.tsr
+expect_err "... named in one line" "^imgaug: /no/such: No such file or directory$"
+printf 'nosuchstep\n' > bad.steps
+expect_status "imgaug -f with a bad step in the file: still a usage error" 2 imgaug -f bad.steps ab.tsr
+
+imgcat red.png red.png > twice.tsr
+expect_status "imgdedup --check with duplicates: 3" 3 imgdedup --check twice.tsr
+expect_err "... saying how many" "^imgdedup: 1 of 2 records duplicate an earlier one$"
+expect_status "imgdedup --check --against with leaks: 3" 3 imgdedup --check --against a.tsr ab.tsr
+expect_err "... saying how many leaks" "^imgdedup: 1 of 2 records duplicate the reference \\(leaks\\)$"
+expect_status "imgdedup --check, clean: 0, silent" 0 imgdedup --check ab.tsr
+eq "... nothing on stderr" "$(wc -c < "$T/.err")" 0
+
+/usr/bin/convert -size 8x8 xc:red x.bmp
+mkdir d && cp x.bmp d/
+imgcat x.bmp > /dev/null 2> file.err
+imgcat d > /dev/null 2> dir.err
+eq "a .bmp named and in a folder: the same reason" "$(sed 's/.*: //' file.err)" "$(sed 's/.*: //' dir.err)"
+
+expect_status "cnnpredict -m ARCH: an error" 1 cnnpredict -m t.arch red.png
+expect_err "... saying a trained model is needed and how to make one" \
+	"^cnnpredict: t.arch: an architecture, not a trained model: train one first, e.g. 'cnntrain -m t.arch -o MODEL STREAM'"
+
+# a zstd frame header whose window descriptor is damaged (byte 29: after the
+# 16-byte stream header, the frame's magic and its descriptor)
+cp a.tsr bad.tsr
+printf '\377' | dd of=bad.tsr bs=1 seek=29 conv=notrunc 2>/dev/null
+expect_status "a damaged zstd frame header: 1" 1 imgcat -c bad.tsr
+expect_err "... a corrupt stream, not a lack of memory" "^imgcat: bad.tsr: record 1: corrupt stream: a zstd frame header"
+done_tests
