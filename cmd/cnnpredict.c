@@ -594,6 +594,13 @@ warn_cb(const char *msg, void *ctx)
 	}
 }
 
+/* Whether an option that only a segmentation model uses was given. */
+static int
+seg_options(const struct opts *o)
+{
+	return o->masks || o->threshold >= 0 || o->overlap >= 0 || !o->tile;
+}
+
 /* Whether the file cnnpredict was given as a model is an architecture (what cnntrain -m takes). */
 static int
 is_architecture(const char *path)
@@ -639,6 +646,9 @@ run(const struct opts *o, int argc, char **argv)
 		    (r.nprep = prep_parse(prep, r.prep, PREP_MAX_STEPS, err, sizeof err)) < 0)
 			die("%s: %s", o->model, err);
 		ts_record_free(&mrec);
+		if (r.loss.kind != NN_LOSS_PIXEL && seg_options(o))
+			usage("--masks, --threshold, --overlap and --no-tile are for segmentation models; this "
+			      "one classifies");
 		nn_shape out = nn_output_shape(r.net), in = r.net->input;
 		r.tiles = o->tile && r.loss.kind == NN_LOSS_PIXEL && out.h == in.h && out.w == in.w;
 		if (r.tiles && (o->overlap >= in.w || o->overlap >= in.h))
@@ -774,6 +784,8 @@ main(int argc, char **argv)
 		usage("-m MODEL or --baseline laplacian is required");
 	if (o.short_side && !o.resize)
 		usage("--short and --no-resize exclude each other");
+	if (!o.model && seg_options(&o))
+		usage("--masks, --threshold, --overlap and --no-tile are for segmentation models");
 	summary_start();
 	c = run(&o, argc, argv);
 	finish_stdout();

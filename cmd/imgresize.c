@@ -164,8 +164,9 @@ main(int argc, char **argv)
 	argv += optind;
 	if (o.p.gray && o.p.rgb)
 		usage("--gray and --rgb exclude each other");
-	if (o.p.r.mode == RESIZE_KEEP && o.p.r.crop_w == 0 && !o.p.gray && !o.p.rgb)
-		usage("nothing to do: give a size (--short, --long, --fit, --fill, --pad, --stretch), --crop, --gray or --rgb");
+	if (o.p.r.mode == RESIZE_KEEP && o.p.r.crop_w == 0 && !o.p.gray && !o.p.rgb && !o.p.encode[0])
+		usage("nothing to do: give a size (--short, --long, --fit, --fill, --pad, --stretch), --crop, --gray, "
+		      "--rgb or --encode");
 	c = run(&o, argc, argv);
 	finish_stdout();
 	return c;

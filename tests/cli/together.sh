@@ -43,4 +43,30 @@ cp a.tsr bad.tsr
 printf '\377' | dd of=bad.tsr bs=1 seek=29 conv=notrunc 2>/dev/null
 expect_status "a damaged zstd frame header: 1" 1 imgcat -c bad.tsr
 expect_err "... a corrupt stream, not a lack of memory" "^imgcat: bad.tsr: record 1: corrupt stream: a zstd frame header"
+
+# Options that would do nothing where they are given are usage errors.
+expect_status "imgcat --classes without --idx: usage error" 2 imgcat --classes a,b ab.tsr
+expect_status "imgcat --force without --export: usage error" 2 imgcat --force ab.tsr
+cnntrain -m t.arch --epochs 1 -o m.model ab.tsr 2>/dev/null
+for opt in "--masks mx" "--threshold 0.5" "--overlap 4" "--no-tile"; do
+	# shellcheck disable=SC2086
+	expect_status "cnnpredict $opt with a classifier: usage error" 2 cnnpredict -m m.model $opt red.png
+done
+if head -1 "$T/.err" | grep -q 'are for segmentation models; this one classifies'; then pass "... saying why"
+else fail "... saying why: $(head -c 300 "$T/.err")"; fi
+expect_status "cnnpredict --baseline laplacian --masks: usage error" 2 cnnpredict --baseline laplacian --masks mx red.png
+/usr/bin/convert -size 40x30 gradient:red-blue -quality 90 g.jpg
+check "imgresize --encode png alone re-encodes" sh -c 'imgresize --encode png g.jpg > re.tsr'
+imgcat --decode g.jpg | imgcat --export dec
+imgcat --export reenc re.tsr
+eq "... the decoded pixels, unchanged" "$(/usr/bin/convert reenc/g.png txt:- | md5sum)" \
+	"$(/usr/bin/convert dec/g.png txt:- | md5sum)"
+
+# imgcat --export writes into an empty or new folder only, unless --force
+expect_status "imgcat --export into a folder that has files: refused" 1 imgcat --export dec ab.tsr
+expect_err "... saying so and how to force it" "^imgcat: dec: not empty: .*--force"
+check "... --force writes there anyway" imgcat --export dec --force ab.tsr
+eq "... the new index" "$(cut -f2 dec/index.tsv | tr '\n' ' ')" "id red.png blue.png "
+mkdir empty
+check "an empty folder is fine" imgcat --export empty ab.tsr
 done_tests
