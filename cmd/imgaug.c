@@ -261,8 +261,16 @@ is_step(const char *arg)
 	if (n < sizeof name) {
 		memcpy(name, arg, n);
 		name[n] = '\0';
-		if (aug_kind_find(name))
+		if (aug_kind_find(name)) {
+			if (arg[n] == '\0' && stat(arg, &st) == 0) {
+				char why[512];
+				snprintf(why, sizeof why, "'%s' is both a step and a %s here: write ./%s for the %s, "
+				         "or '%s p=1' for the step", arg, S_ISDIR(st.st_mode) ? "folder" : "file", arg,
+				         S_ISDIR(st.st_mode) ? "folder" : "file", arg);
+				bad_step(why);
+			}
 			return 1;
+		}
 	}
 	if (strcmp(arg, "-") == 0 || stat(arg, &st) == 0)
 		return 0;

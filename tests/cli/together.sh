@@ -69,4 +69,20 @@ check "... --force writes there anyway" imgcat --export dec --force ab.tsr
 eq "... the new index" "$(cut -f2 dec/index.tsv | tr '\n' ' ')" "id red.png blue.png "
 mkdir empty
 check "an empty folder is fine" imgcat --export empty ab.tsr
+
+# imgaug on a real folder: gray photos pass saturation and hue unchanged; a photo with
+# alpha stops jpeg with how to drop it; a word both a step and a folder is refused
+/usr/bin/convert -size 24x16 gradient:black-white -colorspace gray gray.png
+imgcat --decode gray.png > gray.tsr
+check "imgaug saturation and hue on a gray image" sh -c "imgaug 'saturation p=1 0.5' 'hue p=1 0.2' gray.tsr > g2.tsr"
+eq "... unchanged" "$(imgcat -l g2.tsr | cut -f3)" "$(imgcat -l gray.tsr | cut -f3)"
+imgcat --export gx g2.tsr
+eq "... the same pixels" "$(/usr/bin/convert "gx/$(sed -n 2p gx/index.tsv | cut -f1)" -depth 8 gray:- | md5sum)" \
+	"$(/usr/bin/convert gray.png -depth 8 gray:- | md5sum)"
+/usr/bin/convert -size 24x16 xc:'rgba(255,0,0,0.5)' rgba.png
+expect_status "imgaug jpeg on an image with alpha: 1" 1 imgaug jpeg rgba.png
+expect_err "... saying how to drop the alpha" "jpeg needs an image without alpha .*imgresize --rgb"
+mkdir blur
+expect_status "imgaug hflip blur, blur a folder here: usage error" 2 imgaug hflip blur
+expect_err "... naming both readings" "^imgaug: 'blur' is both a step and a folder here: write ./blur for the folder, or 'blur p=1' for the step$"
 done_tests
