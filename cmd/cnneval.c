@@ -62,6 +62,12 @@ open_table(const char *path)
 
 	if (t == NULL)
 		die("%s", err);
+	/* one column whose name holds commas: a CSV file (pandas' default) */
+	if (tsv_ncols(t) == 1 && strchr(tsv_colname(t, 0), ',')) {
+		tsv_fail(t, "the header has commas but no tabs: cnneval reads tab-separated values, not CSV "
+		         "(pandas: to_csv(path, sep='\\t'); or: tr , '\\t' < FILE.csv)");
+		die("%s", tsv_error(t));
+	}
 	return t;
 }
 

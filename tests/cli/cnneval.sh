@@ -59,6 +59,7 @@ printf 'score\tlabel\tp_a\tp_b\n0.5\ta\t0.5\t0.5\n0.7\tb\t0.3\t0.7\n' > tie.tsv
 eq "a row where both p_ columns equal the score: the other rows decide" \
 	"$(cnneval -f json tie.tsv | $PY -c 'import json,sys; print(json.load(sys.stdin)["positive_label"])')" b
 bad empty '' "1: empty input, no header$"
+bad csv 'score,label\n0.5,1\n0.2,0\n' "1: the header has commas but no tabs: cnneval reads tab-separated values, not CSV"
 bad header_only 'score\tlabel\n' "1: a header but no rows$"
 bad multiclass_label 'label\tp_a\tp_b\na\t0.5\t0.5\nc\t0.1\t0.9\n' "3: label 'c' has no p_c column$"
 bad empty_line 'score\tlabel\n0.5\t1\n\n0.5\t0\n' "3: empty line$"
