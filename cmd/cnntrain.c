@@ -23,8 +23,9 @@
 
 #define USAGE \
 "usage: cnntrain -m ARCH -o MODEL [-v] [--epochs N] [--batch N] [--optimizer sgd|adam] [--lr X]\n" \
-"                [--momentum X] [--l2 X] [--lr-schedule none|step|cosine] [--lr-step N] [--lr-gamma X]\n" \
-"                [--val F [--val-by KEY] | --val-stream FILE] [--early-stop N] [--balance] [--class-weights auto|none]\n" \
+"                [--momentum X] [--l2 X | --weight-decay X] [--lr-schedule none|step|cosine]\n" \
+"                [--lr-step N] [--lr-gamma X] [--val F [--val-by KEY] | --val-stream FILE] [--early-stop N]\n" \
+"                [--balance] [--class-weights auto|none]\n" \
 "                [--normalize scale|standardize|per-image|mean-std] [--mean M] [--std S]\n" \
 "                [--classes A,B,...] [--seed N] [--threads N] [--memory BYTES] [--checkpoint FILE]\n" \
 "                [--resume FILE] [--log FILE] [--pos-weight X] [--dice] [--max-errors N]\n" \
@@ -845,7 +846,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_BALANCE = 256, O_BATCH, O_CHECKPOINT, O_CLASSES, O_CLASS_WEIGHTS, O_EARLY_STOP, O_EPOCHS,
-	       O_HELP, O_L2, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
+	       O_HELP, O_L2, O_WEIGHT_DECAY, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
 	       O_NORMALIZE, O_OPTIMIZER, O_RESUME, O_SEED, O_STD, O_SUMMARY, O_THREADS, O_VAL, O_VAL_BY, O_VAL_STREAM,
 	       O_POS_WEIGHT, O_DICE, O_MAX_ERRORS };
 	static const struct option longopts[] = {
@@ -860,6 +861,7 @@ main(int argc, char **argv)
 		{ "epochs", required_argument, NULL, O_EPOCHS },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "l2", required_argument, NULL, O_L2 },
+		{ "weight-decay", required_argument, NULL, O_WEIGHT_DECAY },
 		{ "log", required_argument, NULL, O_LOG },
 		{ "lr", required_argument, NULL, O_LR },
 		{ "lr-gamma", required_argument, NULL, O_LR_GAMMA },
@@ -909,6 +911,8 @@ main(int argc, char **argv)
 		case O_LR: o.lr = parse_double(optarg, 1e-12, 100, "--lr"); break;
 		case O_MOMENTUM: o.momentum = parse_double(optarg, 0, 0.9999, "--momentum"); break;
 		case O_L2: o.l2 = parse_double(optarg, 0, 1, "--l2"); break;
+		/* PyTorch's weight_decay adds wd * w to the gradient; --l2 x adds 2x * w */
+		case O_WEIGHT_DECAY: o.l2 = parse_double(optarg, 0, 2, "--weight-decay") / 2; break;
 		case O_LR_SCHEDULE:
 			if (strcmp(optarg, "none") == 0)
 				o.schedule = SCHED_NONE;

@@ -85,4 +85,15 @@ expect_err "... saying how to drop the alpha" "jpeg needs an image without alpha
 mkdir blur
 expect_status "imgaug hflip blur, blur a folder here: usage error" 2 imgaug hflip blur
 expect_err "... naming both readings" "^imgaug: 'blur' is both a step and a folder here: write ./blur for the folder, or 'blur p=1' for the step$"
+
+# cnntrain --weight-decay as PyTorch users write it: wd * w on the gradient, --l2 wd/2
+cnntrain -m t.arch --epochs 3 --weight-decay 0.2 -o wd.model ab.tsr 2>/dev/null
+cnntrain -m t.arch --epochs 3 --l2 0.1 -o l2.model ab.tsr 2>/dev/null
+cnntrain -m t.arch --epochs 3 -o none.model ab.tsr 2>/dev/null
+cnnpredict -m wd.model ab.tsr > wd.tsv
+cnnpredict -m l2.model ab.tsr > l2.tsv
+cnnpredict -m none.model ab.tsr > none.tsv
+same "cnntrain --weight-decay 0.2 trains what --l2 0.1 trains" wd.tsv l2.tsv
+if cmp -s wd.tsv none.tsv; then fail "... and decays: the same as no decay"; else pass "... and it decays"; fi
+eq "... recorded as l2" "$(imgcat -l wd.model | tr '\t' '\n' | grep '^l2=')" "l2=0.1"
 done_tests
