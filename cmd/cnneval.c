@@ -94,6 +94,12 @@ open_table(const char *path)
 
 	if (t == NULL)
 		die("%s", err);
+	/* one column whose name holds commas: a CSV file (pandas' default) */
+	if (tsv_ncols(t) == 1 && strchr(tsv_colname(t, 0), ',')) {
+		tsv_fail(t, "the header has commas but no tabs: cnneval reads tab-separated values, not CSV "
+		         "(pandas: to_csv(path, sep='\\t'); or: tr , '\\t' < FILE.csv)");
+		die("%s", tsv_error(t));
+	}
 	return t;
 }
 
@@ -129,6 +135,49 @@ id_column(tsv *t)
 	return c >= 0 ? c : tsv_column(t, "file");
 }
 
+/* The p_CLASS columns (up to 64) whose text is the score's on every row: bit i for
+ * the i-th p_ column of the header.  cnnpredict writes the probability of the
+ * positive class as score, so the one column left names it. */
+struct pmatch {
+	size_t col[64];
+	int n;
+	unsigned long long alive;
+};
+
+static void
+pmatch_init(tsv *t, size_t sc, struct pmatch *m)
+{
+	m->n = 0;
+	for (size_t c = 0; c < tsv_ncols(t) && m->n < 64; c++)
+		if (c != sc && strncmp(tsv_colname(t, c), "p_", 2) == 0 && tsv_colname(t, c)[2])
+			m->col[m->n++] = c;
+	m->alive = m->n == 64 ? ~0ull : (1ull << m->n) - 1;
+}
+
+static void
+pmatch_row(tsv *t, size_t sc, struct pmatch *m)
+{
+	for (int i = 0; i < m->n; i++)
+		if ((m->alive >> i & 1) && strcmp(tsv_field(t, m->col[i]), tsv_field(t, sc)) != 0)
+			m->alive &= ~(1ull << i);
+}
+
+/* The class of the one p_ column left, or NULL. */
+static const char *
+pmatch_class(tsv *t, const struct pmatch *m)
+{
+	int found = -1;
+
+	for (int i = 0; i < m->n; i++) {
+		if (m->alive >> i & 1) {
+			if (found >= 0)
+				return NULL;
+			found = i;
+		}
+	}
+	return found < 0 ? NULL : tsv_colname(t, m->col[found]) + 2;
+}
+
 static void
 offer(struct report_gallery *g, tsv *t, long ic, size_t row, const char *label, double score)
 {
@@ -153,16 +202,26 @@ static void
 read_binary(tsv *t, const struct opts *o, struct eval *e, size_t *rows, struct report_gallery *gal)
 {
 	size_t sc = column(t, o->score ? o->score : "score"), lc = column(t, o->label);
-	size_t n = 0, npos = 0, cap = 1 << 16, plen = strlen(o->positive), nlen = 0;
+	size_t n = 0, cap = 1 << 16;
 	long ic = id_column(t);
 	double *score = live.score = xmalloc(cap * sizeof *score);
-	unsigned char *y = live.y = xmalloc(cap);
-	const char *neg = NULL;
-	int rc;
+	unsigned char *y = live.y = xmalloc(cap);   /* first the label's index in lab[] */
+	char *lab[2] = { NULL, NULL };
+	const char *pos = o->positive;
+	struct pmatch pm;
+	int rc, nlab = 0;
+	size_t line2 = 0;       /* where the second label first appears */
+	struct report_gallery cand[2][2];       /* per label: gal[0]'s and gal[1]'s candidates */
 
+	if (gal)
+		for (int k = 0; k < 2; k++)
+			for (int j = 0; j < 2; j++)
+				report_gallery_init(&cand[k][j], gal[j].title, gal[j].score_name, gal[j].keep_high,
+				                    gal[j].max);
+	pmatch_init(t, sc, &pm);
 	while ((rc = tsv_next(t)) == 1) {
-		const char *lab = tsv_field(t, lc);
-		size_t len = tsv_field_len(t, lc);
+		const char *l = tsv_field(t, lc);
+		int k;
 		if (n == cap) {
 			cap *= 2;
 			score = live.score = xreallocarray(score, cap, sizeof *score);
@@ -172,29 +231,23 @@ read_binary(tsv *t, const struct opts *o, struct eval *e, size_t *rows, struct r
 			progress_tick(*rows + n);
 		if (tsv_number(t, sc, &score[n]) == -1)
 			die("%s", tsv_error(t));
-		if (len == plen && (len == 0 || lab[0] == o->positive[0]) &&
-		    memcmp(lab, o->positive, len) == 0) {
-			if (gal)
-				offer(&gal[1], t, ic, n, lab, score[n]);
-			y[n++] = 1;
-			npos++;
-			continue;
-		}
-		if (neg == NULL) {
-			neg = e->negative = xstrdup(lab);
-			nlen = len;
-		} else if (len != nlen || memcmp(lab, neg, len) != 0) {
-			if (npos == 0)
-				tsv_fail(t, "labels '%s' and '%s': neither is the positive label '%s' "
-				         "(see --positive)", neg, lab, o->positive);
-			else
-				tsv_fail(t, "third label '%s' (binary mode allows two: '%s' and '%s')", lab,
-				         o->positive, neg);
+		pmatch_row(t, sc, &pm);
+		for (k = 0; k < nlab && strcmp(l, lab[k]) != 0; k++)
+			;
+		if (k == 2) {
+			tsv_fail(t, "third label '%s' (binary mode allows two: '%s' and '%s')", l, lab[0], lab[1]);
 			die("%s", tsv_error(t));
 		}
-		if (gal)
-			offer(&gal[0], t, ic, n, lab, score[n]);
-		y[n++] = 0;
+		if (k == nlab) {
+			lab[nlab++] = xstrdup(l);
+			line2 = tsv_line(t);
+		}
+		if (gal) {
+			/* which label is positive is known at the end: keep both candidates per label */
+			offer(&cand[k][0], t, ic, n, l, score[n]);
+			offer(&cand[k][1], t, ic, n, l, score[n]);
+		}
+		y[n++] = (unsigned char)k;
 	}
 	if (rc == -1)
 		die("%s", tsv_error(t));
@@ -202,14 +255,42 @@ read_binary(tsv *t, const struct opts *o, struct eval *e, size_t *rows, struct r
 		no_rows(t);
 	if (o->eo.bootstrap && n > UINT32_MAX / 2)
 		die("%s: --bootstrap takes at most %u rows", tsv_name(t), UINT32_MAX / 2);
+	/* the positive class: --positive, else the p_CLASS column equal to the score, else "1" */
+	if (pos == NULL && (pos = pmatch_class(t, &pm)) == NULL)
+		pos = "1";
+	e->positive = xstrdup(pos);
+	int ipos = nlab > 0 && strcmp(lab[0], pos) == 0 ? 0 : nlab > 1 && strcmp(lab[1], pos) == 0 ? 1 : -1;
+	if (ipos < 0 && nlab == 2)
+		die("%s: line %zu: labels '%s' and '%s': neither is the positive label '%s' (see --positive)",
+		    tsv_name(t), line2, lab[0], lab[1], pos);
+	for (size_t i = 0; i < n; i++)
+		y[i] = y[i] == ipos;
+	for (int k = 0; k < nlab; k++) {
+		if (k != ipos && e->negative == NULL)
+			e->negative = lab[k];
+		else
+			free(lab[k]);
+	}
 	*rows += n;
-	e->positive = o->positive;
 	binary_eval_compute(&e->b, score, y, n, &o->eo);
-	if (gal)
-		for (int i = 0; i < 2; i++) {
-			gal[i].filter = 1;
-			gal[i].only_from = e->b.threshold;
+	if (gal) {
+		/* false positives among the negative label's rows, false negatives among the positive's */
+		int ineg = ipos < 0 ? 0 : nlab == 2 ? 1 - ipos : -1;
+		int from[2] = { ineg, ipos };
+		for (int j = 0; j < 2; j++) {
+			if (from[j] >= 0) {
+				report_gallery_free(&gal[j]);
+				gal[j] = cand[from[j]][j];
+				cand[from[j]][j].it = NULL;
+				cand[from[j]][j].n = 0;
+			}
+			gal[j].filter = 1;
+			gal[j].only_from = e->b.threshold;
 		}
+		for (int k = 0; k < 2; k++)
+			for (int j = 0; j < 2; j++)
+				report_gallery_free(&cand[k][j]);
+	}
 	free(score);
 	free(y);
 	live.score = NULL;
@@ -819,6 +900,8 @@ run(const struct opts *o, int argc, char **argv)
 		free(ev[i]->mc.classes);
 		free((char *)ev[i]->name);
 		free((char *)ev[i]->negative);
+		if (!ev[i]->multiclass)
+			free((char *)ev[i]->positive);
 		eval_free(ev[i]);
 		free(ev[i]);
 	}
@@ -871,7 +954,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .label = "label", .positive = "1", .max_pixels = SEG_MAX_PIXELS,
+	struct opts o = { .label = "label", .max_pixels = SEG_MAX_PIXELS,
 	                  .eo = { .threshold = 0.5, .best = -1, .at_fpr = NAN, .at_recall = NAN } };
 	int c, threshold_set = 0, max_errors_set = 0;
 

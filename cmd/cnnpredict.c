@@ -14,6 +14,7 @@
 #include "nn/nn_prep.h"
 #include "util/parallel.h"
 #include "pipeline/names.h"
+#include "pipeline/prep.h"
 #include "pipeline/source.h"
 #include "tile/tile_grid.h"
 #include "tile/tile_merge.h"
@@ -66,6 +67,9 @@ struct run {
 	int files;              /* inputs are image files or directories: a `file` column */
 	int header_done, with_label;
 	int tiles;              /* segmentation with a mask the input's size: large frames are tiled */
+	prep_opts prep[PREP_MAX_STEPS]; /* the model's "resize": how its training images were made */
+	int nprep;
+	ts_record prepared;     /* an undecoded image prepared so */
 	outfile of;
 	name_set masknames;     /* --masks: the files written */
 	ts_writer *w;
@@ -533,7 +537,21 @@ take_record(ts_record *rec, void *ctx)
 	r->nin++;
 	const ts_tensor *enc = ts_tensor_get(rec, "encoded");
 	int decoded = 0;
-	if ((t = ts_tensor_get(rec, "image"))) {
+	/* an image file, or an image record not yet prepared: as the training images were */
+	if (r->nprep && enc && !ts_tensor_get(rec, "image") && !ts_get(rec, "resize")) {
+		if (ts_record_copy(&r->prepared, rec) != 0) {
+			snprintf(r->err, sizeof r->err, "out of memory");
+			return -1;
+		}
+		for (int k = 0; k < r->nprep; k++)
+			if (prep_record(&r->prepared, &r->prep[k], reason, sizeof reason) != 0)
+				return skip(r, rec, reason);
+		enc = ts_tensor_get(&r->prepared, "encoded");   /* the last step may encode */
+		t = ts_tensor_get(&r->prepared, "image");
+	} else {
+		t = ts_tensor_get(rec, "image");
+	}
+	if (t) {
 		if (tensor_as_image(t, &im, reason, sizeof reason) != 0)
 			return skip(r, rec, reason);
 	} else if (enc) {
@@ -596,6 +614,30 @@ warn_cb(const char *msg, void *ctx)
 	}
 }
 
+/* Whether an option that only a segmentation model uses was given. */
+static int
+seg_options(const struct opts *o)
+{
+	return o->masks || o->threshold >= 0 || o->overlap >= 0 || !o->tile;
+}
+
+/* Whether the file cnnpredict was given as a model is an architecture (what cnntrain -m takes). */
+static int
+is_architecture(const char *path)
+{
+	size_t len;
+	unsigned char *text = strcmp(path, "-") == 0 ? NULL : read_file(path, &len, 1 << 20);
+	char err[256];
+	nn_net *net;
+
+	if (text == NULL)
+		return 0;
+	net = memchr(text, 0, len) ? NULL : nn_build((char *)text, path, 1, 1, err, sizeof err);
+	nn_free(net);
+	free(text);
+	return net != NULL;
+}
+
 static int
 run(const struct opts *o, int argc, char **argv)
 {
@@ -607,14 +649,26 @@ run(const struct opts *o, int argc, char **argv)
 	if (o->model) {
 		ts_record mrec;
 		ts_record_init(&mrec);
-		if (nn_model_read(o->model, &mrec, err, sizeof err) != 0)
+		if (nn_model_read(o->model, &mrec, err, sizeof err) != 0) {
+			if (is_architecture(o->model))
+				die("%s: an architecture, not a trained model: train one first, e.g. "
+				    "'cnntrain -m %s -o MODEL STREAM', then 'cnnpredict -m MODEL'", o->model, o->model);
 			die("%s", err);
+		}
 		r.net = nn_model_get(&mrec, o->model, o->batch, o->threads, &r.mi, err, sizeof err);
 		if (!r.net)
 			die("%s", err);
 		if (nn_loss_setup(&r.loss, r.net, r.mi.nclass, err, sizeof err) != 0)
 			die("%s: %s", o->model, err);
+		/* a classifier prepares image files as its training images were, unless told otherwise */
+		const char *prep = ts_get(&mrec, "resize");
+		if (prep && o->resize && !o->short_side && r.loss.kind != NN_LOSS_PIXEL &&
+		    (r.nprep = prep_parse(prep, r.prep, PREP_MAX_STEPS, err, sizeof err)) < 0)
+			die("%s: %s", o->model, err);
 		ts_record_free(&mrec);
+		if (r.loss.kind != NN_LOSS_PIXEL && seg_options(o))
+			usage("--masks, --threshold, --overlap and --no-tile are for segmentation models; this "
+			      "one classifies");
 		nn_shape out = nn_output_shape(r.net), in = r.net->input;
 		r.tiles = o->tile && r.loss.kind == NN_LOSS_PIXEL && out.h == in.h && out.w == in.w;
 		if (r.tiles && (o->overlap >= in.w || o->overlap >= in.h))
@@ -635,6 +689,7 @@ run(const struct opts *o, int argc, char **argv)
 	r.lap = xcalloc((size_t)o->batch, sizeof *r.lap);
 	for (int i = 0; i < o->batch; i++)
 		ts_record_init(&r.pending[i]);
+	ts_record_init(&r.prepared);
 	if (o->stream && !o->out)
 		refuse_terminal_stdout();
 	if (outfile_open(&r.of, o->out ? o->out : "-") != 0)
@@ -678,6 +733,7 @@ run(const struct opts *o, int argc, char **argv)
 		summary_print(r.nin, r.nout);
 	for (int i = 0; i < o->batch; i++)
 		ts_record_free(&r.pending[i]);
+	ts_record_free(&r.prepared);
 	free(r.pending);
 	free(r.lap);
 	name_set_free(&r.masknames);
@@ -751,6 +807,8 @@ main(int argc, char **argv)
 		usage("-m MODEL or --baseline laplacian is required");
 	if (o.short_side && !o.resize)
 		usage("--short and --no-resize exclude each other");
+	if (!o.model && seg_options(&o))
+		usage("--masks, --threshold, --overlap and --no-tile are for segmentation models");
 	summary_start();
 	c = run(&o, argc, argv);
 	finish_stdout();

@@ -23,8 +23,8 @@
 
 #define USAGE \
 "usage: cnntrain -m ARCH -o MODEL [-v] [--epochs N] [--batch N] [--optimizer sgd|adam] [--lr X]\n" \
-"                [--momentum X] [--l2 X] [--lr-schedule none|step|cosine] [--lr-step N]\n" \
-"                [--lr-gamma X] [--val F [--val-by KEY] | --val-stream FILE] [--early-stop N]\n" \
+"                [--momentum X] [--l2 X | --weight-decay X] [--lr-schedule none|step|cosine]\n" \
+"                [--lr-step N] [--lr-gamma X] [--val F [--val-by KEY] | --val-stream FILE] [--early-stop N]\n" \
 "                [--balance] [--class-weights auto|none]\n" \
 "                [--normalize scale|standardize|per-image|mean-std] [--mean M] [--std S]\n" \
 "                [--classes A,B,...] [--seed N] [--threads N] [--memory BYTES] [--checkpoint FILE]\n" \
@@ -43,6 +43,7 @@
 "      --lr X                  the learning rate (default 1e-3 for adam, 1e-2 for sgd)\n" \
 "      --momentum X            SGD's momentum (default 0)\n" \
 "      --l2 X                  L2 regularisation of the weights (default 0)\n" \
+"      --weight-decay X        PyTorch's weight_decay, the same as --l2 X/2\n" \
 "      --lr-schedule none|step|cosine\n" \
 "                              how the rate changes over the epochs (default none)\n" \
 "      --lr-step N             with step, epochs between changes (default: a third of --epochs)\n" \
@@ -91,8 +92,16 @@ struct groups {
 };
 
 /* The labelled images as read, before classes are known. */
+/* The preparation ("resize" metadata, imgresize) the training records agree on. */
+struct prep_seen {
+	char *value;            /* the first record's; NULL: none yet */
+	int mixed;              /* a record without it, or with another */
+	size_t n;
+};
+
 struct reading {
 	struct groups *groups;  /* NULL: no --val-by */
+	struct prep_seen *prep; /* NULL: not noted (the validation set) */
 	const struct opts *o;
 	nn_shape in;
 	int mh, mw;             /* segmentation: the mask each image needs (the output's size) */
@@ -145,6 +154,21 @@ note_group(struct reading *rd, ts_record *rec)
 	return 0;
 }
 
+/* Notes the record's preparation: the model keeps it if every training record has the same. */
+static void
+note_prep(struct reading *rd, const ts_record *rec)
+{
+	struct prep_seen *p = rd->prep;
+	const char *v = ts_get(rec, "resize");
+
+	if (p == NULL)
+		return;
+	if (p->n++ == 0)
+		p->value = v && *v ? xstrdup(v) : NULL;
+	if (!v || !*v || !p->value || strcmp(v, p->value) != 0)
+		p->mixed = 1;
+}
+
 static int
 take_record(ts_record *rec, void *ctx)
 {
@@ -176,6 +200,7 @@ take_record(ts_record *rec, void *ctx)
 		memcpy(rd->sample + n, m->data, (size_t)rd->mh * rd->mw);
 		if ((rc = note_group(rd, rec)) != 0)
 			return rc == 1 ? 0 : -1;
+		note_prep(rd, rec);
 		return nn_data_add(rd->data, rd->sample, 0, rd->err, sizeof rd->err);
 	}
 	if (!label || !*label)
@@ -190,6 +215,7 @@ take_record(ts_record *rec, void *ctx)
 	int rc = note_group(rd, rec);
 	if (rc != 0)
 		return rc == 1 ? 0 : -1;
+	note_prep(rd, rec);
 	size_t k = strmap_add(rd->names, label);
 	if (nn_data_add(rd->data, sample, (int)k, rd->err, sizeof rd->err) != 0)
 		return -1;
@@ -198,10 +224,10 @@ take_record(ts_record *rec, void *ctx)
 
 static void
 read_set(const struct opts *o, const nn_net *net, nn_shape mask, int argc, char **argv, nn_data *d, strmap *names,
-         struct groups *groups)
+         struct groups *groups, struct prep_seen *prep)
 {
 	struct reading rd = { .o = o, .in = net->input, .mh = mask.h, .mw = mask.w, .net = net, .data = d,
-	                      .names = names, .groups = groups };
+	                      .names = names, .groups = groups, .prep = prep };
 	struct source_opts so = { .decode = 1, .emit = take_record, .warn = source_warn_stderr, .ctx = &rd,
 	                          .recno = &rd.nrec };
 	char err[1024];
@@ -660,6 +686,7 @@ run(const struct opts *o, int argc, char **argv)
 	strmap names, vnames;
 	struct split sp = { 0 };
 	struct groups groups = { 0 };
+	struct prep_seen prep = { 0 };
 	struct state st = { .best_loss = INFINITY };
 	nn_trainer t = { 0 };
 	const nn_data *vdata = NULL;
@@ -696,7 +723,7 @@ run(const struct opts *o, int argc, char **argv)
 	nn_data_init(&train, nn_shape_size(net->input) + mask_bytes + feat_bytes, o->memory);
 	train.feat_off = feat_bytes ? nn_shape_size(net->input) : 0;
 	strmap_init(&names);
-	read_set(o, net, mask, argc, argv, &train, &names, o->val_by ? &groups : NULL);
+	read_set(o, net, mask, argc, argv, &train, &names, o->val_by ? &groups : NULL, &prep);
 	if (train.n == 0)
 		die("%s: no images to train on", argc ? argv[0] : "stdin");
 	if (mask_bytes) {
@@ -717,7 +744,7 @@ run(const struct opts *o, int argc, char **argv)
 		nn_data_init(&valset, train.sample, o->memory);
 		valset.feat_off = train.feat_off;
 		strmap_init(&vnames);
-		read_set(o, net, mask, 1, vargv, &valset, &vnames, NULL);
+		read_set(o, net, mask, 1, vargv, &valset, &vnames, NULL, NULL);
 		if (!mask_bytes)
 			map_labels(&valset, &vnames, &mi, o->val_stream);
 		strmap_free(&vnames);
@@ -865,6 +892,12 @@ run(const struct opts *o, int argc, char **argv)
 	if (nn_model_put(&rec, net, &mi) != 0)
 		die("out of memory");
 	put_provenance(&rec, o, &st, sp.ntrain, vloss, vacc, argc, argv);
+	if (prep.value && !prep.mixed)
+		ts_set(&rec, "resize", prep.value);     /* cnnpredict prepares image files so */
+	else if (o->verbose && prep.value)
+		fprintf(stderr, "%s: the training records were resized differently; the model records no "
+		        "preparation\n", progname);
+	free(prep.value);
 	save_model(o->out, &rec);
 	if (o->verbose)
 		summary_print(train.n + (vdata != &train ? vdata->n : 0), 1);
@@ -915,7 +948,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_BALANCE = 256, O_BATCH, O_CHECKPOINT, O_CLASSES, O_CLASS_WEIGHTS, O_EARLY_STOP, O_EPOCHS,
-	       O_HELP, O_VERSION, O_L2, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
+	       O_HELP, O_VERSION, O_L2, O_WEIGHT_DECAY, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
 	       O_NORMALIZE, O_OPTIMIZER, O_RESUME, O_SEED, O_STD, O_SUMMARY, O_THREADS, O_VAL, O_VAL_BY, O_VAL_STREAM,
 	       O_POS_WEIGHT, O_DICE, O_MAX_ERRORS };
 	static const struct option longopts[] = {
@@ -930,6 +963,7 @@ main(int argc, char **argv)
 		{ "epochs", required_argument, NULL, O_EPOCHS },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "l2", required_argument, NULL, O_L2 },
+		{ "weight-decay", required_argument, NULL, O_WEIGHT_DECAY },
 		{ "log", required_argument, NULL, O_LOG },
 		{ "lr", required_argument, NULL, O_LR },
 		{ "lr-gamma", required_argument, NULL, O_LR_GAMMA },
@@ -980,6 +1014,8 @@ main(int argc, char **argv)
 		case O_LR: o.lr = parse_double(optarg, 1e-12, 100, "--lr"); break;
 		case O_MOMENTUM: o.momentum = parse_double(optarg, 0, 0.9999, "--momentum"); break;
 		case O_L2: o.l2 = parse_double(optarg, 0, 1, "--l2"); break;
+		/* PyTorch's weight_decay adds wd * w to the gradient; --l2 x adds 2x * w */
+		case O_WEIGHT_DECAY: o.l2 = parse_double(optarg, 0, 2, "--weight-decay") / 2; break;
 		case O_LR_SCHEDULE:
 			if (strcmp(optarg, "none") == 0)
 				o.schedule = SCHED_NONE;
@@ -1041,6 +1077,8 @@ main(int argc, char **argv)
 		usage("--val-by needs --val F");
 	if (o.val && o.val_stream)
 		usage("choose one of --val and --val-stream");
+	if (o.early_stop && !o.val && !o.val_stream)
+		usage("--early-stop needs validation images (--val F or --val-stream FILE)");
 	if (o.lr < 0)
 		o.lr = o.optimizer == NN_ADAM ? 1e-3 : 1e-2;
 	if (o.schedule == SCHED_STEP && !o.lr_step)

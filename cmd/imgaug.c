@@ -278,8 +278,16 @@ is_step(const char *arg)
 	if (n < sizeof name) {
 		memcpy(name, arg, n);
 		name[n] = '\0';
-		if (aug_kind_find(name))
+		if (aug_kind_find(name)) {
+			if (arg[n] == '\0' && stat(arg, &st) == 0) {
+				char why[512];
+				snprintf(why, sizeof why, "'%s' is both a step and a %s here: write ./%s for the %s, "
+				         "or '%s p=1' for the step", arg, S_ISDIR(st.st_mode) ? "folder" : "file", arg,
+				         S_ISDIR(st.st_mode) ? "folder" : "file", arg);
+				bad_step(why);
+			}
 			return 1;
+		}
 	}
 	if (strcmp(arg, "-") == 0 || stat(arg, &st) == 0)
 		return 0;
@@ -346,8 +354,11 @@ main(int argc, char **argv)
 	argv += optind;
 	if (o.out && o.preview)
 		usage("-o and --preview exclude each other");
-	if (stepfile && (o.nsteps = aug_parse_file(stepfile, o.steps, AUG_MAXSTEPS, err, sizeof err)) == -1)
+	if (stepfile && (o.nsteps = aug_parse_file(stepfile, o.steps, AUG_MAXSTEPS, err, sizeof err)) < 0) {
+		if (o.nsteps == -2)
+			die("%s", err);         /* a file that cannot be read: 1, like any input */
 		bad_step(err);
+	}
 	for (int i = 0; i < argc; i++) {
 		if (!is_step(argv[i])) {
 			argv[nin++] = argv[i];

@@ -1,4 +1,5 @@
 /* imgcat: concatenate, import, inspect, convert, filter, split and export records. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 "              [--level N] [--label LABEL] [--label-from-dir] [--labels FILE] [--masks DIR] [--idx]\n" \
 "              [--classes A,B,...] [--where KEY=VALUE] [--head N] [--sample N] [--shuffle]\n" \
 "              [--shuffle-memory BYTES] [--balance] [--seed S] [--stats]\n" \
-"              [--export DIR [--by-label] [--overlay]]\n" \
+"              [--export DIR [--by-label] [--overlay] [--force]]\n" \
 "              [--split NAME=FRACTION,...] [--shard N] [--by KEY] [--max-errors N]\n" \
 "              [FILE | DIR | -]...\n" \
 "       imgcat -h | --help | --version\n"
@@ -46,6 +47,7 @@
 "      --export DIR            write each record's image into DIR as a file\n" \
 "      --by-label              with --export, one subdirectory per label\n" \
 "      --overlay               with --export, also write NAME-overlay.png with the masks drawn\n" \
+"      --force                 with --export, write into a folder that is not empty\n" \
 "\n" \
 "Select and reorder:\n" \
 "      --where KEY=VALUE       keep records whose KEY is VALUE (with != is not); repeatable\n" \
@@ -68,7 +70,7 @@
 "      --version               print the version and exit\n"
 
 struct opts {
-	int list, count, stats, verbose, decode, by_label, overlay, label_from_dir, idx, shuffle, balance;
+	int list, count, stats, verbose, decode, by_label, overlay, label_from_dir, idx, shuffle, balance, force;
 	int level, quality, nwhere, nshard;
 	const char *out, *encode, *label, *labels_path, *masks_dir, *classes, *export_dir, *split, *by;
 	char **where;
@@ -347,13 +349,30 @@ run(const struct opts *o, int argc, char **argv)
 	return skip_status();
 }
 
+/* Whether path is a folder with nothing in it; 1 too when it is no folder that can be
+ * read (the export then says why it cannot write there). */
+static int
+dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int empty = 1;
+
+	if (d == NULL)
+		return 1;
+	while (empty && (e = readdir(d)) != NULL)
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
 int
 main(int argc, char **argv)
 {
 	enum { O_DECODE = 256, O_ENCODE, O_QUALITY, O_LEVEL, O_LABEL, O_LABEL_FROM_DIR, O_LABELS, O_IDX,
 	       O_CLASSES, O_WHERE, O_HEAD, O_SAMPLE, O_SHUFFLE, O_BALANCE, O_SEED, O_STATS, O_EXPORT,
 	       O_BY_LABEL, O_SPLIT, O_SHARD, O_BY, O_HELP, O_VERSION, O_SHUFFLE_MEM, O_MAX_PIXELS, O_MASKS, O_OVERLAY,
-	       O_MAX_ERRORS };
+	       O_MAX_ERRORS, O_FORCE };
 	static const struct option longopts[] = {
 		{ "balance", no_argument, NULL, O_BALANCE },
 		{ "by", required_argument, NULL, O_BY },
@@ -363,6 +382,7 @@ main(int argc, char **argv)
 		{ "decode", no_argument, NULL, O_DECODE },
 		{ "encode", required_argument, NULL, O_ENCODE },
 		{ "export", required_argument, NULL, O_EXPORT },
+		{ "force", no_argument, NULL, O_FORCE },
 		{ "head", required_argument, NULL, O_HEAD },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "idx", no_argument, NULL, O_IDX },
@@ -433,6 +453,7 @@ main(int argc, char **argv)
 		case O_SEED: o.seed = (unsigned long long)parse_int(optarg, 0, INT64_MAX, "--seed"); break;
 		case O_STATS: o.stats = 1; break;
 		case O_EXPORT: o.export_dir = optarg; break;
+		case O_FORCE: o.force = 1; break;
 		case O_BY_LABEL: o.by_label = 1; break;
 		case O_OVERLAY: o.overlay = 1; break;
 		case O_SPLIT: o.split = optarg; break;
@@ -457,6 +478,13 @@ main(int argc, char **argv)
 		usage("--by-label goes with --export DIR");
 	if (o.overlay && !o.export_dir)
 		usage("--overlay goes with --export DIR");
+	if (o.force && !o.export_dir)
+		usage("--force goes with --export DIR");
+	if (o.classes && !o.idx)
+		usage("--classes names the classes of --idx labels; without --idx it does nothing");
+	if (o.export_dir && !o.force && !dir_empty(o.export_dir))
+		die("%s: not empty: --export writes into an empty or new folder (--force to write there anyway)",
+		    o.export_dir);
 	if ((o.split != NULL) + (o.nshard > 0) + (o.export_dir != NULL) + o.stats + o.count + o.list > 1)
 		usage("choose one of -l, -c, --stats, --export, --split, --shard");
 	c = run(&o, argc, argv);

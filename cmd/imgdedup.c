@@ -542,6 +542,10 @@ run(const struct opts *o, int argc, char **argv)
 		write_report(&r, leader, kept);
 	if (!o->check)
 		nout = write_output(&r, leader, kept);
+	if (o->check && ndup > 0)       /* what status 3 means, counted */
+		fprintf(stderr, "%s: %zu of %zu record%s %s\n", progname, ndup, r.nitem - r.nref,
+		        r.nitem - r.nref == 1 ? "" : "s",
+		        r.nref ? "duplicate the reference (leaks)" : "duplicate an earlier one");
 	if (o->verbose) {
 		if (r.nref)
 			fprintf(stderr, "%s: %zu record%s, %zu also in the reference (%zu record%s), %zu skipped\n",

@@ -24,7 +24,7 @@
 
 #define VERSION "1.0"
 #define USAGE \
-"usage: imgscrape [-v] [-o dir] [--sort hot|new|top|rising] [--time hour|day|week|month|year|all]\n" \
+"usage: imgscrape [-v] [-o OUT | -d DIR] [--sort hot|new|top|rising] [--time hour|day|week|month|year|all]\n" \
 "                 [--limit n] [--nsfw] [--label name] [--archive file] [--jobs n] [--max-bytes n]\n" \
 "                 [--timeout s] [--rate n] [--user-agent ua] [--reddit-user name] [--reddit-url url]\n" \
 "                 [--oauth-url url] [--cacert file] [--insecure] [--decode] source...\n" \
@@ -32,7 +32,8 @@
 
 #define HELP \
 "Options:\n" \
-"  -o, --output DIR            write files and DIR/index.tsv instead of a stream (default: stdout)\n" \
+"  -o, --output FILE           write the stream to FILE, atomically (default: stdout)\n" \
+"  -d, --destination DIR       write files and DIR/index.tsv instead of a stream\n" \
 "      --sort hot|new|top|rising\n" \
 "                              the listing's order (default hot)\n" \
 "      --time hour|day|week|month|year|all\n" \
@@ -62,7 +63,7 @@ enum reason { R_NSFW, R_VIDEO, R_DUP, R_NOTIMG, R_BIG, R_ERR, R_ARCHIVED, R_OTHE
 
 struct opts {
 	int verbose, nsfw, decode, insecure, jobs, oauth;
-	const char *out, *sort, *time, *label, *archive, *ua, *user, *cacert;
+	const char *out, *dir, *sort, *time, *label, *archive, *ua, *user, *cacert;
 	const char *reddit_url, *oauth_url, *client_id, *client_secret;
 	long limit;
 	double timeout, rate;
@@ -94,6 +95,7 @@ struct scrape {
 	archive *ar;
 	dirstore *ds;
 	ts_writer *w;
+	outfile of;              /* -o: the stream (standard output by default) */
 	char *token;
 	double token_expiry;
 	size_t saved, skipped[NREASON], pages, posts, fetched, src_saved, inflight;
@@ -616,12 +618,15 @@ run(struct opts *o, int argc, char **argv)
 	strmap_init(&s.shas);
 	if (o->archive && (s.ar = archive_open(o->archive, err, sizeof err)) == NULL)
 		die("%s", err);
-	if (o->out) {
-		if ((s.ds = dirstore_open(o->out, err, sizeof err)) == NULL)
+	if (o->dir) {
+		if ((s.ds = dirstore_open(o->dir, err, sizeof err)) == NULL)
 			die("%s", err);
 	} else {
-		refuse_terminal_stdout();
-		if ((s.w = ts_writer_open(stdout, "standard output", TS_DEFAULT_LEVEL)) == NULL)
+		if (o->out == NULL || strcmp(o->out, "-") == 0)
+			refuse_terminal_stdout();
+		if (outfile_open(&s.of, o->out ? o->out : "-") != 0)
+			die("%s: %s", o->out, strerror(errno));
+		if ((s.w = ts_writer_open(s.of.f, o->out ? o->out : "standard output", TS_DEFAULT_LEVEL)) == NULL)
 			die("cannot start the stream writer");
 	}
 	if ((s.pm = pmap_new(&ops, &s, o->jobs, 0, sizeof(struct job))) == NULL)
@@ -632,12 +637,16 @@ run(struct opts *o, int argc, char **argv)
 	pmap_finish(s.pm);
 	progress(&s, 1);
 	if (s.w && ts_writer_close(s.w) == -1) {
-		if (!is_epipe(ts_writer_errno(s.w)))
+		if (!is_epipe(ts_writer_errno(s.w))) {
+			outfile_abort(&s.of);
 			die("%s", ts_writer_error(s.w));
+		}
 		/* A closed pipe ends the program quietly, as in done(); going on to finish_stdout()
 		 * would find stdout's error flag set with errno long gone and call it EIO. */
 		exit(s.status);
 	}
+	if (s.w && outfile_commit(&s.of) != 0 && !is_epipe(errno))
+		die("%s: %s", o->out ? o->out : "standard output", strerror(errno));
 	for (int i = 0; i < NREASON; i++)
 		sk += s.skipped[i];
 	note(&s, "saved %zu, skipped %zu (nsfw %zu, video %zu, duplicate %zu, not-image %zu, too-big %zu, "
@@ -717,6 +726,7 @@ main(int argc, char **argv)
 		{ "archive", required_argument, NULL, O_ARCHIVE },
 		{ "cacert", required_argument, NULL, O_CACERT },
 		{ "decode", no_argument, NULL, O_DECODE },
+		{ "destination", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "insecure", no_argument, NULL, O_INSECURE },
 		{ "jobs", required_argument, NULL, O_JOBS },
@@ -746,8 +756,9 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	env_require();
 	summary_start();
-	while ((c = getopt_long(argc, argv, "ho:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hd:o:v", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'd': o.dir = optarg; break;
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
 		case O_ARCHIVE: o.archive = optarg; break;
@@ -781,6 +792,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (o.out && o.dir)
+		usage("-o writes a stream, -d a folder of files: choose one");
 	check_sources(argc, argv);
 	if (o.reddit_url == NULL && (env = getenv("IMGSCRAPE_REDDIT_URL")) && *env)
 		o.reddit_url = base_url(env, "IMGSCRAPE_REDDIT_URL");

@@ -107,7 +107,8 @@ const struct aug_kind *aug_kind_find(const char *name);
 /* Parses one step; 0, or -1 with a one-line reason. */
 int aug_parse(const char *text, struct aug_step *s, char *err, size_t errlen);
 /* Parses a pipeline file: one step per line, '#' comments, blank lines. Returns the number
- * of steps (at most max) or -1 with "FILE:LINE: reason". */
+ * of steps (at most max), -1 with "FILE:LINE: reason", or -2 with "FILE: reason" when the
+ * file cannot be opened or read. */
 int aug_parse_file(const char *path, struct aug_step *s, int max, char *err, size_t errlen);
 
 /*

@@ -188,8 +188,10 @@ aug_parse_file(const char *path, struct aug_step *s, int max, char *err, size_t 
 	char line[1024], why[512];
 	int n = 0, lineno = 0;
 
-	if (f == NULL)
-		return errorf(err, errlen, "%s: %s", path, strerror(errno));
+	if (f == NULL) {
+		errorf(err, errlen, "%s: %s", path, strerror(errno));
+		return -2;
+	}
 	while (fgets(line, sizeof line, f)) {
 		char *hash = strchr(line, '#'), *p = line;
 		size_t len;
@@ -215,7 +217,8 @@ aug_parse_file(const char *path, struct aug_step *s, int max, char *err, size_t 
 	}
 	if (ferror(f)) {
 		fclose(f);
-		return errorf(err, errlen, "%s: read error", path);
+		errorf(err, errlen, "%s: read error", path);
+		return -2;
 	}
 	fclose(f);
 	return n;

@@ -315,11 +315,11 @@ aug_apply(const struct aug_step *steps, int n, struct aug_img *im, uint64_t seed
 		const struct aug_step *s = &steps[i];
 		int on = rng_uniform(&r->g) < s->p;
 		if ((s->k->flags & AUG_COLOR) && im->c < 3)
-			return aug_fail(r, "%s needs an RGB image (3 or 4 channels), not %d channel%s",
-			                s->k->name, im->c, im->c == 1 ? "" : "s");
+			continue;       /* gray has no saturation or hue: unchanged, as in torchvision */
 		if ((s->k->flags & AUG_NOALPHA) && (im->c == 2 || im->c == 4))
-			return aug_fail(r, "%s needs an image without alpha (1 or 3 channels), not %d channels",
-			                s->k->name, im->c);
+			return aug_fail(r, "%s needs an image without alpha (1 or 3 channels), not %d channels: "
+			                "drop it first with imgresize --rgb (or --gray), which composites it over "
+			                "--background", s->k->name, im->c);
 		if (on && !(s->k->flags & AUG_WINDOW) && aug_warp_flush(im) == -1)
 			return aug_fail(r, "%s: out of memory", s->k->name);
 		if (on && !(s->k->flags & AUG_FROMSRC))

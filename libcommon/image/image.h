@@ -42,7 +42,9 @@ int img_decode(const void *buf, size_t n, image *out, char *err, size_t errlen);
  * out->h = ceil(h * M / 8) for the w x h image img_info reports, and pixel
  * (x, y) covers [x * 8/M, (x + 1) * 8/M) of it (the last column or row may be
  * partial).  *eighths (when not NULL) receives M; it is 8 for PNG and for
- * JPEGs decoded whole.  The pixel budget applies to the full size.
+ * JPEGs decoded whole.  The pixel budget applies to the pixels decoded
+ * (ceil(w * M / 8) x ceil(h * M / 8)), except for progressive JPEGs, whose
+ * coefficients libjpeg keeps for the whole image: their full size counts.
  */
 int img_decode_scaled(const void *buf, size_t n, int min_w, int min_h, image *out, int *eighths,
                       char *err, size_t errlen);

@@ -163,7 +163,8 @@ run_decode(struct jpegd *d)
 	jpeg_read_header(ci, TRUE);
 	w = ci->image_width;
 	h = ci->image_height;
-	if (img_check_size(w, h, !d->info_only, d->jerr.msg, sizeof d->jerr.msg) == -1)
+	/* the pixel budget applies to the pixels decoded: checked below, once the scale is known */
+	if (img_check_size(w, h, 0, d->jerr.msg, sizeof d->jerr.msg) == -1)
 		return -1;
 	switch (ci->jpeg_color_space) {
 	case JCS_GRAYSCALE:
@@ -211,6 +212,17 @@ run_decode(struct jpegd *d)
 	sh = ci->output_height;
 	if (sw != (w * (unsigned)d->eighths + 7) / 8 || sh != (h * (unsigned)d->eighths + 7) / 8) {
 		snprintf(d->jerr.msg, sizeof d->jerr.msg, "corrupt JPEG: unexpected scaled size");
+		return -1;
+	}
+	/* A progressive file keeps every coefficient of the whole image, whatever the
+	 * scale: its full size counts.  Otherwise the pixels decoded count. */
+	if (ci->progressive_mode || d->eighths == 8) {
+		if (img_check_size(w, h, 1, d->jerr.msg, sizeof d->jerr.msg) == -1)
+			return -1;
+	} else if ((unsigned long long)sw * sh > img_max_pixels()) {
+		snprintf(d->jerr.msg, sizeof d->jerr.msg, "image %ux%u, decoded at %d/8 as %ux%u, exceeds the pixel "
+		         "budget of %llu (IMG_MAX_PIXELS)", w, h, d->eighths, sw, sh,
+		         (unsigned long long)img_max_pixels());
 		return -1;
 	}
 	/* Progressive files keep every coefficient (whatever the scale): 2 bytes a sample,

@@ -613,7 +613,7 @@ static int stdin_unbuffered;     /* setvbuf is allowed only before the first rea
 int
 source_read(const char *arg, const struct source_opts *o, char *err, size_t errlen)
 {
-	unsigned char magic[8];
+	unsigned char magic[32];        /* 8 bytes tell streams, PNG, JPEG, NumPy; other formats want more */
 	size_t n;
 	FILE *f;
 	int rc;
@@ -639,7 +639,7 @@ source_read(const char *arg, const struct source_opts *o, char *err, size_t errl
 		warn_msg(o, "%s: %s", arg, strerror(errno));   /* a missing operand: skipped */
 		return 1;
 	}
-	n = fread(magic, 1, sizeof magic, f);
+	n = fread(magic, 1, 8, f);
 	if (n == 0 && ferror(f)) {
 		warn_msg(o, "%s: read error: %s", name, strerror(errno));
 		rc = 1;
@@ -666,6 +666,8 @@ source_read(const char *arg, const struct source_opts *o, char *err, size_t errl
 		if (rc == -1 && !c.failed)
 			snprintf(err, errlen, "%s", why);
 	} else {
+		if (n == 8)     /* a BMP is told by its first 18 bytes: the same message as in a folder */
+			n += fread(magic + 8, 1, sizeof magic - 8, f);
 		enum img_format fmt = img_sniff(magic, n);
 		char why[128];
 		if (fmt != IMG_UNKNOWN || (f != stdin && has_image_name(arg))) {

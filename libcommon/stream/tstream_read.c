@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "tstream.h"
 #include "tstream_int.h"
@@ -66,6 +67,21 @@ struct ts_reader {
 	tf_scanner zs;
 	char err[512];
 };
+
+
+/* zstd's reason for refusing a frame, in the stream's terms: a frame header that asks
+ * for a window larger than the decoder allows is damage here (the writer never makes
+ * one), not the machine's lack of memory that zstd's own words suggest. */
+static const char *
+zstd_reason(size_t ret)
+{
+	switch (ZSTD_getErrorCode(ret)) {
+	case ZSTD_error_frameParameter_windowTooLarge:
+		return "a zstd frame header with an impossible window size";
+	default:
+		return ZSTD_getErrorName(ret);
+	}
+}
 
 static uint64_t max_record;
 
@@ -477,7 +493,7 @@ stream_step(ts_reader *r, ZSTD_outBuffer *out, int at_record_start)
 	in = (ZSTD_inBuffer){ r->in, r->inlen, r->inpos };
 	ret = ZSTD_decompressStream(r->z, out, &in);
 	if (ZSTD_isError(ret)) {
-		fail(r, "corrupt stream: %s", ZSTD_getErrorName(ret));
+		fail(r, "corrupt stream: %s", zstd_reason(ret));
 		ZSTD_DCtx_reset(r->z, ZSTD_reset_session_only);
 		return -1;
 	}
@@ -728,7 +744,7 @@ frame_stream(ts_reader *r, tf_job *j, ZSTD_outBuffer *out)
 	}
 	ret = ZSTD_decompressStream(r->z, out, &in);
 	if (ZSTD_isError(ret)) {
-		fail(r, "corrupt stream: %s", ZSTD_getErrorName(ret));
+		fail(r, "corrupt stream: %s", zstd_reason(ret));
 		ZSTD_DCtx_reset(r->z, ZSTD_reset_session_only);
 		return -1;
 	}

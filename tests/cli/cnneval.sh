@@ -46,7 +46,20 @@ bad no_label 'score\ttruth\n0.5\t1\n' "1: no column 'label' in the header$"
 bad missing_column 'score\tlabel\n0.5\t1\n' "1: no column 'prob' in the header$" --score prob
 bad third_label 'score\tlabel\n0.5\t1\n0.2\t0\n0.3\t1\n0.4\t2\n' "5: third label '2' \\(binary mode allows two: '1' and '0'\\)$"
 bad no_positive 'score\tlabel\n0.5\tcat\n0.2\tdog\n' "3: labels 'cat' and 'dog'.*--positive"
+
+# ---- cnnpredict | cnneval for named classes: the positive class is the p_CLASS column
+# that equals score, so no --positive is needed
+printf 'file\tlabel\tpred\tscore\tp_boots\tp_sandals\na\tsandals\tsandals\t0.9\t0.1\t0.9\nb\tboots\tboots\t0.2\t0.8\t0.2\nc\tsandals\tboots\t0.4\t0.6\t0.4\n' > named.tsv
+expect_status "named classes without --positive: exit 0" 0 cnneval -f json named.tsv
+eq "... the positive is the class whose p_ column is the score" \
+	"$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["positive_label"], d["roc_auc"])' "$T/.out")" "sandals 1"
+cnneval -f json --positive sandals named.tsv > named-explicit.json
+same "... as --positive names it" "$T/.out" named-explicit.json
+printf 'score\tlabel\tp_a\tp_b\n0.5\ta\t0.5\t0.5\n0.7\tb\t0.3\t0.7\n' > tie.tsv
+eq "a row where both p_ columns equal the score: the other rows decide" \
+	"$(cnneval -f json tie.tsv | $PY -c 'import json,sys; print(json.load(sys.stdin)["positive_label"])')" b
 bad empty '' "1: empty input, no header$"
+bad csv 'score,label\n0.5,1\n0.2,0\n' "1: the header has commas but no tabs: cnneval reads tab-separated values, not CSV"
 bad header_only 'score\tlabel\n' "1: a header but no rows$"
 bad multiclass_label 'label\tp_a\tp_b\na\t0.5\t0.5\nc\t0.1\t0.9\n' "3: label 'c' has no p_c column$"
 bad empty_line 'score\tlabel\n0.5\t1\n\n0.5\t0\n' "3: empty line$"

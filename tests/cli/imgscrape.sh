@@ -155,13 +155,13 @@ imgscrape $R --sort new --limit 5 r/big > /dev/null 2>.err
 grep -q "r/big: the listing ended after 1000 posts, near Reddit's limit.*another --sort or --time" .err &&
 	pass "a listing that ends near 1000 says so" || fail "stderr: $(cat .err)"
 
-# ---- -o DIR, index.tsv, --archive ----
-expect_status "-o DIR with --archive and --limit" 0 imgscrape $R -o cars --archive seen.txt --limit 2 r/cars
-eq "-o: files named from post id and index, extension from the bytes" "$(ls cars | tr '\n' ' ')" \
+# ---- -d DIR, index.tsv, --archive ----
+expect_status "-d DIR with --archive and --limit" 0 imgscrape $R -d cars --archive seen.txt --limit 2 r/cars
+eq "-d: files named from post id and index, extension from the bytes" "$(ls cars | tr '\n' ' ')" \
 	"aaa111.jpg gal222_01.png index.tsv "
-same "-o: the file is the served image" cars/gal222_01.png "$SRV/b.png"
+same "-d: the file is the served image" cars/gal222_01.png "$SRV/b.png"
 mark
-expect_status "resume: the rest of the listing" 0 imgscrape $R -o cars --archive seen.txt r/cars
+expect_status "resume: the rest of the listing" 0 imgscrape $R -d cars --archive seen.txt r/cars
 eq "resume: what was there is skipped as archived, not fetched" "$(summary | grep -o 'archived [0-9]*'),$(since | field path | grep -c '^/img/a.jpg')" "archived 2,0"
 eq "resume: the path-traversal id gives a safe name inside DIR" "$(ls cars | grep -c '^_________etc_evil_[0-9a-f]\{8\}\.jpg$'),$(ls "$T" | grep -c evil)" "1,0"
 eq "index.tsv: one header, a row per file" "$(head -1 cars/index.tsv | tr '\t' ' '),$(grep -c . cars/index.tsv)" \
@@ -170,13 +170,18 @@ eq "index.tsv: tab, newline and backslash escaped" "$(grep evil cars/index.tsv |
 eq "index.tsv: rows name files that exist, with their digests" \
 	"$(tail -n +2 cars/index.tsv | while IFS='	' read -r f s rest; do [ "$(sha "cars/$f")" = "$s" ] && echo ok; done | grep -c ok)" 6
 eq "archive: one line per image, key and sha256" "$(wc -l < seen.txt),$(grep -c '^reddit:gal222/m1	' seen.txt)" "7,1"
-imgscrape $R -o cars --archive seen.txt r/cars 2>.err
+imgscrape $R -d cars --archive seen.txt r/cars 2>.err
 eq "a third run saves nothing" "$(summary | cut -d, -f1)" "saved 0"
 imgscrape --archive s2.txt "$IMG/img/c.jpg" > s1.tsr 2>/dev/null
 imgscrape --archive s2.txt "$IMG/img/c.jpg" "$IMG/img/b.png" > s2.tsr 2>/dev/null
 eq "archive with a stream: a URL is taken once across runs" "$(imgcat -c s1.tsr) $(imgcat -c s2.tsr)" "1 1"
-imgscrape -o urls "$IMG/img/c.jpg" 2>/dev/null
-eq "-o: a plain URL's row has no post id or subreddit" "$(tail -1 urls/index.tsv | cut -f3-6 | tr '\t' '|')" "$IMG/img/c.jpg|||"
+imgscrape -d urls "$IMG/img/c.jpg" 2>/dev/null
+eq "-d: a plain URL's row has no post id or subreddit" "$(tail -1 urls/index.tsv | cut -f3-6 | tr '\t' '|')" "$IMG/img/c.jpg|||"
+check "-o FILE writes the stream there, as every program does" imgscrape -o one.tsr "$IMG/img/c.jpg"
+eq "... one record, nothing on stdout" "$(imgcat -c one.tsr),$(wc -c < "$T/.out")" "1,0"
+expect_status "-o and -d together: usage error" 2 imgscrape -o x.tsr -d xdir "$IMG/img/c.jpg"
+check "--destination is -d" imgscrape --destination urls2 "$IMG/img/c.jpg"
+eq "... the same files as with -d" "$(ls urls2 | tr '\n' ' ')" "$(ls urls | tr '\n' ' ')"
 
 # ---- u/, search:, --sort top --time ----
 mark
