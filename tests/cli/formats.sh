@@ -45,7 +45,8 @@ for p in f/*; do
 	b=${p#f/}
 	c=$(imgcat -l f.tsr | grep "^$p	" | grep -o 'channels=[0-9]' | cut -d= -f2)
 	case $c in 1) m=gray ;; 3) m=rgb ;; *) m=rgba ;; esac
-	[ "$($IM "$p[0]" -depth 8 $m:- | md5sum)" = "$($IM "out/f_$b.png" -depth 8 $m:- | md5sum)" ] || bad="$bad $b"
+	e=$(awk -F'\t' -v id="$p" '$2 == id { print $1 }' out/index.tsv)
+	[ "$($IM "$p[0]" -depth 8 $m:- | md5sum)" = "$($IM "out/$e" -depth 8 $m:- | md5sum)" ] || bad="$bad $b"
 done
 eq "... every one with ImageMagick's pixels (its first frame or page)" "$bad" ""
 eq "channels: gray, RGB, alpha as the files have them" \
@@ -54,6 +55,12 @@ eq "channels: gray, RGB, alpha as the files have them" \
 eq "animations and multi-page TIFF: frames=N, the others none" \
 	"$(imgcat -l f.tsr | grep frames= | sed 's/	.*\(frames=[0-9]*\).*/ \1/' | tr '\n' ' ')" \
 	"f/anim.gif frames=3 f/anim.webp frames=3 f/multi.tif frames=2 "
+
+# Exported undecoded, each keeps its bytes under its format's extension.
+check "export of the undecoded files" sh -c 'imgcat f | imgcat --export raw'
+eq "... names: the id less its extension, then the format's" "$(cd raw && ls | grep -v index.tsv | tr '\n' ' ')" \
+	"$(cd f && ls | sed 's/\.tif$/.tif/; s/^\(.*\)\.\([a-z0-9]*\)$/f_\1.\2/' | sort | tr '\n' ' ')"
+same "... the bytes untouched" raw/f_anim.webp f/anim.webp
 
 # 16-bit gray: ImageMagick 6 misreads plain (ASCII) 16-bit Netpbm and truncates 16-bit gray
 # to 8 bits; the reference is round(v / 257) of the samples of the raw PGM of the same image.
@@ -67,7 +74,7 @@ s = open('raw16.pgm', 'rb').read().split(b'\\n', 3)[3]
 sys.stdout.buffer.write(bytes(((s[2 * i] << 8 | s[2 * i + 1]) + 128) // 257 for i in range(len(s) // 2)))" | md5sum)
 for p in raw16.pgm plain16.pgm gray16.tif tile16g.tif; do
 	check "16-bit gray $p imports" sh -c "imgcat --decode $p | imgcat --export o16"
-	eq "... 16-bit samples rounded to 8 bits" "$($IM o16/$p.png -depth 8 gray:- | md5sum)" "$want"
+	eq "... 16-bit samples rounded to 8 bits" "$($IM o16/${p%.*}.png -depth 8 gray:- | md5sum)" "$want"
 done
 
 # Real data sets: the 961 ViSP PGMs
