@@ -17,7 +17,7 @@
 "usage: imgresize [-v] [-o OUT] [--short N | --long N | --fit WxH | --fill WxH | --pad WxH |\n" \
 "                 --stretch WxH] [--crop WxH] [--shrink-only] [--filter area|triangle|lanczos3]\n" \
 "                 [--gray | --rgb] [--background COLOR] [--full-decode] [--threads N]\n" \
-"                 [--encode png|jpeg] [--quality Q] [--level N] [--max-pixels N]\n" \
+"                 [--encode png|jpeg|webp] [--quality Q] [--level N] [--max-pixels N]\n" \
 "                 [--max-errors N] [FILE | DIR | -]...\n"
 
 /* A JPEG is shrunk on load to no less than this many times the resized size:
@@ -296,8 +296,8 @@ main(int argc, char **argv)
 			}
 			break;
 		case O_ENCODE:
-			if (strcmp(optarg, "png") != 0 && strcmp(optarg, "jpeg") != 0)
-				usage("--encode wants png or jpeg");
+			if (strcmp(optarg, "png") != 0 && strcmp(optarg, "jpeg") != 0 && strcmp(optarg, "webp") != 0)
+				usage("--encode wants png, jpeg or webp");
 			o.encode = optarg;
 			break;
 		case O_FILL: set_mode(&o, RESIZE_FILL, optarg, "--fill"); break;

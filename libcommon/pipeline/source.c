@@ -736,6 +736,8 @@ record_encode_image(ts_record *rec, const char *format, int quality, char *err, 
 		return -1;
 	if (strcmp(format, "png") == 0)
 		rc = img_encode_png(&im, &buf, &n, err, errlen);
+	else if (strcmp(format, "webp") == 0)
+		rc = img_encode_webp(&im, quality, &buf, &n, err, errlen);
 	else
 		rc = img_encode_jpeg(&im, quality, &buf, &n, err, errlen);
 	if (rc == -1)

@@ -62,6 +62,20 @@ eq "... names: the id less its extension, then the format's" "$(cd raw && ls | g
 	"$(cd f && ls | sed 's/\.tif$/.tif/; s/^\(.*\)\.\([a-z0-9]*\)$/f_\1.\2/' | sort | tr '\n' ' ')"
 same "... the bytes untouched" raw/f_anim.webp f/anim.webp
 
+# --encode webp: lossy WebP that ImageMagick reads as we do, close to the original
+check "imgcat --encode webp" sh -c 'imgcat --decode k.png | imgcat --encode webp --quality 90 > w.tsr'
+eq "... the record says webp" "$(imgcat -l w.tsr | grep -o 'format=webp')" "format=webp"
+check "... exported as its bytes" imgcat --export wout w.tsr
+check "... decoded again" sh -c 'imgcat --decode w.tsr | imgcat --export wdec'
+eq "... ImageMagick decodes those bytes to the same pixels" \
+	"$($IM wout/k.webp -depth 8 rgb:- | md5sum)" "$($IM wdec/k.png -depth 8 rgb:- | md5sum)"
+eq "... at quality 90, above 28 dB PSNR of the original" \
+	"$(/usr/bin/compare -metric PSNR k.png wout/k.webp null: 2>&1 | awk '{ print ($1 > 28) }')" 1
+check "imgresize --encode webp" sh -c 'imgresize --stretch 50x40 --encode webp k.png > r.tsr'
+eq "... a WebP" "$(imgcat -l r.tsr | grep -o '	format=[a-z]*')" "	format=webp"
+eq "... of 50x40 pixels" "$(imgcat --decode r.tsr | imgcat -l | grep -o 'image:u8\[[0-9,]*\]')" "image:u8[40,50,3]"
+expect_status "--encode gif is a usage error" 2 imgcat --encode gif k.png
+
 # 16-bit gray: ImageMagick 6 misreads plain (ASCII) 16-bit Netpbm and truncates 16-bit gray
 # to 8 bits; the reference is round(v / 257) of the samples of the raw PGM of the same image.
 $IM k.png -colorspace gray -depth 16 raw16.pgm
