@@ -56,6 +56,22 @@ eq "animations and multi-page TIFF: frames=N, the others none" \
 	"$(imgcat -l f.tsr | grep frames= | sed 's/	.*\(frames=[0-9]*\).*/ \1/' | tr '\n' ' ')" \
 	"f/anim.gif frames=3 f/anim.webp frames=3 f/multi.tif frames=2 "
 
+# TIFF Orientation is applied (ImageMagick's -auto-orient is the reference)
+$IM k.png -orient right-top o6.tif
+$IM k.png -orient bottom-right o3.tif
+for p in o6.tif o3.tif; do
+	check "TIFF $p imports" sh -c "imgcat --decode $p | imgcat --export or"
+	eq "... turned upright" "$($IM or/${p%.tif}.png -depth 8 rgb:- | md5sum)" "$($IM $p -auto-orient -depth 8 rgb:- | md5sum)"
+done
+
+# The pixel budget refuses each format before decoding it
+bad=
+for p in f/lossy.webp f/anim.gif f/tile8.tif f/v5.bmp f/raw.ppm f/plain.pgm f/rgb.pam; do
+	IMG_MAX_PIXELS=1000 imgcat --decode $p > /dev/null 2> err.txt
+	grep -q "^imgcat: $p: .*exceeds the pixel budget of 1000" err.txt || bad="$bad $p"
+done
+eq "IMG_MAX_PIXELS=1000: every format refused, the budget named" "$bad" ""
+
 # Exported undecoded, each keeps its bytes under its format's extension.
 check "export of the undecoded files" sh -c 'imgcat f | imgcat --export raw'
 eq "... names: the id less its extension, then the format's" "$(cd raw && ls | grep -v index.tsv | tr '\n' ' ')" \
