@@ -4,7 +4,7 @@ BINDIR ?= $(PREFIX)/bin
 MANPREFIX ?= $(PREFIX)/share/man
 PKG_CONFIG ?= pkg-config
 
-PKGS = libpng libjpeg libturbojpeg libzstd libcurl openssl zlib libxxhash libzip cairo libcjson
+PKGS = libpng libjpeg libturbojpeg libwebp libwebpdemux libtiff-4 libgif libzstd libcurl openssl zlib libxxhash libzip cairo libcjson
 CC ?= cc
 OPT ?= -O3 -g
 CFLAGS ?= $(OPT)

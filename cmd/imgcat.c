@@ -15,7 +15,7 @@
 #include "util/util.h"
 
 #define USAGE \
-"usage: imgcat [-clv] [-o OUT] [--decode] [--max-pixels N] [--encode png|jpeg] [--quality Q]\n" \
+"usage: imgcat [-clv] [-o OUT] [--decode] [--max-pixels N] [--encode png|jpeg|webp] [--quality Q]\n" \
 "              [--level N] [--label LABEL] [--label-from-dir] [--labels FILE] [--masks DIR] [--idx]\n" \
 "              [--classes A,B,...] [--where KEY=VALUE] [--head N] [--sample N] [--shuffle]\n" \
 "              [--shuffle-memory BYTES] [--balance] [--seed S] [--stats]\n" \
@@ -427,8 +427,8 @@ main(int argc, char **argv)
 			break;
 		case O_MAX_ERRORS: skip_set_max(parse_int(optarg, 0, INT64_MAX, "--max-errors")); break;
 		case O_ENCODE:
-			if (strcmp(optarg, "png") != 0 && strcmp(optarg, "jpeg") != 0)
-				usage("--encode wants png or jpeg");
+			if (strcmp(optarg, "png") != 0 && strcmp(optarg, "jpeg") != 0 && strcmp(optarg, "webp") != 0)
+				usage("--encode wants png, jpeg or webp");
 			o.encode = optarg;
 			break;
 		case O_QUALITY: o.quality = (int)parse_int(optarg, 1, 100, "--quality"); break;

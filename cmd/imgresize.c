@@ -18,7 +18,7 @@
 "usage: imgresize [-v] [-o OUT] [--short N | --long N | --fit WxH | --fill WxH | --pad WxH |\n" \
 "                 --stretch WxH] [--crop WxH] [--shrink-only] [--filter area|triangle|lanczos3]\n" \
 "                 [--gray | --rgb] [--background COLOR] [--full-decode] [--threads N]\n" \
-"                 [--encode png|jpeg] [--quality Q] [--level N] [--max-pixels N]\n" \
+"                 [--encode png|jpeg|webp] [--quality Q] [--level N] [--max-pixels N]\n" \
 "                 [--max-errors N] [FILE | DIR | -]...\n" \
 "       imgresize -h | --help | --version\n"
 
@@ -45,7 +45,7 @@
 "\n" \
 "Running:\n" \
 "      --threads N             resize N images at a time (default: the number of CPUs)\n" \
-"      --encode png|jpeg       encode the resized image again (default: an 'image' tensor)\n" \
+"      --encode png|jpeg|webp  encode the resized image again (default: an 'image' tensor)\n" \
 "      --quality Q             JPEG quality for --encode jpeg, 1 to 100 (default 90)\n" \
 "      --level N               zstd compression level, -7 to 19 (default 3, or TS_LEVEL)\n" \
 "      --max-pixels N          refuse images over N pixels (default 100000000, or IMG_MAX_PIXELS)\n" \
@@ -157,8 +157,8 @@ main(int argc, char **argv)
 			}
 			break;
 		case O_ENCODE:
-			if (strcmp(optarg, "png") != 0 && strcmp(optarg, "jpeg") != 0)
-				usage("--encode wants png or jpeg");
+			if (strcmp(optarg, "png") != 0 && strcmp(optarg, "jpeg") != 0 && strcmp(optarg, "webp") != 0)
+				usage("--encode wants png, jpeg or webp");
 			snprintf(o.p.encode, sizeof o.p.encode, "%s", optarg);
 			break;
 		case O_FILL: set_mode(&o, RESIZE_FILL, optarg, "--fill"); break;

@@ -222,6 +222,8 @@ work(void *item, int worker, void *ctx)
 	if (o->label || (j->subreddit && j->subreddit[0]))
 		ts_set(rec, "label", o->label ? o->label : j->subreddit);
 	ts_set(rec, "format", img_format_name(j->fmt));
+	if (img_frames(r.body, r.len) > 1)      /* an animated GIF or WebP: its first frame is decoded */
+		ts_setf(rec, "frames", "%d", img_frames(r.body, r.len));
 	dims[0] = r.len;
 	if (ts_tensor_put(rec, "encoded", TS_BYTES, 1, dims, r.body, r.len) == NULL) {
 		snprintf(j->err, sizeof j->err, "out of memory");

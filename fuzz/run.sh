@@ -27,7 +27,7 @@ cd "$ROOT" || exit 1
 B=build-fuzz
 CC=${FUZZ_CC:-clang}
 PKG_CONFIG=${PKG_CONFIG:-pkg-config}
-PKGS="libpng libjpeg libturbojpeg libzstd libcurl openssl zlib libxxhash libzip cairo"
+PKGS="libpng libjpeg libturbojpeg libwebp libwebpdemux libtiff-4 libgif libzstd libcurl openssl zlib libxxhash libzip cairo"
 
 if ! command -v "$CC" >/dev/null 2>&1; then
 	echo "fuzz: $CC not found (Debian: apt-get install clang libfuzzer-14-dev)" >&2

@@ -3,7 +3,7 @@
 # (with the argument "bench", also the reference tools of make bench).
 # As root: apt-get install what is missing.  Otherwise: print the command and fail.
 PKGS="build-essential pkg-config libpng-dev libjpeg62-turbo-dev libturbojpeg0-dev
-libzstd-dev zstd libcurl4-openssl-dev libssl-dev zlib1g-dev libxxhash-dev libzip-dev
+libwebp-dev libgif-dev libtiff-dev libzstd-dev zstd libcurl4-openssl-dev libssl-dev zlib1g-dev libxxhash-dev libzip-dev
 libcairo2-dev libdnnl-dev libcjson-dev imagemagick dataset-fashion-mnist visp-images-data python3 python3-numpy
 mate-backgrounds python3-sklearn python3-torch python3-pil fonts-dejavu-core mandoc clang libfuzzer-14-dev bc ffmpeg
 chromium bsdextrautils openssl procps"

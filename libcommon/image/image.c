@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "image.h"
 #include "image_int.h"
@@ -134,30 +135,90 @@ img_check_image(const image *im, char *err, size_t errlen)
 }
 
 static int
-decode(const void *buf, size_t n, image *out, int info_only, char *err, size_t errlen)
+decode(const void *buf, size_t n, image *out, int info_only, int *frames, char *err, size_t errlen)
 {
 	enum img_format f = img_sniff(buf, n);
 
+	int rc;
+
 	out->w = out->h = out->c = 0;
 	out->px = NULL;
+	if (frames)
+		*frames = 1;
 	switch (f) {
-	case IMG_PNG:
-		return img_png_decode(buf, n, out, info_only, err, errlen);
-	case IMG_JPEG:
-		return img_jpeg_decode(buf, n, out, info_only, err, errlen);
-	case IMG_UNKNOWN:
-		img_err(err, errlen, "not a PNG or JPEG image");
-		return -1;
+	case IMG_PNG:  rc = img_png_decode(buf, n, out, info_only, err, errlen); break;
+	case IMG_JPEG: rc = img_jpeg_decode(buf, n, out, info_only, err, errlen); break;
+	case IMG_WEBP: rc = img_webp_decode(buf, n, out, info_only, frames, err, errlen); break;
+	case IMG_GIF:  rc = img_gif_decode(buf, n, out, info_only, frames, err, errlen); break;
+	case IMG_TIFF: rc = img_tiff_decode(buf, n, out, info_only, frames, err, errlen); break;
+	case IMG_BMP:  rc = img_bmp_decode(buf, n, out, info_only, err, errlen); break;
+	case IMG_PNM:  rc = img_pnm_decode(buf, n, out, info_only, err, errlen); break;
 	default:
-		img_err(err, errlen, "unsupported image format %s", img_format_name(f));
+		img_err(err, errlen, "not a PNG, JPEG, WebP, GIF, TIFF, BMP or Netpbm image");
 		return -1;
 	}
+	if (frames && *frames < 1)
+		*frames = 1;
+	return rc;
+}
+
+int
+img_frames(const void *buf, size_t n)
+{
+	image im;
+	enum img_format f = img_sniff(buf, n);
+	int frames = 1;
+
+	if (f != IMG_GIF && f != IMG_WEBP && f != IMG_TIFF)
+		return 1;
+	if (decode(buf, n, &im, 1, &frames, NULL, 0) == -1)
+		return 1;
+	return frames;
+}
+
+/* Where pixel (x, y) of a w x h image goes under EXIF orientation o, as an index
+ * into the oriented image. */
+static size_t
+oriented_index(int o, size_t w, size_t h, size_t x, size_t y)
+{
+	switch (o) {
+	case 2:  return y * w + (w - 1 - x);
+	case 3:  return (h - 1 - y) * w + (w - 1 - x);
+	case 4:  return (h - 1 - y) * w + x;
+	case 5:  return x * h + y;
+	case 6:  return x * h + (h - 1 - y);
+	case 7:  return (w - 1 - x) * h + (h - 1 - y);
+	case 8:  return (w - 1 - x) * h + y;
+	default: return y * w + x;
+	}
+}
+
+int
+img_orient(image *im, int o, char *err, size_t errlen)
+{
+	size_t w = (size_t)im->w, h = (size_t)im->h, c = (size_t)im->c;
+	unsigned char *px;
+
+	if (o < 2 || o > 8)
+		return 0;
+	if ((px = img_alloc_px(im->w, im->h, im->c, err, errlen)) == NULL)
+		return -1;
+	for (size_t y = 0; y < h; y++)
+		for (size_t x = 0; x < w; x++)
+			memcpy(px + oriented_index(o, w, h, x, y) * c, im->px + (y * w + x) * c, c);
+	free(im->px);
+	im->px = px;
+	if (o >= 5) {
+		im->w = (int)h;
+		im->h = (int)w;
+	}
+	return 0;
 }
 
 int
 img_decode(const void *buf, size_t n, image *out, char *err, size_t errlen)
 {
-	return decode(buf, n, out, 0, err, errlen);
+	return decode(buf, n, out, 0, NULL, err, errlen);
 }
 
 int
@@ -165,7 +226,7 @@ img_info(const void *buf, size_t n, int *w, int *h, int *c, char *err, size_t er
 {
 	image im;
 
-	if (decode(buf, n, &im, 1, err, errlen) == -1)
+	if (decode(buf, n, &im, 1, NULL, err, errlen) == -1)
 		return -1;
 	if (w)
 		*w = im.w;

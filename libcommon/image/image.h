@@ -1,4 +1,5 @@
-/* Image decoding and encoding: PNG and JPEG to and from u8 height x width x channels. */
+/* Image decoding and encoding: PNG, JPEG, WebP, GIF, TIFF, BMP and Netpbm to u8 height x
+ * width x channels; PNG, JPEG (and WebP) from it. */
 #ifndef IMAGE_H
 #define IMAGE_H
 
@@ -20,7 +21,7 @@ enum img_format img_sniff(const void *buf, size_t n);
 const char *img_format_name(enum img_format f);     /* "png", "jpeg", ... */
 
 /*
- * Decodes a PNG or JPEG held in memory.  Returns 0, or -1 with a one-line
+ * Decodes a PNG, JPEG, WebP, GIF, TIFF, BMP or Netpbm image held in memory.  Returns 0, or -1 with a one-line
  * reason in err (no program name, no file name: the caller adds those).
  * Refuses images above the pixel budget before allocating their pixels.
  * JPEG EXIF orientation is applied.  Truncated or corrupt data is an error
@@ -32,6 +33,17 @@ const char *img_format_name(enum img_format f);     /* "png", "jpeg", ... */
  * JPEG: libjpeg defaults (JDCT_ISLOW, fancy upsampling); gray -> 1 channel;
  * CMYK/YCCK -> RGB as R = C*K/255 rounded to nearest, on Adobe's inverted
  * values (files without an Adobe marker are inverted first).
+ * WebP (libwebp): RGB, or RGBA when the file has alpha; EXIF orientation applied;
+ * an animation gives its first frame as composited on the canvas.
+ * GIF (giflib): the first frame on the logical screen, RGB, or RGBA when it has a
+ * transparent colour or does not cover the screen (uncovered pixels transparent).
+ * TIFF (libtiff): the first page; 1/2/4-bit gray -> v*255/(2^n-1); 8/16-bit gray,
+ * gray+alpha, RGB, RGBA in strips or tiles, 16-bit -> round(v/257); other layouts
+ * (palette, YCbCr, CMYK, planar) through libtiff's RGBA reader; Orientation applied.
+ * BMP: uncompressed 1/4/8-bit palette, 16/24/32-bit (BI_RGB and BI_BITFIELDS),
+ * bottom-up or top-down; RGBA only when a 32-bit file has an alpha mask.
+ * Netpbm: PBM (1 black -> 0, 0 -> 255), PGM, PPM, PAM (depth 1..4), plain and raw;
+ * maxval m != 255 -> round(v*255/m).
  */
 int img_decode(const void *buf, size_t n, image *out, char *err, size_t errlen);
 /*
@@ -50,12 +62,17 @@ int img_decode_scaled(const void *buf, size_t n, int min_w, int min_h, image *ou
                       char *err, size_t errlen);
 /* Reads only the dimensions (after EXIF orientation) and channel count; no pixel budget. */
 int img_info(const void *buf, size_t n, int *w, int *h, int *c, char *err, size_t errlen);
+/* Frames of an animated GIF or WebP, pages of a TIFF: at least 1 (1 when unreadable). */
+int img_frames(const void *buf, size_t n);
 
 /* Encoders: *out is malloc'd.  0 or -1 with a reason in err.  PNG: 8-bit, c = 1..4.
  * JPEG: quality 1..100; c = 1 or 2 gives gray, 3 or 4 RGB (alpha dropped); chroma is
  * subsampled 4:2:0 below quality 90 and kept whole (4:4:4) from 90 up. */
 int img_encode_png(const image *im, unsigned char **out, size_t *outlen, char *err, size_t errlen);
 int img_encode_jpeg(const image *im, int quality, unsigned char **out, size_t *outlen,
+                    char *err, size_t errlen);
+/* WebP (libwebp, lossy): quality 1..100; gray is stored as RGB, alpha kept. */
+int img_encode_webp(const image *im, int quality, unsigned char **out, size_t *outlen,
                     char *err, size_t errlen);
 
 void img_free(image *im);                       /* frees px; NULL-safe */

@@ -7,11 +7,26 @@
 
 #include "image.h"
 
-/* The decoders: info_only fills w, h, c and leaves px NULL. */
+/* The decoders: info_only fills w, h, c and leaves px NULL.  *frames (when not NULL)
+ * receives the frames of an animation or the pages of a TIFF. */
 int img_png_decode(const unsigned char *buf, size_t n, image *out, int info_only,
                    char *err, size_t errlen);
 int img_jpeg_decode(const unsigned char *buf, size_t n, image *out, int info_only,
                     char *err, size_t errlen);
+int img_webp_decode(const unsigned char *buf, size_t n, image *out, int info_only, int *frames,
+                    char *err, size_t errlen);
+int img_gif_decode(const unsigned char *buf, size_t n, image *out, int info_only, int *frames,
+                   char *err, size_t errlen);
+int img_tiff_decode(const unsigned char *buf, size_t n, image *out, int info_only, int *frames,
+                    char *err, size_t errlen);
+int img_bmp_decode(const unsigned char *buf, size_t n, image *out, int info_only,
+                   char *err, size_t errlen);
+int img_pnm_decode(const unsigned char *buf, size_t n, image *out, int info_only,
+                   char *err, size_t errlen);
+
+/* Applies EXIF orientation o (1..8) to im, which must hold pixels: 0, or -1 with a
+ * reason in err (out of memory) leaving im as it was. */
+int img_orient(image *im, int o, char *err, size_t errlen);
 
 /* EXIF orientation 1..8 from the TIFF data of an APP1 "Exif\0\0" segment
  * (the bytes after those six); 1 when absent or malformed. */

@@ -72,7 +72,8 @@ name_safe(const char *s, const char *fallback, char *out, size_t outlen)
 void
 name_strip_image_ext(char *name)
 {
-	static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".jpe", NULL };
+	static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".jpe", ".webp", ".gif", ".tif", ".tiff",
+	                                   ".bmp", ".pbm", ".pgm", ".ppm", ".pnm", ".pam", NULL };
 	char *dot = strrchr(name, '.');
 
 	for (int i = 0; dot && dot != name && ext[i]; i++)

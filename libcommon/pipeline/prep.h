@@ -30,7 +30,7 @@ typedef struct {
 	int filter;                     /* enum resize_filter */
 	int gray, rgb, full_decode;
 	unsigned char bg[3];            /* composited under alpha, and padding */
-	char encode[8];                 /* "", "png" or "jpeg" */
+	char encode[8];                 /* "", "png", "jpeg" or "webp" */
 	int quality;                    /* --encode jpeg: 1..100 */
 } prep_opts;
 

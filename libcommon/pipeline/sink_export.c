@@ -181,11 +181,30 @@ write_overlay(stage *s, const char *path, const ts_record *rec, const ts_tensor 
 	return rc;
 }
 
+/* The file extension of encoded bytes, from their magic; "bin" when they are no image. */
+static const char *
+encoded_ext(const ts_tensor *enc)
+{
+	const unsigned char *p = enc->data;
+
+	switch (img_sniff(enc->data, enc->nbytes)) {
+	case IMG_PNG:  return "png";
+	case IMG_JPEG: return "jpg";
+	case IMG_WEBP: return "webp";
+	case IMG_GIF:  return "gif";
+	case IMG_TIFF: return "tif";
+	case IMG_BMP:  return "bmp";
+	case IMG_PNM:  return p[1] == '1' || p[1] == '4' ? "pbm" : p[1] == '2' || p[1] == '5' ? "pgm"
+	                    : p[1] == '3' || p[1] == '6' ? "ppm" : "pam";
+	default:       return "bin";
+	}
+}
+
 static int
 export_push(stage *s, ts_record *rec)
 {
 	struct export *x = (struct export *)s;
-	const char *id = ts_get(rec, "id"), *label = ts_get(rec, "label"), *fmt = ts_get(rec, "format");
+	const char *id = ts_get(rec, "id"), *label = ts_get(rec, "label");
 	const ts_tensor *img = ts_tensor_get(rec, "image"), *enc = ts_tensor_get(rec, "encoded");
 	const ts_tensor *mask = ts_tensor_get(rec, "mask");
 	char base[NAME_MAX_BYTES + 1], stem[NAME_MAX_BYTES + 24], prefix[NAME_MAX_BYTES + 32] = "";
@@ -205,7 +224,7 @@ export_push(stage *s, ts_record *rec)
 	}
 	name_safe(id, "record", base, sizeof base);
 	name_strip_image_ext(base);
-	ext = img ? "png" : fmt && strcmp(fmt, "jpeg") == 0 ? "jpg" : fmt && strcmp(fmt, "png") == 0 ? "png" : "bin";
+	ext = img ? "png" : encoded_ext(enc);
 	if (x->by_label) {
 		if ((sub = label_folder(x, label)) == NULL)
 			return -1;

@@ -117,11 +117,10 @@ source_image_record(ts_record *rec, const unsigned char *buf, size_t n, const ch
 	uint64_t dims[1] = { n };
 
 	ts_record_clear(rec);
-	if (f != IMG_PNG && f != IMG_JPEG) {
-		if (f == IMG_UNKNOWN)
-			snprintf(err, errlen, "not a PNG or JPEG image");
-		else
-			snprintf(err, errlen, "unsupported image format %s", img_format_name(f));
+	int frames;
+
+	if (f == IMG_UNKNOWN) {
+		snprintf(err, errlen, "not a PNG, JPEG, WebP, GIF, TIFF, BMP or Netpbm image");
 		return -1;
 	}
 	sha256_hex(buf, n, sha);
@@ -129,6 +128,8 @@ source_image_record(ts_record *rec, const unsigned char *buf, size_t n, const ch
 	ts_set(rec, "source", path);
 	ts_set(rec, "sha256", sha);
 	ts_set(rec, "format", img_format_name(f));
+	if ((frames = img_frames(buf, n)) > 1)
+		ts_setf(rec, "frames", "%d", frames);     /* an animation or a multi-page TIFF */
 	if (o->label_from_dir) {
 		char *p = parent_name(path);
 		if (p) {
@@ -424,7 +425,7 @@ read_image_concat(FILE *f, const char *name, const unsigned char *prefix, size_t
 			if (len == 0 && eof)
 				break;
 			snprintf(err, errlen, "%s: image %zu: %s", name, frame + 1,
-			         ext < 0 ? "not a PNG or JPEG image" : "truncated image");
+			         ext < 0 ? "not a PNG, JPEG, WebP, GIF, TIFF, BMP or Netpbm image" : "truncated image");
 			rc = -1;
 			break;
 		}
@@ -640,6 +641,8 @@ source_read(const char *arg, const struct source_opts *o, char *err, size_t errl
 		return 1;
 	}
 	n = fread(magic, 1, 8, f);
+	if (n == 8 && (memcmp(magic, "RIFF", 4) == 0 || memcmp(magic, "BM", 2) == 0))
+		n += fread(magic + 8, 1, sizeof magic - 8, f);  /* WebP and BMP say so further on */
 	if (n == 0 && ferror(f)) {
 		warn_msg(o, "%s: read error: %s", name, strerror(errno));
 		rc = 1;
@@ -650,8 +653,8 @@ source_read(const char *arg, const struct source_opts *o, char *err, size_t errl
 		rc = read_stream(f, name, magic, n, o, err, errlen);
 	} else if ((img_sniff(magic, n) == IMG_PNG || img_sniff(magic, n) == IMG_JPEG) && f == stdin) {
 		rc = read_image_concat(f, name, magic, n, o, err, errlen);
-	} else if (img_sniff(magic, n) == IMG_PNG || img_sniff(magic, n) == IMG_JPEG) {
-		rc = read_image_file(f, arg, magic, n, o, err, errlen);
+	} else if (img_sniff(magic, n) != IMG_UNKNOWN) {
+		rc = read_image_file(f, name, magic, n, o, err, errlen);
 	} else if ((n >= 6 && memcmp(magic, "\x93NUMPY", 6) == 0) ||
 	           (n >= 4 && memcmp(magic, "PK\x03\x04", 4) == 0)) {
 		struct array_ctx c = { o, err, errlen, 0, 0 };
@@ -666,18 +669,16 @@ source_read(const char *arg, const struct source_opts *o, char *err, size_t errl
 		if (rc == -1 && !c.failed)
 			snprintf(err, errlen, "%s", why);
 	} else {
-		if (n == 8)     /* a BMP is told by its first 18 bytes: the same message as in a folder */
-			n += fread(magic + 8, 1, sizeof magic - 8, f);
 		enum img_format fmt = img_sniff(magic, n);
 		char why[128];
 		if (fmt != IMG_UNKNOWN || (f != stdin && has_image_name(arg))) {
 			if (fmt != IMG_UNKNOWN)
 				snprintf(why, sizeof why, "unsupported image format %s", img_format_name(fmt));
 			else
-				snprintf(why, sizeof why, "not a PNG or JPEG image");
+				snprintf(why, sizeof why, "not a PNG, JPEG, WebP, GIF, TIFF, BMP or Netpbm image");
 			warn_record(o, name, 1, f != stdin ? arg : NULL, why);
 		} else {
-			warn_msg(o, "%s: %s", name, "not a tensor stream, PNG, JPEG or NumPy file");
+			warn_msg(o, "%s: %s", name, "not a tensor stream, an image or a NumPy file");
 		}
 		rc = 1;
 	}
@@ -742,6 +743,8 @@ record_encode_image(ts_record *rec, const char *format, int quality, char *err, 
 		return -1;
 	if (strcmp(format, "png") == 0)
 		rc = img_encode_png(&im, &buf, &n, err, errlen);
+	else if (strcmp(format, "webp") == 0)
+		rc = img_encode_webp(&im, quality, &buf, &n, err, errlen);
 	else
 		rc = img_encode_jpeg(&im, quality, &buf, &n, err, errlen);
 	if (rc == -1)

@@ -69,7 +69,7 @@ void record_mark_new_pixels(ts_record *rec);
  * sha256 and format become parent_sha256 and parent_format (record_mark_decoded). */
 int record_decode_image(ts_record *rec, char *err, size_t errlen);
 
-/* Replaces a u8 "image" tensor by an "encoded" PNG or JPEG (quality 1..100), with the
+/* Replaces a u8 "image" tensor by an "encoded" PNG, JPEG or WebP (quality 1..100), with the
  * sha256 and format of the new bytes (a stale sha256 becomes parent_sha256 first). */
 int record_encode_image(ts_record *rec, const char *format, int quality, char *err, size_t errlen);
 

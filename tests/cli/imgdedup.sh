@@ -141,7 +141,7 @@ same "--max-errors 1: the same output" sk.tsr sk4.tsr
 rm bad/p3-truncated.jpg
 echo "not an image" > bad/readme.jpg
 expect_status "a file that is no image is skipped" 1 sh -c 'imgdedup bad > sk5.tsr'
-expect_err "named" '^imgdedup: bad: record 3 \(id bad/readme.jpg\): not a PNG or JPEG image$'
+expect_err "named" '^imgdedup: bad: record 3 \(id bad/readme.jpg\): not a PNG, JPEG, WebP, GIF, TIFF, BMP or Netpbm image$'
 expect_status "usage: bad --threshold" 2 imgdedup --threshold 40 c
 expect_status "usage: bad --keep" 2 imgdedup --keep best c
 expect_status "usage: bad --hash" 2 imgdedup --hash md5 c

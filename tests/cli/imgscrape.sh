@@ -66,6 +66,14 @@ eq "--decode: the served file's sha256 and format as parent_sha256 and parent_fo
 	"$(tr '\t' '\n' < dec.txt | grep -E '^(parent_)?(sha256|format)=' | sort | tr '\n' ' ')" \
 	"parent_format=jpeg parent_sha256=$(sha "$SRV/a.jpg") "
 
+# Reddit serves WebP and GIF: kept, decodable, an animation's frames counted
+/usr/bin/convert "$SRV/a.jpg" \( +clone -negate \) \( +clone -flip \) "$SRV/anim.gif"
+/usr/bin/convert "$SRV/a.jpg" -quality 80 "$SRV/s.webp"
+expect_status "a GIF and a WebP URL, decoded: exit 0" 0 sh -c "imgscrape --decode $IMG/img/anim.gif $IMG/img/s.webp > gw.tsr"
+eq "... both decoded, the GIF's 3 frames counted" \
+	"$(imgcat -l gw.tsr | awk -F'\t' '{ f = ""; for (i = 4; i <= NF; i++) if ($i ~ /^(frames|parent_format)=/) f = f " " $i; print $3 f }' | tr '\n' '|')" \
+	"image:u8[48,64,3] frames=3 parent_format=gif|image:u8[48,64,3] parent_format=webp|"
+
 # ---- plain URLs and @FILE ----
 printf '# my list\n\n  %s/img/c.jpg \r\n%s/img/c.jpg\n\t%s/img/b.png\r\nftp://example.org/x.jpg\n' \
 	"$IMG" "$IMG" "$IMG" > urls.txt
