@@ -17,10 +17,10 @@
 #include "util/util.h"
 
 #define USAGE \
-"usage: imgdedup [-v] [-o OUT] [--hash phash|dhash] [--threshold N] [--pixels] [--flips]\n" \
-"                [--keep first|largest|smallest-file|highest-resolution] [--against REF]...\n" \
-"                [--check] [--report FILE] [--report-format short|long] [--skip-bad]\n" \
-"                [--max-errors N] [--threads N] [--level N] [FILE | DIR | -]...\n"
+"usage: imgdedup [-qv] [--progress] [-o OUT] [--hash phash|dhash] [--threshold N] [--pixels]\n" \
+"                [--flips] [--keep first|largest|smallest-file|highest-resolution] [--against REF]...\n" \
+"                [--check] [--report FILE] [--report-format short|long] [--skip-bad] [--max-errors N]\n" \
+"                [--threads N] [--level N] [FILE | DIR | -]...\n"
 
 /* Distance at or below which two 64-bit hashes are near duplicates: on the
  * transformed photos of tests/dedup_corpus.sh, copies (re-encodes, resizes,
@@ -69,6 +69,7 @@ struct run {
 	struct item *item;
 	uint64_t *hash;         /* nh per item */
 	size_t nitem, capitem, nref;
+	size_t ndone;           /* records done in this read_all, for the progress line */
 	strmap keys;
 	ts_writer *spool;
 	FILE *spoolf;
@@ -175,6 +176,7 @@ done(void *vitem, void *ctx)
 	const char *id = ts_get(&j->rec, "id"), *src = ts_get(&j->rec, "source");
 	struct item *it;
 
+	progress_tick(++r->ndone);
 	if (j->failed) {                /* skipped (the bad-record policy, util.h) */
 		if (skip_record(j->input, j->recno, id, "%s", j->err) == -1)
 			skip_stop();
@@ -225,7 +227,6 @@ emit(ts_record *rec, void *ctx)
 	j->input = r->input;
 	j->recno = r->recno;            /* set by the source */
 	j->failed = 0;
-	progress_tick(r->nitem);
 	return pmap_submit(r->map) == 0 ? 0 : -1;
 }
 
@@ -242,6 +243,8 @@ read_all(struct run *r, char **argv, int argc)
 	 * 16 s against 7.5 s) */
 	if ((r->map = pmap_new(&ops, r, r->o->threads, (size_t)r->o->threads * 16, sizeof(struct job))) == NULL)
 		die("cannot start %d threads", r->o->threads);
+	r->ndone = 0;
+	progress_start(progress_enabled() ? source_count(argc, argv, &so) : 0);
 	for (int i = 0; i < argc; i++) {
 		int rc;
 		r->input = argv[i];
@@ -257,6 +260,7 @@ read_all(struct run *r, char **argv, int argc)
 		die("%s", r->err);
 	}
 	pmap_free(r->map);
+	progress_done();
 }
 
 /* The groups: leader[i] is the item that item i duplicates (i itself when none). */
@@ -544,7 +548,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_AGAINST = 256, O_CHECK, O_FLIPS, O_HASH, O_HELP, O_KEEP, O_LEVEL, O_PIXELS, O_REPORT,
-	       O_REPORT_FORMAT, O_SKIP_BAD, O_THREADS, O_THRESHOLD, O_MAX_ERRORS };
+	       O_REPORT_FORMAT, O_SKIP_BAD, O_THREADS, O_THRESHOLD, O_MAX_ERRORS, O_PROGRESS };
 	static const struct option longopts[] = {
 		{ "against", required_argument, NULL, O_AGAINST },
 		{ "check", no_argument, NULL, O_CHECK },
@@ -556,6 +560,8 @@ main(int argc, char **argv)
 		{ "max-errors", required_argument, NULL, O_MAX_ERRORS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "pixels", no_argument, NULL, O_PIXELS },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "report", required_argument, NULL, O_REPORT },
 		{ "report-format", required_argument, NULL, O_REPORT_FORMAT },
 		{ "skip-bad", no_argument, NULL, O_SKIP_BAD },
@@ -571,10 +577,12 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	env_require();
 	o.threads = pmap_cpus();
-	while ((c = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:qv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
+		case 'q': progress_set_mode(PROGRESS_OFF); break;
+		case O_PROGRESS: progress_set_mode(PROGRESS_LINES); break;
 		case O_AGAINST:
 			o.against = xreallocarray(o.against, (size_t)o.nagainst + 1, sizeof *o.against);
 			o.against[o.nagainst++] = optarg;

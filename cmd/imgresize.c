@@ -14,11 +14,11 @@
 #include "util/util.h"
 
 #define USAGE \
-"usage: imgresize [-v] [-o OUT] [--short N | --long N | --fit WxH | --fill WxH | --pad WxH |\n" \
-"                 --stretch WxH] [--crop WxH] [--shrink-only] [--filter area|triangle|lanczos3]\n" \
-"                 [--gray | --rgb] [--background COLOR] [--full-decode] [--threads N]\n" \
-"                 [--encode png|jpeg] [--quality Q] [--level N] [--max-pixels N]\n" \
-"                 [--max-errors N] [FILE | DIR | -]...\n"
+"usage: imgresize [-qv] [--progress] [-o OUT]\n" \
+"                 [--short N | --long N | --fit WxH | --fill WxH | --pad WxH | --stretch WxH]\n" \
+"                 [--crop WxH] [--shrink-only] [--filter area|triangle|lanczos3] [--gray | --rgb]\n" \
+"                 [--background COLOR] [--full-decode] [--threads N] [--encode png|jpeg]\n" \
+"                 [--quality Q] [--level N] [--max-pixels N] [--max-errors N] [FILE | DIR | -]...\n"
 
 /* A JPEG is shrunk on load to no less than this many times the resized size:
  * the DCT's reduced IDCT is no box filter, and with a factor of 2 left to the
@@ -249,7 +249,7 @@ main(int argc, char **argv)
 {
 	enum { O_BACKGROUND = 256, O_CROP, O_ENCODE, O_FILL, O_FILTER, O_FIT, O_FULL, O_GRAY, O_HELP,
 	       O_LEVEL, O_LONG, O_MAX_PIXELS, O_PAD, O_QUALITY, O_RGB, O_SHORT, O_SHRINK_ONLY,
-	       O_STRETCH, O_THREADS, O_MAX_ERRORS };
+	       O_STRETCH, O_THREADS, O_MAX_ERRORS, O_PROGRESS };
 	static const struct option longopts[] = {
 		{ "background", required_argument, NULL, O_BACKGROUND },
 		{ "crop", required_argument, NULL, O_CROP },
@@ -266,7 +266,9 @@ main(int argc, char **argv)
 		{ "max-pixels", required_argument, NULL, O_MAX_PIXELS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "pad", required_argument, NULL, O_PAD },
+		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "quality", required_argument, NULL, O_QUALITY },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "rgb", no_argument, NULL, O_RGB },
 		{ "short", required_argument, NULL, O_SHORT },
 		{ "shrink-only", no_argument, NULL, O_SHRINK_ONLY },
@@ -281,10 +283,12 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	env_require();
 	o.threads = pmap_cpus();
-	while ((c = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:qv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
+		case 'q': progress_set_mode(PROGRESS_OFF); break;
+		case O_PROGRESS: progress_set_mode(PROGRESS_LINES); break;
 		case O_BACKGROUND:
 			if (resize_parse_color(optarg, o.bg) == -1)
 				usage("--background wants a colour name, #RRGGBB or R,G,B");

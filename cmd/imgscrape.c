@@ -24,10 +24,11 @@
 
 #define VERSION "1.0"
 #define USAGE \
-"usage: imgscrape [-v] [-o dir] [--sort hot|new|top|rising] [--time hour|day|week|month|year|all]\n" \
-"                 [--limit n] [--nsfw] [--label name] [--archive file] [--jobs n] [--max-bytes n]\n" \
-"                 [--timeout s] [--rate n] [--user-agent ua] [--reddit-user name] [--reddit-url url]\n" \
-"                 [--oauth-url url] [--cacert file] [--insecure] [--decode] source...\n"
+"usage: imgscrape [-qv] [--progress] [-o dir] [--sort hot|new|top|rising]\n" \
+"                 [--time hour|day|week|month|year|all] [--limit n] [--nsfw] [--label name]\n" \
+"                 [--archive file] [--jobs n] [--max-bytes n] [--timeout s] [--rate n]\n" \
+"                 [--user-agent ua] [--reddit-user name] [--reddit-url url] [--oauth-url url]\n" \
+"                 [--cacert file] [--insecure] [--decode] source...\n"
 
 #define LISTING_END 950         /* Reddit stops listings near 1000 items */
 
@@ -72,7 +73,6 @@ struct scrape {
 	size_t saved, skipped[NREASON], pages, src_saved, inflight;
 	uint64_t bytes;
 	int status;
-	double last_progress;
 };
 
 static void
@@ -81,37 +81,16 @@ usage(const char *why)
 	usage_exit(USAGE, why);
 }
 
+/* The progress line (util.h): pages read, images saved and skipped, bytes. */
 static void
 progress(struct scrape *s, int force)
 {
-	static int tty = -1;
-	double t = now_seconds();
 	size_t sk = 0;
 
-	if (tty == -1)
-		tty = isatty(2);
-	if (!tty || (!force && t - s->last_progress < 0.25))
-		return;
-	s->last_progress = t;
 	for (int i = 0; i < NREASON; i++)
 		sk += s->skipped[i];
-	fprintf(stderr, "\r\033[K%s: pages %zu, saved %zu, skipped %zu, %llu bytes", progname,
-	        s->pages, s->saved, sk, (unsigned long long)s->bytes);
-}
-
-/* A warning on its own line (clearing a progress line first). */
-static void __attribute__((format(printf, 2, 3)))
-note(struct scrape *s, const char *fmt, ...)
-{
-	va_list ap;
-	char msg[1200];
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (s->last_progress > 0)
-		fputs("\r\033[K", stderr);
-	fprintf(stderr, "%s: %s\n", progname, msg);
+	progress_line(force, "pages %zu, saved %zu, skipped %zu, %llu bytes", s->pages, s->saved, sk,
+	              (unsigned long long)s->bytes);
 }
 
 static void
@@ -228,9 +207,9 @@ done(void *item, void *ctx)
 	if (j->reason >= 0) {
 		s->skipped[j->reason]++;
 		if (strcmp(j->source, j->url) == 0)
-			note(s, "%s: %s", j->url, j->err);
+			warnx("%s: %s", j->url, j->err);
 		else
-			note(s, "%s: %s: %s", j->source, j->url, j->err);
+			warnx("%s: %s: %s", j->source, j->url, j->err);
 		goto out;
 	}
 	if (strmap_find(&s->shas, j->sha) >= 0 || (s->ar && archive_has_sha(s->ar, j->sha))) {
@@ -410,8 +389,8 @@ post_images(struct scrape *s, const char *source, const struct reddit_post *p)
 		const struct reddit_media *md = &p->media[i];
 		if (!md->valid) {
 			s->skipped[R_ERR]++;
-			note(s, "%s: post %s: gallery item %s is not valid", source, p->id,
-			     md->media_id ? md->media_id : "?");
+			warnx("%s: post %s: gallery item %s is not valid", source, p->id,
+			      md->media_id ? md->media_id : "?");
 			continue;
 		}
 		if (md->media_id) {
@@ -439,18 +418,18 @@ scrape_reddit(struct scrape *s, const char *arg, const struct reddit_source *src
 		struct http_resp r;
 		struct reddit_page page;
 		if (reddit_listing_url(url, sizeof url, base, o->oauth, src, o->sort, time, after, (long)seen) == -1) {
-			note(s, "%s: listing URL too long", arg);
+			warnx("%s: listing URL too long", arg);
 			rc = -1;
 			break;
 		}
 		if (api_get(s, url, &r, err, sizeof err) == -1) {
-			note(s, "%s: %s", arg, err);
+			warnx("%s: %s", arg, err);
 			rc = -1;
 			break;
 		}
 		s->pages++;
 		if (reddit_parse_listing((char *)r.body, r.len, &page, err, sizeof err) == -1) {
-			note(s, "%s: %s: %s", arg, url, err);
+			warnx("%s: %s: %s", arg, url, err);
 			http_resp_free(&r);
 			rc = -1;
 			break;
@@ -468,8 +447,8 @@ scrape_reddit(struct scrape *s, const char *arg, const struct reddit_source *src
 		reddit_page_free(&page);
 		progress(s, 0);
 		if (after == NULL && seen >= LISTING_END)
-			note(s, "%s: the listing ended after %zu posts, near Reddit's limit of about 1000 per "
-			     "listing; another --sort or --time reaches further", arg, seen);
+			warnx("%s: the listing ended after %zu posts, near Reddit's limit of about 1000 per "
+			      "listing; another --sort or --time reaches further", arg, seen);
 	} while (after && want_more(s));
 	free(after);
 	return rc;
@@ -502,7 +481,7 @@ scrape_list(struct scrape *s, const char *arg)
 	size_t n = 0;
 
 	if (buf == NULL) {
-		note(s, "%s: %s", path, strerror(errno));
+		warnx("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	for (char *next = (char *)buf; next < (char *)buf + len;) {
@@ -520,7 +499,7 @@ scrape_list(struct scrape *s, const char *arg)
 			continue;
 		if (!is_url(line) || strpbrk(line, " \t")) {
 			s->skipped[R_ERR]++;
-			note(s, "%s: line %zu: not an http or https URL", path, n);
+			warnx("%s: line %zu: not an http or https URL", path, n);
 			continue;
 		}
 		plain_url(s, arg, line);
@@ -603,14 +582,16 @@ run(struct opts *o, int argc, char **argv)
 			s.status = 1;
 	pmap_finish(s.pm);
 	progress(&s, 1);
+	progress_done();
 	if (s.w && ts_writer_close(s.w) == -1 && !is_epipe(ts_writer_errno(s.w)))
 		die("%s", ts_writer_error(s.w));
 	for (int i = 0; i < NREASON; i++)
 		sk += s.skipped[i];
-	note(&s, "saved %zu, skipped %zu (nsfw %zu, video %zu, duplicate %zu, not-image %zu, too-big %zu, "
-	     "error %zu, archived %zu, other %zu)", s.saved, sk, s.skipped[R_NSFW], s.skipped[R_VIDEO],
-	     s.skipped[R_DUP], s.skipped[R_NOTIMG], s.skipped[R_BIG], s.skipped[R_ERR],
-	     s.skipped[R_ARCHIVED], s.skipped[R_OTHER]);
+	if (progress_mode() != PROGRESS_OFF)    /* -q: only what went wrong */
+		warnx("saved %zu, skipped %zu (nsfw %zu, video %zu, duplicate %zu, not-image %zu, "
+		      "too-big %zu, error %zu, archived %zu, other %zu)", s.saved, sk, s.skipped[R_NSFW],
+		      s.skipped[R_VIDEO], s.skipped[R_DUP], s.skipped[R_NOTIMG], s.skipped[R_BIG],
+		      s.skipped[R_ERR], s.skipped[R_ARCHIVED], s.skipped[R_OTHER]);
 	if (o->verbose)
 		summary_print(0, s.saved);
 	pmap_free(s.pm);
@@ -678,7 +659,8 @@ int
 main(int argc, char **argv)
 {
 	enum { O_SORT = 256, O_TIME, O_LIMIT, O_NSFW, O_LABEL, O_ARCHIVE, O_JOBS, O_MAX_BYTES, O_TIMEOUT,
-	       O_RATE, O_UA, O_USER, O_REDDIT_URL, O_OAUTH_URL, O_CACERT, O_INSECURE, O_DECODE, O_HELP };
+	       O_RATE, O_UA, O_USER, O_REDDIT_URL, O_OAUTH_URL, O_CACERT, O_INSECURE, O_DECODE, O_HELP,
+	       O_PROGRESS };
 	static const struct option longopts[] = {
 		{ "archive", required_argument, NULL, O_ARCHIVE },
 		{ "cacert", required_argument, NULL, O_CACERT },
@@ -692,6 +674,8 @@ main(int argc, char **argv)
 		{ "nsfw", no_argument, NULL, O_NSFW },
 		{ "oauth-url", required_argument, NULL, O_OAUTH_URL },
 		{ "output", required_argument, NULL, 'o' },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "rate", required_argument, NULL, O_RATE },
 		{ "reddit-url", required_argument, NULL, O_REDDIT_URL },
 		{ "reddit-user", required_argument, NULL, O_USER },
@@ -711,10 +695,12 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	env_require();
 	summary_start();
-	while ((c = getopt_long(argc, argv, "o:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:qv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
+		case 'q': progress_set_mode(PROGRESS_OFF); break;
+		case O_PROGRESS: progress_set_mode(PROGRESS_LINES); break;
 		case O_ARCHIVE: o.archive = optarg; break;
 		case O_CACERT: o.cacert = optarg; break;
 		case O_DECODE: o.decode = 1; break;

@@ -608,6 +608,50 @@ source_read_idx(const char *images, const char *labels, const char *const *class
 	return 0;
 }
 
+struct count_ctx {
+	const struct source_opts *o;
+	size_t n;
+};
+
+static int
+count_file(const char *path, void *vctx)
+{
+	struct count_ctx *c = vctx;
+
+	if (has_image_name(path) && !is_sibling_mask(path) && !(c->o->masks_dir && is_below(path, c->o->masks_dir)))
+		c->n++;
+	return 0;
+}
+
+static void
+count_warn(const char *path, const char *why, void *vctx)
+{
+	(void)path;
+	(void)why;
+	(void)vctx;
+}
+
+size_t
+source_count(int argc, char **argv, const struct source_opts *o)
+{
+	struct count_ctx c = { o, 0 };
+	struct stat st;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0 || stat(argv[i], &st) == -1)
+			return 0;
+		if (S_ISDIR(st.st_mode)) {
+			if (walk(argv[i], count_file, count_warn, &c) == -1)
+				return 0;
+		} else if (S_ISREG(st.st_mode) && has_image_name(argv[i])) {
+			c.n++;
+		} else {
+			return 0;       /* a stream or an array: its records are not known up front */
+		}
+	}
+	return c.n;
+}
+
 static int stdin_unbuffered;     /* setvbuf is allowed only before the first read */
 
 int
