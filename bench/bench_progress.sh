@@ -69,10 +69,13 @@ for what in copy resize; do
 	cmd3="'$W/tty' $cmd -q"
 	cmd4="'$W/tty' $cmd"
 	w1= c1= w2= c2= w3= c3= w4= c4=
-	# the four ways interleaved, REPS times, so that a busy machine weighs on each alike
+	# the four ways interleaved, REPS times, in turn forwards and backwards, so that a
+	# busy machine (and going first or last) weighs on each alike
 	r=0
 	while [ $r -lt "$REPS" ]; do
-		for k in 1 2 3 4; do
+		order="1 2 3 4"
+		[ $((r % 2)) = 0 ] || order="4 3 2 1"
+		for k in $order; do
 			eval "t=\$(run \"\$cmd$k\")"
 			eval "w$k=\$(min \"\$w$k\" ${t% *}); c$k=\$(min \"\$c$k\" ${t#* })"
 		done

@@ -85,7 +85,7 @@ static void
 put(const char *text)
 {
 	if (on == 1) {
-		int room = cols - 2 - (int)strlen(progname);
+		int room = cols - 3 - (int)strlen(progname);   /* one column spare: no wrap */
 		fprintf(stderr, "\r%s: %.*s\033[K", progname, room > 0 ? room : 0, text);
 		shown = 1;
 	} else {

@@ -103,6 +103,16 @@ for cmd in "imgcat --decode pics -o OUT" "imgaug hflip pics -o OUT" "imgtile --g
 	eq "$prog -q on a terminal: nothing" "$(wc -c < q.tty | tr -d ' ')" 0
 done
 
+# The total counts images by name: masks beside their images and other files are no records
+mkdir -p seg/sub
+cp pics/p01.png seg/a.png
+cp pics/p02.png seg/sub/b.png
+$IM -size 40x30 xc:black seg/a.mask.png
+echo "notes" > seg/README
+imgcat --progress seg -o seg.tsr 2>seg.err
+check "the total leaves out masks and other files" grep -q '^imgcat: 2/2 records (100%)' seg.err
+eq "two records" "$(imgcat -c seg.tsr)" 2
+
 # A message while the line shows erases it first: it starts on a clean line, and the
 # terminal is clean at the end (the message's newline or an erased line)
 cp pics/p01.png pics/zz-bad.png
