@@ -495,8 +495,9 @@ take_record(ts_record *rec, void *ctx)
 	char reason[512];
 	int i = r->npending;
 
+	if (r->nin > 0)
+		progress_tick(r->nin);  /* the records before this one; the first line can show its tiles */
 	r->nin++;
-	progress_tick(r->nin);
 	const ts_tensor *enc = ts_tensor_get(rec, "encoded");
 	int decoded = 0;
 	if ((t = ts_tensor_get(rec, "image"))) {
@@ -627,6 +628,7 @@ run(const struct opts *o, int argc, char **argv)
 		outfile_abort(&r.of);
 		die("%s", r.err);
 	}
+	progress_tick(r.nin);
 	progress_done();
 	if (!r.header_done && !r.w)
 		write_header(&r);

@@ -148,6 +148,8 @@ progress_tick(size_t n)
 	t = now_seconds();
 	s = t - t0;
 	countdown = s > 0.01 ? (size_t)(n / s / CHECKS_PER_SEC) : 0;
+	if (countdown > 10000)
+		countdown = 10000;      /* a slow stretch after a fast one still redraws soon */
 	if (t - last < (on == 1 ? TTY_PERIOD : LINE_PERIOD))
 		return;
 	last = t;
