@@ -15,11 +15,11 @@
 #include "util/util.h"
 
 #define USAGE \
-"usage: cnneval [-v] [-f text|json|tsv] [--score COL] [--label COL] [--positive LABEL]\n" \
+"usage: cnneval [-qv] [--progress] [-f text|json|tsv] [--score COL] [--label COL] [--positive LABEL]\n" \
 "               [--threshold T | --best f1|youden] [--at-fpr F] [--at-recall R]\n" \
 "               [--bootstrap N] [--seed S] [--multiclass] [--curves PREFIX] [--plot PREFIX]\n" \
 "               [--learning-curve LOG] [--html FILE [--images STREAM]] [FILE | -]...\n" \
-"       cnneval --masks [-v] [-f text|json|tsv] [--threshold T] [--per-image FILE]\n" \
+"       cnneval --masks [-qv] [--progress] [-f text|json|tsv] [--threshold T] [--per-image FILE]\n" \
 "               [--max-pixels N] [--max-errors N] [--seed S] [--curves PREFIX] [--plot PREFIX]\n" \
 "               [--html FILE] [STREAM | -]\n" \
 "       cnneval -h | --help | --version\n"
@@ -47,6 +47,8 @@
 "      --html FILE             write a self-contained HTML report: metrics, figures, worst errors\n" \
 "      --images STREAM         with --html: the thumbnails of the gallery, joined by id\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
+"  -q, --quiet                 no progress line\n" \
+"      --progress              progress as plain lines, also when stderr is not a terminal\n" \
 "  -h, --help                  print this help and exit\n" \
 "      --version               print the version and exit\n"
 
@@ -927,7 +929,7 @@ main(int argc, char **argv)
 {
 	enum { O_SCORE = 256, O_LABEL, O_POSITIVE, O_THRESHOLD, O_BEST, O_AT_FPR, O_AT_RECALL,
 	       O_BOOTSTRAP, O_SEED, O_MULTICLASS, O_CURVES, O_PLOT, O_LEARNING, O_MASKS, O_PER_IMAGE,
-	       O_MAX_PIXELS, O_HELP, O_VERSION, O_MAX_ERRORS, O_HTML, O_IMAGES };
+	       O_MAX_PIXELS, O_HELP, O_VERSION, O_MAX_ERRORS, O_HTML, O_IMAGES, O_PROGRESS };
 	static const struct option longopts[] = {
 		{ "at-fpr", required_argument, NULL, O_AT_FPR },
 		{ "at-recall", required_argument, NULL, O_AT_RECALL },
@@ -947,6 +949,8 @@ main(int argc, char **argv)
 		{ "per-image", required_argument, NULL, O_PER_IMAGE },
 		{ "plot", required_argument, NULL, O_PLOT },
 		{ "positive", required_argument, NULL, O_POSITIVE },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "score", required_argument, NULL, O_SCORE },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "threshold", required_argument, NULL, O_THRESHOLD },
@@ -960,7 +964,7 @@ main(int argc, char **argv)
 
 	prog_init(argv[0]);
 	env_require();
-	while ((c = getopt_long(argc, argv, "hf:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hf:qv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "text") == 0)
@@ -973,6 +977,8 @@ main(int argc, char **argv)
 				usage("-f wants text, json or tsv");
 			break;
 		case 'v': o.verbose = 1; break;
+		case 'q': progress_set_mode(PROGRESS_OFF); break;
+		case O_PROGRESS: progress_set_mode(PROGRESS_LINES); break;
 		case O_SCORE: o.score = optarg; break;
 		case O_LABEL: o.label = optarg; break;
 		case O_POSITIVE: o.positive = optarg; break;

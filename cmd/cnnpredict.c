@@ -23,10 +23,10 @@
 #include "util/util.h"
 
 #define USAGE \
-"usage: cnnpredict -m MODEL [-v] [-o OUT] [--stream] [--no-resize | --short N] [--baseline laplacian]\n" \
+"usage: cnnpredict -m MODEL [-qv] [--progress] [-o OUT] [--stream] [--no-resize | --short N] [--baseline laplacian]\n" \
 "                  [--masks DIR] [--threshold T] [--overlap N] [--no-tile] [--batch N]\n" \
 "                  [--threads N] [--max-errors N] [FILE | DIR | -]...\n" \
-"       cnnpredict --baseline laplacian [-v] [-o OUT] [--stream] [--max-errors N] [FILE | DIR | -]...\n" \
+"       cnnpredict --baseline laplacian [-qv] [--progress] [-o OUT] [--stream] [--max-errors N] [FILE | DIR | -]...\n" \
 "       cnnpredict -h | --help | --version\n"
 
 #define HELP \
@@ -45,6 +45,8 @@
 "      --threads N             threads (default: the number of CPUs)\n" \
 "      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
+"  -q, --quiet                 no progress line\n" \
+"      --progress              progress as plain lines, also when stderr is not a terminal\n" \
 "  -h, --help                  print this help and exit\n" \
 "      --version               print the version and exit\n"
 
@@ -407,28 +409,12 @@ check_tile_count(struct run *r, const ts_record *rec, const image *im, size_t *n
 	return -1;
 }
 
-/* Progress of a frame's tiles on stderr, when it is a terminal, at most four redraws a second. */
+/* Progress of a frame's tiles, on the progress line (util.h). */
 static void
 tile_progress(struct run *r, size_t done, size_t ntile)
 {
-	static int tty = -1;
-	static double last;
-	double t;
-
-	if (tty == -1)
-		tty = isatty(2);
-	if (!tty)
-		return;
-	if (done == ntile) {
-		if (last > 0)
-			fprintf(stderr, "\r\033[K");
-		last = 0;
-		return;
-	}
-	if ((t = now_seconds()) - last < 0.25)
-		return;
-	last = t;
-	fprintf(stderr, "\r%s: record %zu: tile %zu of %zu", progname, r->nrec, done, ntile);
+	if (done < ntile)
+		progress_line(0, "record %zu: tile %zu of %zu", r->nrec, done, ntile);
 }
 
 /* The input window at (x, y) of an image, zero outside it, prepared and normalised into slot j. */
@@ -534,6 +520,8 @@ take_record(ts_record *rec, void *ctx)
 	char reason[512];
 	int i = r->npending;
 
+	if (r->nin > 0)
+		progress_tick(r->nin);  /* the records before this one; the first line can show its tiles */
 	r->nin++;
 	const ts_tensor *enc = ts_tensor_get(rec, "encoded");
 	int decoded = 0;
@@ -692,10 +680,13 @@ run(const struct opts *o, int argc, char **argv)
 	ts_record_init(&r.prepared);
 	if (o->stream && !o->out)
 		refuse_terminal_stdout();
+	if (!o->stream && (!o->out || strcmp(o->out, "-") == 0))
+		progress_text_stdout();         /* scores as they come */
 	if (outfile_open(&r.of, o->out ? o->out : "-") != 0)
 		die("%s: %s", o->out, strerror(errno));
 	if (o->stream)
 		r.w = ts_writer_open(r.of.f, o->out ? o->out : "stdout", TS_DEFAULT_LEVEL);
+	progress_start(progress_enabled() ? source_count(argc, argv, &so) : 0);
 	for (int i = 0; i < argc && !stopped; i++) {
 		r.input = strcmp(argv[i], "-") == 0 ? "stdin" : argv[i];
 		r.nrec = 0;
@@ -713,6 +704,8 @@ run(const struct opts *o, int argc, char **argv)
 		outfile_abort(&r.of);
 		die("%s", r.err);
 	}
+	progress_tick(r.nin);
+	progress_done();
 	if (!r.header_done && !r.w)
 		write_header(&r);
 	if (r.w) {
@@ -746,7 +739,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_BASELINE = 256, O_BATCH, O_HELP, O_VERSION, O_MASKS, O_NO_RESIZE, O_NO_TILE, O_OVERLAP, O_SHORT, O_STREAM,
-	       O_THREADS, O_THRESHOLD, O_MAX_ERRORS };
+	       O_THREADS, O_THRESHOLD, O_MAX_ERRORS, O_PROGRESS };
 	static const struct option longopts[] = {
 		{ "baseline", required_argument, NULL, O_BASELINE },
 		{ "batch", required_argument, NULL, O_BATCH },
@@ -756,8 +749,10 @@ main(int argc, char **argv)
 		{ "model", required_argument, NULL, 'm' },
 		{ "no-resize", no_argument, NULL, O_NO_RESIZE },
 		{ "no-tile", no_argument, NULL, O_NO_TILE },
-		{ "overlap", required_argument, NULL, O_OVERLAP },
 		{ "output", required_argument, NULL, 'o' },
+		{ "overlap", required_argument, NULL, O_OVERLAP },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "short", required_argument, NULL, O_SHORT },
 		{ "stream", no_argument, NULL, O_STREAM },
 		{ "threads", required_argument, NULL, O_THREADS },
@@ -772,11 +767,13 @@ main(int argc, char **argv)
 
 	prog_init(argv[0]);
 	env_require();
-	while ((c = getopt_long(argc, argv, "hm:o:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hm:o:qv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': o.model = optarg; break;
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
+		case 'q': progress_set_mode(PROGRESS_OFF); break;
+		case O_PROGRESS: progress_set_mode(PROGRESS_LINES); break;
 		case O_STREAM: o.stream = 1; break;
 		case O_MASKS: o.masks = optarg; break;
 		case O_MAX_ERRORS: skip_set_max(parse_int(optarg, 0, INT64_MAX, "--max-errors")); break;

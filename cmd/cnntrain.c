@@ -22,7 +22,7 @@
 #include "util/util.h"
 
 #define USAGE \
-"usage: cnntrain -m ARCH -o MODEL [-v] [--epochs N] [--batch N] [--optimizer sgd|adam] [--lr X]\n" \
+"usage: cnntrain -m ARCH -o MODEL [-qv] [--progress] [--epochs N] [--batch N] [--optimizer sgd|adam] [--lr X]\n" \
 "                [--momentum X] [--l2 X | --weight-decay X] [--lr-schedule none|step|cosine]\n" \
 "                [--lr-step N] [--lr-gamma X] [--val F [--val-by KEY] | --val-stream FILE] [--early-stop N]\n" \
 "                [--balance] [--class-weights auto|none]\n" \
@@ -70,6 +70,8 @@
 "      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
 "      --summary               print the layers, shapes and parameter counts; do not train\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
+"  -q, --quiet                 no progress line\n" \
+"      --progress              progress as plain lines, also when stderr is not a terminal\n" \
 "  -h, --help                  print this help and exit\n" \
 "      --version               print the version and exit\n"
 
@@ -377,22 +379,19 @@ lr_at(const struct opts *o, int epoch)
 	return (float)o->lr;
 }
 
-struct progress { int epoch, epochs; double t0; size_t batch; int tty; };
+struct progress { int epoch, epochs; double t0; size_t batch; };
 
+/* The progress line (util.h) of an epoch: batches done, loss, accuracy, images/s, time left. */
 static void
 show_progress(void *ctx, size_t b, size_t nb, double loss, double acc)
 {
 	struct progress *p = ctx;
-	static double last;
 	double now = now_seconds();
-
-	if (!p->tty || (now - last < 0.25 && b < nb))
-		return;
-	last = now;
 	double done = (double)b * p->batch, rate = done / (now - p->t0 + 1e-9);
 	double eta = (double)(nb - b) * p->batch / (rate > 0 ? rate : 1);
-	fprintf(stderr, "\r\033[Kepoch %d/%d batch %zu/%zu loss %.4f acc %.4f %.0f img/s ETA %d:%02d",
-	        p->epoch, p->epochs, b, nb, loss, acc, rate, (int)eta / 60, (int)eta % 60);
+
+	progress_line(b == nb && progress_mode() != PROGRESS_LINES,
+	              "epoch %d/%d batch %zu/%zu loss %.4f acc %.4f %.0f img/s ETA %d:%02d", p->epoch, p->epochs, b, nb, loss, acc, rate, (int)eta / 60, (int)eta % 60);
 }
 
 struct state {
@@ -817,7 +816,8 @@ run(const struct opts *o, int argc, char **argv)
 	if (o->resume)
 		load_checkpoint(o, &t, &st);
 
-	struct progress pg = { .epochs = o->epochs, .batch = (size_t)o->batch, .tty = isatty(2) };
+	struct progress pg = { .epochs = o->epochs, .batch = (size_t)o->batch };
+	int quiet = progress_mode() == PROGRESS_OFF;
 	t.progress = show_progress;
 	t.ctx = &pg;
 	ts_record_init(&rec);
@@ -829,8 +829,6 @@ run(const struct opts *o, int argc, char **argv)
 		pg.epoch = st.epoch + 1;
 		pg.t0 = t0;
 		if (nn_train_epoch(&t, sp.train, sp.ntrain, st.epoch, lr, &tl, &ta) != 0) {
-			if (pg.tty)
-				fputc('\n', stderr);
 			die("epoch %d, batch %zu: the loss is not finite; stopping%s%s (try a lower --lr)",
 			    st.epoch + 1, t.bad_batch, o->checkpoint && st.epoch ? ", the last good checkpoint is " : "",
 			    o->checkpoint && st.epoch ? o->checkpoint : "");
@@ -845,12 +843,11 @@ run(const struct opts *o, int argc, char **argv)
 		}
 		st.epoch++;
 		double secs = now_seconds() - t0;
-		if (pg.tty)
-			fputs("\r\033[K", stderr);
-		if (sp.nval)
+		progress_clear();
+		if (!quiet && sp.nval)  /* -q: the learning curve goes to --log only */
 			fprintf(stderr, "epoch %d/%d: loss %.4f acc %.4f val_loss %.4f val_acc %.4f lr %.3g %.1f s "
 			        "%.0f img/s\n", st.epoch, o->epochs, tl, ta, vloss, vacc, lr, secs, sp.ntrain / secs);
-		else
+		else if (!quiet)
 			fprintf(stderr, "epoch %d/%d: loss %.4f acc %.4f lr %.3g %.1f s %.0f img/s\n", st.epoch,
 			        o->epochs, tl, ta, lr, secs, sp.ntrain / secs);
 		if (sp.nval)
@@ -859,11 +856,13 @@ run(const struct opts *o, int argc, char **argv)
 			log_line(&st, "%d\t%.6f\t%.6f\t\t\t%.6g\t%.3f", st.epoch, tl, ta, lr, secs);
 		if (mask_bytes && sp.nval) {
 			log_line(&st, "\t%.6f\t%.6f\t%.6f\t%.6f", iou(&tpx), dice(&tpx), iou(&vpx), dice(&vpx));
-			fprintf(stderr, "  pixels: train IoU %.4f Dice %.4f, val IoU %.4f Dice %.4f\n", iou(&tpx),
-			        dice(&tpx), iou(&vpx), dice(&vpx));
+			if (!quiet)
+				fprintf(stderr, "  pixels: train IoU %.4f Dice %.4f, val IoU %.4f Dice %.4f\n", iou(&tpx),
+				        dice(&tpx), iou(&vpx), dice(&vpx));
 		} else if (mask_bytes) {
 			log_line(&st, "\t%.6f\t%.6f\t\t", iou(&tpx), dice(&tpx));
-			fprintf(stderr, "  pixels: train IoU %.4f Dice %.4f\n", iou(&tpx), dice(&tpx));
+			if (!quiet)
+				fprintf(stderr, "  pixels: train IoU %.4f Dice %.4f\n", iou(&tpx), dice(&tpx));
 		}
 		log_line(&st, "\n");
 		if (o->early_stop) {
@@ -950,7 +949,7 @@ main(int argc, char **argv)
 	enum { O_BALANCE = 256, O_BATCH, O_CHECKPOINT, O_CLASSES, O_CLASS_WEIGHTS, O_EARLY_STOP, O_EPOCHS,
 	       O_HELP, O_VERSION, O_L2, O_WEIGHT_DECAY, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
 	       O_NORMALIZE, O_OPTIMIZER, O_RESUME, O_SEED, O_STD, O_SUMMARY, O_THREADS, O_VAL, O_VAL_BY, O_VAL_STREAM,
-	       O_POS_WEIGHT, O_DICE, O_MAX_ERRORS };
+	       O_POS_WEIGHT, O_DICE, O_MAX_ERRORS, O_PROGRESS };
 	static const struct option longopts[] = {
 		{ "arch", required_argument, NULL, 'm' },
 		{ "balance", no_argument, NULL, O_BALANCE },
@@ -977,6 +976,8 @@ main(int argc, char **argv)
 		{ "optimizer", required_argument, NULL, O_OPTIMIZER },
 		{ "output", required_argument, NULL, 'o' },
 		{ "pos-weight", required_argument, NULL, O_POS_WEIGHT },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "resume", required_argument, NULL, O_RESUME },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "std", required_argument, NULL, O_STD },
@@ -996,11 +997,13 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	env_require();
 	o.memory = nn_data_default_budget();
-	while ((c = getopt_long(argc, argv, "hm:o:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hm:o:qv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': o.arch = optarg; break;
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
+		case 'q': progress_set_mode(PROGRESS_OFF); break;
+		case O_PROGRESS: progress_set_mode(PROGRESS_LINES); break;
 		case O_EPOCHS: o.epochs = (int)parse_int(optarg, 1, 1000000, "--epochs"); break;
 		case O_BATCH: o.batch = (int)parse_int(optarg, 1, 65536, "--batch"); break;
 		case O_OPTIMIZER:

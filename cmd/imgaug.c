@@ -15,8 +15,8 @@
 #include "util/util.h"
 
 #define USAGE \
-"usage: imgaug [-v] [-n K] [--keep] [--seed S] [--threads N] [-o OUT | --preview DIR] [--level N]\n" \
-"              [--max-errors N] [-f STEPFILE] ['STEP [VALUE] [KEY=VALUE]...']...\n" \
+"usage: imgaug [-qv] [--progress] [-n K] [--keep] [--seed S] [--threads N] [-o OUT | --preview DIR]\n" \
+"              [--level N] [--max-errors N] [-f STEPFILE] ['STEP [VALUE] [KEY=VALUE]...']...\n" \
 "              [FILE | DIR | -]...\n" \
 "       imgaug --list\n" \
 "       imgaug -h | --help | --version\n"
@@ -34,6 +34,8 @@
 "      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
 "      --list                  list the steps, their parameters, defaults and bounds\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
+"  -q, --quiet                 no progress line\n" \
+"      --progress              progress as plain lines, also when stderr is not a terminal\n" \
 "  -h, --help                  print this help and exit\n" \
 "      --version               print the version and exit\n"
 
@@ -300,7 +302,7 @@ is_step(const char *arg)
 int
 main(int argc, char **argv)
 {
-	enum { O_HELP = 256, O_VERSION, O_KEEP, O_LEVEL, O_LIST, O_PREVIEW, O_SEED, O_THREADS, O_MAX_ERRORS };
+	enum { O_HELP = 256, O_VERSION, O_KEEP, O_LEVEL, O_LIST, O_PREVIEW, O_SEED, O_THREADS, O_MAX_ERRORS, O_PROGRESS };
 	static const struct option longopts[] = {
 		{ "copies", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, O_HELP },
@@ -310,6 +312,8 @@ main(int argc, char **argv)
 		{ "max-errors", required_argument, NULL, O_MAX_ERRORS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "preview", required_argument, NULL, O_PREVIEW },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "steps", required_argument, NULL, 'f' },
 		{ "threads", required_argument, NULL, O_THREADS },
@@ -325,13 +329,15 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	env_require();
 	o.threads = pmap_cpus();
-	while ((c = getopt_long(argc, argv, "hf:n:o:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hf:n:o:qv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': stepfile = optarg; break;
 		case 'n': o.ncopies = (int)parse_int(optarg, 1, MAX_COPIES, "-n"); break;
 		case 'o': o.out = optarg; break;
 		case O_MAX_ERRORS: skip_set_max(parse_int(optarg, 0, INT64_MAX, "--max-errors")); break;
 		case 'v': o.verbose = 1; break;
+		case 'q': progress_set_mode(PROGRESS_OFF); break;
+		case O_PROGRESS: progress_set_mode(PROGRESS_LINES); break;
 		case O_KEEP: o.keep = 1; break;
 		case O_LEVEL: o.level = (int)parse_int(optarg, -7, 19, "--level"); break;
 		case O_LIST:

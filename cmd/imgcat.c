@@ -15,7 +15,7 @@
 #include "util/util.h"
 
 #define USAGE \
-"usage: imgcat [-clv] [-o OUT] [--decode] [--max-pixels N] [--encode png|jpeg|webp] [--quality Q]\n" \
+"usage: imgcat [-clqv] [--progress] [-o OUT] [--decode] [--max-pixels N] [--encode png|jpeg|webp] [--quality Q]\n" \
 "              [--level N] [--label LABEL] [--label-from-dir] [--labels FILE] [--masks DIR] [--idx]\n" \
 "              [--classes A,B,...] [--where KEY=VALUE] [--head N] [--sample N] [--shuffle]\n" \
 "              [--shuffle-memory BYTES] [--balance] [--seed S] [--stats]\n" \
@@ -66,6 +66,8 @@
 "      --shard N               write N streams named by -o PATTERN (one %d)\n" \
 "      --by KEY                the key of --split, --shard (default id) and --balance (default label)\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
+"  -q, --quiet                 no progress line\n" \
+"      --progress              progress as plain lines, also when stderr is not a terminal\n" \
 "  -h, --help                  print this help and exit\n" \
 "      --version               print the version and exit\n"
 
@@ -240,8 +242,10 @@ build_chain(const struct opts *o, struct run *r)
 		s = sink_stats(stdout);
 	else if (o->count)
 		s = sink_count(stdout);
-	else if (o->list)
+	else if (o->list) {
+		progress_text_stdout();
 		s = sink_list(stdout);
+	}
 	else {
 		if (o->out == NULL || strcmp(o->out, "-") == 0)
 			refuse_terminal_stdout();
@@ -325,6 +329,7 @@ run(const struct opts *o, int argc, char **argv)
 			argc = 1;
 			argv = stdin_only;
 		}
+		progress_start(progress_enabled() ? source_count(argc, argv, &so) : 0);
 		for (int i = 0; i < argc; i++) {
 			r.input = argv[i];
 			rc = source_read(argv[i], &so, err, sizeof err);
@@ -372,7 +377,7 @@ main(int argc, char **argv)
 	enum { O_DECODE = 256, O_ENCODE, O_QUALITY, O_LEVEL, O_LABEL, O_LABEL_FROM_DIR, O_LABELS, O_IDX,
 	       O_CLASSES, O_WHERE, O_HEAD, O_SAMPLE, O_SHUFFLE, O_BALANCE, O_SEED, O_STATS, O_EXPORT,
 	       O_BY_LABEL, O_SPLIT, O_SHARD, O_BY, O_HELP, O_VERSION, O_SHUFFLE_MEM, O_MAX_PIXELS, O_MASKS, O_OVERLAY,
-	       O_MAX_ERRORS, O_FORCE };
+	       O_MAX_ERRORS, O_FORCE, O_PROGRESS };
 	static const struct option longopts[] = {
 		{ "balance", no_argument, NULL, O_BALANCE },
 		{ "by", required_argument, NULL, O_BY },
@@ -396,7 +401,9 @@ main(int argc, char **argv)
 		{ "max-pixels", required_argument, NULL, O_MAX_PIXELS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "overlay", no_argument, NULL, O_OVERLAY },
+		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "quality", required_argument, NULL, O_QUALITY },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "sample", required_argument, NULL, O_SAMPLE },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "shard", required_argument, NULL, O_SHARD },
@@ -415,12 +422,14 @@ main(int argc, char **argv)
 
 	prog_init(argv[0]);
 	env_require();
-	while ((c = getopt_long(argc, argv, "hclo:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hclo:qv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.count = 1; break;
 		case 'l': o.list = 1; break;
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
+		case 'q': progress_set_mode(PROGRESS_OFF); break;
+		case O_PROGRESS: progress_set_mode(PROGRESS_LINES); break;
 		case O_DECODE: o.decode = 1; break;
 		case O_MAX_PIXELS:
 			img_set_max_pixels((uint64_t)parse_int(optarg, 1, INT64_MAX, "--max-pixels"));

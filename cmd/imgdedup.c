@@ -17,7 +17,7 @@
 #include "util/util.h"
 
 #define USAGE \
-"usage: imgdedup [-v] [-o OUT] [--hash phash|dhash] [--threshold N] [--pixels] [--flips]\n" \
+"usage: imgdedup [-qv] [--progress] [-o OUT] [--hash phash|dhash] [--threshold N] [--pixels] [--flips]\n" \
 "                [--keep first|largest|smallest-file|highest-resolution] [--against REF]...\n" \
 "                [--check] [--report FILE] [--report-format short|long] [--skip-bad]\n" \
 "                [--max-errors N] [--threads N] [--level N] [FILE | DIR | -]...\n" \
@@ -41,6 +41,8 @@
 "      --threshold N           the largest Hamming distance of near duplicates, 0 to 32 (default 8)\n" \
 "      --level N               zstd compression level, -7 to 19 (default 3, or TS_LEVEL)\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
+"  -q, --quiet                 no progress line\n" \
+"      --progress              progress as plain lines, also when stderr is not a terminal\n" \
 "  -h, --help                  print this help and exit\n" \
 "      --version               print the version and exit\n"
 
@@ -91,6 +93,7 @@ struct run {
 	struct item *item;
 	uint64_t *hash;         /* nh per item */
 	size_t nitem, capitem, nref;
+	size_t ndone;           /* records done in this read_all, for the progress line */
 	strmap keys;
 	ts_writer *spool;
 	FILE *spoolf;
@@ -197,6 +200,7 @@ done(void *vitem, void *ctx)
 	const char *id = ts_get(&j->rec, "id"), *src = ts_get(&j->rec, "source");
 	struct item *it;
 
+	progress_tick(++r->ndone);
 	if (j->failed) {                /* skipped (the bad-record policy, util.h) */
 		if (skip_record(j->input, j->recno, id, "%s", j->err) == -1)
 			skip_stop();
@@ -247,7 +251,6 @@ emit(ts_record *rec, void *ctx)
 	j->input = r->input;
 	j->recno = r->recno;            /* set by the source */
 	j->failed = 0;
-	progress_tick(r->nitem);
 	return pmap_submit(r->map) == 0 ? 0 : -1;
 }
 
@@ -264,6 +267,8 @@ read_all(struct run *r, char **argv, int argc)
 	 * 16 s against 7.5 s) */
 	if ((r->map = pmap_new(&ops, r, r->o->threads, (size_t)r->o->threads * 16, sizeof(struct job))) == NULL)
 		die("cannot start %d threads", r->o->threads);
+	r->ndone = 0;
+	progress_start(progress_enabled() ? source_count(argc, argv, &so) : 0);
 	for (int i = 0; i < argc; i++) {
 		int rc;
 		r->input = argv[i];
@@ -279,6 +284,7 @@ read_all(struct run *r, char **argv, int argc)
 		die("%s", r->err);
 	}
 	pmap_free(r->map);
+	progress_done();
 }
 
 /* The groups: leader[i] is the item that item i duplicates (i itself when none). */
@@ -571,7 +577,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_AGAINST = 256, O_CHECK, O_FLIPS, O_HASH, O_HELP, O_VERSION, O_KEEP, O_LEVEL, O_PIXELS, O_REPORT,
-	       O_REPORT_FORMAT, O_SKIP_BAD, O_THREADS, O_THRESHOLD, O_MAX_ERRORS };
+	       O_REPORT_FORMAT, O_SKIP_BAD, O_THREADS, O_THRESHOLD, O_MAX_ERRORS, O_PROGRESS };
 	static const struct option longopts[] = {
 		{ "against", required_argument, NULL, O_AGAINST },
 		{ "check", no_argument, NULL, O_CHECK },
@@ -583,6 +589,8 @@ main(int argc, char **argv)
 		{ "max-errors", required_argument, NULL, O_MAX_ERRORS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "pixels", no_argument, NULL, O_PIXELS },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "report", required_argument, NULL, O_REPORT },
 		{ "report-format", required_argument, NULL, O_REPORT_FORMAT },
 		{ "skip-bad", no_argument, NULL, O_SKIP_BAD },
@@ -599,10 +607,12 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	env_require();
 	o.threads = pmap_cpus();
-	while ((c = getopt_long(argc, argv, "ho:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:qv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
+		case 'q': progress_set_mode(PROGRESS_OFF); break;
+		case O_PROGRESS: progress_set_mode(PROGRESS_LINES); break;
 		case O_AGAINST:
 			o.against = xreallocarray(o.against, (size_t)o.nagainst + 1, sizeof *o.against);
 			o.against[o.nagainst++] = optarg;

@@ -15,7 +15,7 @@
 #include "util/util.h"
 
 #define USAGE \
-"usage: imgresize [-v] [-o OUT] [--short N | --long N | --fit WxH | --fill WxH | --pad WxH |\n" \
+"usage: imgresize [-qv] [--progress] [-o OUT] [--short N | --long N | --fit WxH | --fill WxH | --pad WxH |\n" \
 "                 --stretch WxH] [--crop WxH] [--shrink-only] [--filter area|triangle|lanczos3]\n" \
 "                 [--gray | --rgb] [--background COLOR] [--full-decode] [--threads N]\n" \
 "                 [--encode png|jpeg|webp] [--quality Q] [--level N] [--max-pixels N]\n" \
@@ -52,6 +52,8 @@
 "      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
 "  -o, --output OUT            write to OUT, atomically (default: stdout)\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
+"  -q, --quiet                 no progress line\n" \
+"      --progress              progress as plain lines, also when stderr is not a terminal\n" \
 "  -h, --help                  print this help and exit\n" \
 "      --version               print the version and exit\n"
 
@@ -108,7 +110,7 @@ main(int argc, char **argv)
 {
 	enum { O_BACKGROUND = 256, O_CROP, O_ENCODE, O_FILL, O_FILTER, O_FIT, O_FULL, O_GRAY, O_HELP, O_VERSION,
 	       O_LEVEL, O_LONG, O_MAX_PIXELS, O_PAD, O_QUALITY, O_RGB, O_SHORT, O_SHRINK_ONLY,
-	       O_STRETCH, O_THREADS, O_MAX_ERRORS };
+	       O_STRETCH, O_THREADS, O_MAX_ERRORS, O_PROGRESS };
 	static const struct option longopts[] = {
 		{ "background", required_argument, NULL, O_BACKGROUND },
 		{ "crop", required_argument, NULL, O_CROP },
@@ -125,7 +127,9 @@ main(int argc, char **argv)
 		{ "max-pixels", required_argument, NULL, O_MAX_PIXELS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "pad", required_argument, NULL, O_PAD },
+		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "quality", required_argument, NULL, O_QUALITY },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "rgb", no_argument, NULL, O_RGB },
 		{ "short", required_argument, NULL, O_SHORT },
 		{ "shrink-only", no_argument, NULL, O_SHRINK_ONLY },
@@ -142,10 +146,12 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	env_require();
 	o.threads = pmap_cpus();
-	while ((c = getopt_long(argc, argv, "ho:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:qv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
+		case 'q': progress_set_mode(PROGRESS_OFF); break;
+		case O_PROGRESS: progress_set_mode(PROGRESS_LINES); break;
 		case O_BACKGROUND:
 			if (resize_parse_color(optarg, o.p.bg) == -1)
 				usage("--background wants a colour name, #RRGGBB or R,G,B");

@@ -24,7 +24,7 @@
 
 #define VERSION "1.0"
 #define USAGE \
-"usage: imgscrape [-v] [-o OUT | -d DIR] [--sort hot|new|top|rising] [--time hour|day|week|month|year|all]\n" \
+"usage: imgscrape [-qv] [--progress] [-o OUT | -d DIR] [--sort hot|new|top|rising] [--time hour|day|week|month|year|all]\n" \
 "                 [--limit n] [--nsfw] [--label name] [--archive file] [--jobs n] [--max-bytes n]\n" \
 "                 [--timeout s] [--rate n] [--user-agent ua] [--reddit-user name] [--reddit-url url]\n" \
 "                 [--oauth-url url] [--cacert file] [--insecure] [--decode] source...\n" \
@@ -54,6 +54,8 @@
 "      --insecure              do not verify TLS certificates\n" \
 "      --decode                decode each image into an 'image' tensor\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
+"  -q, --quiet                 no progress line\n" \
+"      --progress              progress as plain lines, also when stderr is not a terminal\n" \
 "  -h, --help                  print this help and exit\n" \
 "      --version               print the version and exit\n"
 
@@ -101,7 +103,6 @@ struct scrape {
 	size_t saved, skipped[NREASON], pages, posts, fetched, src_saved, inflight;
 	uint64_t bytes;
 	int status;
-	double last_progress;
 };
 
 static void
@@ -110,37 +111,16 @@ usage(const char *why)
 	usage_exit(USAGE, why);
 }
 
+/* The progress line (util.h): pages read, images saved and skipped, bytes. */
 static void
 progress(struct scrape *s, int force)
 {
-	static int tty = -1;
-	double t = now_seconds();
 	size_t sk = 0;
 
-	if (tty == -1)
-		tty = isatty(2);
-	if (!tty || (!force && t - s->last_progress < 0.25))
-		return;
-	s->last_progress = t;
 	for (int i = 0; i < NREASON; i++)
 		sk += s->skipped[i];
-	fprintf(stderr, "\r\033[K%s: pages %zu, saved %zu, skipped %zu, %llu bytes", progname,
-	        s->pages, s->saved, sk, (unsigned long long)s->bytes);
-}
-
-/* A warning on its own line (clearing a progress line first). */
-static void __attribute__((format(printf, 2, 3)))
-note(struct scrape *s, const char *fmt, ...)
-{
-	va_list ap;
-	char msg[1200];
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (s->last_progress > 0)
-		fputs("\r\033[K", stderr);
-	fprintf(stderr, "%s: %s\n", progname, msg);
+	progress_line(force, "pages %zu, saved %zu, skipped %zu, %llu bytes", s->pages, s->saved, sk,
+	              (unsigned long long)s->bytes);
 }
 
 static void
@@ -259,9 +239,9 @@ done(void *item, void *ctx)
 	if (j->reason >= 0) {
 		s->skipped[j->reason]++;
 		if (strcmp(j->source, j->url) == 0)
-			note(s, "%s: %s", j->url, j->err);
+			warnx("%s: %s", j->url, j->err);
 		else
-			note(s, "%s: %s: %s", j->source, j->url, j->err);
+			warnx("%s: %s: %s", j->source, j->url, j->err);
 		goto out;
 	}
 	s->fetched++;
@@ -442,8 +422,8 @@ post_images(struct scrape *s, const char *source, const struct reddit_post *p)
 		const struct reddit_media *md = &p->media[i];
 		if (!md->valid) {
 			s->skipped[R_ERR]++;
-			note(s, "%s: post %s: gallery item %s is not valid", source, p->id,
-			     md->media_id ? md->media_id : "?");
+			warnx("%s: post %s: gallery item %s is not valid", source, p->id,
+			      md->media_id ? md->media_id : "?");
 			continue;
 		}
 		if (md->media_id) {
@@ -471,18 +451,18 @@ scrape_reddit(struct scrape *s, const char *arg, const struct reddit_source *src
 		struct http_resp r;
 		struct reddit_page page;
 		if (reddit_listing_url(url, sizeof url, base, o->oauth, src, o->sort, time, after, (long)seen) == -1) {
-			note(s, "%s: listing URL too long", arg);
+			warnx("%s: listing URL too long", arg);
 			rc = -1;
 			break;
 		}
 		if (api_get(s, url, &r, err, sizeof err) == -1) {
-			note(s, "%s: %s", arg, err);
+			warnx("%s: %s", arg, err);
 			rc = -1;
 			break;
 		}
 		s->pages++;
 		if (reddit_parse_listing((char *)r.body, r.len, &page, err, sizeof err) == -1) {
-			note(s, "%s: %s: %s", arg, url, err);
+			warnx("%s: %s: %s", arg, url, err);
 			http_resp_free(&r);
 			rc = -1;
 			break;
@@ -500,8 +480,8 @@ scrape_reddit(struct scrape *s, const char *arg, const struct reddit_source *src
 		reddit_page_free(&page);
 		progress(s, 0);
 		if (after == NULL && seen >= LISTING_END)
-			note(s, "%s: the listing ended after %zu posts, near Reddit's limit of about 1000 per "
-			     "listing; another --sort or --time reaches further", arg, seen);
+			warnx("%s: the listing ended after %zu posts, near Reddit's limit of about 1000 per "
+			      "listing; another --sort or --time reaches further", arg, seen);
 	} while (after && want_more(s));
 	free(after);
 	return rc;
@@ -534,7 +514,7 @@ scrape_list(struct scrape *s, const char *arg)
 	size_t n = 0;
 
 	if (buf == NULL) {
-		note(s, "%s: %s", path, strerror(errno));
+		warnx("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	for (char *next = (char *)buf; next < (char *)buf + len;) {
@@ -552,7 +532,7 @@ scrape_list(struct scrape *s, const char *arg)
 			continue;
 		if (!is_url(line) || strpbrk(line, " \t")) {
 			s->skipped[R_ERR]++;
-			note(s, "%s: line %zu: not an http or https URL", path, n);
+			warnx("%s: line %zu: not an http or https URL", path, n);
 			continue;
 		}
 		plain_url(s, arg, line);
@@ -638,6 +618,7 @@ run(struct opts *o, int argc, char **argv)
 			s.status = 1;
 	pmap_finish(s.pm);
 	progress(&s, 1);
+	progress_done();
 	if (s.w && ts_writer_close(s.w) == -1) {
 		if (!is_epipe(ts_writer_errno(s.w))) {
 			outfile_abort(&s.of);
@@ -651,10 +632,11 @@ run(struct opts *o, int argc, char **argv)
 		die("%s: %s", o->out ? o->out : "standard output", strerror(errno));
 	for (int i = 0; i < NREASON; i++)
 		sk += s.skipped[i];
-	note(&s, "saved %zu, skipped %zu (nsfw %zu, video %zu, duplicate %zu, not-image %zu, too-big %zu, "
-	     "error %zu, archived %zu, other %zu)", s.saved, sk, s.skipped[R_NSFW], s.skipped[R_VIDEO],
-	     s.skipped[R_DUP], s.skipped[R_NOTIMG], s.skipped[R_BIG], s.skipped[R_ERR],
-	     s.skipped[R_ARCHIVED], s.skipped[R_OTHER]);
+	if (progress_mode() != PROGRESS_OFF)    /* -q: only what went wrong */
+		warnx("saved %zu, skipped %zu (nsfw %zu, video %zu, duplicate %zu, not-image %zu, "
+		      "too-big %zu, error %zu, archived %zu, other %zu)", s.saved, sk, s.skipped[R_NSFW],
+		      s.skipped[R_VIDEO], s.skipped[R_DUP], s.skipped[R_NOTIMG], s.skipped[R_BIG],
+		      s.skipped[R_ERR], s.skipped[R_ARCHIVED], s.skipped[R_OTHER]);
 	if (o->verbose)
 		summary_printf("%zu page%s and %zu post%s read, %zu image%s fetched, %zu saved", s.pages,
 		               plural(s.pages), s.posts, plural(s.posts), s.fetched, plural(s.fetched), s.saved);
@@ -723,7 +705,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_SORT = 256, O_TIME, O_LIMIT, O_NSFW, O_LABEL, O_ARCHIVE, O_JOBS, O_MAX_BYTES, O_TIMEOUT,
-	       O_RATE, O_UA, O_USER, O_REDDIT_URL, O_OAUTH_URL, O_CACERT, O_INSECURE, O_DECODE, O_HELP, O_VERSION };
+	       O_RATE, O_UA, O_USER, O_REDDIT_URL, O_OAUTH_URL, O_CACERT, O_INSECURE, O_DECODE, O_HELP, O_VERSION, O_PROGRESS };
 	static const struct option longopts[] = {
 		{ "archive", required_argument, NULL, O_ARCHIVE },
 		{ "cacert", required_argument, NULL, O_CACERT },
@@ -738,6 +720,8 @@ main(int argc, char **argv)
 		{ "nsfw", no_argument, NULL, O_NSFW },
 		{ "oauth-url", required_argument, NULL, O_OAUTH_URL },
 		{ "output", required_argument, NULL, 'o' },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "rate", required_argument, NULL, O_RATE },
 		{ "reddit-url", required_argument, NULL, O_REDDIT_URL },
 		{ "reddit-user", required_argument, NULL, O_USER },
@@ -758,11 +742,13 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	env_require();
 	summary_start();
-	while ((c = getopt_long(argc, argv, "hd:o:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hd:o:qv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o.dir = optarg; break;
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
+		case 'q': progress_set_mode(PROGRESS_OFF); break;
+		case O_PROGRESS: progress_set_mode(PROGRESS_LINES); break;
 		case O_ARCHIVE: o.archive = optarg; break;
 		case O_CACERT: o.cacert = optarg; break;
 		case O_DECODE: o.decode = 1; break;

@@ -20,12 +20,12 @@
 #include "util/util.h"
 
 #define USAGE \
-"usage: imgtile [-v] [-o OUT] [--level N] [--max-errors N] --grid WxH [--stride S|SxT]\n" \
+"usage: imgtile [-qv] [--progress] [-o OUT] [--level N] [--max-errors N] --grid WxH [--stride S|SxT]\n" \
 "               [--edge drop|pad|shift] [--label-from-mask [--label-threshold T]] [FILE | DIR | -]...\n" \
-"       imgtile [-v] [-o OUT] [--level N] [--max-errors N] --random N --size WxH [--seed S]\n" \
+"       imgtile [-qv] [--progress] [-o OUT] [--level N] [--max-errors N] --random N --size WxH [--seed S]\n" \
 "               [--max-empty F] [--min-positive P] [--label-from-mask [--label-threshold T]]\n" \
 "               [FILE | DIR | -]...\n" \
-"       imgtile [-v] [-o OUT] [--level N] --merge [--score KEY] [FILE | DIR | -]...\n" \
+"       imgtile [-qv] [--progress] [-o OUT] [--level N] --merge [--score KEY] [FILE | DIR | -]...\n" \
 "       imgtile -h | --help | --version\n"
 
 #define HELP \
@@ -54,6 +54,8 @@
 "      --level N               zstd compression level, -7 to 19 (default 3, or TS_LEVEL)\n" \
 "      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
+"  -q, --quiet                 no progress line\n" \
+"      --progress              progress as plain lines, also when stderr is not a terminal\n" \
 "  -h, --help                  print this help and exit\n" \
 "      --version               print the version and exit\n"
 
@@ -566,6 +568,7 @@ run(const struct opts *o, int argc, char **argv)
 		argc = 1;
 		argv = stdin_only;
 	}
+	progress_start(progress_enabled() ? source_count(argc, argv, &so) : 0);
 	for (int i = 0; i < argc; i++) {
 		int rc;
 		r.input = argv[i];
@@ -608,7 +611,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_EDGE = 256, O_GRID, O_HELP, O_VERSION, O_LABEL_FROM_MASK, O_LABEL_THRESHOLD, O_LEVEL, O_MAX_EMPTY,
-	       O_MERGE, O_MIN_POSITIVE, O_RANDOM, O_SCORE, O_SEED, O_SIZE, O_STRIDE, O_MAX_ERRORS };
+	       O_MERGE, O_MIN_POSITIVE, O_RANDOM, O_SCORE, O_SEED, O_SIZE, O_STRIDE, O_MAX_ERRORS, O_PROGRESS };
 	static const struct option longopts[] = {
 		{ "edge", required_argument, NULL, O_EDGE },
 		{ "grid", required_argument, NULL, O_GRID },
@@ -621,6 +624,8 @@ main(int argc, char **argv)
 		{ "merge", no_argument, NULL, O_MERGE },
 		{ "min-positive", required_argument, NULL, O_MIN_POSITIVE },
 		{ "output", required_argument, NULL, 'o' },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "random", required_argument, NULL, O_RANDOM },
 		{ "score", required_argument, NULL, O_SCORE },
 		{ "seed", required_argument, NULL, O_SEED },
@@ -636,10 +641,12 @@ main(int argc, char **argv)
 
 	prog_init(argv[0]);
 	env_require();
-	while ((c = getopt_long(argc, argv, "ho:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:qv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'v': o.verbose = 1; break;
+		case 'q': progress_set_mode(PROGRESS_OFF); break;
+		case O_PROGRESS: progress_set_mode(PROGRESS_LINES); break;
 		case O_GRID:
 			set_mode(&o, GRID);
 			parse_size(optarg, &o.tw, &o.th, "--grid");

@@ -13,7 +13,7 @@ struct run {
 	pmap *map;
 	stage *sink;
 	const char *input;
-	size_t recno, nin, nout;
+	size_t recno, nin, nout, ndone;
 	int stop;               /* past --max-errors: stop once the records before are out */
 	char err[1024];         /* the error that stopped the run */
 };
@@ -34,6 +34,7 @@ done(void *item, void *ctx)
 	const char *id = ts_get(&j->rec, "id");
 	int rc;
 
+	progress_tick(++r->ndone);
 	if (j->failed) {                /* skipped (the bad-record policy, util.h) */
 		if (r->stop)
 			return -1;      /* already past --max-errors: no more lines */
@@ -76,7 +77,6 @@ emit(ts_record *rec, void *ctx)
 	j->recno = r->recno;            /* set by the source */
 	j->failed = 0;
 	r->nin++;
-	progress_tick(r->nin);
 	return pmap_submit(r->map) == 0 ? 0 : -1;
 }
 
@@ -126,6 +126,7 @@ filter_run(const struct filter_ops *ops, void *ctx, stage *sink, int threads, in
 		argc = 1;
 		argv = stdin_only;
 	}
+	progress_start(progress_enabled() ? source_count(argc, argv, &so) : 0);
 	for (int i = 0; i < argc; i++) {
 		int rc;
 		r.input = argv[i];

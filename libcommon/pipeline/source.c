@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -607,6 +608,60 @@ source_read_idx(const char *images, const char *labels, const char *const *class
 		return -1;
 	}
 	return 0;
+}
+
+/* Images under dir, counted as walk() would find them (no dot names, no symbolic links
+ * to directories) but from the directory entries' types, without a stat per file. */
+static size_t
+count_dir(const char *dir, const struct source_opts *o, int depth)
+{
+	DIR *d;
+	struct dirent *e;
+	struct stat st;
+	size_t n = 0, len = strlen(dir);
+	char path[4096];
+
+	if (depth > 64 || (d = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		int type = e->d_type;
+		if (e->d_name[0] == '.' || snprintf(path, sizeof path, "%s%s%s", dir,
+		                                     len && dir[len - 1] == '/' ? "" : "/", e->d_name) >= (int)sizeof path)
+			continue;
+		if (type == DT_UNKNOWN) {
+			if (lstat(path, &st) == -1)
+				continue;
+			type = S_ISLNK(st.st_mode) ? DT_LNK : S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : 0;
+		}
+		if (type == DT_LNK)     /* a link to a file is one, a link to a directory is not followed */
+			type = stat(path, &st) == 0 && S_ISREG(st.st_mode) ? DT_REG : 0;
+		if (type == DT_DIR)
+			n += count_dir(path, o, depth + 1);
+		else if (type == DT_REG && has_image_name(path) && !is_sibling_mask(path) &&
+		         !(o->masks_dir && is_below(path, o->masks_dir)))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+size_t
+source_count(int argc, char **argv, const struct source_opts *o)
+{
+	struct stat st;
+	size_t n = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0 || stat(argv[i], &st) == -1)
+			return 0;
+		if (S_ISDIR(st.st_mode))
+			n += count_dir(argv[i], o, 0);
+		else if (S_ISREG(st.st_mode) && has_image_name(argv[i]))
+			n++;
+		else
+			return 0;       /* a stream or an array: its records are not known up front */
+	}
+	return n;
 }
 
 static int stdin_unbuffered;     /* setvbuf is allowed only before the first read */

@@ -47,6 +47,14 @@ void source_warn_stderr(const char *msg, void *ctx);
  */
 int source_read(const char *arg, const struct source_opts *o, char *err, size_t errlen);
 
+/*
+ * The number of records the operands will give, counted cheaply for the progress
+ * line: image files by their names (directories walked, masks left out), none
+ * read.  0 when it cannot be known up front: stdin, a stream, an array, no
+ * operand, or an operand that cannot be read.
+ */
+size_t source_count(int argc, char **argv, const struct source_opts *o);
+
 /* IDX (MNIST) images with optional labels, as imported by source_read. */
 int source_read_idx(const char *images, const char *labels, const char *const *classes, int nclass,
                     const struct source_opts *o, char *err, size_t errlen);

@@ -83,6 +83,7 @@ die(const char *fmt, ...)
 	for (int i = ndie_hooks; i-- > 0;)
 		die_hooks[i]();
 	fflush(stdout);
+	progress_clear();
 	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -96,6 +97,7 @@ warnx(const char *fmt, ...)
 {
 	va_list ap;
 
+	progress_clear();
 	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -775,6 +777,7 @@ int
 skip_report(const char *msg)
 {
 	fflush(stdout);
+	progress_clear();
 	fprintf(stderr, "%s: %s\n", progname, msg);
 	nskip++;
 	return skip_max >= 0 && nskip > (size_t)skip_max ? -1 : 0;
@@ -817,29 +820,4 @@ skip_stop(void)
 	if (skip_max == 0)
 		die("stopping at the first error (--max-errors 0)");
 	die("stopping: more than %lld errors (--max-errors %lld)", skip_max, skip_max);
-}
-
-static int progress_on = -1;
-static double progress_last;
-
-void
-progress_tick(size_t nrec)
-{
-	double t;
-
-	if (progress_on == -1)
-		progress_on = isatty(2);
-	if (!progress_on || ((nrec & 63) != 0 && nrec > 64))
-		return;
-	if ((t = now_seconds()) - progress_last < 0.25)
-		return;
-	progress_last = t;
-	fprintf(stderr, "\r%s: %zu records", progname, nrec);
-}
-
-void
-progress_done(void)
-{
-	if (progress_on == 1 && progress_last > 0)
-		fprintf(stderr, "\r\033[K");
 }

@@ -99,8 +99,34 @@ static inline const char *plural(size_t n) { return n == 1 ? "" : "s"; }
 
 double now_seconds(void);
 
-/* Progress on stderr, only when it is a terminal, at most four redraws a second. */
-void progress_tick(size_t nrec);
-void progress_done(void);
+/*
+ * The progress line of long work, the same in every program (progress.c).  By
+ * default it shows only when stderr is a terminal (not shared with a listing on
+ * stdout, progress_text_stdout): one line, redrawn at most four
+ * times a second and erased at the end.  --progress (PROGRESS_LINES) forces it as
+ * plain lines for logs, at most one a second plus one at the end; -q, --quiet
+ * (PROGRESS_OFF) silences it.  The standard line counts records done, their rate,
+ * and with a known total (progress_start) the share done and the time left.
+ * Messages through die, warnx and skip_report erase the line first; other output
+ * to stderr while it shows calls progress_clear.  Single-threaded: call it from
+ * the thread that writes the output.
+ *
+ *	progress_start(source_count(argc, argv, &so));   // or 0: unknown
+ *	for (...) progress_tick(++ndone);
+ *	progress_done();
+ */
+enum { PROGRESS_AUTO, PROGRESS_LINES, PROGRESS_OFF };
+void progress_set_mode(int mode);       /* from --progress and -q (the last one wins) */
+int progress_mode(void);                /* what was set */
+/* Standard output carries text as the work goes (a listing, scores): when it is a terminal
+ * too, no line by default, since the two would mix. */
+void progress_text_stdout(void);
+int progress_enabled(void);             /* whether a line will show (worth counting a total for) */
+void progress_start(size_t total);      /* starts the clock; total 0: unknown */
+void progress_tick(size_t ndone);       /* records done so far; cheap enough for every record */
+/* A line of the program's own (after "PROG: "), shown when a redraw is due or force is set. */
+void progress_line(int force, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void progress_clear(void);              /* erases a terminal line before other output to stderr */
+void progress_done(void);               /* erases the line (terminal) or prints the last one (lines) */
 
 #endif
