@@ -16,6 +16,8 @@ for mk in "$ROOT"/examples/*/Makefile; do
 	else
 		fail "examples/$name writes no results.tsv"
 	fi
+	if [ -n "$(find "$T/$name" -name report.html -size +1k)" ]; then pass "examples/$name writes its HTML report"
+	else fail "examples/$name writes no report.html"; fi
 	[ -f "$(dirname "$mk")/README.md" ] && pass "examples/$name has a README" || fail "examples/$name has no README"
 done
 done_tests
