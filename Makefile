@@ -21,7 +21,7 @@ GIT_COMMIT := $(shell test -e .git && git describe --always --dirty --exclude='*
 FULL_VERSION := $(VERSION)$(if $(GIT_COMMIT),-g$(GIT_COMMIT))
 # libcommon/DOMAIN/*.c and one level of subfolders (nn/layers/); see libcommon/README.
 LIB_SRC := $(sort $(wildcard libcommon/*/*.c libcommon/*/*/*.c))
-LIB_HDR := $(wildcard libcommon/*/*.h libcommon/*/*/*.h tests/unit/*.h)
+LIB_HDR := $(wildcard libcommon/*/*.h libcommon/*/*/*.h tests/unit/*.h fuzz/*.h)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 PROGS := $(basename $(notdir $(sort $(wildcard cmd/*.c))))
 BINS := $(PROGS:%=$(BUILD)/bin/%)
