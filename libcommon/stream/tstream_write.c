@@ -27,6 +27,7 @@ struct ts_writer {
 	double frame_start;     /* when the open frame got its first record */
 	int timed;              /* a frame also ends a second after its first record */
 	int closed;
+	int closing;            /* in ts_writer_close: errors come after the last record */
 	int err_no;
 	char err[512];
 	pthread_mutex_t busy;   /* held while writing, so that die() does not interleave */
@@ -83,7 +84,7 @@ static int
 fail(ts_writer *w, const char *what)
 {
 	w->err_no = errno;
-	if (w->closed)
+	if (w->closed || w->closing)
 		snprintf(w->err, sizeof w->err, "%s: after record %zu: %s%s%s", w->name, w->nrec, what,
 		         errno ? ": " : "", errno ? strerror(errno) : "");
 	else
@@ -267,6 +268,7 @@ ts_writer_close(ts_writer *w)
 	if (w->closed)
 		return 0;
 	unlink_alive(w);
+	w->closing = 1;
 	if (ts_writer_flush(w) == -1)
 		return -1;
 	w->closed = 1;

@@ -87,6 +87,10 @@ cat a.tsr a.tsr | imgcat >fast.tsr
 (cat a.tsr; sleep 1.3; cat a.tsr) | imgcat >slow.tsr
 same "a slow producer: the file written is the same bytes" fast.tsr slow.tsr
 
+# a write that fails when the stream is closed names the last record written, not one more
+expect_status "stdout closed: exit 1" 1 sh -c 'exec imgcat a.tsr >&-'
+expect_err "stdout closed: the error comes after the 6th record" '^imgcat: -: after record 6: write error: Bad file descriptor$'
+
 # ---- environment variables are checked like options ----
 for v in TS_LEVEL=abc TS_LEVEL=99 TS_LEVEL=0 TS_MAX_RECORD=abc TS_MAX_RECORD=0 TS_MAX_RECORD=99999999999999999999 \
 	TS_THREADS=0 TS_THREADS=x IMG_MAX_PIXELS=0 IMG_MAX_PIXELS=abc IMG_MAX_PIXELS=-5; do
