@@ -89,7 +89,15 @@ die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(1);        /* remove_temporaries() runs at exit; unnamed outputs vanish by themselves */
+	/*
+	 * Other threads may still be working (a --max-errors stop while a pool decodes):
+	 * exit() would run library destructors under their feet, which crashed or hung
+	 * imgdedup now and then.  So: flush what is buffered, remove the named
+	 * temporaries, and leave at once; unnamed outputs vanish by themselves.
+	 */
+	fflush(NULL);
+	remove_temporaries();
+	_exit(1);
 }
 
 void
