@@ -14,6 +14,7 @@
  * 2 GiB or more, or over 32767 pixels a side, take the plain loop.
  */
 #include "aug_kern.h"
+#include "aug_kern_loops.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -111,6 +112,28 @@ inside3_avx2(const unsigned char *src, int sw, int sh, int64_t fx, int64_t dx, i
 	aug_kern_c.inside3(src, sw, sh, fx + i * dx, dx, fy + i * dy, dy, n - i, o);
 }
 
+/* blur and noise: the plain loops of aug_kern_loops.h, vectorised by the compiler for ISA. */
+#define LOOPS(isa, suffix) \
+	__attribute__((target(isa))) static void \
+	blur_h_##suffix(const unsigned char *src, int w, int c, const float *k, int rad, float *pad, float *out) \
+	{ \
+		aug_blur_h_loop(src, w, c, k, rad, pad, out); \
+	} \
+	__attribute__((target(isa))) static void \
+	blur_v_##suffix(const float *const *rows, const float *k, int ntap, size_t n, float *acc, \
+	                unsigned char *dst, int c, int cc) \
+	{ \
+		aug_blur_v_loop(rows, k, ntap, n, acc, dst, c, cc); \
+	} \
+	__attribute__((target(isa))) static void \
+	noise_##suffix(unsigned char *px, size_t n, uint32_t first, uint32_t k0, uint32_t k1, float sigma, \
+	               const float *table) \
+	{ \
+		aug_noise_loop(px, n, first, k0, k1, sigma, table); \
+	}
+
+LOOPS("avx2", avx2)
+
 /* AVX2: a 256-entry table as 16 pshufb tables of 16, chosen by the high nibble bit by bit. */
 __attribute__((target("avx2"))) static void
 lut_avx2(const unsigned char lut[256], const unsigned char *src, unsigned char *dst, size_t n)
@@ -155,7 +178,8 @@ flip3_avx2(const unsigned char *restrict src, unsigned char *restrict dst, size_
 	aug_kern_c.flip3(src, dst + 3 * i, n - i);        /* src's first n - i pixels */
 }
 
-static const struct aug_kernels avx2 = { "avx2", inside3_avx2, lut_avx2, flip3_avx2 };
+static const struct aug_kernels avx2 = { "avx2", inside3_avx2, lut_avx2, flip3_avx2, blur_h_avx2, blur_v_avx2,
+					noise_avx2 };
 
 #define AVX512 "avx512f,avx512bw,avx512vl,avx512vbmi"
 
@@ -278,7 +302,10 @@ flip3_avx512(const unsigned char *restrict src, unsigned char *restrict dst, siz
 	aug_kern_c.flip3(src, dst + 3 * i, n - i);        /* src's first n - i pixels */
 }
 
-static const struct aug_kernels avx512 = { "avx512", inside3_avx512, lut_avx512, flip3_avx512 };
+LOOPS(AVX512, avx512)
+
+static const struct aug_kernels avx512 = { "avx512", inside3_avx512, lut_avx512, flip3_avx512, blur_h_avx512,
+					  blur_v_avx512, noise_avx512 };
 
 const struct aug_kernels *const aug_kern_avx2 = &avx2, *const aug_kern_avx512 = &avx512;
 #else
