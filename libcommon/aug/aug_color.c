@@ -279,15 +279,18 @@ saltpepper(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 
 /*
  * Gaussian blur, separable, the edge pixel repeated: a horizontal pass into floats, then a
- * vertical one, each vectorised across the row (aug_kern).  The taps reach 3 sigma.
+ * vertical one, each vectorised across the row (aug_kern).  The taps reach 3 sigma.  The
+ * horizontal rows live in a ring of 2 rad + 1 (row y in slot y mod that), made as the
+ * vertical pass comes to need them, so that they stay in the cache.
  */
 static int
 blur(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 {
 	double sigma = aug_draw(r, s, 0);
-	int rad = (int)ceil(3 * sigma), w = im->w, h = im->h, c = im->c, ntap = 2 * rad + 1;
+	int rad = (int)ceil(3 * sigma), w = im->w, h = im->h, c = im->c, ntap = 2 * rad + 1, made = 0;
+	int nring = ntap < h ? ntap : h;
 	size_t row = (size_t)w * (size_t)c;
-	float *k = malloc((size_t)ntap * sizeof *k), *t = malloc(row * (size_t)h * sizeof *t);
+	float *k = malloc((size_t)ntap * sizeof *k), *t = malloc(row * (size_t)nring * sizeof *t);
 	float *pad = malloc(((size_t)w + 2 * (size_t)rad) * (size_t)c * sizeof *pad), *acc = malloc(row * sizeof *acc);
 	const float **rows = malloc((size_t)ntap * sizeof *rows);
 	const struct aug_kernels *kern = aug_kern();
@@ -300,12 +303,13 @@ blur(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 		sum += k[i + rad] = (float)exp(-0.5 * i * i / (sigma * sigma));
 	for (int i = 0; i < ntap; i++)
 		k[i] /= (float)sum;
-	for (int y = 0; y < h; y++)
-		kern->blur_h(im->px + (size_t)y * row, w, c, k, rad, pad, t + (size_t)y * row);
 	for (int y = 0; y < h; y++) {
+		/* rows y - rad .. y + rad (clamped) are needed: the ones before are no longer */
+		for (; made < h && made <= y + rad; made++)
+			kern->blur_h(im->px + (size_t)made * row, w, c, k, rad, pad, t + (size_t)(made % nring) * row);
 		for (int j = 0; j < ntap; j++) {
 			int yy = y + j - rad < 0 ? 0 : y + j - rad >= h ? h - 1 : y + j - rad;
-			rows[j] = t + (size_t)yy * row;
+			rows[j] = t + (size_t)(yy % nring) * row;
 		}
 		kern->blur_v(rows, k, ntap, row, acc, im->px + (size_t)y * row, c, colour_channels(c));
 	}

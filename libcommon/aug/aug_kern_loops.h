@@ -33,8 +33,7 @@ aug_round_f(float v)
  * order t = 0 .. 2 rad, from k[0] * the first.  pad holds (w + 2 rad) c floats.
  */
 AUG_INLINE void
-aug_blur_h_loop(const unsigned char *restrict src, int w, int c, const float *restrict k, int rad,
-                float *restrict pad, float *restrict out)
+aug_blur_pad(const unsigned char *restrict src, int w, int c, int rad, float *restrict pad)
 {
 	size_t row = (size_t)w * (size_t)c, cz = (size_t)c, r = (size_t)rad;
 
@@ -45,6 +44,15 @@ aug_blur_h_loop(const unsigned char *restrict src, int w, int c, const float *re
 		}
 	for (size_t j = 0; j < row; j++)
 		pad[r * cz + j] = (float)src[j];
+}
+
+AUG_INLINE void
+aug_blur_h_loop(const unsigned char *restrict src, int w, int c, const float *restrict k, int rad,
+                float *restrict pad, float *restrict out)
+{
+	size_t row = (size_t)w * (size_t)c, cz = (size_t)c, r = (size_t)rad;
+
+	aug_blur_pad(src, w, c, rad, pad);
 	for (size_t j = 0; j < row; j++)
 		out[j] = k[0] * pad[j];
 	for (size_t t = 1; t <= 2 * r; t++) {
