@@ -4,8 +4,12 @@
 # arrays already in memory, cv2.setNumThreads(1)), in the same run, in interleaved rounds;
 # medians of the rounds.
 #
-# imgaug's time for a step is its whole process less that of the same run with the step never
-# applied ('hflip p=0': reading and writing the stream at zstd level -5), on 1 thread.
+# imgaug's time for a step is measured twice: in the process (bench/aug_step_time.c, built here
+# against BUILD/libcommon.a: the step on each image, no stream), and as its whole process less
+# that of the same run with the step never applied ('hflip p=0': reading and writing the
+# stream at zstd level -5), on 1 thread.  The second is skewed by what the step does to the
+# output's compressibility: noise makes it incompressible, which zstd writes faster than a
+# photo, so the difference understates noise; crops make it smaller.
 # Albumentations comes from PyPI into a venv in BUILD/bench-venv (python3 -m venv with
 # /usr/bin/python3, albumentations and opencv-python-headless); where PyPI cannot be reached
 # the bench says so and times imgaug alone.
@@ -65,8 +69,17 @@ for i in range(n):
     y, x = r.integers(0, p.shape[0] - 224), r.integers(0, p.shape[1] - 224)
     a[i] = p[y:y + 224, x:x + 224]
 np.save(out, a)
+a.tofile(out + ".raw")
 EOF
 "$B/bin/imgcat" --level -5 "$W/in.npy" > "$W/in.tsr"
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# the in-process timer, for each build (its headers: the checkout the build is in)
+LIBS="$(pkg-config --libs libpng libjpeg libturbojpeg libwebp libwebpdemux libtiff-4 libgif libzstd libcurl openssl zlib \
+	libxxhash libzip cairo libcjson 2>/dev/null) -ldnnl -lgomp -lm -pthread"
+for b in "$B" ${O:+"$O"}; do
+	cc -O2 -std=c11 -D_GNU_SOURCE -I"$b/../libcommon" -o "$b/aug_step_time" "$ROOT/bench/aug_step_time.c" \
+		"$b/libcommon.a" $LIBS
+done
 
 # Albumentations in a venv of its own, made once
 VENV=$B/bench-venv
@@ -126,6 +139,7 @@ while [ "$r" -le "$R" ]; do
 		echo "floor $tag $(timed "$b" 'hflip p=0')" >> "$W/times"
 		while IFS='|' read -r name step alb; do
 			echo "$name $tag $(timed "$b" "$step")" >> "$W/times"
+			echo "$name ${tag}p $("$b/aug_step_time" "$step" "$W/in.npy.raw" "$N" 224 224 3)" >> "$W/times"
 		done < "$W/steps"
 	done
 	if [ -n "$ALB" ]; then
@@ -151,28 +165,33 @@ def step(name, tag):   # ms per image, the median over rounds of (step - floor)
 def albm(name):
     v = t.get((name, "alb"), [])
     return float("nan") if not v or any(math.isnan(x) for x in v) else st.median(v) * 1000 / n
+def inproc(tag, name):
+    return st.median(t[(name, tag + "p")]) * 1000 / n
+def ratio(a, b):
+    return a / b if b > 0 else float("nan")
 print("floor (reading and writing the stream, 'hflip p=0'): %.3f ms per image"
       % (st.median(t[("floor", "new")]) * 1000 / n)
       + (", before: %.3f" % (st.median(t[("floor", "old")]) * 1000 / n) if old else ""))
-head = "%-13s %10s" % ("step", "imgaug ms")
+print("ms per image; 'in proc': the step alone in the process, 'proc-floor': whole process less the floor")
+head = "%-13s %8s %10s" % ("step", "in proc", "proc-floor")
 if old:
-    head += " %10s %8s" % ("before ms", "speed-up")
+    head += " %8s %10s %7s" % ("before", "b:p-floor", "speedup")
 if alb:
-    head += " %10s %14s" % ("albu ms", "albu / imgaug")
+    head += " %8s %11s" % ("albu", "albu/imgaug")
     if old:
-        head += " %15s" % ("before: albu/it")
+        head += " %11s" % ("b:albu/it")
 print(head)
 for name in names:
-    a = step(name, "new")
-    line = "%-13s %10.3f" % (name, a)
+    a, af = inproc("new", name), step(name, "new")
+    line = "%-13s %8.3f %10.3f" % (name, a, af)
     if old:
-        b = step(name, "old")
-        line += " %10.3f %8.1f" % (b, b / a if a > 0 else float("nan"))
+        b, bf = inproc("old", name), step(name, "old")
+        line += " %8.3f %10.3f %7.1f" % (b, bf, ratio(b, a))
     if alb:
         c = albm(name)
-        line += " %10.3f %14.2f" % (c, c / a if a > 0 else float("nan"))
+        line += " %8.3f %11.2f" % (c, ratio(c, a))
         if old:
-            line += " %15.2f" % (c / b if b > 0 else float("nan"))
+            line += " %11.2f" % ratio(c, b)
     print(line)
 EOF
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
