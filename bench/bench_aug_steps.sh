@@ -5,7 +5,8 @@
 # medians of the rounds.
 #
 # imgaug's time for a step is measured twice: in the process (bench/aug_step_time.c, built here
-# against BUILD/libcommon.a: the step on each image, no stream), and as its whole process less
+# against BUILD/libcommon.a: the step on each image lent to it as imgaug
+# does, no stream), and as its whole process less
 # that of the same run with the step never applied ('hflip p=0': reading and writing the
 # stream at zstd level -5), on 1 thread.  The second is skewed by what the step does to the
 # output's compressibility: noise makes it incompressible, which zstd writes faster than a
@@ -84,10 +85,10 @@ done
 # Albumentations in a venv of its own, made once
 VENV=$B/bench-venv
 ALB=""
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import albumentations, cv2' 2>/dev/null; then
+if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -m pip show -q albumentations opencv-python-headless > /dev/null 2>&1; then
 	ALB=$VENV/bin/python
 elif $PY -m venv "$VENV" > "$W/venv.log" 2>&1 &&
-	"$VENV/bin/pip" install -q albumentations opencv-python-headless >> "$W/venv.log" 2>&1; then
+	"$VENV/bin/python" -m pip install -q albumentations opencv-python-headless >> "$W/venv.log" 2>&1; then
 	ALB=$VENV/bin/python
 else
 	echo "albumentations: cannot be installed from PyPI (no network?): imgaug alone"
@@ -99,10 +100,13 @@ import sys
 import time
 import warnings
 import numpy as np
-import cv2
+try:    # from the venv (PyPI), not from a Debian package
+    import cv2
+    import albumentations as A
+except ImportError as e:
+    sys.exit("albumentations: %s" % e)
 cv2.setNumThreads(1)
 warnings.filterwarnings("ignore")
-import albumentations as A
 imgs = [np.ascontiguousarray(x) for x in np.load(sys.argv[1])]
 for line in open(sys.argv[2]):
     name, _, expr = line.rstrip("\n").split("|")
