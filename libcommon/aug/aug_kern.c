@@ -1,5 +1,6 @@
 /* The plain C kernels of aug_kern.h (the reference of the SIMD ones) and the choice of version. */
 #include "aug_kern.h"
+#include "aug_kern_loops.h"
 
 /* The weighted sum of the four neighbours with weights (256 - ax)(256 - ay), ax(256 - ay),
  * (256 - ax)ay, ax ay is, exactly, 256 top + ay (bottom - top) with top = 256 p + ax (p' - p),
@@ -38,7 +39,26 @@ flip3_c(const unsigned char *restrict src, unsigned char *restrict dst, size_t n
 	}
 }
 
-const struct aug_kernels aug_kern_c = { "c", inside3_c, lut_c, flip3_c };
+static void
+blur_h_c(const unsigned char *src, int w, int c, const float *k, int rad, float *pad, float *out)
+{
+	aug_blur_h_loop(src, w, c, k, rad, pad, out);
+}
+
+static void
+blur_v_c(const float *const *rows, const float *k, int ntap, size_t n, float *acc, unsigned char *dst, int c,
+         int cc)
+{
+	aug_blur_v_loop(rows, k, ntap, n, acc, dst, c, cc);
+}
+
+static void
+noise_c(unsigned char *px, size_t n, uint32_t first, uint32_t k0, uint32_t k1, float sigma, const float *table)
+{
+	aug_noise_loop(px, n, first, k0, k1, sigma, table);
+}
+
+const struct aug_kernels aug_kern_c = { "c", inside3_c, lut_c, flip3_c, blur_h_c, blur_v_c, noise_c };
 static int forced = -1;
 
 const struct aug_kernels *

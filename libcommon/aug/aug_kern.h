@@ -24,6 +24,19 @@ struct aug_kernels {
 	void (*lut)(const unsigned char lut[256], const unsigned char *src, unsigned char *dst, size_t n);
 	/* A row of n RGB pixels mirrored: pixel i of dst is pixel n - 1 - i of src (not dst). */
 	void (*flip3)(const unsigned char *src, unsigned char *dst, size_t n);
+	/*
+	 * Gaussian blur (aug_kern_loops.h has the loops): one row of w pixels of c channels, the
+	 * horizontal pass into out (pad: (w + 2 rad) c floats of scratch); and one output row of
+	 * n values from the 2 rad + 1 rows of the first pass around it, rounded into dst's
+	 * colour channels (the first cc of c; acc: n floats of scratch).
+	 */
+	void (*blur_h)(const unsigned char *src, int w, int c, const float *k, int rad, float *pad, float *out);
+	void (*blur_v)(const float *const *rows, const float *k, int ntap, size_t n, float *acc,
+	               unsigned char *dst, int c, int cc);
+	/* Gaussian noise: px[j] += sigma table[index of sample first + j under the key (k0, k1)],
+	 * rounded and clamped, for j < n (aug_kern_loops.h). */
+	void (*noise)(unsigned char *px, size_t n, uint32_t first, uint32_t k0, uint32_t k1, float sigma,
+	              const float *table);
 };
 
 /* The version for this CPU: the fastest it runs, unless aug_kern_force chose another. */

@@ -14,6 +14,7 @@
  * 2 GiB or more, or over 32767 pixels a side, take the plain loop.
  */
 #include "aug_kern.h"
+#include "aug_kern_loops.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -111,6 +112,101 @@ inside3_avx2(const unsigned char *src, int sw, int sh, int64_t fx, int64_t dx, i
 	aug_kern_c.inside3(src, sw, sh, fx + i * dx, dx, fy + i * dy, dy, n - i, o);
 }
 
+/* noise: the plain loop of aug_kern_loops.h, vectorised by the compiler for ISA. */
+#define LOOPS(isa, suffix) \
+	__attribute__((target(isa))) static void \
+	noise_##suffix(unsigned char *px, size_t n, uint32_t first, uint32_t k0, uint32_t k1, float sigma, \
+	               const float *table) \
+	{ \
+		aug_noise_loop(px, n, first, k0, k1, sigma, table); \
+	}
+
+/*
+ * blur, AVX2: 32 values at a time in four registers over all the taps (a multiply, then an
+ * add: the plain loops' operations in their order), the tail by the plain formula.  Rounding:
+ * for x in [0.5, 255], x + 0.5f rounded to float truncates to floor(x + 0.5) (the rounding can
+ * reach an integer only from exactly half an ulp below it, which x + 0.5 is not when it crosses
+ * no power of 2 below the integer); below 0.5 the answer is 0.
+ */
+__attribute__((target("avx2"))) static void
+blur_h_avx2(const unsigned char *src, int w, int c, const float *k, int rad, float *pad, float *out)
+{
+	size_t row = (size_t)w * (size_t)c, cz = (size_t)c, ntap = 2 * (size_t)rad + 1, j = 0;
+
+	aug_blur_pad(src, w, c, rad, pad);
+	for (; j + 32 <= row; j += 32) {
+		const float *p = pad + j;
+		__m256 kt = _mm256_broadcast_ss(k);
+		__m256 a0 = _mm256_mul_ps(kt, _mm256_loadu_ps(p)), a1 = _mm256_mul_ps(kt, _mm256_loadu_ps(p + 8));
+		__m256 a2 = _mm256_mul_ps(kt, _mm256_loadu_ps(p + 16)), a3 = _mm256_mul_ps(kt, _mm256_loadu_ps(p + 24));
+		for (size_t t = 1; t < ntap; t++) {
+			p += cz;
+			kt = _mm256_broadcast_ss(k + t);
+			a0 = _mm256_add_ps(a0, _mm256_mul_ps(kt, _mm256_loadu_ps(p)));
+			a1 = _mm256_add_ps(a1, _mm256_mul_ps(kt, _mm256_loadu_ps(p + 8)));
+			a2 = _mm256_add_ps(a2, _mm256_mul_ps(kt, _mm256_loadu_ps(p + 16)));
+			a3 = _mm256_add_ps(a3, _mm256_mul_ps(kt, _mm256_loadu_ps(p + 24)));
+		}
+		_mm256_storeu_ps(out + j, a0);
+		_mm256_storeu_ps(out + j + 8, a1);
+		_mm256_storeu_ps(out + j + 16, a2);
+		_mm256_storeu_ps(out + j + 24, a3);
+	}
+	for (; j < row; j++) {
+		float v = k[0] * pad[j];
+		for (size_t t = 1; t < ntap; t++)
+			v += k[t] * pad[j + t * cz];
+		out[j] = v;
+	}
+}
+
+__attribute__((target("avx2"))) static inline __m256i
+round8_avx2(__m256 v)
+{
+	__m256 x = _mm256_min_ps(_mm256_max_ps(v, _mm256_setzero_ps()), _mm256_set1_ps(255));
+	__m256 low = _mm256_cmp_ps(x, _mm256_set1_ps(0.5f), _CMP_LT_OQ);
+
+	return _mm256_cvttps_epi32(_mm256_andnot_ps(low, _mm256_add_ps(x, _mm256_set1_ps(0.5f))));
+}
+
+__attribute__((target("avx2"))) static void
+blur_v_avx2(const float *const *rows, const float *k, int ntap, size_t n, float *acc, unsigned char *dst, int c,
+            int cc)
+{
+	size_t i = 0;
+
+	if (cc != c) {
+		aug_blur_v_loop(rows, k, ntap, n, acc, dst, c, cc);
+		return;
+	}
+	for (; i + 32 <= n; i += 32) {
+		const float *p = rows[0] + i;
+		__m256 kt = _mm256_broadcast_ss(k);
+		__m256 a0 = _mm256_mul_ps(kt, _mm256_loadu_ps(p)), a1 = _mm256_mul_ps(kt, _mm256_loadu_ps(p + 8));
+		__m256 a2 = _mm256_mul_ps(kt, _mm256_loadu_ps(p + 16)), a3 = _mm256_mul_ps(kt, _mm256_loadu_ps(p + 24));
+		for (int t = 1; t < ntap; t++) {
+			p = rows[t] + i;
+			kt = _mm256_broadcast_ss(k + t);
+			a0 = _mm256_add_ps(a0, _mm256_mul_ps(kt, _mm256_loadu_ps(p)));
+			a1 = _mm256_add_ps(a1, _mm256_mul_ps(kt, _mm256_loadu_ps(p + 8)));
+			a2 = _mm256_add_ps(a2, _mm256_mul_ps(kt, _mm256_loadu_ps(p + 16)));
+			a3 = _mm256_add_ps(a3, _mm256_mul_ps(kt, _mm256_loadu_ps(p + 24)));
+		}
+		__m256i b = _mm256_packus_epi16(_mm256_packus_epi32(round8_avx2(a0), round8_avx2(a1)),
+		                                _mm256_packus_epi32(round8_avx2(a2), round8_avx2(a3)));
+		b = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+		_mm256_storeu_si256((__m256i *)(void *)(dst + i), b);
+	}
+	for (; i < n; i++) {
+		float v = k[0] * rows[0][i];
+		for (int t = 1; t < ntap; t++)
+			v += k[t] * rows[t][i];
+		dst[i] = aug_round_f(v);
+	}
+}
+
+LOOPS("avx2", avx2)
+
 /* AVX2: a 256-entry table as 16 pshufb tables of 16, chosen by the high nibble bit by bit. */
 __attribute__((target("avx2"))) static void
 lut_avx2(const unsigned char lut[256], const unsigned char *src, unsigned char *dst, size_t n)
@@ -155,7 +251,8 @@ flip3_avx2(const unsigned char *restrict src, unsigned char *restrict dst, size_
 	aug_kern_c.flip3(src, dst + 3 * i, n - i);        /* src's first n - i pixels */
 }
 
-static const struct aug_kernels avx2 = { "avx2", inside3_avx2, lut_avx2, flip3_avx2 };
+static const struct aug_kernels avx2 = { "avx2", inside3_avx2, lut_avx2, flip3_avx2, blur_h_avx2, blur_v_avx2,
+					noise_avx2 };
 
 #define AVX512 "avx512f,avx512bw,avx512vl,avx512vbmi"
 
@@ -278,7 +375,11 @@ flip3_avx512(const unsigned char *restrict src, unsigned char *restrict dst, siz
 	aug_kern_c.flip3(src, dst + 3 * i, n - i);        /* src's first n - i pixels */
 }
 
-static const struct aug_kernels avx512 = { "avx512", inside3_avx512, lut_avx512, flip3_avx512 };
+LOOPS(AVX512, avx512)
+
+/* blur: the AVX2 loops (a CPU with AVX-512 has AVX2) */
+static const struct aug_kernels avx512 = { "avx512", inside3_avx512, lut_avx512, flip3_avx512, blur_h_avx2,
+					  blur_v_avx2, noise_avx512 };
 
 const struct aug_kernels *const aug_kern_avx2 = &avx2, *const aug_kern_avx512 = &avx512;
 #else

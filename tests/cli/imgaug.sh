@@ -137,6 +137,11 @@ imgaug -n 3 --seed 9 --threads 2 'hflip p=0.5' 'rotate' 'noise' 'blur p=0.5' 'sc
 same "--threads 1 and 2: byte-identical output" t1.tsr t2.tsr
 imgaug -n 3 --seed 9 --threads 1 'hflip p=0.5' 'rotate' 'noise' 'blur p=0.5' 'scratch p=0.5' photo.tsr k.tsr photo.tsr > t3.tsr
 same "the same seed twice: byte-identical" t1.tsr t3.tsr
+imgaug -n 20 --seed 4 --threads 1 'noise 5..30' 'blur 0.5..3' photo.tsr k.tsr > nb1.tsr
+imgaug -n 20 --seed 4 --threads 2 'noise 5..30' 'blur 0.5..3' photo.tsr k.tsr > nb2.tsr
+imgaug -n 20 --seed 4 --threads 2 'noise 5..30' 'blur 0.5..3' photo.tsr k.tsr > nb3.tsr
+same "noise and blur (vectorised, counter-based noise): --threads 1 and 2 give the same bytes" nb1.tsr nb2.tsr
+same "noise and blur: the same seed twice gives the same bytes" nb2.tsr nb3.tsr
 imgaug -n 3 --seed 10 'hflip p=0.5' 'rotate' 'noise' 'blur p=0.5' photo.tsr > s10.tsr
 imgaug -n 3 --seed 9 'hflip p=0.5' 'rotate' 'noise' 'blur p=0.5' photo.tsr > s9.tsr
 check "another seed: other images" sh -c "! cmp -s s9.tsr s10.tsr"

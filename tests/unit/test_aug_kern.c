@@ -1,5 +1,6 @@
 /* The SIMD kernels of aug_kern.h against the plain C ones, byte for byte, on random inputs;
  * and whole pipelines (aug_apply) with each version. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -188,6 +189,7 @@ test_pipelines(rng *g)
 		{ "contrast -0.5..0.5", "affine angle=-40..40 shear=-20..20 fill=7", "crop 51x37", NULL },
 		{ "gamma 0.5..2", "rotate -180..180 crop=1", NULL },
 		{ "brightness 0.1", "rotate 3", NULL },
+		{ "noise 0..40", "blur 0.2..3", "noise 5", NULL },
 	};
 	enum { W = 224, H = 213 };
 	unsigned char *px = malloc(W * H * 4), *mask = malloc(W * H);
@@ -235,6 +237,158 @@ test_pipelines(rng *g)
 	free(mask);
 }
 
+/* imgaug's blur as it was before it was vectorised (the scalar loops, float sums in tap order):
+ * the vectorised one must give exactly its bytes. */
+static void
+blur_ref(unsigned char *px, int w, int h, int c, double sigma)
+{
+	int rad = (int)ceil(3 * sigma), cc = c == 2 || c == 4 ? c - 1 : c;
+	size_t row = (size_t)w * (size_t)c;
+	float *k = malloc((size_t)(2 * rad + 1) * sizeof *k), *t = malloc(row * (size_t)h * sizeof *t);
+	double sum = 0;
+
+	for (int i = -rad; i <= rad; i++)
+		sum += k[i + rad] = (float)exp(-0.5 * i * i / (sigma * sigma));
+	for (int i = 0; i <= 2 * rad; i++)
+		k[i] /= (float)sum;
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
+			for (int ch = 0; ch < c; ch++) {
+				float v = 0;
+				for (int i = -rad; i <= rad; i++) {
+					int xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
+					v += k[i + rad] * px[(size_t)y * row + (size_t)xx * (size_t)c + (size_t)ch];
+				}
+				t[(size_t)y * row + (size_t)x * (size_t)c + (size_t)ch] = v;
+			}
+	for (int y = 0; y < h; y++)
+		for (size_t i = 0; i < row; i++) {
+			float v = 0;
+			if ((int)(i % (size_t)c) >= cc)
+				continue;
+			for (int j = -rad; j <= rad; j++) {
+				int yy = y + j < 0 ? 0 : y + j >= h ? h - 1 : y + j;
+				v += k[j + rad] * t[(size_t)yy * row + i];
+			}
+			px[(size_t)y * row + i] = aug_clamp(v);
+		}
+	free(k);
+	free(t);
+}
+
+/* blur on random images (sizes down to 1 x 1, 1 to 4 channels, sigma 0.01 to 20, noisy and
+ * two-level pixels) with every kernel version: the bytes of the scalar blur it replaced. */
+static void
+test_blur_reference(rng *g)
+{
+	int ok = 1, runs = 0, bad = -1;
+
+	for (int t = 0; t < 600; t++) {
+		int w = 1 + below(g, t % 10 == 0 ? 4 : 90), h = 1 + below(g, t % 7 == 0 ? 3 : 70), c = 1 + below(g, 4);
+		double sigma = (1 + below(g, t % 5 == 0 ? 2000 : 400)) / 100.0;
+		size_t n = (size_t)w * (size_t)h * (size_t)c;
+		unsigned char *px = malloc(n), *want = malloc(n);
+		struct aug_step s;
+		char err[256], text[64];
+
+		for (size_t i = 0; i < n; i++)
+			px[i] = t % 3 == 0 ? (unsigned char)(rng_next(g) >> 63 ? 255 : 0) : (unsigned char)rng_next(g);
+		memcpy(want, px, n);
+		blur_ref(want, w, h, c, sigma);
+		snprintf(text, sizeof text, "blur %.2f", sigma);
+		ok &= aug_parse(text, &s, err, sizeof err) == 0;
+		for (int i = 0; i < AUG_NKERN; i++) {
+			struct aug_img im = { 0 };
+			struct aug_run r;
+			if (aug_kern_force(i) == -1)
+				continue;
+			aug_img_load(&im, px, w, h, c, NULL);
+			if (aug_apply(&s, 1, &im, (uint64_t)t, &r) == -1 || memcmp(im.px, want, n) != 0) {
+				ok = 0;
+				bad = bad == -1 ? t : bad;
+			}
+			aug_img_free(&im);
+			runs++;
+		}
+		free(px);
+		free(want);
+	}
+	aug_kern_force(-1);
+	CHECK(ok, "blur: every kernel gives the bytes of the scalar blur (%d runs; first bad case %d)", runs, bad);
+}
+
+/* The noise added to a flat image of 128 over 8 seeds (RGB 224 x 224): its mean, standard
+ * deviation and the share beyond 2 sigma, against the normal distribution's (rounding adds
+ * 1/12 to the variance). */
+static void
+test_noise_distribution(void)
+{
+	enum { W = 224, H = 224, C = 3, SEEDS = 8 };
+	static const double sig[] = { 10, 30 };
+
+	for (size_t q = 0; q < sizeof sig / sizeof sig[0]; q++) {
+		unsigned char *px = malloc(W * H * C);
+		double s1 = 0, s2 = 0, far = 0, n = 0, sigma = sig[q];
+		int lim = (int)lround(2 * sigma);       /* |d| > lim: |d + u| > lim + 0.5 */
+		struct aug_step s;
+		char err[256], text[64];
+
+		memset(px, 128, W * H * C);
+		snprintf(text, sizeof text, "noise %g", sigma);
+		aug_parse(text, &s, err, sizeof err);
+		for (uint64_t seed = 0; seed < SEEDS; seed++) {
+			struct aug_img im = { 0 };
+			struct aug_run r;
+			aug_img_load(&im, px, W, H, C, NULL);
+			aug_apply(&s, 1, &im, seed, &r);
+			for (int i = 0; i < W * H * C; i++) {
+				double d = im.px[i] - 128.0;
+				s1 += d;
+				s2 += d * d;
+				far += fabs(d) > lim;
+				n++;
+			}
+			aug_img_free(&im);
+		}
+		double mean = s1 / n, sd = sqrt(s2 / n - mean * mean), want = sqrt(sigma * sigma + 1 / 12.0);
+		double pfar = far / n, wantfar = erfc((lim + 0.5) / sigma / sqrt(2));
+		CHECK(fabs(mean) < 0.05 && fabs(sd - want) < 0.004 * sigma && fabs(pfar - wantfar) < 0.002,
+		      "noise %g on flat 128: mean %.4f (0), sd %.4f (%.4f), beyond %d: %.5f (%.5f)", sigma, mean, sd, want,
+		      lim, pfar, wantfar);
+		free(px);
+	}
+}
+
+/* noise's generator: deterministic for a seed, different for another, and these bytes (a change
+ * of the generator changes every seeded noise: it must be on purpose, and in imgaug(1)). */
+static void
+test_noise_seeded(void)
+{
+	enum { W = 37, H = 29, C = 4 };
+	unsigned char px[W * H * C], a[W * H * C], b[W * H * C];
+	struct aug_step s;
+	char err[256];
+	uint64_t h = 1469598103934665603ull;
+
+	for (int i = 0; i < W * H * C; i++)
+		px[i] = (unsigned char)(i * 7);
+	aug_parse("noise 12", &s, err, sizeof err);
+	for (int k = 0; k < 3; k++) {
+		struct aug_img im = { 0 };
+		struct aug_run r;
+		aug_img_load(&im, px, W, H, C, NULL);
+		aug_apply(&s, 1, &im, k == 2 ? 6 : 5, &r);
+		memcpy(k == 0 ? a : b, im.px, sizeof a);
+		aug_img_free(&im);
+		if (k == 1)
+			CHECK(memcmp(a, b, sizeof a) == 0, "noise: the same seed gives the same bytes");
+	}
+	CHECK(memcmp(a, b, sizeof a) != 0, "noise: another seed gives other bytes");
+	for (size_t i = 0; i < sizeof a; i++)
+		h = (h ^ a[i]) * 1099511628211ull;
+	CHECK(h == 0x378b8a6f321dcc99ull, "noise 12, seed 5, 37x29 RGBA: FNV-1a of the bytes %016llx", (unsigned long long)h);
+}
+
 int
 main(void)
 {
@@ -254,6 +408,9 @@ main(void)
 		test_inside3(k, &g);
 		test_flip3(k, &g);
 	}
+	test_blur_reference(&g);
+	test_noise_distribution();
+	test_noise_seeded();
 	if (n == 0)
 		SKIP("no SIMD kernels on this CPU or build: nothing to compare");
 	test_pipelines(&g);
