@@ -748,8 +748,7 @@ read_masks(const char *path, const struct opts *o, seg_eval *s, struct report_ga
 	ts_record_init(&rec);
 	while ((rc = ts_read(r, &rec)) == 1) {
 		if (seg_eval_add(s, &rec, &c, err, sizeof err) == -1) {        /* skipped */
-			if (skip_record(name, ts_reader_nrec(r), ts_get(&rec, "id"), "%s", err) == -1)
-				skip_stop();
+			skip_or_stop(name, ts_reader_nrec(r), ts_get(&rec, "id"), "%s", err);
 			continue;
 		}
 		if (o->per_image)

@@ -106,16 +106,14 @@ emit(ts_record *rec, void *ctx)
 		/* the pixels are read: a decoded image is held to the pixel budget as a file is */
 		const ts_tensor *t = ts_tensor_get(rec, "image");
 		if (t && tensor_check_pixels(t, why, sizeof why) == -1) {
-			if (skip_record(r->input, r->recno, ts_get(rec, "id"), "%s", why) == -1)
-				skip_stop();
+			skip_or_stop(r->input, r->recno, ts_get(rec, "id"), "%s", why);
 			return 0;
 		}
 	}
 	if (r->o->label)
 		ts_set(rec, "label", r->o->label);
 	if (r->o->encode && record_encode_image(rec, r->o->encode, r->o->quality, why, sizeof why) == -1) {
-		if (skip_record(r->input, r->recno, ts_get(rec, "id"), "%s", why) == -1)
-			skip_stop();
+		skip_or_stop(r->input, r->recno, ts_get(rec, "id"), "%s", why);
 		return 0;
 	}
 	rc = stage_push(r->chain, rec);

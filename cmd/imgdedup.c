@@ -202,8 +202,7 @@ done(void *vitem, void *ctx)
 
 	progress_tick(++r->ndone);
 	if (j->failed) {                /* skipped (the bad-record policy, util.h) */
-		if (skip_record(j->input, j->recno, id, "%s", j->err) == -1)
-			skip_stop();
+		skip_or_stop(j->input, j->recno, id, "%s", j->err);
 		return 0;
 	}
 	if (r->nitem == r->capitem) {

@@ -142,14 +142,11 @@ bad(struct run *r, const ts_record *rec, const char *fmt, ...)
 static int __attribute__((format(printf, 3, 4)))
 skip(struct run *r, const ts_record *rec, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vskip_or_stop(r->input, r->nrec, ts_get(rec, "id"), fmt, ap);
 	va_end(ap);
-	if (skip_record(r->input, r->nrec, ts_get(rec, "id"), "%s", msg) == -1)
-		skip_stop();
 	return -1;
 }
 

@@ -791,16 +791,13 @@ skip_report(const char *msg)
 	return skip_max >= 0 && nskip > (size_t)skip_max ? -1 : 0;
 }
 
-int
-skip_record(const char *input, size_t recno, const char *id, const char *fmt, ...)
+static int
+vskip_record(const char *input, size_t recno, const char *id, const char *fmt, va_list ap)
 {
 	char what[1024], msg[2048];
-	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
 	n = snprintf(msg, sizeof msg, "%s: ", input);
 	if (recno > 0 && n >= 0 && (size_t)n < sizeof msg)
 		n += snprintf(msg + n, sizeof msg - (size_t)n, "record %zu%s%s%s: ", recno,
@@ -808,6 +805,35 @@ skip_record(const char *input, size_t recno, const char *id, const char *fmt, ..
 	if (n >= 0 && (size_t)n < sizeof msg)
 		snprintf(msg + n, sizeof msg - (size_t)n, "%s", what);
 	return skip_report(msg);
+}
+
+int
+skip_record(const char *input, size_t recno, const char *id, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vskip_record(input, recno, id, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+void
+vskip_or_stop(const char *input, size_t recno, const char *id, const char *fmt, va_list ap)
+{
+	if (vskip_record(input, recno, id, fmt, ap) == -1)
+		skip_stop();
+}
+
+void
+skip_or_stop(const char *input, size_t recno, const char *id, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vskip_or_stop(input, recno, id, fmt, ap);
+	va_end(ap);
 }
 
 size_t

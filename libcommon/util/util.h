@@ -2,6 +2,7 @@
 #ifndef UTIL_H
 #define UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -83,6 +84,11 @@ void skip_set_max(long long max);       /* -1, the default: no limit */
 int skip_record(const char *input, size_t recno, const char *id, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int skip_report(const char *msg);       /* the same for a line already formatted */
+/* skip_record, then skip_stop when that error was one too many: for callers with
+ * nothing to do before the program stops. */
+void skip_or_stop(const char *input, size_t recno, const char *id, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void vskip_or_stop(const char *input, size_t recno, const char *id, const char *fmt, va_list ap);
 size_t skip_count(void);                /* the records and operands skipped so far */
 int skip_status(void);                  /* 1 when something was skipped, else 0 */
 /* Ends the program (exit 1) once --max-errors is passed: "PROG: stopping: ..." */
