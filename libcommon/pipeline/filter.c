@@ -205,7 +205,8 @@ filter_run(const struct filter_ops *ops, void *ctx, stage *sink, int threads, in
 	r.job_size = (ops->job_size + 15) & ~(size_t)15;
 	r.batch_max = threads > 1 ? BATCH_MAX : 1;
 	item = sizeof(struct batch) + r.batch_max * r.job_size;
-	if ((r.map = pmap_new(&pops, &r, threads, 0, item)) == NULL)
+	/* two batches per thread: one worked on, one waiting (fewer buffers, a smaller working set) */
+	if ((r.map = pmap_new(&pops, &r, threads, threads > 1 ? 2 * (size_t)threads + 1 : 0, item)) == NULL)
 		die("cannot start %d threads", threads);
 	if (verbose)
 		summary_start();
