@@ -328,23 +328,9 @@ static int
 jpeg(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 {
 	int q = (int)aug_draw(r, s, 0);
-	image in = { im->w, im->h, im->c, im->px }, out = { 0 };
-	unsigned char *buf;
-	size_t n;
 
-	if (img_encode_jpeg(&in, q, &buf, &n, r->err, sizeof r->err) == -1)
+	if (img_jpeg_trip(im->px, im->w, im->h, im->c, q, r->err, sizeof r->err) == -1)
 		return -1;
-	if (img_decode(buf, n, &out, r->err, sizeof r->err) == -1) {
-		free(buf);
-		return -1;
-	}
-	free(buf);
-	if (out.w != im->w || out.h != im->h || out.c != im->c) {
-		img_free(&out);
-		return aug_fail(r, "jpeg: the decoded image is %dx%dx%d", out.w, out.h, out.c);
-	}
-	memcpy(im->px, out.px, (size_t)im->w * (size_t)im->h * (size_t)im->c);
-	img_free(&out);
 	aug_say(r, "%s=%d", s->k->name, q);
 	return 0;
 }

@@ -71,6 +71,10 @@ int img_frames(const void *buf, size_t n);
 int img_encode_png(const image *im, unsigned char **out, size_t *outlen, char *err, size_t errlen);
 int img_encode_jpeg(const image *im, int quality, unsigned char **out, size_t *outlen,
                     char *err, size_t errlen);
+/* JPEG compression of the pixels in place: encoded at quality 1..100 (chroma as
+ * img_encode_jpeg) and decoded again by libjpeg-turbo, both with the fast integer
+ * DCT, with handles and a buffer kept per thread.  c = 1 or 3.  0 or -1 with err. */
+int img_jpeg_trip(unsigned char *px, int w, int h, int c, int quality, char *err, size_t errlen);
 /* WebP (libwebp, lossy): quality 1..100; gray is stored as RGB, alpha kept. */
 int img_encode_webp(const image *im, int quality, unsigned char **out, size_t *outlen,
                     char *err, size_t errlen);
