@@ -6,12 +6,20 @@
  * a cache miss on another core) costs about as much as augmenting a small image,
  * so one per record made two threads slower than one.  A batch is submitted when
  * full, at the end of each input, and before a skipped operand or record is
- * reported, so the records and the skip lines keep their order.  What a record
- * becomes depends on it alone, so the output is the same whatever the batching.
+ * reported, so the records and the skip lines keep their order.  From a pipe
+ * (stdin), whenever no input is waiting, it is submitted and every record read
+ * goes out (pmap_finish), so that a slow producer's records are not held back
+ * until its next ones; from another kind of file that is not a regular one or a
+ * folder (a FIFO), records go one by one.  What a
+ * record becomes depends on it alone, so the output is the same whatever the
+ * batching.
  */
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "filter.h"
 #include "util/parallel.h"
@@ -36,6 +44,8 @@ struct run {
 	pmap *map;
 	size_t job_size;                /* ops->job_size, rounded up to 16 */
 	size_t batch_max;               /* 1 without threads */
+	size_t batch_now;               /* for the current input: batch_max, or 1 */
+	int poll_fd;                    /* >= 0: a pipe; submit when it has nothing waiting */
 	struct batch *fill;             /* the batch being filled (n > 0), or NULL */
 	stage *sink;
 	const char *input;
@@ -133,6 +143,15 @@ tensor_bytes(const ts_record *rec)
 	return n;
 }
 
+/* Nothing to read on fd right now (an end of file or an error is something). */
+static int
+idle(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 0;
+}
+
 /* From the source: the record moves into a job (its buffers swapped with the job's old ones). */
 static int
 emit(ts_record *rec, void *ctx)
@@ -141,6 +160,7 @@ emit(ts_record *rec, void *ctx)
 	struct batch *b = r->fill;
 	struct filter_job *j;
 	ts_record t;
+	int stall;
 
 	if (b == NULL) {
 		b = r->fill = pmap_slot(r->map);
@@ -156,9 +176,31 @@ emit(ts_record *rec, void *ctx)
 	j->failed = 0;
 	r->nin++;
 	b->bytes += tensor_bytes(&j->rec);
-	if (b->n < r->batch_max && b->bytes < BATCH_BYTES)
+	stall = r->poll_fd >= 0 && idle(r->poll_fd);
+	if (!stall && b->n < r->batch_now && b->bytes < BATCH_BYTES)
 		return 0;
-	return flush(r) == 0 ? 0 : -1;
+	/* a producer slower than the workers: what it gave goes out before waiting for more */
+	if (flush(r) != 0 || (stall && pmap_finish(r->map) != 0))
+		return -1;
+	return 0;
+}
+
+/* How records of input arg are batched: regular files and folders fully; stdin, when
+ * a pipe or terminal, by what is waiting in it; other files (a FIFO) one by one. */
+static void
+batching(struct run *r, const char *arg)
+{
+	struct stat st;
+
+	r->batch_now = r->batch_max;
+	r->poll_fd = -1;
+	if (r->batch_max == 1)
+		return;
+	if (strcmp(arg, "-") == 0) {
+		if (fstat(0, &st) == 0 && !S_ISREG(st.st_mode))
+			r->poll_fd = 0;
+	} else if (stat(arg, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		r->batch_now = 1;
 }
 
 /* Ends the run on an error: quietly on a closed pipe.  Past --max-errors, the
@@ -219,6 +261,7 @@ filter_run(const struct filter_ops *ops, void *ctx, stage *sink, int threads, in
 		int rc;
 		r.input = argv[i];
 		r.recno = 0;
+		batching(&r, argv[i]);
 		rc = source_read(argv[i], &so, err, sizeof err);
 		/* a damaged input: the records read before the damage still go out, then the run stops */
 		if (rc == -1 && !r.err[0] && (flush(&r) != 0 || pmap_finish(r.map) != 0))

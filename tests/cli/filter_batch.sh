@@ -49,4 +49,18 @@ for t in 1 2; do
 done
 same "skip lines of the reader and of the workers in file order (--threads 2)" de1.txt de2.txt
 same "files: --threads 1 and 2 give the same bytes" d1.tsr d2.tsr
+
+# A slow producer on a pipe: the records it gave go out (here as files of --preview) before it
+# writes more; batches do not wait for records that have not come (nor did single records
+# wait for the next one to be handed over).  Two streams one after the other are one input.
+imgcat --head 3 many.tsr > three.tsr
+(
+	cat three.tsr
+	i=0
+	while [ $i -lt 300 ] && [ "$(ls pv 2>/dev/null | grep -c 'png$')" -lt 3 ]; do sleep 0.1; i=$((i + 1)); done
+	ls pv | grep -c 'png$' > when
+	cat three.tsr
+) | imgaug --threads 2 --seed 1 --preview pv 'hflip'
+eq "a slow producer on a pipe (--threads 2): its 3 records go out before it writes more" "$(cat when)" 3
+eq "... and then the other 3" "$(ls pv | grep -c 'png$')" 6
 done_tests
