@@ -2,17 +2,16 @@
  * The parallel, order-keeping main loop of record filters (see filter.h).
  *
  * With threads, records go to the workers in batches (one pmap item holds up to
- * BATCH_MAX jobs, or BATCH_BYTES of tensor data): a hand-off (a lock, a wake-up,
- * a cache miss on another core) costs about as much as augmenting a small image,
- * so one per record made two threads slower than one.  A batch is submitted when
- * full, at the end of each input, and before a skipped operand or record is
+ * BATCH_MAX jobs, or BATCH_BYTES of tensor data): a hand-off (a lock, a condition
+ * signal, a worker woken on another core) costs a good part of a light
+ * augmentation of a small image, and a batch pays it once.  A batch is submitted
+ * when full, at the end of each input, and before a skipped operand or record is
  * reported, so the records and the skip lines keep their order.  From a pipe
  * (stdin), whenever no input is waiting, it is submitted and every record read
  * goes out (pmap_finish), so that a slow producer's records are not held back
- * until its next ones; from another kind of file that is not a regular one or a
- * folder (a FIFO), records go one by one.  What a
- * record becomes depends on it alone, so the output is the same whatever the
- * batching.
+ * until its next ones; from another file that is not a regular one or a folder
+ * (a FIFO), records go one by one.  What a record becomes depends on it alone,
+ * so the output is the same whatever the batching.
  */
 #include <poll.h>
 #include <stdint.h>
@@ -133,10 +132,11 @@ flush(struct run *r)
 	return pmap_submit(r->map);
 }
 
+/* The record's tensor data (read from a stream, it lies in rec->raw: not counted twice). */
 static uint64_t
 tensor_bytes(const ts_record *rec)
 {
-	uint64_t n = rec->rawlen;
+	uint64_t n = 0;
 
 	for (size_t i = 0; i < rec->ntensor; i++)
 		n += rec->tensor[i].nbytes;
