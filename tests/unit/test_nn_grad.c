@@ -471,6 +471,62 @@ check_conv_bands(void)
 	}
 }
 
+/* The depthwise forward pass (by kernel taps along rows) against the direct sum, over
+ * geometries where a tap's run of columns is cut by padding on either side, strides, a
+ * multiplier and a kernel wider than the input. */
+static void
+check_depthwise_direct(void)
+{
+	static const char *arch[] = {
+		"input 3x9x11\ndepthwise2d 3 pad=1\n",
+		"input 2x10x9\ndepthwise2d 5 stride=2 pad=2\n",
+		"input 2x7x8\ndepthwise2d 3x2 stride=2x3 pad=0x1 multiplier=3\n",
+		"input 1x5x3\ndepthwise2d 5x7 pad=2x3\n",
+		"input 4x12x17\ndepthwise2d 3 bias=0\n",
+	};
+	char err[512];
+	rng r;
+
+	rng_seed(&r, 5);
+	for (size_t a = 0; a < sizeof arch / sizeof *arch; a++) {
+		nn_net *net = nn_build(arch[a], "dw", 2, 2, err, sizeof err);
+		if (!net) {
+			CHECK(0, "depthwise: builds (%s)", err);
+			continue;
+		}
+		nn_init_params(net, 3);
+		nn_layer *l = &net->layer[0];
+		if (l->bias)
+			fill(l->param[1].w, l->param[1].n, &r);
+		size_t in = nn_shape_size(l->in), out = nn_shape_size(l->out);
+		fill(nn_input(net), 2 * in, &r);
+		nn_run run = { .n = 2, .train = 0, .pool = net->pool };
+		const float *x = nn_input(net), *y = nn_forward(net, &run), *w = l->param[0].w;
+		double worst = 0;
+		for (int n = 0; n < 2; n++)
+			for (int f = 0; f < l->out.c; f++)
+				for (int oy = 0; oy < l->out.h; oy++)
+					for (int ox = 0; ox < l->out.w; ox++) {
+						double want = l->bias ? l->param[1].w[f] : 0;
+						int c = f / l->units;
+						for (int i = 0; i < l->kh; i++)
+							for (int j = 0; j < l->kw; j++) {
+								int yy = oy * l->sh - l->ph + i, xx = ox * l->sw - l->pw + j;
+								if (yy >= 0 && yy < l->in.h && xx >= 0 && xx < l->in.w)
+									want += (double)w[(f * l->kh + i) * l->kw + j] *
+									        x[n * in + ((size_t)c * l->in.h + yy) * l->in.w + xx];
+							}
+						double got = y[n * out + ((size_t)f * l->out.h + oy) * l->out.w + ox];
+						if (fabs(got - want) > worst)
+							worst = fabs(got - want);
+					}
+		CHECK(worst < 1e-5, "depthwise2d %dx%dx%d kernel %dx%d stride %dx%d pad %dx%d multiplier %d: the "
+		      "direct sum (worst error %.2g)", l->in.c, l->in.h, l->in.w, l->kh, l->kw, l->sh, l->sw, l->ph,
+		      l->pw, l->units, worst);
+		nn_free(net);
+	}
+}
+
 static void
 check_shapes(void)
 {
@@ -514,6 +570,8 @@ main(void)
 	check_layer("conv2d_transpose 3x3 stride 2 pad 1", "input 2x4x3\nconv2d_transpose 3 kernel=3 stride=2 pad=1\n", 1);
 	check_layer("depthwise2d 3x3 pad 1", "input 3x5x5\ndepthwise2d 3 pad=1\n", 1);
 	check_layer("depthwise2d stride 2 multiplier 2", "input 2x6x5\ndepthwise2d 3 stride=2 multiplier=2\n", 1);
+	check_layer("depthwise2d 5x3 stride 1x2 pad 2x1", "input 2x7x9\ndepthwise2d 5x3 stride=1x2 pad=2x1\n", 1);
+	check_layer("depthwise2d 3x3 rows of 19, no bias", "input 2x4x19\ndepthwise2d 3 pad=1 bias=0\n", 1);
 	check_layer("upsample nearest", "input 2x3x4\nupsample 2\n", 1);
 	check_layer("upsample bilinear", "input 2x3x4\nupsample 2 mode=bilinear\n", 1);
 	check_layer("upsample bilinear 3x2", "input 1x3x3\nupsample 3x2 mode=bilinear\n", 1);
@@ -565,5 +623,6 @@ main(void)
 	check_shapes();
 	check_im2col();
 	check_conv_bands();
+	check_depthwise_direct();
 	return CHECK_DONE();
 }
