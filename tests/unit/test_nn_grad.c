@@ -338,8 +338,8 @@ check_concat(void)
 	CHECK(!net && strstr(err, "add wants the names of at least two"), "add of one input: %s", err);
 }
 
-/* Layers run in place (relu, dropout, flatten over their input's buffer) give exactly what
- * they give in buffers of their own. */
+/* Layers run in place (relu, dropout, flatten over their input's buffer; a dropout even over
+ * a relu's, itself over a convolution's) give exactly what they give in buffers of their own. */
 static void
 check_inplace(void)
 {
@@ -373,7 +373,8 @@ check_inplace(void)
 		nn_free(net);
 	}
 	unsetenv("NN_NO_INPLACE");
-	CHECK(shared == 4, "relu, dropout after pooling, flatten and leakyrelu share their input's buffer (%d)", shared);
+	CHECK(shared == 5, "relu, dropout after relu, dropout after pooling, flatten and leakyrelu share their "
+	      "input's buffer (%d)", shared);
 	CHECK(memcmp(out[0], out[1], sizeof out[0]) == 0 && memcmp(grad[0], grad[1], sizeof grad[0]) == 0,
 	      "in place or not, the same outputs and gradients");
 }
