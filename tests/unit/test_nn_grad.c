@@ -143,8 +143,9 @@ check_layer(const char *what, const char *arch, int train)
 		if (fabsf(dx[i] - dx2[i]) > 1e-4f * (1 + fabsf(dx[i])))
 			same = 0;
 	CHECK(same, "%s: two threads agree with one", what);
-	if (strcmp(l->ops->type, "conv2d") == 0) {
-		/* inference computes small outputs several samples per GEMM */
+	if (strcmp(l->ops->type, "conv2d") == 0 || strcmp(l->ops->type, "maxpool") == 0) {
+		/* inference computes small outputs several samples per GEMM, and pools without
+		 * recording where each maximum was */
 		nn_run eval = run2;
 		eval.train = 0;
 		objective(l, &run, x, y, rr);
@@ -528,6 +529,30 @@ check_depthwise_direct(void)
 	}
 }
 
+/* Inference's 2x2 pooling takes rows in pieces of 256 windows: a row of 265 and its direct
+ * maxima. */
+static void
+check_maxpool_wide(void)
+{
+	char err[256];
+	nn_net *net = nn_build("input 2x3x531\nmaxpool 2\n", "wide", 2, 2, err, sizeof err);
+	rng r;
+	int bad = 0;
+
+	rng_seed(&r, 8);
+	fill(nn_input(net), 2 * nn_shape_size(net->input), &r);
+	nn_run run = { .n = 2, .train = 0, .pool = net->pool };
+	const float *x = nn_input(net), *y = nn_forward(net, &run);
+	for (int pl = 0; pl < 4; pl++)
+		for (int ox = 0; ox < 265; ox++) {
+			const float *w = x + (size_t)pl * 3 * 531 + 2 * ox;
+			float m = fmaxf(fmaxf(w[0], w[1]), fmaxf(w[531], w[532]));
+			bad += y[pl * 265 + ox] != m;
+		}
+	CHECK(net->layer[0].out.w == 265 && bad == 0, "maxpool 2 in inference, rows of 265 windows: the maxima (%d wrong)", bad);
+	nn_free(net);
+}
+
 static void
 check_shapes(void)
 {
@@ -580,6 +605,7 @@ main(void)
 	step_size = 1e-3f;
 	check_layer("maxpool 2", "input 2x6x6\nmaxpool 2\n", 1);
 	check_layer("maxpool 3 stride 2", "input 2x7x7\nmaxpool 3 stride=2\n", 1);
+	check_layer("maxpool 2, odd sides", "input 2x7x9\nmaxpool 2\n", 1);
 	step_size = 1e-2f;
 	check_layer("avgpool 2", "input 2x5x4\navgpool 2\n", 1);
 	check_layer("globalavgpool", "input 3x4x5\nglobalavgpool\n", 1);
@@ -625,5 +651,6 @@ main(void)
 	check_im2col();
 	check_conv_bands();
 	check_depthwise_direct();
+	check_maxpool_wide();
 	return CHECK_DONE();
 }
