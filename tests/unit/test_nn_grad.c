@@ -553,6 +553,36 @@ check_maxpool_wide(void)
 	nn_free(net);
 }
 
+/* Dropout's masks come from rng_next seeded by the run's seed and step, the layer and the
+ * sample (its own inlined copy of the generator must give the same values). */
+static void
+check_dropout_mask(void)
+{
+	char err[256];
+	nn_net *net = nn_build("input 3x5x7\ndropout 0.3\n", "mask", 3, 2, err, sizeof err);
+	size_t size = nn_shape_size(net->input);
+	uint64_t keep = (uint64_t)((1.0 - 0.3f) * 18446744073709551616.0);
+	float scale = 1 / (1 - 0.3f);
+	int bad = 0, kept = 0;
+	rng r;
+
+	rng_seed(&r, 6);
+	fill(nn_input(net), 3 * size, &r);
+	nn_run run = { .n = 3, .train = 1, .pool = net->pool, .seed = 77, .step = 5 };
+	const float *x = nn_input(net), *y = nn_forward(net, &run);
+	for (int n = 0; n < 3; n++) {
+		rng_seed(&r, 77 ^ (5 * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)0 << 48) ^ ((uint64_t)n << 32));
+		for (size_t i = 0; i < size; i++) {
+			int k = rng_next(&r) < keep;
+			kept += k;
+			bad += y[n * size + i] != (k ? x[n * size + i] * scale : 0);
+		}
+	}
+	CHECK(bad == 0 && kept > 0 && kept < 3 * (int)size, "dropout's masks follow rng_next (%d of %zu kept, %d wrong)",
+	      kept, 3 * size, bad);
+	nn_free(net);
+}
+
 static void
 check_shapes(void)
 {
@@ -652,5 +682,6 @@ main(void)
 	check_conv_bands();
 	check_depthwise_direct();
 	check_maxpool_wide();
+	check_dropout_mask();
 	return CHECK_DONE();
 }
