@@ -406,6 +406,16 @@ add_separable(nn_net *net, char **tok, int ntok, int lineno, int count, char *er
 	return add_layer(net, pt, np, lineno, err, errlen);
 }
 
+/* A dropout right after a relu or leakyrelu may share its buffer too: that backward reads
+ * only the sign of its input, which dropout's scaling keeps, and where dropout zeroes a value
+ * the gradient coming back is zero anyway.  Inference then copies nothing. */
+static int
+dropout_after_relu(const nn_layer *l, const nn_layer *prev)
+{
+	return strcmp(l->ops->type, "dropout") == 0 &&
+	       (strcmp(prev->ops->type, "relu") == 0 || strcmp(prev->ops->type, "leakyrelu") == 0);
+}
+
 /*
  * Activations and gradients.  A layer may run in place (act[i + 1] = act[i]) when its type
  * allows it, it reads only the previous layer's output, nothing else reads that, and the
@@ -414,6 +424,7 @@ add_separable(nn_net *net, char **tok, int ntok, int lineno, int count, char *er
  * share one); an activation read more than once, or further down, gathers its gradient in a
  * buffer of its own.
  */
+
 static int
 plan_buffers(nn_net *net, const char *name, char *err, size_t errlen)
 {
@@ -438,7 +449,8 @@ plan_buffers(nn_net *net, const char *name, char *err, size_t errlen)
 		const nn_layer *l = &net->layer[i];
 		int a = l->src[0];
 		const nn_layer *prev = a > 0 ? &net->layer[a - 1] : NULL;
-		if (l->ops->inplace && l->nin == 1 && a == i && prev && !prev->ops->inplace &&
+		if (l->ops->inplace && l->nin == 1 && a == i && prev &&
+		    (!prev->ops->inplace || dropout_after_relu(l, prev)) &&
 		    !prev->ops->needs_output && net->ncons[a] == 1 && !(no && *no == '1')) {
 			net->act[i + 1] = net->act[i];
 			if ((strcmp(l->ops->type, "relu") == 0 || strcmp(l->ops->type, "leakyrelu") == 0) &&

@@ -143,8 +143,9 @@ check_layer(const char *what, const char *arch, int train)
 		if (fabsf(dx[i] - dx2[i]) > 1e-4f * (1 + fabsf(dx[i])))
 			same = 0;
 	CHECK(same, "%s: two threads agree with one", what);
-	if (strcmp(l->ops->type, "conv2d") == 0) {
-		/* inference computes small outputs several samples per GEMM */
+	if (strcmp(l->ops->type, "conv2d") == 0 || strcmp(l->ops->type, "maxpool") == 0) {
+		/* inference computes small outputs several samples per GEMM, and pools without
+		 * recording where each maximum was */
 		nn_run eval = run2;
 		eval.train = 0;
 		objective(l, &run, x, y, rr);
@@ -338,8 +339,8 @@ check_concat(void)
 	CHECK(!net && strstr(err, "add wants the names of at least two"), "add of one input: %s", err);
 }
 
-/* Layers run in place (relu, dropout, flatten over their input's buffer) give exactly what
- * they give in buffers of their own. */
+/* Layers run in place (relu, dropout, flatten over their input's buffer; a dropout even over
+ * a relu's, itself over a convolution's) give exactly what they give in buffers of their own. */
 static void
 check_inplace(void)
 {
@@ -373,7 +374,8 @@ check_inplace(void)
 		nn_free(net);
 	}
 	unsetenv("NN_NO_INPLACE");
-	CHECK(shared == 4, "relu, dropout after pooling, flatten and leakyrelu share their input's buffer (%d)", shared);
+	CHECK(shared == 5, "relu, dropout after relu, dropout after pooling, flatten and leakyrelu share their "
+	      "input's buffer (%d)", shared);
 	CHECK(memcmp(out[0], out[1], sizeof out[0]) == 0 && memcmp(grad[0], grad[1], sizeof grad[0]) == 0,
 	      "in place or not, the same outputs and gradients");
 }
@@ -471,6 +473,116 @@ check_conv_bands(void)
 	}
 }
 
+/* The depthwise forward pass (by kernel taps along rows) against the direct sum, over
+ * geometries where a tap's run of columns is cut by padding on either side, strides, a
+ * multiplier and a kernel wider than the input. */
+static void
+check_depthwise_direct(void)
+{
+	static const char *arch[] = {
+		"input 3x9x11\ndepthwise2d 3 pad=1\n",
+		"input 2x10x9\ndepthwise2d 5 stride=2 pad=2\n",
+		"input 2x7x8\ndepthwise2d 3x2 stride=2x3 pad=0x1 multiplier=3\n",
+		"input 1x5x3\ndepthwise2d 5x7 pad=2x3\n",
+		"input 4x12x17\ndepthwise2d 3 bias=0\n",
+	};
+	char err[512];
+	rng r;
+
+	rng_seed(&r, 5);
+	for (size_t a = 0; a < sizeof arch / sizeof *arch; a++) {
+		nn_net *net = nn_build(arch[a], "dw", 2, 2, err, sizeof err);
+		if (!net) {
+			CHECK(0, "depthwise: builds (%s)", err);
+			continue;
+		}
+		nn_init_params(net, 3);
+		nn_layer *l = &net->layer[0];
+		if (l->bias)
+			fill(l->param[1].w, l->param[1].n, &r);
+		size_t in = nn_shape_size(l->in), out = nn_shape_size(l->out);
+		fill(nn_input(net), 2 * in, &r);
+		nn_run run = { .n = 2, .train = 0, .pool = net->pool };
+		const float *x = nn_input(net), *y = nn_forward(net, &run), *w = l->param[0].w;
+		double worst = 0;
+		for (int n = 0; n < 2; n++)
+			for (int f = 0; f < l->out.c; f++)
+				for (int oy = 0; oy < l->out.h; oy++)
+					for (int ox = 0; ox < l->out.w; ox++) {
+						double want = l->bias ? l->param[1].w[f] : 0;
+						int c = f / l->units;
+						for (int i = 0; i < l->kh; i++)
+							for (int j = 0; j < l->kw; j++) {
+								int yy = oy * l->sh - l->ph + i, xx = ox * l->sw - l->pw + j;
+								if (yy >= 0 && yy < l->in.h && xx >= 0 && xx < l->in.w)
+									want += (double)w[(f * l->kh + i) * l->kw + j] *
+									        x[n * in + ((size_t)c * l->in.h + yy) * l->in.w + xx];
+							}
+						double got = y[n * out + ((size_t)f * l->out.h + oy) * l->out.w + ox];
+						if (fabs(got - want) > worst)
+							worst = fabs(got - want);
+					}
+		CHECK(worst < 1e-5, "depthwise2d %dx%dx%d kernel %dx%d stride %dx%d pad %dx%d multiplier %d: the "
+		      "direct sum (worst error %.2g)", l->in.c, l->in.h, l->in.w, l->kh, l->kw, l->sh, l->sw, l->ph,
+		      l->pw, l->units, worst);
+		nn_free(net);
+	}
+}
+
+/* Inference's 2x2 pooling takes rows in pieces of 256 windows: a row of 265 and its direct
+ * maxima. */
+static void
+check_maxpool_wide(void)
+{
+	char err[256];
+	nn_net *net = nn_build("input 2x3x531\nmaxpool 2\n", "wide", 2, 2, err, sizeof err);
+	rng r;
+	int bad = 0;
+
+	rng_seed(&r, 8);
+	fill(nn_input(net), 2 * nn_shape_size(net->input), &r);
+	nn_run run = { .n = 2, .train = 0, .pool = net->pool };
+	const float *x = nn_input(net), *y = nn_forward(net, &run);
+	for (int pl = 0; pl < 4; pl++)
+		for (int ox = 0; ox < 265; ox++) {
+			const float *w = x + (size_t)pl * 3 * 531 + 2 * ox;
+			float m = fmaxf(fmaxf(w[0], w[1]), fmaxf(w[531], w[532]));
+			bad += y[pl * 265 + ox] != m;
+		}
+	CHECK(net->layer[0].out.w == 265 && bad == 0, "maxpool 2 in inference, rows of 265 windows: the maxima (%d wrong)", bad);
+	nn_free(net);
+}
+
+/* Dropout's masks come from rng_next seeded by the run's seed and step, the layer and the
+ * sample (its own inlined copy of the generator must give the same values). */
+static void
+check_dropout_mask(void)
+{
+	char err[256];
+	nn_net *net = nn_build("input 3x5x7\ndropout 0.3\n", "mask", 3, 2, err, sizeof err);
+	size_t size = nn_shape_size(net->input);
+	uint64_t keep = (uint64_t)((1.0 - 0.3f) * 18446744073709551616.0);
+	float scale = 1 / (1 - 0.3f);
+	int bad = 0, kept = 0;
+	rng r;
+
+	rng_seed(&r, 6);
+	fill(nn_input(net), 3 * size, &r);
+	nn_run run = { .n = 3, .train = 1, .pool = net->pool, .seed = 77, .step = 5 };
+	const float *x = nn_input(net), *y = nn_forward(net, &run);
+	for (int n = 0; n < 3; n++) {
+		rng_seed(&r, 77 ^ (5 * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)0 << 48) ^ ((uint64_t)n << 32));
+		for (size_t i = 0; i < size; i++) {
+			int k = rng_next(&r) < keep;
+			kept += k;
+			bad += y[n * size + i] != (k ? x[n * size + i] * scale : 0);
+		}
+	}
+	CHECK(bad == 0 && kept > 0 && kept < 3 * (int)size, "dropout's masks follow rng_next (%d of %zu kept, %d wrong)",
+	      kept, 3 * size, bad);
+	nn_free(net);
+}
+
 static void
 check_shapes(void)
 {
@@ -514,6 +626,8 @@ main(void)
 	check_layer("conv2d_transpose 3x3 stride 2 pad 1", "input 2x4x3\nconv2d_transpose 3 kernel=3 stride=2 pad=1\n", 1);
 	check_layer("depthwise2d 3x3 pad 1", "input 3x5x5\ndepthwise2d 3 pad=1\n", 1);
 	check_layer("depthwise2d stride 2 multiplier 2", "input 2x6x5\ndepthwise2d 3 stride=2 multiplier=2\n", 1);
+	check_layer("depthwise2d 5x3 stride 1x2 pad 2x1", "input 2x7x9\ndepthwise2d 5x3 stride=1x2 pad=2x1\n", 1);
+	check_layer("depthwise2d 3x3 rows of 19, no bias", "input 2x4x19\ndepthwise2d 3 pad=1 bias=0\n", 1);
 	check_layer("upsample nearest", "input 2x3x4\nupsample 2\n", 1);
 	check_layer("upsample bilinear", "input 2x3x4\nupsample 2 mode=bilinear\n", 1);
 	check_layer("upsample bilinear 3x2", "input 1x3x3\nupsample 3x2 mode=bilinear\n", 1);
@@ -521,6 +635,7 @@ main(void)
 	step_size = 1e-3f;
 	check_layer("maxpool 2", "input 2x6x6\nmaxpool 2\n", 1);
 	check_layer("maxpool 3 stride 2", "input 2x7x7\nmaxpool 3 stride=2\n", 1);
+	check_layer("maxpool 2, odd sides", "input 2x7x9\nmaxpool 2\n", 1);
 	step_size = 1e-2f;
 	check_layer("avgpool 2", "input 2x5x4\navgpool 2\n", 1);
 	check_layer("globalavgpool", "input 3x4x5\nglobalavgpool\n", 1);
@@ -565,5 +680,8 @@ main(void)
 	check_shapes();
 	check_im2col();
 	check_conv_bands();
+	check_depthwise_direct();
+	check_maxpool_wide();
+	check_dropout_mask();
 	return CHECK_DONE();
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "nn/nn.h"
+#include "nn/nn_im2col.h"
 #include "nn/nn_layer_util.h"
 #include "util/util.h"
 
@@ -42,19 +43,73 @@ dw_init(nn_layer *l, rng *r)
 		memset(l->param[1].w, 0, l->param[1].n * sizeof(float));
 }
 
-/* Calls body(x offset, kernel offset) for every tap of output (oy, ox) inside the image. */
-#define TAPS(l, oy, ox, body) \
-	for (int i_ = 0; i_ < (l)->kh; i_++) { \
-		int y_ = (oy) * (l)->sh - (l)->ph + i_; \
-		if (y_ < 0 || y_ >= (l)->in.h) \
-			continue; \
-		for (int j_ = 0; j_ < (l)->kw; j_++) { \
-			int x_ = (ox) * (l)->sw - (l)->pw + j_; \
-			if (x_ < 0 || x_ >= (l)->in.w) \
-				continue; \
-			body(y_ * (l)->in.w + x_, i_ * (l)->kw + j_); \
-		} \
+/*
+ * Both passes go tap by tap: for kernel tap (i, j), output row oy reads input row
+ * oy * sh - ph + i at columns ox * sw - pw + j, and the outputs whose column falls inside the
+ * image form one run [lo, hi).  So each tap is a multiply-add along a row with no bounds
+ * checks inside, which the compiler vectorises; each output still sums bias then taps in
+ * kernel order, as a pixel-by-pixel loop would.
+ */
+
+/* The outputs [lo, hi) of a row whose input column ox * sw - pw + j lies in [0, w). */
+static void
+tap_columns(const nn_layer *l, int j, int *lo, int *hi)
+{
+	int a = l->pw - j, b = l->in.w - 1 + l->pw - j;
+
+	*lo = a > 0 ? (a + l->sw - 1) / l->sw : 0;
+	*hi = b < 0 ? 0 : b / l->sw + 1;
+	if (*hi > l->out.w)
+		*hi = l->out.w;
+	if (*lo > *hi)
+		*lo = *hi;
+}
+
+/* y[lo..hi) += v * x[ox * sw + off] */
+static void
+row_axpy(float *y, const float *x, float v, int lo, int hi, int sw, int off)
+{
+	if (sw == 1) {
+		const float *xs = x + off;
+		for (int ox = lo; ox < hi; ox++)
+			y[ox] += v * xs[ox];
+	} else {
+		for (int ox = lo; ox < hi; ox++)
+			y[ox] += v * x[ox * sw + off];
 	}
+}
+
+/* The sum over [lo, hi) of dy[ox] * x[ox * sw + off], in eight running sums. */
+static float
+row_dot(const float *dy, const float *x, int lo, int hi, int sw, int off)
+{
+	float s[8] = { 0 };
+	int ox = lo;
+
+	if (sw == 1) {
+		const float *xs = x + off;
+		for (; ox + 8 <= hi; ox += 8)
+			for (int k = 0; k < 8; k++)
+				s[k] += dy[ox + k] * xs[ox + k];
+	}
+	for (; ox < hi; ox++)
+		s[0] += dy[ox] * x[ox * sw + off];
+	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+/* dx[ox * sw + off] += v * dy[ox] over [lo, hi) */
+static void
+dx_row(float *dx, const float *dy, float v, int lo, int hi, int sw, int off)
+{
+	if (sw == 1) {
+		float *ds = dx + off;
+		for (int ox = lo; ox < hi; ox++)
+			ds[ox] += v * dy[ox];
+	} else {
+		for (int ox = lo; ox < hi; ox++)
+			dx[ox * sw + off] += v * dy[ox];
+	}
+}
 
 static void
 dw_forward_part(void *ctx, size_t b, size_t e, int t)
@@ -62,20 +117,28 @@ dw_forward_part(void *ctx, size_t b, size_t e, int t)
 	struct nn_pass *p = ctx;
 	nn_layer *l = p->l;
 	size_t hw = (size_t)l->in.h * l->in.w, ohw = (size_t)l->out.h * l->out.w, kk = (size_t)l->kh * l->kw;
+	int lo[64], hi[64];
 
 	(void)t;
+	for (int j = 0; j < l->kw; j++)
+		tap_columns(l, j, &lo[j], &hi[j]);
 	for (size_t q = b; q < e; q++) {              /* one output plane: sample n, channel oc */
 		size_t n = q / l->out.c, oc = q % l->out.c, ic = oc / l->units;
 		const float *x = p->x + (n * l->in.c + ic) * hw, *w = l->param[0].w + oc * kk;
 		float *y = p->out + q * ohw, bias = l->bias ? l->param[1].w[oc] : 0;
-		for (int oy = 0; oy < l->out.h; oy++)
-			for (int ox = 0; ox < l->out.w; ox++) {
-				float s = bias;
-#define ACC(xi, ki) s += x[xi] * w[ki]
-				TAPS(l, oy, ox, ACC)
-#undef ACC
-				y[oy * l->out.w + ox] = s;
+		for (int oy = 0; oy < l->out.h; oy++) {
+			float *yr = y + (size_t)oy * l->out.w;
+			for (int ox = 0; ox < l->out.w; ox++)
+				yr[ox] = bias;
+			for (int i = 0; i < l->kh; i++) {
+				int iy = oy * l->sh - l->ph + i;
+				if (iy < 0 || iy >= l->in.h)
+					continue;
+				for (int j = 0; j < l->kw; j++)
+					row_axpy(yr, x + (size_t)iy * l->in.w, w[i * l->kw + j], lo[j], hi[j], l->sw,
+					         j - l->pw);
 			}
+		}
 	}
 }
 
@@ -93,8 +156,11 @@ dw_backward_part(void *ctx, size_t b, size_t e, int t)
 	struct nn_pass *p = ctx;
 	nn_layer *l = p->l;
 	size_t hw = (size_t)l->in.h * l->in.w, ohw = (size_t)l->out.h * l->out.w, kk = (size_t)l->kh * l->kw;
+	int lo[64], hi[64];
 
 	(void)t;
+	for (int j = 0; j < l->kw; j++)
+		tap_columns(l, j, &lo[j], &hi[j]);
 	for (size_t oc = b; oc < e; oc++) {
 		size_t ic = oc / l->units;
 		const float *w = l->param[0].w + oc * kk;
@@ -103,14 +169,21 @@ dw_backward_part(void *ctx, size_t b, size_t e, int t)
 			const float *x = p->x + ((size_t)n * l->in.c + ic) * hw;
 			const float *dy = p->dy + ((size_t)n * l->out.c + oc) * ohw;
 			float *dx = p->dx ? p->dx + ((size_t)n * l->in.c + ic) * hw : NULL;
-			for (int oy = 0; oy < l->out.h; oy++)
-				for (int ox = 0; ox < l->out.w; ox++) {
-					float g = dy[oy * l->out.w + ox];
-					gb += g;
-#define GRAD(xi, ki) do { gw[ki] += g * x[xi]; if (dx) dx[xi] += g * w[ki]; } while (0)
-					TAPS(l, oy, ox, GRAD)
-#undef GRAD
+			for (int oy = 0; oy < l->out.h; oy++) {
+				const float *dyr = dy + (size_t)oy * l->out.w;
+				gb += nn_sum_floats(dyr, l->out.w);
+				for (int i = 0; i < l->kh; i++) {
+					int iy = oy * l->sh - l->ph + i;
+					if (iy < 0 || iy >= l->in.h)
+						continue;
+					for (int j = 0; j < l->kw; j++) {
+						int off = j - l->pw;
+						gw[i * l->kw + j] += row_dot(dyr, x + (size_t)iy * l->in.w, lo[j], hi[j], l->sw, off);
+						if (dx)
+							dx_row(dx + (size_t)iy * l->in.w, dyr, w[i * l->kw + j], lo[j], hi[j], l->sw, off);
+					}
 				}
+			}
 		}
 		if (l->bias)
 			l->param[1].g[oc] += gb;

@@ -20,6 +20,21 @@ dropout_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 	return 0;
 }
 
+/* rng_next (xoshiro256**) on a state in registers: the same sequence, without a call per value. */
+static inline uint64_t
+next(uint64_t s[4])
+{
+	uint64_t v = s[1] * 5, res = ((v << 7) | (v >> 57)) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = (s[3] << 45) | (s[3] >> 19);
+	return res;
+}
+
 static void
 dropout_forward_part(void *ctx, size_t b, size_t e, int t)
 {
@@ -35,13 +50,14 @@ dropout_forward_part(void *ctx, size_t b, size_t e, int t)
 		rng r;
 		rng_seed(&r, p->run->seed ^ (p->run->step * 0x9e3779b97f4a7c15ull) ^
 		             ((uint64_t)l->index << 48) ^ ((uint64_t)n << 32));
+		uint64_t s[4] = { r.s[0], r.s[1], r.s[2], r.s[3] };
 		const float *x = p->x + n * size;
 		float *y = p->out + n * size;
-		unsigned char *m = mask + n * size;
-		for (size_t i = 0; i < size; i++) {
-			m[i] = rng_next(&r) < keep;
+		unsigned char *restrict m = mask + n * size;
+		for (size_t i = 0; i < size; i++)
+			m[i] = next(s) < keep;
+		for (size_t i = 0; i < size; i++)
 			y[i] = m[i] ? x[i] * scale : 0;
-		}
 	}
 }
 
@@ -62,16 +78,17 @@ static void
 dropout_backward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
-	const unsigned char *m = p->l->priv;
-	float scale = 1 / (1 - p->l->rate);
+	const unsigned char *restrict m = p->l->priv;
+	const float *restrict dy = p->dy;
+	float *restrict dx = p->dx, scale = 1 / (1 - p->l->rate);
 
 	(void)t;
 	if (!p->run->train || p->l->rate == 0) {
-		memcpy(p->dx + b, p->dy + b, (e - b) * sizeof(float));
+		memcpy(dx + b, dy + b, (e - b) * sizeof(float));
 		return;
 	}
 	for (size_t i = b; i < e; i++)
-		p->dx[i] = m[i] ? p->dy[i] * scale : 0;
+		dx[i] = m[i] ? dy[i] * scale : 0;
 }
 
 static void

@@ -1,9 +1,31 @@
-/* maxpool: the largest value of each window; backward routes the gradient to it. */
+/* maxpool: the largest value of each window; backward routes the gradient to it.  Where it
+ * was is recorded in training only (backward follows a training pass): inference takes the
+ * maxima alone, the 2x2 windows as a vertical then a horizontal maximum, which vectorise. */
 #include <string.h>
 
 #include "nn/nn.h"
 #include "nn/nn_layer_util.h"
 #include "util/util.h"
+
+/* y (ho x wo) = the maxima of x's 2x2 windows, rows of x w apart; a row in pieces of up to
+ * 256 outputs. */
+static void
+max2x2(const float *x, int w, float *y, int ho, int wo)
+{
+	float v[512];
+
+	for (int oy = 0; oy < ho; oy++) {
+		const float *r0 = x + (size_t)2 * oy * w, *r1 = r0 + w;
+		float *yr = y + (size_t)oy * wo;
+		for (int o0 = 0; o0 < wo; o0 += 256) {
+			int m = wo - o0 < 256 ? wo - o0 : 256;
+			for (int i = 0; i < 2 * m; i++)
+				v[i] = r1[2 * o0 + i] > r0[2 * o0 + i] ? r1[2 * o0 + i] : r0[2 * o0 + i];
+			for (int ox = 0; ox < m; ox++)
+				yr[o0 + ox] = v[2 * ox + 1] > v[2 * ox] ? v[2 * ox + 1] : v[2 * ox];
+		}
+	}
+}
 
 static void
 maxpool_forward_part(void *ctx, size_t b, size_t e, int t)
@@ -18,6 +40,10 @@ maxpool_forward_part(void *ctx, size_t b, size_t e, int t)
 		const float *x = p->x + pl * H * W;
 		float *y = p->out + pl * ho * wo;
 		int *a = arg + pl * ho * wo;
+		if (l->kh == 2 && l->kw == 2 && l->sh == 2 && l->sw == 2 && !p->run->train) {
+			max2x2(x, W, y, ho, wo);
+			continue;
+		}
 		if (l->kh == 2 && l->kw == 2 && l->sh == 2 && l->sw == 2) {
 			for (int oy = 0; oy < ho; oy++) {
 				const float *r0 = x + 2 * oy * W, *r1 = r0 + W;
@@ -47,7 +73,8 @@ maxpool_forward_part(void *ctx, size_t b, size_t e, int t)
 					}
 				}
 				y[oy * wo + ox] = m;
-				a[oy * wo + ox] = mi;
+				if (p->run->train)
+					a[oy * wo + ox] = mi;
 			}
 		}
 	}
@@ -56,7 +83,7 @@ maxpool_forward_part(void *ctx, size_t b, size_t e, int t)
 static void
 maxpool_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 {
-	struct nn_pass p = { .l = l, .x = x, .out = y };
+	struct nn_pass p = { .l = l, .run = run, .x = x, .out = y };
 	nn_pool_for(run->pool, (size_t)run->n * l->in.c, maxpool_forward_part, &p);
 }
 
