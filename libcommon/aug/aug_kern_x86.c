@@ -119,6 +119,16 @@ inside3_avx2(const unsigned char *src, int sw, int sh, int64_t fx, int64_t dx, i
 	               const float *table) \
 	{ \
 		aug_noise_loop(px, n, first, k0, k1, sigma, table); \
+	} \
+	__attribute__((target(isa))) static void \
+	gray3_##suffix(const unsigned char *src, unsigned char *dst, size_t n) \
+	{ \
+		aug_gray3_loop(src, dst, n); \
+	} \
+	__attribute__((target(isa))) static uint64_t \
+	lumasum3_##suffix(const unsigned char *src, size_t n) \
+	{ \
+		return aug_lumasum3_loop(src, n); \
 	}
 
 /*
@@ -207,6 +217,75 @@ blur_v_avx2(const float *const *rows, const float *k, int ntap, size_t n, float 
 
 LOOPS("avx2", avx2)
 
+/*
+ * hue, AVX2: 8 pixels at a time in 32-bit lanes (4 a 128-bit lane: a dword permute, then
+ * pshufb), aug_hue_px's operations in its order; its 0/1 products become blends, which give
+ * the same values (a product by 1 plus products by 0 is the value).  Stores of 16 + 8 bytes,
+ * never past the 8 pixels: dst may be src.
+ */
+__attribute__((target("avx2"))) static void
+hue3_avx2(const unsigned char *src, unsigned char *dst, size_t n, float s6)
+{
+	const __m256i spread = _mm256_setr_epi32(0, 1, 2, 0, 3, 4, 5, 0);
+#define CH(k) k, Z, Z, Z, k + 3, Z, Z, Z, k + 6, Z, Z, Z, k + 9, Z, Z, Z
+	const __m256i mr = _mm256_setr_epi8(CH(0), CH(0)), mg = _mm256_setr_epi8(CH(1), CH(1));
+	const __m256i mb = _mm256_setr_epi8(CH(2), CH(2));
+#undef CH
+#define PK 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, Z, Z, Z, Z
+	const __m256i pk = _mm256_setr_epi8(PK, PK), gather = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
+#undef PK
+	const __m256 vs6 = _mm256_set1_ps(s6), six = _mm256_set1_ps(6.0f), two = _mm256_set1_ps(2.0f);
+	const __m256 three = _mm256_set1_ps(3.0f), four = _mm256_set1_ps(4.0f), five = _mm256_set1_ps(5.0f);
+	const __m256 zero = _mm256_setzero_ps(), half = _mm256_set1_ps(0.5f);
+	size_t i = 0;
+
+	for (; 3 * i + 32 <= 3 * n; i += 8) {
+		__m256i v = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(src + 3 * i)), spread);
+		__m256i r = _mm256_shuffle_epi8(v, mr), g = _mm256_shuffle_epi8(v, mg), b = _mm256_shuffle_epi8(v, mb);
+		__m256i mx = _mm256_max_epi32(_mm256_max_epi32(r, g), b), mn = _mm256_min_epi32(_mm256_min_epi32(r, g), b);
+		__m256i d = _mm256_sub_epi32(mx, mn), d2 = _mm256_add_epi32(d, d);
+		__m256i isr = _mm256_cmpeq_epi32(mx, r), isg = _mm256_andnot_si256(isr, _mm256_cmpeq_epi32(mx, g));
+		__m256i xr = _mm256_sub_epi32(g, b), xg = _mm256_add_epi32(_mm256_sub_epi32(b, r), d2);
+		__m256i xb = _mm256_add_epi32(_mm256_sub_epi32(r, g), _mm256_add_epi32(d2, d2));
+		__m256i x = _mm256_blendv_epi8(_mm256_blendv_epi8(xb, xg, isg), xr, isr);
+		__m256 fd = _mm256_cvtepi32_ps(d), d6 = _mm256_mul_ps(six, fd);
+		__m256 hd = _mm256_add_ps(_mm256_cvtepi32_ps(x), _mm256_mul_ps(vs6, fd));
+		hd = _mm256_add_ps(hd, _mm256_and_ps(d6, _mm256_cmp_ps(hd, zero, _CMP_LT_OQ)));
+		hd = _mm256_sub_ps(hd, _mm256_and_ps(d6, _mm256_cmp_ps(hd, d6, _CMP_GE_OQ)));
+		/* sec: minus the sum of the all-ones masks */
+		__m256i sec = _mm256_castps_si256(_mm256_cmp_ps(hd, fd, _CMP_GE_OQ));
+		sec = _mm256_add_epi32(sec, _mm256_castps_si256(_mm256_cmp_ps(hd, _mm256_mul_ps(two, fd), _CMP_GE_OQ)));
+		sec = _mm256_add_epi32(sec, _mm256_castps_si256(_mm256_cmp_ps(hd, _mm256_mul_ps(three, fd), _CMP_GE_OQ)));
+		sec = _mm256_add_epi32(sec, _mm256_castps_si256(_mm256_cmp_ps(hd, _mm256_mul_ps(four, fd), _CMP_GE_OQ)));
+		sec = _mm256_add_epi32(sec, _mm256_castps_si256(_mm256_cmp_ps(hd, _mm256_mul_ps(five, fd), _CMP_GE_OQ)));
+		sec = _mm256_sub_epi32(_mm256_setzero_si256(), sec);
+		__m256 f = _mm256_sub_ps(hd, _mm256_mul_ps(_mm256_cvtepi32_ps(sec), fd));
+		__m256 fmx = _mm256_cvtepi32_ps(mx), fmn = _mm256_cvtepi32_ps(mn);
+		__m256 rise = _mm256_add_ps(fmn, f), fall = _mm256_sub_ps(fmx, f);
+		__m256 k0 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(sec, _mm256_setzero_si256()));
+		__m256 k1 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(sec, _mm256_set1_epi32(1)));
+		__m256 k2 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(sec, _mm256_set1_epi32(2)));
+		__m256 k3 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(sec, _mm256_set1_epi32(3)));
+		__m256 k4 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(sec, _mm256_set1_epi32(4)));
+		__m256 k5 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(sec, _mm256_set1_epi32(5)));
+		/* r: mx in sectors 0 and 5, fall in 1, rise in 4, mn in 2 and 3; g and b likewise */
+		__m256 ro = _mm256_blendv_ps(_mm256_blendv_ps(_mm256_blendv_ps(fmn, rise, k4), fall, k1), fmx,
+		                             _mm256_or_ps(k0, k5));
+		__m256 go = _mm256_blendv_ps(_mm256_blendv_ps(_mm256_blendv_ps(fmn, fall, k3), rise, k0), fmx,
+		                             _mm256_or_ps(k1, k2));
+		__m256 bo = _mm256_blendv_ps(_mm256_blendv_ps(_mm256_blendv_ps(fmn, fall, k5), rise, k2), fmx,
+		                             _mm256_or_ps(k3, k4));
+		__m256i o = _mm256_cvttps_epi32(_mm256_add_ps(ro, half));
+		o = _mm256_or_si256(o, _mm256_slli_epi32(_mm256_cvttps_epi32(_mm256_add_ps(go, half)), 8));
+		o = _mm256_or_si256(o, _mm256_slli_epi32(_mm256_cvttps_epi32(_mm256_add_ps(bo, half)), 16));
+		o = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(o, pk), gather);
+		_mm_storeu_si128((__m128i *)(void *)(dst + 3 * i), _mm256_castsi256_si128(o));
+		_mm_storel_epi64((__m128i *)(void *)(dst + 3 * i + 16), _mm256_extracti128_si256(o, 1));
+	}
+	for (; i < n; i++)
+		aug_hue_px(src[3 * i], src[3 * i + 1], src[3 * i + 2], s6, dst + 3 * i);
+}
+
 /* AVX2: a 256-entry table as 16 pshufb tables of 16, chosen by the high nibble bit by bit. */
 __attribute__((target("avx2"))) static void
 lut_avx2(const unsigned char lut[256], const unsigned char *src, unsigned char *dst, size_t n)
@@ -252,7 +331,7 @@ flip3_avx2(const unsigned char *restrict src, unsigned char *restrict dst, size_
 }
 
 static const struct aug_kernels avx2 = { "avx2", inside3_avx2, lut_avx2, flip3_avx2, blur_h_avx2, blur_v_avx2,
-					noise_avx2 };
+					noise_avx2, gray3_avx2, lumasum3_avx2, hue3_avx2 };
 
 #define AVX512 "avx512f,avx512bw,avx512vl,avx512vbmi"
 
@@ -377,9 +456,9 @@ flip3_avx512(const unsigned char *restrict src, unsigned char *restrict dst, siz
 
 LOOPS(AVX512, avx512)
 
-/* blur: the AVX2 loops (a CPU with AVX-512 has AVX2) */
+/* blur and hue: the AVX2 loops (a CPU with AVX-512 has AVX2) */
 static const struct aug_kernels avx512 = { "avx512", inside3_avx512, lut_avx512, flip3_avx512, blur_h_avx2,
-					  blur_v_avx2, noise_avx512 };
+					  blur_v_avx2, noise_avx512, gray3_avx512, lumasum3_avx512, hue3_avx2 };
 
 const struct aug_kernels *const aug_kern_avx2 = &avx2, *const aug_kern_avx512 = &avx512;
 #else
