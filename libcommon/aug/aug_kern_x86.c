@@ -315,19 +315,27 @@ lut_avx2(const unsigned char lut[256], const unsigned char *src, unsigned char *
 }
 
 /* AVX2 (SSSE3 in fact): five pixels a pshufb, from 16 bytes that start a byte before them (so no
- * read passes the row's end); each store's 16th byte is the next store's first, so at least one
- * pixel is left to the tail. */
+ * read passes the row's end), walking src forwards (dst backwards: the source, in memory, is
+ * read in the order the prefetchers like best).  Each store's first byte is garbage that the
+ * next store (or the plain tail) overwrites; dst's last pixel comes first, by the plain loop, so
+ * that no read reaches before src. */
 __attribute__((target("avx2"))) static void
 flip3_avx2(const unsigned char *restrict src, unsigned char *restrict dst, size_t n)
 {
-	const __m128i rev = _mm_setr_epi8(13, 14, 15, 10, 11, 12, 7, 8, 9, 4, 5, 6, 1, 2, 3, Z);
-	size_t i = 0;
+	const __m128i rev = _mm_setr_epi8(Z, 13, 14, 15, 10, 11, 12, 7, 8, 9, 4, 5, 6, 1, 2, 3);
+	size_t hi = n;          /* dst's pixels from hi on are done */
 
-	for (; i + 5 < n; i += 5) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + 3 * (n - i - 5) - 1));
-		_mm_storeu_si128((__m128i *)(void *)(dst + 3 * i), _mm_shuffle_epi8(v, rev));
+	if (n < 7) {
+		aug_kern_c.flip3(src, dst, n);
+		return;
 	}
-	aug_kern_c.flip3(src, dst + 3 * i, n - i);        /* src's first n - i pixels */
+	aug_kern_c.flip3(src, dst + 3 * (n - 1), 1);
+	for (hi = n - 1; hi >= 6; hi -= 5) {
+		size_t i = hi - 5;
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + 3 * (n - i - 5) - 1));
+		_mm_storeu_si128((__m128i *)(void *)(dst + 3 * i - 1), _mm_shuffle_epi8(v, rev));
+	}
+	aug_kern_c.flip3(src + 3 * (n - hi), dst, hi);        /* src's last hi pixels */
 }
 
 static const struct aug_kernels avx2 = { "avx2", inside3_avx2, lut_avx2, flip3_avx2, blur_h_avx2, blur_v_avx2,
