@@ -1,7 +1,8 @@
 /*
  * For bench_aug_steps.sh: the seconds that imgaug's pipeline code takes for one step on each
  * of N images, in the process (no stream): aug_step_time STEP FILE N W H C, FILE holding the
- * N images' pixels one after another.  Each image is lent to the pipeline (aug_img_borrow, as
+ * N images' pixels one after another.  CPU time of the process (one thread), which a loaded
+ * machine disturbs less than wall time.  Each image is lent to the pipeline (aug_img_borrow, as
  * imgaug does: the first step reads it from there or it is copied) and augmented with seed i.
  */
 #include <stdio.h>

@@ -76,8 +76,14 @@ hue3_c(const unsigned char *src, unsigned char *dst, size_t n, float s6)
 	aug_hue3_loop(src, dst, n, s6);
 }
 
+static void
+vsum16_c(const uint16_t *r0, size_t stride, const int32_t *w, int n, size_t len, unsigned char *out)
+{
+	aug_vsum16_loop(r0, stride, w, n, len, out);
+}
+
 const struct aug_kernels aug_kern_c = { "c", inside3_c, lut_c, flip3_c, blur_h_c, blur_v_c, noise_c, gray3_c, lumasum3_c,
-					hue3_c };
+					hue3_c, vsum16_c };
 static int forced = -1;
 
 const struct aug_kernels *

@@ -42,6 +42,8 @@ struct aug_kernels {
 	void (*gray3)(const unsigned char *src, unsigned char *dst, size_t n);
 	uint64_t (*lumasum3)(const unsigned char *src, size_t n);
 	void (*hue3)(const unsigned char *src, unsigned char *dst, size_t n, float s6);
+	/* resized-crop's vertical pass over n rows of 16-bit values (aug_kern_loops.h). */
+	void (*vsum16)(const uint16_t *r0, size_t stride, const int32_t *w, int n, size_t len, unsigned char *out);
 };
 
 /* The version for this CPU: the fastest it runs, unless aug_kern_force chose another. */

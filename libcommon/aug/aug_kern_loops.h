@@ -211,4 +211,31 @@ aug_hue3_loop(const unsigned char *src, unsigned char *dst, size_t n, float s6)
 		aug_hue_px(src[3 * i], src[3 * i + 1], src[3 * i + 2], s6, dst + 3 * i);
 }
 
+/*
+ * The vertical pass of resized-crop (aug_geom.c): out[j] = (2^20 + the sum over the n rows t
+ * of w[t] r0[t stride + j]) >> 21, clamped to 255, for j < len; in chunks of 64 whose sums stay
+ * in the cache (or registers) over the rows.
+ */
+AUG_INLINE void
+aug_vsum16_loop(const uint16_t *restrict r0, size_t stride, const int32_t *restrict w, int n, size_t len,
+                unsigned char *restrict out)
+{
+	for (size_t a = 0; a < len; a += 64) {
+		size_t m = len - a < 64 ? len - a : 64;
+		int32_t acc[64];
+		for (size_t j = 0; j < m; j++)
+			acc[j] = (1 << 20) + w[0] * r0[a + j];
+		for (int t = 1; t < n; t++) {
+			const uint16_t *restrict p = r0 + (size_t)t * stride + a;
+			int32_t wt = w[t];
+			for (size_t j = 0; j < m; j++)
+				acc[j] += wt * p[j];
+		}
+		for (size_t j = 0; j < m; j++) {
+			int32_t v = acc[j] >> 21;
+			out[a + j] = (unsigned char)(v > 255 ? 255 : v);
+		}
+	}
+}
+
 #endif

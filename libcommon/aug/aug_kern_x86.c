@@ -129,6 +129,11 @@ inside3_avx2(const unsigned char *src, int sw, int sh, int64_t fx, int64_t dx, i
 	lumasum3_##suffix(const unsigned char *src, size_t n) \
 	{ \
 		return aug_lumasum3_loop(src, n); \
+	} \
+	__attribute__((target(isa))) static void \
+	vsum16_##suffix(const uint16_t *r0, size_t stride, const int32_t *w, int n, size_t len, unsigned char *out) \
+	{ \
+		aug_vsum16_loop(r0, stride, w, n, len, out); \
 	}
 
 /*
@@ -339,7 +344,7 @@ flip3_avx2(const unsigned char *restrict src, unsigned char *restrict dst, size_
 }
 
 static const struct aug_kernels avx2 = { "avx2", inside3_avx2, lut_avx2, flip3_avx2, blur_h_avx2, blur_v_avx2,
-					noise_avx2, gray3_avx2, lumasum3_avx2, hue3_avx2 };
+					noise_avx2, gray3_avx2, lumasum3_avx2, hue3_avx2, vsum16_avx2 };
 
 #define AVX512 "avx512f,avx512bw,avx512vl,avx512vbmi"
 
@@ -466,7 +471,8 @@ LOOPS(AVX512, avx512)
 
 /* blur and hue: the AVX2 loops (a CPU with AVX-512 has AVX2) */
 static const struct aug_kernels avx512 = { "avx512", inside3_avx512, lut_avx512, flip3_avx512, blur_h_avx2,
-					  blur_v_avx2, noise_avx512, gray3_avx512, lumasum3_avx512, hue3_avx2 };
+					  blur_v_avx2, noise_avx512, gray3_avx512, lumasum3_avx512, hue3_avx2,
+					  vsum16_avx512 };
 
 const struct aug_kernels *const aug_kern_avx2 = &avx2, *const aug_kern_avx512 = &avx512;
 #else

@@ -9,6 +9,7 @@
 #include "aug/aug.h"
 #include "aug/aug_kern.h"
 #include "check.h"
+#include "resize/resize.h"
 #include "util/rng.h"
 
 #define GUARD 64
@@ -317,6 +318,52 @@ test_hue_reference(rng *g)
 	CHECK(ok, "hue: primaries and secondaries turned by sixths land exactly on each other");
 }
 
+/* resized-crop on RGB (fixed point, aug_geom.c) against resize_run's float triangle filter on
+ * the window its description names: within 1 everywhere, enlarging and shrinking. */
+static void
+test_resized_crop_reference(rng *g)
+{
+	int ok = 1, worst = 0, runs = 0;
+	long off = 0, total = 0;
+
+	for (int t = 0; t < 150; t++) {
+		int sw = 1 + below(g, 300), sh = 1 + below(g, 200), w = 1 + below(g, 260), h = 1 + below(g, 260);
+		size_t n = (size_t)sw * (size_t)sh * 3;
+		unsigned char *px = malloc(n), *want = malloc((size_t)w * (size_t)h * 3);
+		struct aug_step s;
+		struct aug_img im = { 0 };
+		struct aug_run r;
+		char text[96], err[256];
+		int x, y, cw, ch;
+
+		for (size_t i = 0; i < n; i++)
+			px[i] = t % 3 == 0 ? (unsigned char)(rng_next(g) >> 63 ? 255 : 0) : (unsigned char)(i / 3 % 251 + rng_next(g) % 5);
+		snprintf(text, sizeof text, "resized-crop %dx%d scale=0.01..1 ratio=0.3..3", w, h);
+		ok &= aug_parse(text, &s, err, sizeof err) == 0;
+		aug_img_borrow(&im, px, sw, sh, 3, NULL);
+		if (aug_apply(&s, 1, &im, (uint64_t)t, &r) == -1 ||
+		    sscanf(r.desc, "resized-crop=%d,%d,%d,%d", &x, &y, &cw, &ch) != 4) {
+			ok = 0;
+		} else {
+			resize_spec spec = { { x, cw, w, 0 }, { y, ch, h, 0 }, RESIZE_TRIANGLE, { 0 } };
+			image src = { sw, sh, 3, px }, out = { w, h, 3, want };
+			ok &= resize_run(&src, &spec, &out, err, sizeof err) == 0 && im.w == w && im.h == h;
+			for (size_t i = 0; ok && i < (size_t)w * (size_t)h * 3; i++) {
+				int e = abs(im.px[i] - want[i]);
+				worst = e > worst ? e : worst;
+				off += e != 0;
+				total++;
+			}
+			runs++;
+		}
+		aug_img_free(&im);
+		free(px);
+		free(want);
+	}
+	CHECK(ok && worst <= 1, "resized-crop RGB: within %d (1) of resize_run's float result, %ld of %ld values off (%d runs)",
+	      worst, off, total, runs);
+}
+
 /* Whole pipelines with each kernel: the same images, masks and descriptions. */
 static void
 test_pipelines(rng *g)
@@ -329,6 +376,8 @@ test_pipelines(rng *g)
 		{ "noise 0..40", "blur 0.2..3", "noise 5", NULL },
 		{ "hue -0.5..0.5", "contrast -0.5..0.5", "grayscale p=0.5", "hue", NULL },
 		{ "grayscale", "contrast 0.3", NULL },
+		{ "resized-crop 200x150 scale=0.05..1", "hue", NULL },
+		{ "resized-crop 31x17 scale=0.5..1", "grayscale", NULL },
 	};
 	enum { W = 224, H = 213 };
 	unsigned char *px = malloc(W * H * 4), *mask = malloc(W * H);
@@ -550,6 +599,7 @@ main(void)
 	}
 	test_blur_reference(&g);
 	test_hue_reference(&g);
+	test_resized_crop_reference(&g);
 	test_noise_distribution();
 	test_noise_seeded();
 	if (n == 0)
