@@ -120,11 +120,6 @@ inside3_avx2(const unsigned char *src, int sw, int sh, int64_t fx, int64_t dx, i
 	{ \
 		aug_noise_loop(px, n, first, k0, k1, sigma, table); \
 	} \
-	__attribute__((target(isa))) static void \
-	gray3_##suffix(const unsigned char *src, unsigned char *dst, size_t n) \
-	{ \
-		aug_gray3_loop(src, dst, n); \
-	} \
 	__attribute__((target(isa))) static uint64_t \
 	lumasum3_##suffix(const unsigned char *src, size_t n) \
 	{ \
@@ -221,6 +216,40 @@ blur_v_avx2(const float *const *rows, const float *k, int ntap, size_t n, float 
 }
 
 LOOPS("avx2", avx2)
+
+/*
+ * grayscale, AVX2: 8 pixels at a time in 32-bit lanes as hue3 spreads them; R and G as a 16-bit
+ * pair, so that pmaddwd gives 19595 R + 5702 G, plus G << 15 (38470 = 32768 + 5702, which
+ * does not fit a signed 16-bit weight), plus 7471 B: aug_luma's sum exactly.  Stores of 16 + 8
+ * bytes: dst may be src.
+ */
+__attribute__((target("avx2"))) static void
+gray3_avx2(const unsigned char *src, unsigned char *dst, size_t n)
+{
+	const __m256i spread = _mm256_setr_epi32(0, 1, 2, 0, 3, 4, 5, 0);
+#define RG 0, Z, 1, Z, 3, Z, 4, Z, 6, Z, 7, Z, 9, Z, 10, Z
+#define BB 2, Z, Z, Z, 5, Z, Z, Z, 8, Z, Z, Z, 11, Z, Z, Z
+#define YYY 2, 2, 2, 6, 6, 6, 10, 10, 10, 14, 14, 14, Z, Z, Z, Z
+	const __m256i mrg = _mm256_setr_epi8(RG, RG), mb = _mm256_setr_epi8(BB, BB), my = _mm256_setr_epi8(YYY, YYY);
+#undef RG
+#undef BB
+#undef YYY
+	const __m256i w1 = _mm256_set1_epi32(19595 | 5702 << 16), w2 = _mm256_set1_epi32(7471);
+	const __m256i round = _mm256_set1_epi32(32768), gather = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
+	size_t i = 0;
+
+	for (; 3 * i + 32 <= 3 * n; i += 8) {
+		__m256i v = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(src + 3 * i)), spread);
+		__m256i rg = _mm256_shuffle_epi8(v, mrg), b = _mm256_shuffle_epi8(v, mb);
+		__m256i y = _mm256_add_epi32(_mm256_madd_epi16(rg, w1), _mm256_slli_epi32(_mm256_srli_epi32(rg, 16), 15));
+		y = _mm256_add_epi32(_mm256_add_epi32(y, _mm256_madd_epi16(b, w2)), round);
+		/* the luma is byte 2 of each lane: three copies of it, 12 bytes a 128-bit lane */
+		__m256i o = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(y, my), gather);
+		_mm_storeu_si128((__m128i *)(void *)(dst + 3 * i), _mm256_castsi256_si128(o));
+		_mm_storel_epi64((__m128i *)(void *)(dst + 3 * i + 16), _mm256_extracti128_si256(o, 1));
+	}
+	aug_gray3_loop(src + 3 * i, dst + 3 * i, n - i);
+}
 
 /*
  * hue, AVX2: 8 pixels at a time in 32-bit lanes (4 a 128-bit lane: a dword permute, then
@@ -471,7 +500,7 @@ LOOPS(AVX512, avx512)
 
 /* blur and hue: the AVX2 loops (a CPU with AVX-512 has AVX2) */
 static const struct aug_kernels avx512 = { "avx512", inside3_avx512, lut_avx512, flip3_avx512, blur_h_avx2,
-					  blur_v_avx2, noise_avx512, gray3_avx512, lumasum3_avx512, hue3_avx2,
+					  blur_v_avx2, noise_avx512, gray3_avx2, lumasum3_avx512, hue3_avx2,
 					  vsum16_avx512 };
 
 const struct aug_kernels *const aug_kern_avx2 = &avx2, *const aug_kern_avx512 = &avx512;
