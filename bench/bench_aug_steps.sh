@@ -6,7 +6,7 @@
 #
 # imgaug's time for a step is measured twice: in the process (bench/aug_step_time.c, built here
 # against BUILD/libcommon.a: the step on each image lent to it as imgaug
-# does, no stream), and as its whole process less
+# does, no stream; CPU time, as Albumentations' transform-only figure), and as its whole process less
 # that of the same run with the step never applied ('hflip p=0': reading and writing the
 # stream at zstd level -5), on 1 thread.  The second is skewed by what the step does to the
 # output's compressibility: noise makes it incompressible, which zstd writes faster than a
@@ -120,10 +120,10 @@ for line in open(sys.argv[2]):
         print(name, "nan", file=sys.stdout)
         print("albumentations: %s: %s" % (name, e), file=sys.stderr)
         continue
-    s = time.perf_counter()
+    s = time.process_time()     # CPU time, as aug_step_time's: steadier on a loaded machine
     for x in imgs:
         tf(image=x)
-    print(name, "%.6f" % (time.perf_counter() - s))
+    print(name, "%.6f" % (time.process_time() - s))
 EOF
 
 now() { date +%s.%N; }

@@ -12,7 +12,12 @@ streams with tests/tsread.py (an independent reader).
                                        an image that was that mask: where the SHAPES
                                        image is 0 or 255 in every channel, the PHOTO
                                        mask must be the same: "N pixels, M disagree"
+  aug_check.py hue ORIG AUG            for each record of AUG made from one of ORIG with
+                                       a hue step, its pixels against Python's colorsys
+                                       (RGB to HSV, the hue turned by aug's value, back):
+                                       "N records, largest difference D, C channels off"
 """
+import colorsys
 import hashlib
 import json
 import os
@@ -78,6 +83,23 @@ def main():
             n += int(sat.sum())
             bad += int((mask[sat] != img[..., 0][sat]).sum())
         print("%s pixels, %d disagree" % ("many" if n > 1000 else n, bad))
+    elif cmd == "hue":
+        orig = {m["id"]: t for m, t in load(args[0])}
+        n = worst = off = 0
+        for m, t in load(args[1]):
+            h = [float(x[4:]) for x in m.get("aug", "").split(";") if x.startswith("hue=")]
+            if "aug_parent" not in m or not h:
+                continue
+            o = orig[m["aug_parent"]]["image"].reshape(-1, 3) / 255.0
+            want = np.empty(o.shape, int)
+            for i, (r, g, b) in enumerate(o):
+                hh, ss, vv = colorsys.rgb_to_hsv(r, g, b)
+                want[i] = [int(v * 255 + 0.5) for v in colorsys.hsv_to_rgb((hh + h[0]) % 1.0, ss, vv)]
+            d = np.abs(t["image"].reshape(-1, 3).astype(int) - want)
+            n += 1
+            worst = max(worst, int(d.max()))
+            off += int((d != 0).sum())
+        print("%d records, largest difference %d, %s channels off" % (n, worst, "few" if off * 200 < 3 * n * len(o) else off))
     else:
         sys.exit("aug_check.py: unknown command " + cmd)
 

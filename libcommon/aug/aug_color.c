@@ -53,8 +53,11 @@ mean_gray(const struct aug_img *im)
 	const unsigned char *px = aug_pixels(im);
 	uint64_t sum = 0;
 
-	for (size_t i = 0; i < n; i++)
-		sum += c >= 3 ? aug_luma(px + i * c) : px[i * c];
+	if (c == 3)
+		sum = aug_kern()->lumasum3(px, n);
+	else
+		for (size_t i = 0; i < n; i++)
+			sum += c >= 3 ? aug_luma(px + i * c) : px[i * c];
 	return (double)sum / (double)n;
 }
 
@@ -113,44 +116,24 @@ saturation(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 	return 0;
 }
 
-/* Turns the hue by h turns (HSV, as torchvision's adjust_hue). */
-static void
-hue_pixel(unsigned char *p, double h)
-{
-	double rr = p[0] / 255.0, g = p[1] / 255.0, b = p[2] / 255.0;
-	double mx = fmax(rr, fmax(g, b)), mn = fmin(rr, fmin(g, b)), d = mx - mn, hh, sat, f, q, t, u;
-	int i;
-
-	if (d <= 0)
-		return;         /* gray has no hue */
-	if (mx == rr)
-		hh = fmod((g - b) / d + 6, 6);
-	else if (mx == g)
-		hh = (b - rr) / d + 2;
-	else
-		hh = (rr - g) / d + 4;
-	hh = hh / 6 + h;
-	hh -= floor(hh);
-	sat = d / mx;
-	hh *= 6;
-	i = (int)hh % 6;
-	f = hh - floor(hh);
-	q = mx * (1 - sat);
-	t = mx * (1 - sat * f);
-	u = mx * (1 - sat * (1 - f));
-	double out[6][3] = { { mx, u, q }, { t, mx, q }, { q, mx, u }, { q, t, mx }, { u, q, mx }, { mx, q, t } };
-	for (int k = 0; k < 3; k++)
-		p[k] = aug_clamp(out[i][k] * 255);
-}
-
+/* Turns the hue by h turns (HSV, as torchvision's adjust_hue): aug_hue_px (aug_kern_loops.h). */
 static int
 hue(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 {
 	double h = aug_draw(r, s, 0);
 	size_t n = (size_t)im->w * (size_t)im->h, c = (size_t)im->c;
+	float s6 = (float)(6 * (h - floor(h)));
 
-	for (size_t i = 0; i < n; i++)
-		hue_pixel(im->px + i * c, h);
+	if (c == 3 && im->src) {
+		aug_kern()->hue3(im->src, im->px, n, s6);
+		im->src = NULL;
+	} else if (c == 3) {
+		aug_kern()->hue3(im->px, im->px, n, s6);
+	} else {
+		aug_img_fill(im);
+		for (unsigned char *p = im->px; n-- > 0; p += c)
+			aug_hue_px(p[0], p[1], p[2], s6, p);
+	}
 	aug_say(r, "%s=%+.10g", s->k->name, h);
 	return 0;
 }
@@ -160,9 +143,15 @@ grayscale(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 {
 	size_t n = (size_t)im->w * (size_t)im->h, c = (size_t)im->c;
 
-	if (c >= 3)
-		for (unsigned char *p = im->px; n-- > 0; p += c)
-			p[0] = p[1] = p[2] = aug_luma(p);
+	if (c == 3) {
+		aug_kern()->gray3(aug_pixels(im), im->px, n);
+		im->src = NULL;
+	} else {
+		aug_img_fill(im);
+		if (c == 4)
+			for (unsigned char *p = im->px; n-- > 0; p += c)
+				p[0] = p[1] = p[2] = aug_luma(p);
+	}
 	aug_say(r, "%s", s->k->name);
 	return 0;
 }
@@ -379,11 +368,11 @@ const struct aug_kind aug_saturation = {
 	SIGNED("factor", -0.3, 0.3, -1, 10), saturation,
 };
 const struct aug_kind aug_hue = {
-	"hue", AUG_POSITIONAL | AUG_COLOR, "turn the hue by a fraction of the colour circle",
+	"hue", AUG_POSITIONAL | AUG_COLOR | AUG_FROMSRC, "turn the hue by a fraction of the colour circle",
 	SIGNED("shift", -0.05, 0.05, -0.5, 0.5), hue,
 };
 const struct aug_kind aug_grayscale = {
-	"grayscale", 0, "RGB to its luma, channels kept", { { NULL } }, grayscale,
+	"grayscale", AUG_FROMSRC, "RGB to its luma, channels kept", { { NULL } }, grayscale,
 };
 const struct aug_kind aug_noise = {
 	"noise", AUG_POSITIONAL, "add gaussian noise of this standard deviation",

@@ -58,7 +58,32 @@ noise_c(unsigned char *px, size_t n, uint32_t first, uint32_t k0, uint32_t k1, f
 	aug_noise_loop(px, n, first, k0, k1, sigma, table);
 }
 
-const struct aug_kernels aug_kern_c = { "c", inside3_c, lut_c, flip3_c, blur_h_c, blur_v_c, noise_c };
+static void
+gray3_c(const unsigned char *src, unsigned char *dst, size_t n)
+{
+	aug_gray3_loop(src, dst, n);
+}
+
+static uint64_t
+lumasum3_c(const unsigned char *src, size_t n)
+{
+	return aug_lumasum3_loop(src, n);
+}
+
+static void
+hue3_c(const unsigned char *src, unsigned char *dst, size_t n, float s6)
+{
+	aug_hue3_loop(src, dst, n, s6);
+}
+
+static void
+vsum16_c(const uint16_t *r0, size_t stride, const int32_t *w, int n, size_t len, unsigned char *out)
+{
+	aug_vsum16_loop(r0, stride, w, n, len, out);
+}
+
+const struct aug_kernels aug_kern_c = { "c", inside3_c, lut_c, flip3_c, blur_h_c, blur_v_c, noise_c, gray3_c, lumasum3_c,
+					hue3_c, vsum16_c };
 static int forced = -1;
 
 const struct aug_kernels *

@@ -37,6 +37,13 @@ struct aug_kernels {
 	 * rounded and clamped, for j < n (aug_kern_loops.h). */
 	void (*noise)(unsigned char *px, size_t n, uint32_t first, uint32_t k0, uint32_t k1, float sigma,
 	              const float *table);
+	/* n RGB pixels: dst = their luma in all three channels (aug_luma; dst may be src); the sum
+	 * of their lumas; their hue turned by s6 / 6 of the circle into dst (aug_kern_loops.h). */
+	void (*gray3)(const unsigned char *src, unsigned char *dst, size_t n);
+	uint64_t (*lumasum3)(const unsigned char *src, size_t n);
+	void (*hue3)(const unsigned char *src, unsigned char *dst, size_t n, float s6);
+	/* resized-crop's vertical pass over n rows of 16-bit values (aug_kern_loops.h). */
+	void (*vsum16)(const uint16_t *r0, size_t stride, const int32_t *w, int n, size_t len, unsigned char *out);
 };
 
 /* The version for this CPU: the fastest it runs, unless aug_kern_force chose another. */

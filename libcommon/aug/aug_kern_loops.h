@@ -118,4 +118,124 @@ aug_noise_loop(unsigned char *restrict px, size_t n, uint32_t first, uint32_t k0
 	}
 }
 
+/*
+ * Luma of n RGB pixels (PIL's integer weights, as aug_luma): into all three channels of dst
+ * (gray3), or summed (lumasum3).  Fixed-point integer loops the compiler vectorises.  dst may
+ * be src (here and in hue3): each pixel is read before it is written and no other one is
+ * read, so there is no dependence between iterations (ivdep).
+ */
+AUG_INLINE uint32_t
+aug_luma3(uint32_t r, uint32_t g, uint32_t b)
+{
+	return (r * 19595u + g * 38470u + b * 7471u + 32768u) >> 16;
+}
+
+AUG_INLINE void
+aug_gray3_loop(const unsigned char *src, unsigned char *dst, size_t n)
+{
+#pragma GCC ivdep
+	for (size_t i = 0; i < n; i++) {
+		unsigned char y = (unsigned char)aug_luma3(src[3 * i], src[3 * i + 1], src[3 * i + 2]);
+		dst[3 * i] = y;
+		dst[3 * i + 1] = y;
+		dst[3 * i + 2] = y;
+	}
+}
+
+AUG_INLINE uint64_t
+aug_lumasum3_loop(const unsigned char *restrict src, size_t n)
+{
+	uint64_t sum = 0;
+
+	/* blocks of 2^16 pixels: their sum (at most 255 * 2^16) fits 32 bits */
+	for (size_t a = 0; a < n; a += 65536) {
+		size_t m = n - a < 65536 ? n - a : 65536;
+		const unsigned char *restrict p = src + 3 * a;
+		uint32_t s = 0;
+		for (size_t i = 0; i < m; i++)
+			s += aug_luma3(p[3 * i], p[3 * i + 1], p[3 * i + 2]);
+		sum += s;
+	}
+	return sum;
+}
+
+/*
+ * The hue of an RGB pixel turned by s6 / 6 of the colour circle (HSV, as torchvision's
+ * adjust_hue), in float, without branches.  A hue change keeps the largest and the smallest
+ * channel (mx, mn) and moves the middle one, so only that is computed: with d = mx - mn, the
+ * hue times 6 d is hd in [0, 6 d), its sector sec = floor(hd / d) (by comparisons: HSV to RGB
+ * is continuous, so a value on a sector's edge gives the same pixel from either side) and
+ * f = hd - sec d in [0, d]; the middle channel is mn + f (even sectors) or mx - f (odd ones).
+ * Gray (d = 0) comes out unchanged.
+ */
+AUG_INLINE void
+aug_hue_px(int r, int g, int b, float s6, unsigned char *o)
+{
+	int mx = r > g ? r : g, mn = r < g ? r : g, d, isr, isg, x, sec, k0, k1, k2, k3, k4, k5;
+	float fd, hd, d6, f, rise, fall, fmx, fmn, ro, go, bo;
+
+	mx = mx > b ? mx : b;
+	mn = mn < b ? mn : b;
+	d = mx - mn;
+	/* the choices as 0/1 factors, not branches, so that the compiler vectorises the loop
+	 * (a product by 0 or 1 and a sum with 0 are exact) */
+	isr = mx == r;
+	isg = (mx == g) & !isr;
+	x = isr * (g - b) + isg * (b - r + 2 * d) + (1 - isr - isg) * (r - g + 4 * d);
+	fd = (float)d;
+	d6 = 6.0f * fd;
+	hd = (float)x + s6 * fd;
+	hd = hd + d6 * (float)(hd < 0.0f);
+	hd = hd - d6 * (float)(hd >= d6);
+	sec = (hd >= fd) + (hd >= 2.0f * fd) + (hd >= 3.0f * fd) + (hd >= 4.0f * fd) + (hd >= 5.0f * fd);
+	f = hd - (float)sec * fd;
+	fmx = (float)mx;
+	fmn = (float)mn;
+	rise = fmn + f;
+	fall = fmx - f;
+	k0 = sec == 0, k1 = sec == 1, k2 = sec == 2, k3 = sec == 3, k4 = sec == 4, k5 = sec == 5;
+	ro = fmx * (float)(k0 | k5) + fall * (float)k1 + rise * (float)k4 + fmn * (float)(k2 | k3);
+	go = fmx * (float)(k1 | k2) + rise * (float)k0 + fall * (float)k3 + fmn * (float)(k4 | k5);
+	bo = fmx * (float)(k3 | k4) + rise * (float)k2 + fall * (float)k5 + fmn * (float)(k0 | k1);
+	/* all in [mn - a little, mx + a little] within [0, 255]: + 0.5 and truncation round */
+	o[0] = (unsigned char)(int)(ro + 0.5f);
+	o[1] = (unsigned char)(int)(go + 0.5f);
+	o[2] = (unsigned char)(int)(bo + 0.5f);
+}
+
+AUG_INLINE void
+aug_hue3_loop(const unsigned char *src, unsigned char *dst, size_t n, float s6)
+{
+#pragma GCC ivdep
+	for (size_t i = 0; i < n; i++)
+		aug_hue_px(src[3 * i], src[3 * i + 1], src[3 * i + 2], s6, dst + 3 * i);
+}
+
+/*
+ * The vertical pass of resized-crop (aug_geom.c): out[j] = (2^20 + the sum over the n rows t
+ * of w[t] r0[t stride + j]) >> 21, clamped to 255, for j < len; in chunks of 64 whose sums stay
+ * in the cache (or registers) over the rows.
+ */
+AUG_INLINE void
+aug_vsum16_loop(const uint16_t *restrict r0, size_t stride, const int32_t *restrict w, int n, size_t len,
+                unsigned char *restrict out)
+{
+	for (size_t a = 0; a < len; a += 64) {
+		size_t m = len - a < 64 ? len - a : 64;
+		int32_t acc[64];
+		for (size_t j = 0; j < m; j++)
+			acc[j] = (1 << 20) + w[0] * r0[a + j];
+		for (int t = 1; t < n; t++) {
+			const uint16_t *restrict p = r0 + (size_t)t * stride + a;
+			int32_t wt = w[t];
+			for (size_t j = 0; j < m; j++)
+				acc[j] += wt * p[j];
+		}
+		for (size_t j = 0; j < m; j++) {
+			int32_t v = acc[j] >> 21;
+			out[a + j] = (unsigned char)(v > 255 ? 255 : v);
+		}
+	}
+}
+
 #endif

@@ -119,6 +119,16 @@ inside3_avx2(const unsigned char *src, int sw, int sh, int64_t fx, int64_t dx, i
 	               const float *table) \
 	{ \
 		aug_noise_loop(px, n, first, k0, k1, sigma, table); \
+	} \
+	__attribute__((target(isa))) static uint64_t \
+	lumasum3_##suffix(const unsigned char *src, size_t n) \
+	{ \
+		return aug_lumasum3_loop(src, n); \
+	} \
+	__attribute__((target(isa))) static void \
+	vsum16_##suffix(const uint16_t *r0, size_t stride, const int32_t *w, int n, size_t len, unsigned char *out) \
+	{ \
+		aug_vsum16_loop(r0, stride, w, n, len, out); \
 	}
 
 /*
@@ -207,6 +217,109 @@ blur_v_avx2(const float *const *rows, const float *k, int ntap, size_t n, float 
 
 LOOPS("avx2", avx2)
 
+/*
+ * grayscale, AVX2: 8 pixels at a time in 32-bit lanes as hue3 spreads them; R and G as a 16-bit
+ * pair, so that pmaddwd gives 19595 R + 5702 G, plus G << 15 (38470 = 32768 + 5702, which
+ * does not fit a signed 16-bit weight), plus 7471 B: aug_luma's sum exactly.  Stores of 16 + 8
+ * bytes: dst may be src.
+ */
+__attribute__((target("avx2"))) static void
+gray3_avx2(const unsigned char *src, unsigned char *dst, size_t n)
+{
+	const __m256i spread = _mm256_setr_epi32(0, 1, 2, 0, 3, 4, 5, 0);
+#define RG 0, Z, 1, Z, 3, Z, 4, Z, 6, Z, 7, Z, 9, Z, 10, Z
+#define BB 2, Z, Z, Z, 5, Z, Z, Z, 8, Z, Z, Z, 11, Z, Z, Z
+#define YYY 2, 2, 2, 6, 6, 6, 10, 10, 10, 14, 14, 14, Z, Z, Z, Z
+	const __m256i mrg = _mm256_setr_epi8(RG, RG), mb = _mm256_setr_epi8(BB, BB), my = _mm256_setr_epi8(YYY, YYY);
+#undef RG
+#undef BB
+#undef YYY
+	const __m256i w1 = _mm256_set1_epi32(19595 | 5702 << 16), w2 = _mm256_set1_epi32(7471);
+	const __m256i round = _mm256_set1_epi32(32768), gather = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
+	size_t i = 0;
+
+	for (; 3 * i + 32 <= 3 * n; i += 8) {
+		__m256i v = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(src + 3 * i)), spread);
+		__m256i rg = _mm256_shuffle_epi8(v, mrg), b = _mm256_shuffle_epi8(v, mb);
+		__m256i y = _mm256_add_epi32(_mm256_madd_epi16(rg, w1), _mm256_slli_epi32(_mm256_srli_epi32(rg, 16), 15));
+		y = _mm256_add_epi32(_mm256_add_epi32(y, _mm256_madd_epi16(b, w2)), round);
+		/* the luma is byte 2 of each lane: three copies of it, 12 bytes a 128-bit lane */
+		__m256i o = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(y, my), gather);
+		_mm_storeu_si128((__m128i *)(void *)(dst + 3 * i), _mm256_castsi256_si128(o));
+		_mm_storel_epi64((__m128i *)(void *)(dst + 3 * i + 16), _mm256_extracti128_si256(o, 1));
+	}
+	aug_gray3_loop(src + 3 * i, dst + 3 * i, n - i);
+}
+
+/*
+ * hue, AVX2: 8 pixels at a time in 32-bit lanes (4 a 128-bit lane: a dword permute, then
+ * pshufb), aug_hue_px's operations in its order; its 0/1 products become blends, which give
+ * the same values (a product by 1 plus products by 0 is the value).  Stores of 16 + 8 bytes,
+ * never past the 8 pixels: dst may be src.
+ */
+__attribute__((target("avx2"))) static void
+hue3_avx2(const unsigned char *src, unsigned char *dst, size_t n, float s6)
+{
+	const __m256i spread = _mm256_setr_epi32(0, 1, 2, 0, 3, 4, 5, 0);
+#define CH(k) k, Z, Z, Z, k + 3, Z, Z, Z, k + 6, Z, Z, Z, k + 9, Z, Z, Z
+	const __m256i mr = _mm256_setr_epi8(CH(0), CH(0)), mg = _mm256_setr_epi8(CH(1), CH(1));
+	const __m256i mb = _mm256_setr_epi8(CH(2), CH(2));
+#undef CH
+#define PK 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, Z, Z, Z, Z
+	const __m256i pk = _mm256_setr_epi8(PK, PK), gather = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
+#undef PK
+	const __m256 vs6 = _mm256_set1_ps(s6), six = _mm256_set1_ps(6.0f), two = _mm256_set1_ps(2.0f);
+	const __m256 three = _mm256_set1_ps(3.0f), four = _mm256_set1_ps(4.0f), five = _mm256_set1_ps(5.0f);
+	const __m256 zero = _mm256_setzero_ps(), half = _mm256_set1_ps(0.5f);
+	size_t i = 0;
+
+	for (; 3 * i + 32 <= 3 * n; i += 8) {
+		__m256i v = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(src + 3 * i)), spread);
+		__m256i r = _mm256_shuffle_epi8(v, mr), g = _mm256_shuffle_epi8(v, mg), b = _mm256_shuffle_epi8(v, mb);
+		__m256i mx = _mm256_max_epi32(_mm256_max_epi32(r, g), b), mn = _mm256_min_epi32(_mm256_min_epi32(r, g), b);
+		__m256i d = _mm256_sub_epi32(mx, mn), d2 = _mm256_add_epi32(d, d);
+		__m256i isr = _mm256_cmpeq_epi32(mx, r), isg = _mm256_andnot_si256(isr, _mm256_cmpeq_epi32(mx, g));
+		__m256i xr = _mm256_sub_epi32(g, b), xg = _mm256_add_epi32(_mm256_sub_epi32(b, r), d2);
+		__m256i xb = _mm256_add_epi32(_mm256_sub_epi32(r, g), _mm256_add_epi32(d2, d2));
+		__m256i x = _mm256_blendv_epi8(_mm256_blendv_epi8(xb, xg, isg), xr, isr);
+		__m256 fd = _mm256_cvtepi32_ps(d), d6 = _mm256_mul_ps(six, fd);
+		__m256 hd = _mm256_add_ps(_mm256_cvtepi32_ps(x), _mm256_mul_ps(vs6, fd));
+		hd = _mm256_add_ps(hd, _mm256_and_ps(d6, _mm256_cmp_ps(hd, zero, _CMP_LT_OQ)));
+		hd = _mm256_sub_ps(hd, _mm256_and_ps(d6, _mm256_cmp_ps(hd, d6, _CMP_GE_OQ)));
+		/* sec: minus the sum of the all-ones masks */
+		__m256i sec = _mm256_castps_si256(_mm256_cmp_ps(hd, fd, _CMP_GE_OQ));
+		sec = _mm256_add_epi32(sec, _mm256_castps_si256(_mm256_cmp_ps(hd, _mm256_mul_ps(two, fd), _CMP_GE_OQ)));
+		sec = _mm256_add_epi32(sec, _mm256_castps_si256(_mm256_cmp_ps(hd, _mm256_mul_ps(three, fd), _CMP_GE_OQ)));
+		sec = _mm256_add_epi32(sec, _mm256_castps_si256(_mm256_cmp_ps(hd, _mm256_mul_ps(four, fd), _CMP_GE_OQ)));
+		sec = _mm256_add_epi32(sec, _mm256_castps_si256(_mm256_cmp_ps(hd, _mm256_mul_ps(five, fd), _CMP_GE_OQ)));
+		sec = _mm256_sub_epi32(_mm256_setzero_si256(), sec);
+		__m256 f = _mm256_sub_ps(hd, _mm256_mul_ps(_mm256_cvtepi32_ps(sec), fd));
+		__m256 fmx = _mm256_cvtepi32_ps(mx), fmn = _mm256_cvtepi32_ps(mn);
+		__m256 rise = _mm256_add_ps(fmn, f), fall = _mm256_sub_ps(fmx, f);
+		__m256 k0 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(sec, _mm256_setzero_si256()));
+		__m256 k1 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(sec, _mm256_set1_epi32(1)));
+		__m256 k2 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(sec, _mm256_set1_epi32(2)));
+		__m256 k3 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(sec, _mm256_set1_epi32(3)));
+		__m256 k4 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(sec, _mm256_set1_epi32(4)));
+		__m256 k5 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(sec, _mm256_set1_epi32(5)));
+		/* r: mx in sectors 0 and 5, fall in 1, rise in 4, mn in 2 and 3; g and b likewise */
+		__m256 ro = _mm256_blendv_ps(_mm256_blendv_ps(_mm256_blendv_ps(fmn, rise, k4), fall, k1), fmx,
+		                             _mm256_or_ps(k0, k5));
+		__m256 go = _mm256_blendv_ps(_mm256_blendv_ps(_mm256_blendv_ps(fmn, fall, k3), rise, k0), fmx,
+		                             _mm256_or_ps(k1, k2));
+		__m256 bo = _mm256_blendv_ps(_mm256_blendv_ps(_mm256_blendv_ps(fmn, fall, k5), rise, k2), fmx,
+		                             _mm256_or_ps(k3, k4));
+		__m256i o = _mm256_cvttps_epi32(_mm256_add_ps(ro, half));
+		o = _mm256_or_si256(o, _mm256_slli_epi32(_mm256_cvttps_epi32(_mm256_add_ps(go, half)), 8));
+		o = _mm256_or_si256(o, _mm256_slli_epi32(_mm256_cvttps_epi32(_mm256_add_ps(bo, half)), 16));
+		o = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(o, pk), gather);
+		_mm_storeu_si128((__m128i *)(void *)(dst + 3 * i), _mm256_castsi256_si128(o));
+		_mm_storel_epi64((__m128i *)(void *)(dst + 3 * i + 16), _mm256_extracti128_si256(o, 1));
+	}
+	for (; i < n; i++)
+		aug_hue_px(src[3 * i], src[3 * i + 1], src[3 * i + 2], s6, dst + 3 * i);
+}
+
 /* AVX2: a 256-entry table as 16 pshufb tables of 16, chosen by the high nibble bit by bit. */
 __attribute__((target("avx2"))) static void
 lut_avx2(const unsigned char lut[256], const unsigned char *src, unsigned char *dst, size_t n)
@@ -236,23 +349,31 @@ lut_avx2(const unsigned char lut[256], const unsigned char *src, unsigned char *
 }
 
 /* AVX2 (SSSE3 in fact): five pixels a pshufb, from 16 bytes that start a byte before them (so no
- * read passes the row's end); each store's 16th byte is the next store's first, so at least one
- * pixel is left to the tail. */
+ * read passes the row's end), walking src forwards (dst backwards: the source, in memory, is
+ * read in the order the prefetchers like best).  Each store's first byte is garbage that the
+ * next store (or the plain tail) overwrites; dst's last pixel comes first, by the plain loop, so
+ * that no read reaches before src. */
 __attribute__((target("avx2"))) static void
 flip3_avx2(const unsigned char *restrict src, unsigned char *restrict dst, size_t n)
 {
-	const __m128i rev = _mm_setr_epi8(13, 14, 15, 10, 11, 12, 7, 8, 9, 4, 5, 6, 1, 2, 3, Z);
-	size_t i = 0;
+	const __m128i rev = _mm_setr_epi8(Z, 13, 14, 15, 10, 11, 12, 7, 8, 9, 4, 5, 6, 1, 2, 3);
+	size_t hi = n;          /* dst's pixels from hi on are done */
 
-	for (; i + 5 < n; i += 5) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + 3 * (n - i - 5) - 1));
-		_mm_storeu_si128((__m128i *)(void *)(dst + 3 * i), _mm_shuffle_epi8(v, rev));
+	if (n < 7) {
+		aug_kern_c.flip3(src, dst, n);
+		return;
 	}
-	aug_kern_c.flip3(src, dst + 3 * i, n - i);        /* src's first n - i pixels */
+	aug_kern_c.flip3(src, dst + 3 * (n - 1), 1);
+	for (hi = n - 1; hi >= 6; hi -= 5) {
+		size_t i = hi - 5;
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + 3 * (n - i - 5) - 1));
+		_mm_storeu_si128((__m128i *)(void *)(dst + 3 * i - 1), _mm_shuffle_epi8(v, rev));
+	}
+	aug_kern_c.flip3(src + 3 * (n - hi), dst, hi);        /* src's last hi pixels */
 }
 
 static const struct aug_kernels avx2 = { "avx2", inside3_avx2, lut_avx2, flip3_avx2, blur_h_avx2, blur_v_avx2,
-					noise_avx2 };
+					noise_avx2, gray3_avx2, lumasum3_avx2, hue3_avx2, vsum16_avx2 };
 
 #define AVX512 "avx512f,avx512bw,avx512vl,avx512vbmi"
 
@@ -377,9 +498,10 @@ flip3_avx512(const unsigned char *restrict src, unsigned char *restrict dst, siz
 
 LOOPS(AVX512, avx512)
 
-/* blur: the AVX2 loops (a CPU with AVX-512 has AVX2) */
+/* blur and hue: the AVX2 loops (a CPU with AVX-512 has AVX2) */
 static const struct aug_kernels avx512 = { "avx512", inside3_avx512, lut_avx512, flip3_avx512, blur_h_avx2,
-					  blur_v_avx2, noise_avx512 };
+					  blur_v_avx2, noise_avx512, gray3_avx2, lumasum3_avx512, hue3_avx2,
+					  vsum16_avx512 };
 
 const struct aug_kernels *const aug_kern_avx2 = &avx2, *const aug_kern_avx512 = &avx512;
 #else

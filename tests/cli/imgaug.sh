@@ -58,6 +58,10 @@ eq "grayscale: PIL's luma in all three channels" "$($CHK pixels cg.tsr)" "$g1 $g
 eq "saturation -1 is grayscale" "$(imgaug 'saturation -1' c.png > cs.tsr && $CHK pixels cs.tsr)" "$g1 $g1 $g1 $g2 $g2 $g2"
 eq "hue 0.5 turns pure green into magenta" "$(printf 'P6 1 1 255\n\000\377\000' | $IM ppm:- h.png; imgaug 'hue 0.5' h.png > hh.tsr; $CHK pixels hh.tsr)" \
 	"255 0 255"
+# hue on a photo against Python's colorsys (the HSV of torchvision's adjust_hue): within 1 (a
+# rounding of a value on .5 may go either way), few channels off
+imgaug -n 3 --keep --seed 4 'hue -0.5..0.5' k.tsr > hk.tsr
+eq "hue: colorsys's pixels, within 1" "$($CHK hue k.tsr hk.tsr)" "3 records, largest difference 1, few channels off"
 
 # rotation: a uniform image stays uniform with crop=1, gets fill corners without
 $IM -size 40x30 xc:'rgb(128,128,128)' -depth 8 u.png

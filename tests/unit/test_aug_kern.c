@@ -9,6 +9,7 @@
 #include "aug/aug.h"
 #include "aug/aug_kern.h"
 #include "check.h"
+#include "resize/resize.h"
 #include "util/rng.h"
 
 #define GUARD 64
@@ -180,6 +181,189 @@ test_inside3(const struct aug_kernels *k, rng *g)
 	CHECK(ok, "%s inside3: the plain bytes on images over 32767 pixels a side", k->name);
 }
 
+/* The three-channel pixel kernels (gray3, lumasum3, hue3) on n guarded pixels, into another
+ * buffer and in place; bytes around dst's run untouched. */
+static int
+px3_case(const struct aug_kernels *k, rng *g, size_t n, float s6)
+{
+	size_t nb = 3 * n;
+	unsigned char *src = guarded(nb, (n & 1) == 0), *want = malloc(nb + 2 * GUARD), *got = malloc(nb + 2 * GUARD);
+	unsigned char *inplace = malloc(nb + 1);
+	const struct aug_kernels *c = aug_kern_get(0);
+	int ok = 1, gray = below(g, 4) == 0;
+
+	for (size_t i = 0; i < nb; i++)
+		src[i] = gray && i % 3 ? src[i - 1] : (unsigned char)rng_next(g);
+	for (int f = 0; f < 2; f++) {
+		memset(want, 0x5a, nb + 2 * GUARD);
+		memset(got, 0x5a, nb + 2 * GUARD);
+		memcpy(inplace, src, nb);
+		if (f == 0) {
+			c->gray3(src, want + GUARD, n);
+			k->gray3(src, got + GUARD, n);
+			k->gray3(inplace, inplace, n);
+		} else {
+			c->hue3(src, want + GUARD, n, s6);
+			k->hue3(src, got + GUARD, n, s6);
+			k->hue3(inplace, inplace, n, s6);
+		}
+		ok &= memcmp(want, got, nb + 2 * GUARD) == 0 && memcmp(inplace, want + GUARD, nb) == 0;
+	}
+	ok &= c->lumasum3(src, n) == k->lumasum3(src, n);
+	unguard(src, nb);
+	free(want);
+	free(got);
+	free(inplace);
+	return ok;
+}
+
+static void
+test_px3(const struct aug_kernels *k, rng *g)
+{
+	int ok = 1, nc = 0;
+
+	for (size_t n = 0; n <= 100; n++, nc++)
+		ok &= px3_case(k, g, n, (float)(below(g, 6001) * 0.001));
+	for (int t = 0; t < 30; t++, nc++)
+		ok &= px3_case(k, g, (size_t)below(g, 70000), (float)(below(g, 6001) * 0.001));
+	CHECK(ok, "%s gray3, lumasum3, hue3: the plain bytes in %d cases (0..100 pixels, in place, nothing past the end)",
+	      k->name, nc);
+}
+
+/* imgaug's hue before it was vectorised (double HSV, as torchvision's adjust_hue): the
+ * reference that the new formula must stay within 1 of. */
+static void
+hue_ref(unsigned char *p, double h)
+{
+	double rr = p[0] / 255.0, g = p[1] / 255.0, b = p[2] / 255.0;
+	double mx = fmax(rr, fmax(g, b)), mn = fmin(rr, fmin(g, b)), d = mx - mn, hh, sat, f, q, t, u;
+	int i;
+
+	if (d <= 0)
+		return;
+	if (mx == rr)
+		hh = fmod((g - b) / d + 6, 6);
+	else if (mx == g)
+		hh = (b - rr) / d + 2;
+	else
+		hh = (rr - g) / d + 4;
+	hh = hh / 6 + h;
+	hh -= floor(hh);
+	sat = d / mx;
+	hh *= 6;
+	i = (int)hh % 6;
+	f = hh - floor(hh);
+	q = mx * (1 - sat);
+	t = mx * (1 - sat * f);
+	u = mx * (1 - sat * (1 - f));
+	double out[6][3] = { { mx, u, q }, { t, mx, q }, { q, mx, u }, { q, t, mx }, { u, q, mx }, { mx, q, t } };
+	for (int k = 0; k < 3; k++)
+		p[k] = aug_clamp(out[i][k] * 255);
+}
+
+/* hue against the double HSV formula: every channel within 1 on random pixels and shifts
+ * (RGB and RGBA: alpha kept), and exact for the six primaries and secondaries turned by
+ * sixths; the share of channels off by 1 is below 0.5%. */
+static void
+test_hue_reference(rng *g)
+{
+	enum { N = 4096 };
+	long off = 0, total = 0;
+	int ok = 1, worst = 0;
+
+	for (int t = 0; t < 200; t++) {
+		int c = 3 + (t & 1);
+		double h = (below(g, 1001) - 500) / 1000.0;
+		unsigned char px[N * 4], want[N * 4];
+		struct aug_step s;
+		struct aug_img im = { 0 };
+		struct aug_run r;
+		char text[64], err[256];
+
+		for (int i = 0; i < N * c; i++)
+			px[i] = (unsigned char)rng_next(g);
+		memcpy(want, px, sizeof want);
+		for (int i = 0; i < N; i++)
+			hue_ref(want + i * c, h);
+		snprintf(text, sizeof text, "hue %.3f", h);
+		ok &= aug_parse(text, &s, err, sizeof err) == 0;
+		aug_img_borrow(&im, px, N, 1, c, NULL);
+		ok &= aug_apply(&s, 1, &im, 0, &r) == 0;
+		for (int i = 0; i < N * c; i++) {
+			int e = abs(im.px[i] - want[i]);
+			worst = e > worst ? e : worst;
+			off += e != 0;
+			total++;
+		}
+		aug_img_free(&im);
+	}
+	CHECK(ok && worst <= 1 && off * 200 < total, "hue: within %d (1) of the double HSV formula, %ld of %ld channels off",
+	      worst, off, total);
+	/* red, yellow, green, cyan, blue, magenta: a turn by k sixths moves each to the k-th next */
+	static const unsigned char prim[6][3] = { { 255, 0, 0 }, { 255, 255, 0 }, { 0, 255, 0 },
+	                                          { 0, 255, 255 }, { 0, 0, 255 }, { 255, 0, 255 } };
+	ok = 1;
+	for (int k = -3; k <= 3; k++)
+		for (int i = 0; i < 6; i++) {
+			struct aug_step s;
+			struct aug_img im = { 0 };
+			struct aug_run r;
+			char text[64], err[256];
+			snprintf(text, sizeof text, "hue %.10g", k / 6.0);
+			ok &= aug_parse(text, &s, err, sizeof err) == 0;
+			aug_img_borrow(&im, prim[i], 1, 1, 3, NULL);
+			ok &= aug_apply(&s, 1, &im, 0, &r) == 0 && memcmp(im.px, prim[((i + k) % 6 + 6) % 6], 3) == 0;
+			aug_img_free(&im);
+		}
+	CHECK(ok, "hue: primaries and secondaries turned by sixths land exactly on each other");
+}
+
+/* resized-crop on RGB (fixed point, aug_geom.c) against resize_run's float triangle filter on
+ * the window its description names: within 1 everywhere, enlarging and shrinking. */
+static void
+test_resized_crop_reference(rng *g)
+{
+	int ok = 1, worst = 0, runs = 0;
+	long off = 0, total = 0;
+
+	for (int t = 0; t < 150; t++) {
+		int sw = 1 + below(g, 300), sh = 1 + below(g, 200), w = 1 + below(g, 260), h = 1 + below(g, 260);
+		size_t n = (size_t)sw * (size_t)sh * 3;
+		unsigned char *px = malloc(n), *want = malloc((size_t)w * (size_t)h * 3);
+		struct aug_step s;
+		struct aug_img im = { 0 };
+		struct aug_run r;
+		char text[96], err[256];
+		int x, y, cw, ch;
+
+		for (size_t i = 0; i < n; i++)
+			px[i] = t % 3 == 0 ? (unsigned char)(rng_next(g) >> 63 ? 255 : 0) : (unsigned char)(i / 3 % 251 + rng_next(g) % 5);
+		snprintf(text, sizeof text, "resized-crop %dx%d scale=0.01..1 ratio=0.3..3", w, h);
+		ok &= aug_parse(text, &s, err, sizeof err) == 0;
+		aug_img_borrow(&im, px, sw, sh, 3, NULL);
+		if (aug_apply(&s, 1, &im, (uint64_t)t, &r) == -1 ||
+		    sscanf(r.desc, "resized-crop=%d,%d,%d,%d", &x, &y, &cw, &ch) != 4) {
+			ok = 0;
+		} else {
+			resize_spec spec = { { x, cw, w, 0 }, { y, ch, h, 0 }, RESIZE_TRIANGLE, { 0 } };
+			image src = { sw, sh, 3, px }, out = { w, h, 3, want };
+			ok &= resize_run(&src, &spec, &out, err, sizeof err) == 0 && im.w == w && im.h == h;
+			for (size_t i = 0; ok && i < (size_t)w * (size_t)h * 3; i++) {
+				int e = abs(im.px[i] - want[i]);
+				worst = e > worst ? e : worst;
+				off += e != 0;
+				total++;
+			}
+			runs++;
+		}
+		aug_img_free(&im);
+		free(px);
+		free(want);
+	}
+	CHECK(ok && worst <= 1, "resized-crop RGB: within %d (1) of resize_run's float result, %ld of %ld values off (%d runs)",
+	      worst, off, total, runs);
+}
+
 /* Whole pipelines with each kernel: the same images, masks and descriptions. */
 static void
 test_pipelines(rng *g)
@@ -190,6 +374,10 @@ test_pipelines(rng *g)
 		{ "gamma 0.5..2", "rotate -180..180 crop=1", NULL },
 		{ "brightness 0.1", "rotate 3", NULL },
 		{ "noise 0..40", "blur 0.2..3", "noise 5", NULL },
+		{ "hue -0.5..0.5", "contrast -0.5..0.5", "grayscale p=0.5", "hue", NULL },
+		{ "grayscale", "contrast 0.3", NULL },
+		{ "resized-crop 200x150 scale=0.05..1", "hue", NULL },
+		{ "resized-crop 31x17 scale=0.5..1", "grayscale", NULL },
 	};
 	enum { W = 224, H = 213 };
 	unsigned char *px = malloc(W * H * 4), *mask = malloc(W * H);
@@ -407,8 +595,11 @@ main(void)
 		test_lut(k, &g);
 		test_inside3(k, &g);
 		test_flip3(k, &g);
+		test_px3(k, &g);
 	}
 	test_blur_reference(&g);
+	test_hue_reference(&g);
+	test_resized_crop_reference(&g);
 	test_noise_distribution();
 	test_noise_seeded();
 	if (n == 0)
