@@ -3,7 +3,7 @@
 # stage).  For N 224x224x3 u8 image records cut from real photos (windows of two photos at
 # several scales, /usr/share/visp-images-data) and for the same records after imgaug's noise step
 # (2..10, what an augmented stream looks like), at zstd levels 3 (the default before issue 20),
-# 1 and the fast levels -1, -3, -5, -7:
+# 1 and the fast levels -1, -2, -3, -5, -7:
 #  - bytes per record, compressed, and the ratio to level 3;
 #  - copy (imgcat IN > OUT, a regular file): CPU seconds (user+sys) and, from them, records and
 #    MB of payload per CPU second; wall seconds too (noisy on a loaded machine); with the
