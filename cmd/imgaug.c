@@ -30,7 +30,7 @@
 "      --threads N             augment on N threads (default: one per CPU)\n" \
 "  -o, --output OUT            write the stream to OUT, atomically (default: stdout)\n" \
 "      --preview DIR           write PNG files into DIR instead of a stream\n" \
-"      --level N               zstd compression level, -7 to 19 (default 3, or TS_LEVEL)\n" \
+"      --level N               zstd compression level, -7 to 19 (default -1, or TS_LEVEL)\n" \
 "      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
 "      --list                  list the steps, their parameters, defaults and bounds\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \

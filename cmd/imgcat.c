@@ -60,7 +60,7 @@
 "\n" \
 "Output:\n" \
 "  -o, --output OUT            write the stream to OUT, atomically (default: stdout)\n" \
-"      --level N               zstd compression level, -7 to 19 (default 3, or TS_LEVEL)\n" \
+"      --level N               zstd compression level, -7 to 19 (default -1, or TS_LEVEL)\n" \
 "      --split NAME=FRACTION,...\n" \
 "                              write one stream per part, OUT + NAME.tsr, by hash of the --by key\n" \
 "      --shard N               write N streams named by -o PATTERN (one %d)\n" \

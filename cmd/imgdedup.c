@@ -39,7 +39,7 @@
 "      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
 "      --threads N             hash and group on N threads (default: the number of CPUs)\n" \
 "      --threshold N           the largest Hamming distance of near duplicates, 0 to 32 (default 8)\n" \
-"      --level N               zstd compression level, -7 to 19 (default 3, or TS_LEVEL)\n" \
+"      --level N               zstd compression level, -7 to 19 (default -1, or TS_LEVEL)\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
 "  -q, --quiet                 no progress line\n" \
 "      --progress              progress as plain lines, also when stderr is not a terminal\n" \

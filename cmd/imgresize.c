@@ -47,7 +47,7 @@
 "      --threads N             resize N images at a time (default: the number of CPUs)\n" \
 "      --encode png|jpeg|webp  encode the resized image again (default: an 'image' tensor)\n" \
 "      --quality Q             JPEG quality for --encode jpeg, 1 to 100 (default 90)\n" \
-"      --level N               zstd compression level, -7 to 19 (default 3, or TS_LEVEL)\n" \
+"      --level N               zstd compression level, -7 to 19 (default -1, or TS_LEVEL)\n" \
 "      --max-pixels N          refuse images over N pixels (default 100000000, or IMG_MAX_PIXELS)\n" \
 "      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
 "  -o, --output OUT            write to OUT, atomically (default: stdout)\n" \

@@ -51,7 +51,7 @@
 "\n" \
 "Output:\n" \
 "  -o, --output OUT            write the stream to OUT, atomically (default: stdout)\n" \
-"      --level N               zstd compression level, -7 to 19 (default 3, or TS_LEVEL)\n" \
+"      --level N               zstd compression level, -7 to 19 (default -1, or TS_LEVEL)\n" \
 "      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
 "  -q, --quiet                 no progress line\n" \

@@ -66,8 +66,9 @@ ts_env_level(int *level, char *err, size_t errlen)
 
 	if (e == NULL)
 		return 0;
-	if (parse_long(e, 1, 19, &v) == -1)
-		return fail(err, errlen, "TS_LEVEL", e, "not a compression level from 1 to 19");
+	/* the range of the programs' --level; 0 would be zstd's own default, which is not ours */
+	if (parse_long(e, TS_MIN_LEVEL, TS_MAX_LEVEL, &v) == -1 || v == 0)
+		return fail(err, errlen, "TS_LEVEL", e, "not a compression level from -7 to 19 other than 0");
 	*level = (int)v;
 	return 0;
 }

@@ -92,7 +92,7 @@ expect_status "stdout closed: exit 1" 1 sh -c 'exec imgcat a.tsr >&-'
 expect_err "stdout closed: the error comes after the 6th record" '^imgcat: -: after record 6: write error: Bad file descriptor$'
 
 # ---- environment variables are checked like options ----
-for v in TS_LEVEL=abc TS_LEVEL=99 TS_LEVEL=0 TS_MAX_RECORD=abc TS_MAX_RECORD=0 TS_MAX_RECORD=99999999999999999999 \
+for v in TS_LEVEL=abc TS_LEVEL=99 TS_LEVEL=0 TS_LEVEL=-8 TS_LEVEL=-0 TS_LEVEL=--1 TS_MAX_RECORD=abc TS_MAX_RECORD=0 TS_MAX_RECORD=99999999999999999999 \
 	TS_THREADS=0 TS_THREADS=x IMG_MAX_PIXELS=0 IMG_MAX_PIXELS=abc IMG_MAX_PIXELS=-5; do
 	var=${v%%=*} val=${v#*=}
 	for p in imgcat imgresize cnnpredict; do
@@ -100,6 +100,14 @@ for v in TS_LEVEL=abc TS_LEVEL=99 TS_LEVEL=0 TS_MAX_RECORD=abc TS_MAX_RECORD=0 T
 		expect_err "$v $p: names the variable and the value" "^$p: $var='$val': "
 	done
 done
+# the fast negative levels, like --level: -7 to -1 (the default is -1)
+imgcat --level -5 good.tsr > l5.tsr
+check "TS_LEVEL=-5: a fast level is accepted" sh -c 'TS_LEVEL=-5 imgcat good.tsr > env5.tsr'
+same "TS_LEVEL=-5: the same bytes as --level -5" l5.tsr env5.tsr
+check "TS_LEVEL=-7: the fastest level the options accept" sh -c 'TS_LEVEL=-7 imgcat good.tsr > env7.tsr'
+eq "TS_LEVEL=-7: every record written" "$(imgcat -c env7.tsr)" "$(imgcat -c good.tsr)"
+expect_status "TS_LEVEL=-8: exit 2" 2 env TS_LEVEL=-8 imgcat good.tsr
+expect_err "TS_LEVEL=-8: says which levels are" "^imgcat: TS_LEVEL='-8': not a compression level from -7 to 19 other than 0$"
 check "TS_LEVEL=19 TS_MAX_RECORD=64M TS_THREADS=2 IMG_MAX_PIXELS=1000: fine" \
 	env TS_LEVEL=19 TS_MAX_RECORD=64M TS_THREADS=2 IMG_MAX_PIXELS=1000 imgcat -c good.tsr
 done_tests

@@ -28,6 +28,17 @@ cat photos.tsr copy.tsr > twice.tsr
 eq "concatenated streams are one stream" "$(imgcat -c twice.tsr)" 8
 eq "several operands" "$(imgcat photos.tsr photos/cars/klimt.jpg - < copy.tsr | imgcat -c)" 9
 
+# the default zstd level is -1 (tensorstream(5), "Compression levels"); --level and TS_LEVEL change it
+imgcat --decode photos.tsr > lv.tsr
+imgcat lv.tsr > lv-default.tsr
+imgcat --level -1 lv.tsr > lv-1.tsr
+imgcat --level 3 lv.tsr > lv3.tsr
+same "the default level is -1" lv-default.tsr lv-1.tsr
+check "--level 3 writes other bytes than the default" sh -c '! cmp -s lv3.tsr lv-default.tsr'
+env TS_LEVEL=3 imgcat lv.tsr > lv-env3.tsr
+same "TS_LEVEL=3 changes the default" lv-env3.tsr lv3.tsr
+eq "every level reads back the same records" "$(imgcat -l lv3.tsr | md5sum)" "$(imgcat -l lv-default.tsr | md5sum)"
+
 # decode and export
 check "decode" sh -c 'imgcat --decode photos.tsr > dec.tsr'
 eq "decoded shape" "$(imgcat -l dec.tsr | grep klimt | cut -f3)" "image:u8[48,64,3]"
