@@ -685,7 +685,7 @@ run(const struct opts *o, int argc, char **argv)
 	if (outfile_open(&r.of, o->out ? o->out : "-") != 0)
 		die("%s: %s", o->out, strerror(errno));
 	if (o->stream)
-		r.w = ts_writer_open(r.of.f, o->out ? o->out : "stdout", TS_DEFAULT_LEVEL);
+		r.w = ts_writer_open(r.of.f, o->out ? o->out : "stdout", TS_LEVEL_AUTO);
 	progress_start(progress_enabled() ? source_count(argc, argv, &so) : 0);
 	for (int i = 0; i < argc && !stopped; i++) {
 		r.input = strcmp(argv[i], "-") == 0 ? "stdin" : argv[i];

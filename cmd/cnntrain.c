@@ -450,7 +450,7 @@ write_record(const char *path, ts_record *rec)
 
 	if (outfile_open(&of, path) != 0)
 		return -1;
-	w = ts_writer_open(of.f, path, TS_DEFAULT_LEVEL);
+	w = ts_writer_open(of.f, path, TS_LEVEL_AUTO);
 	if (w == NULL)
 		die("out of memory");
 	if (ts_write(w, rec) != 0 || ts_writer_close(w) != 0) {

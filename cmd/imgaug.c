@@ -321,7 +321,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct opts o = { .ncopies = 1, .level = TS_DEFAULT_LEVEL };
+	static struct opts o = { .ncopies = 1, .level = TS_LEVEL_AUTO };
 	const char *stepfile = NULL;
 	char err[512];
 	int c, nin = 0;

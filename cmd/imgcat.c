@@ -414,7 +414,7 @@ main(int argc, char **argv)
 		{ "where", required_argument, NULL, O_WHERE },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .level = TS_DEFAULT_LEVEL, .quality = 90, .head = -1, .sample = -1,
+	struct opts o = { .level = TS_LEVEL_AUTO, .quality = 90, .head = -1, .sample = -1,
 	                  .shuffle_mem = 1ull << 30 };
 	int c;
 

@@ -600,7 +600,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const keeps[] = { "first", "largest", "smallest-file", "highest-resolution", NULL };
-	struct opts o = { .kind = PHASH_DCT, .threshold = DEFAULT_THRESHOLD, .level = TS_DEFAULT_LEVEL };
+	struct opts o = { .kind = PHASH_DCT, .threshold = DEFAULT_THRESHOLD, .level = TS_LEVEL_AUTO };
 	int c;
 
 	prog_init(argv[0]);

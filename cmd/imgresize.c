@@ -139,7 +139,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .level = TS_DEFAULT_LEVEL };
+	struct opts o = { .level = TS_LEVEL_AUTO };
 	int c;
 
 	prep_init(&o.p);

@@ -608,7 +608,7 @@ run(struct opts *o, int argc, char **argv)
 			refuse_terminal_stdout();
 		if (outfile_open(&s.of, o->out ? o->out : "-") != 0)
 			die("%s: %s", o->out, strerror(errno));
-		if ((s.w = ts_writer_open(s.of.f, o->out ? o->out : "standard output", TS_DEFAULT_LEVEL)) == NULL)
+		if ((s.w = ts_writer_open(s.of.f, o->out ? o->out : "standard output", TS_LEVEL_AUTO)) == NULL)
 			die("cannot start the stream writer");
 	}
 	if ((s.pm = pmap_new(&ops, &s, o->jobs, 0, sizeof(struct job))) == NULL)

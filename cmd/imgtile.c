@@ -632,7 +632,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .level = TS_DEFAULT_LEVEL, .edge = TILE_EDGE_DROP, .max_empty = 1,
+	struct opts o = { .level = TS_LEVEL_AUTO, .edge = TILE_EDGE_DROP, .max_empty = 1,
 	                  .min_positive = 1, .label_threshold = 1, .score_key = "score" };
 	int c, size = 0, stride = 0, edge = 0, seed = 0, threshold = 0, score = 0, maskrule = 0;
 

@@ -39,6 +39,7 @@
 #define TS_MAX_STRING (1u << 20)
 #define TS_DEFAULT_MAX_RECORD ((uint64_t)1 << 31)   /* 2 GiB; TS_MAX_RECORD env overrides */
 #define TS_DEFAULT_LEVEL (-1)   /* see tensorstream(5), "Compression levels" */
+#define TS_LEVEL_AUTO (-1000)   /* ts_writer_open: TS_LEVEL when set, else TS_DEFAULT_LEVEL */
 #define TS_MIN_LEVEL (-7)       /* the levels --level and TS_LEVEL accept (0 excepted for TS_LEVEL) */
 #define TS_MAX_LEVEL 19
 
@@ -142,8 +143,9 @@ void ts_set_max_record(uint64_t bytes);          /* overrides TS_MAX_RECORD */
  * the reader back (into a file, the bytes do not depend on timing).  A writer
  * freed without ts_writer_close, or alive when the program dies (die()), ends
  * its open frame so the records written reach the output, but writes no end
- * frame: the next reader reports the stream as truncated.  TS_LEVEL (-7..19, not 0)
- * overrides TS_DEFAULT_LEVEL; a bad value fails the first ts_write.
+ * frame: the next reader reports the stream as truncated.  level TS_LEVEL_AUTO
+ * takes TS_LEVEL (-7..19, not 0) when set, else TS_DEFAULT_LEVEL; a bad TS_LEVEL
+ * fails the first ts_write.  Any other level is the caller's explicit choice.
  */
 ts_writer *ts_writer_open(FILE *f, const char *name, int level);
 int ts_write(ts_writer *w, ts_record *rec);

@@ -108,6 +108,7 @@ ts_writer_open(FILE *f, const char *name, int level)
 	unsigned char head[8 + TS_HEAD_SIZE];
 	struct stat st;
 	char msg[256];
+	int explicit = 0;
 
 	if (w == NULL)
 		return NULL;
@@ -122,7 +123,11 @@ ts_writer_open(FILE *f, const char *name, int level)
 		return NULL;
 	}
 	w->timed = !(fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode));
-	if (level == TS_DEFAULT_LEVEL && ts_env_level(&level, msg, sizeof msg) == -1) {
+	if (level == TS_LEVEL_AUTO)
+		level = TS_DEFAULT_LEVEL;
+	else
+		explicit = 1;
+	if (!explicit && ts_env_level(&level, msg, sizeof msg) == -1) {
 		errno = 0;
 		snprintf(w->err, sizeof w->err, "%s: %s", w->name, msg);
 		return w;

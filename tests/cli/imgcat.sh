@@ -37,6 +37,8 @@ same "the default level is -1" lv-default.tsr lv-1.tsr
 check "--level 3 writes other bytes than the default" sh -c '! cmp -s lv3.tsr lv-default.tsr'
 env TS_LEVEL=3 imgcat lv.tsr > lv-env3.tsr
 same "TS_LEVEL=3 changes the default" lv-env3.tsr lv3.tsr
+env TS_LEVEL=3 imgcat --level -1 lv.tsr > lv-env3-opt1.tsr
+same "--level -1 wins over TS_LEVEL=3 (the option names the default level)" lv-env3-opt1.tsr lv-1.tsr
 eq "every level reads back the same records" "$(imgcat -l lv3.tsr | md5sum)" "$(imgcat -l lv-default.tsr | md5sum)"
 
 # decode and export
