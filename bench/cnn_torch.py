@@ -201,16 +201,24 @@ def latency(fn, n):
 
 
 def export(model, shape, path):
+    """ONNX with a dynamic batch dimension: PyTorch 2's exporter (torch.export and onnxscript,
+    the default since 2.9), else (PyTorch 1.13, or where that fails) the TorchScript one."""
     model.eval()
     xs = inputs(model, shape, 2)
     names = ["x", "f"][:len(xs)]
     axes = {k: {0: "n"} for k in names + ["y"]}
-    kw = {}
-    if int(torch.__version__.split(".")[0]) >= 2:
-        kw["dynamo"] = False                        # the TorchScript exporter: one graph, no guards
+    kw = dict(input_names=names, output_names=["y"], dynamic_axes=axes)
     with torch.no_grad():
-        torch.onnx.export(model, xs, path, input_names=names, output_names=["y"], dynamic_axes=axes,
-                          opset_version=17, **kw)
+        if int(torch.__version__.split(".")[0]) >= 2:
+            try:
+                torch.onnx.export(model, xs, path, dynamo=True, **kw)
+                print("exported with torch.export")
+                return
+            except Exception as e:  # noqa: BLE001 (any exporter failure: fall back)
+                print("torch.export failed (%s): the TorchScript exporter" % e, file=sys.stderr)
+            kw["dynamo"] = False
+        torch.onnx.export(model, xs, path, opset_version=17, **kw)
+        print("exported with TorchScript")
 
 
 def main():
