@@ -108,7 +108,7 @@ round() {
 	/usr/bin/time -f %M -o "$W/rss" cnnpredict -m "$W/m.model" --batch "$bs" --threads 2 "$W/d3.tsr" > /dev/null
 	f=$(date +%s.%N)
 	put "$short" infer "$(awk -v n="$n" -v a="$s" -v b="$e" -v c="$f" 'BEGIN { d = (c - b) - (b - a);
-		print d > 0 ? 2 * n / d : "nan" }')"
+		print (d > 0 ? 2 * n / d : "nan") }')"
 	put "$short" infer_rss "$(( $(cat "$W/rss") / 1024 ))"
 	o=$("$W/nn_latency" "$W/m.model" "$LAT" 2)
 	put "$short" lat "$(field median_ms "$o")"
@@ -178,7 +178,7 @@ PY
 		"$(med "$short" p99)" "$(med "$short" p99_ort)" "$(med "$short" p99_t2c)" \
 		"$(med "$short" infer_rss)" "$(med "$short" infer_ort_rss)" "$(med "$short" infer_t2c_rss)" \
 		"$(med "$short" infer_t1_rss)" "$(echo "$mflop * $ir / 1000" | bc -l)" "$sg" >> "$W/infer.txt"
-	echo "bench_peers: $short done" >&2
+	echo "bench_peers: $short done: $(tail -1 "$W/train.txt" | tr -s ' ') | $(tail -1 "$W/infer.txt" | tr -s ' ')" >&2
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); torch $("$VPY" -c 'import torch; print(torch.__version__)'), \
 onnxruntime $("$VPY" -c 'import onnxruntime; print(onnxruntime.__version__)'), Debian torch \
