@@ -1,10 +1,17 @@
 #!/usr/bin/python3
-"""PyTorch reference throughput benchmark for the C CNN toolkit models m1..m7.
+"""PyTorch reference throughput benchmark for the C CNN toolkit models m1..m8.
 
-usage: /usr/bin/python3 bench/cnn_torch.py MODEL MODE [--threads 2] [--batch 32] [--seconds 5]
-prints: MODEL MODE images_per_s=X peak_rss_mib=Y
+usage: PYTHON bench/cnn_torch.py MODEL MODE [--threads 2] [--batch 32] [--seconds 5] [--compile]
+                                 [--latency N] [--onnx FILE]
+MODE train: forward, loss, backward and an Adam step; infer: a forward pass without gradients;
+export: writes the model (eval mode, batch dimension dynamic) as ONNX to --onnx FILE, for
+bench/cnn_ort.py.  --compile (PyTorch 2): torch.compile with inductor, and for infer the graph
+frozen (torch._inductor.config.freezing).  --latency N (infer): also N passes of one image.
+prints: MODEL MODE images_per_s=X peak_rss_mib=Y [lat_median_ms=M lat_p99_ms=P]
+Works with Debian's PyTorch 1.13 (/usr/bin/python3) and with PyTorch 2 (bench_peers.sh's venv).
 """
 import argparse
+import importlib
 import resource
 import sys
 import time
@@ -56,7 +63,31 @@ def build(name):
         return TwoTower(), (3, 224, 224), 2, nn.CrossEntropyLoss()
     if name == "m7":
         return Separable(), (3, 224, 224), 2, nn.CrossEntropyLoss()
-    raise SystemExit("unknown model %r (want m1 to m7)" % name)
+    if name == "m8":
+        return BlurPlusLaplacian(), (3, 96, 96), 2, nn.CrossEntropyLoss()
+    raise SystemExit("unknown model %r (want m1 to m8)" % name)
+
+
+class BlurPlusLaplacian(nn.Module):
+    """m8-blur-plus-laplacian: m3's convolutions, one extra input (the standardised variance of
+    the Laplacian) joined after flatten, then m3's dense head on 128 * 6 * 6 + 1 values."""
+
+    def __init__(self):
+        super().__init__()
+        layers = []
+        cin = 3
+        for cout in (32, 32, 64, 128):
+            layers += [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+            cin = cout
+        self.convs = nn.Sequential(*layers, nn.Flatten())
+        self.head = nn.Sequential(
+            nn.Linear(128 * 6 * 6 + 1, 2048), nn.ReLU(), nn.Dropout(0.5),
+            nn.Linear(2048, 2048), nn.ReLU(), nn.Dropout(0.5),
+            nn.Linear(2048, 2))
+    extra = 1                                        # feature values besides the image
+
+    def forward(self, x, f):
+        return self.head(torch.cat([self.convs(x), f], 1))
 
 
 def double_conv(cin, cout):
@@ -149,19 +180,66 @@ def build_m4():
     )
 
 
+def inputs(model, shape, n):
+    """The model's inputs for n samples: the image batch, and the extra features if it has any."""
+    x = torch.rand(n, *shape, dtype=torch.float32)
+    k = getattr(model, "extra", 0)
+    return (x, torch.randn(n, k)) if k else (x,)
+
+
+def latency(fn, n):
+    """Median and 99th percentile, in ms, of n calls of fn after 5 untimed ones."""
+    for _ in range(5):
+        fn()
+    t = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        t.append(time.perf_counter() - t0)
+    t.sort()
+    return 1e3 * t[n // 2], 1e3 * t[int(0.99 * (n - 1) + 0.5)]
+
+
+def export(model, shape, path):
+    """ONNX with a dynamic batch dimension: PyTorch 2's exporter (torch.export and onnxscript,
+    the default since 2.9), else (PyTorch 1.13, or where that fails) the TorchScript one."""
+    model.eval()
+    xs = inputs(model, shape, 2)
+    names = ["x", "f"][:len(xs)]
+    axes = {k: {0: "n"} for k in names + ["y"]}
+    kw = dict(input_names=names, output_names=["y"], dynamic_axes=axes)
+    with torch.no_grad():
+        if int(torch.__version__.split(".")[0]) >= 2:
+            try:
+                torch.onnx.export(model, xs, path, dynamo=True, **kw)
+                print("exported with torch.export")
+                return
+            except Exception as e:  # noqa: BLE001 (any exporter failure: fall back)
+                print("torch.export failed (%s): the TorchScript exporter" % e, file=sys.stderr)
+            kw["dynamo"] = False
+        torch.onnx.export(model, xs, path, opset_version=17, **kw)
+        print("exported with TorchScript")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("model", choices=["m1", "m2", "m3", "m4", "m5", "m6", "m7"])
-    ap.add_argument("mode", choices=["train", "infer"])
+    ap.add_argument("model", choices=["m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8"])
+    ap.add_argument("mode", choices=["train", "infer", "export"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--compile", action="store_true")
+    ap.add_argument("--latency", type=int, default=0)
+    ap.add_argument("--onnx")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     model, shape, nout, loss_fn = build(a.model)
-    x = torch.rand(a.batch, *shape, dtype=torch.float32)
+    if a.mode == "export":
+        export(model, shape, a.onnx)
+        return
+    xs = inputs(model, shape, a.batch)
     if nout == "mask":
         y = (torch.rand(a.batch, 1, *shape[1:]) < 0.05).float()
     elif nout == 1:
@@ -172,20 +250,24 @@ def main():
     if a.mode == "train":
         model.train()
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        run = torch.compile(model) if a.compile else model
 
         def step():
             opt.zero_grad()
-            loss = loss_fn(model(x), y)
+            loss = loss_fn(run(*xs), y)
             loss.backward()
             opt.step()
     else:
         model.eval()
+        if a.compile:
+            importlib.import_module("torch._inductor.config").freezing = True
+        run = torch.compile(model) if a.compile else model
 
         def step():
             with torch.no_grad():
-                model(x)
+                run(*xs)
 
-    for _ in range(2):  # warm-up
+    for _ in range(2):  # warm-up (and compilation)
         step()
 
     n = 0
@@ -198,8 +280,16 @@ def main():
             break
 
     ips = n * a.batch / el
+    lat = ""
+    if a.mode == "infer" and a.latency > 0:
+        one = tuple(v[:1].contiguous() for v in xs)
+
+        def single():
+            with torch.no_grad():
+                run(*one)
+        lat = " lat_median_ms=%.4f lat_p99_ms=%.4f" % latency(single, a.latency)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print("%s %s images_per_s=%.1f peak_rss_mib=%.1f" % (a.model, a.mode, ips, rss))
+    print("%s %s images_per_s=%.1f peak_rss_mib=%.1f%s" % (a.model, a.mode, ips, rss, lat))
     sys.stdout.flush()
 
 
