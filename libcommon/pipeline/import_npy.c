@@ -422,7 +422,7 @@ emit_images(struct job *j, struct src *s, const struct npyhdr *h, const char *ar
 		    ts_setf(rec, "width", "%" PRIu64, h->w) == -1 ||
 		    ts_setf(rec, "height", "%" PRIu64, h->h) == -1 ||
 		    ts_setf(rec, "channels", "%" PRIu64, h->c) == -1 ||
-		    (j->labels && ts_set(rec, "label", j->labels->label[j->nrec]) == -1))
+		    (j->labels && ts_set(rec, "label", labels_row(j->labels, j->nrec)) == -1))
 			goto nomem;
 		if (j->emit(rec, j->ctx) == -1)
 			return errorf(j->err, j->errlen, "stopped");

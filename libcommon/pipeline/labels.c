@@ -465,6 +465,19 @@ labels_match(struct labels *l, const char *const *keys)
 	return NULL;
 }
 
+const char *
+labels_row(struct labels *l, size_t i)
+{
+	if (l == NULL || i >= l->n)
+		return NULL;
+	l->nimages++;
+	if (l->used == NULL)
+		l->used = calloc(l->n, 1);
+	if (l->used)
+		l->used[i] = 1;
+	return l->label[i];
+}
+
 int
 labels_report(const struct labels *l, const char *path, char *msg, size_t len)
 {
@@ -472,7 +485,7 @@ labels_report(const struct labels *l, const char *path, char *msg, size_t len)
 	int n;
 
 	for (size_t i = 0; i < l->n; i++) {
-		long j = l->key ? find_row(l, l->key[i]) : -1;    /* a repeated key: its first row */
+		long j = l->key ? find_row(l, l->key[i]) : (long)i;   /* a repeated key: its first row */
 		unused += j < 0 || l->used == NULL || !l->used[j];
 	}
 	if (l->nunlabelled == 0 && unused == 0)

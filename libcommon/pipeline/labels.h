@@ -30,6 +30,8 @@ const char *labels_match(struct labels *l, const char *const *keys);
 /* When some images had no label or some rows labelled no image: 1, and in msg
  * "PATH: N of M images have no label, K of R rows match no image" (the parts that
  * apply).  0 when every image had a label and every row was used. */
+/* The label of row i, for arrays labelled by order; counted for labels_report. */
+const char *labels_row(struct labels *l, size_t i);
 int labels_report(const struct labels *l, const char *path, char *msg, size_t len);
 
 #endif

@@ -123,6 +123,12 @@ expect_status "--labels that match every image and row: quiet" 0 sh -c 'imgcat -
 eq "... nothing on stderr" "$(cat "$T/.err")" ""
 printf 'file,label\n1.jpg,cat\n1.jpg,cat\n2.jpg,dog\n3.jpg,cat\n4.jpg,dog\n' > twice.csv
 check "--labels: a key given twice is no unused row" sh -c 'imgcat --labels twice.csv lab > l3.tsr && test ! -s "$0"' "$T/.err"
+# an array takes its labels by order: every row is used
+/usr/bin/python3 -c 'import numpy; numpy.save("four.npy", numpy.zeros((4, 5, 6, 3), numpy.uint8))'
+printf '0\n1\n0\n1\n' > four.csv
+expect_status "--labels by order for an array: exit 0" 0 sh -c 'imgcat --labels four.csv four.npy > l4.tsr'
+eq "... no row said to match no image" "$(cat "$T/.err")" ""
+eq "... each image its row's label" "$(imgcat -l l4.tsr | cut -f2 | tr '\n' ' ')" "0 1 0 1 "
 # A stop (--max-errors 0) while a pool of threads still decodes: die() must not run the
 # libraries' exit handlers under the workers (imgdedup crashed or hung in about 1 run of 5
 # like this before); 30 runs, each a clean stop with the two lines.
