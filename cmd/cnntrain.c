@@ -815,8 +815,8 @@ load_checkpoint(const struct opts *o, nn_trainer *t, struct state *st)
 	if (strcmp(fz ? fz : "", o->freeze ? o->freeze : "") != 0)
 		refuse("%s: the checkpoint was trained %s%s; resume with the same --freeze", o->resume,
 		       fz ? "with --freeze " : "without --freeze", fz ? fz : "");
-	if (t->net->nfrozen && thawed_at(o, st->epoch))
-		thaw(o, t);     /* the state of the epochs after --unfreeze-after */
+	if (t->net->nfrozen && st->epoch > 0 && thawed_at(o, st->epoch - 1))
+		thaw(o, t);     /* saved after the thaw: every parameter has its state */
 	t->opt.t = atoll(ts_get(&rec, "opt_t") ? ts_get(&rec, "opt_t") : "0");
 	st->best_loss = strtod(ts_get(&rec, "best_loss") ? ts_get(&rec, "best_loss") : "inf", NULL);
 	st->best_epoch = atoi(ts_get(&rec, "best_epoch") ? ts_get(&rec, "best_epoch") : "0");
@@ -1058,8 +1058,6 @@ run(const struct opts *o, int argc, char **argv)
 	         mask_bytes ? "\ttrain_iou\ttrain_dice\tval_iou\tval_dice" : "");
 	if (o->resume)
 		load_checkpoint(o, &t, &st);
-	else if (thawed_at(o, 0))
-		thaw(o, &t);
 
 	struct progress pg = { .epochs = o->epochs, .batch = (size_t)o->batch };
 	int quiet = progress_mode() == PROGRESS_OFF;
