@@ -580,17 +580,17 @@ refuse(const char *fmt, ...)
 /* The head --head replaces: the last dense layer, after which only layers without weights
  * (activations, dropout, softmax, sigmoid) may come. */
 static const nn_layer *
-dense_head(const nn_net *net, const char *what)
+dense_head(const nn_net *net, const char *opt, const char *what)
 {
 	for (int i = net->nlayer - 1; i >= 0; i--) {
 		const nn_layer *l = &net->layer[i];
 		if (strcmp(l->ops->type, "dense") == 0)
 			return l;
 		if (l->nparam || l->nstate || l->ops->multi)
-			refuse("--head: %s has no dense head: its last layer with weights is %s, a %s", what,
+			refuse("%s: %s has no dense head: its last layer with weights is %s, a %s", opt, what,
 			       l->name, l->ops->type);
 	}
-	refuse("--head: %s has no dense layer", what);
+	refuse("%s: %s has no dense layer", opt, what);
 }
 
 /* The architecture text with line `lineno` (a dense layer) given `units` units. */
@@ -707,7 +707,7 @@ init_net(const struct opts *o, char **archp, nn_model_info *im)
 	if (!(net = nn_build(*archp, o->arch ? o->arch : o->init, 1, 1, err, sizeof err)))
 		die("%s", err);
 	if (o->head) {
-		const nn_layer *h = dense_head(net, o->arch ? o->arch : o->init);
+		const nn_layer *h = dense_head(net, "--head", o->arch ? o->arch : o->init);
 		char *text = with_units(*archp, h->line, o->head);
 		snprintf(headname, sizeof headname, "%s", h->name);
 		head = headname;
@@ -725,19 +725,26 @@ init_net(const struct opts *o, char **archp, nn_model_info *im)
 	return net;
 }
 
-/* --freeze LAYER: that layer and every one before it. */
+/* --freeze LAYER: that layer and every one before it; "backbone" (unless a layer has that
+ * name): every layer before the dense head, whatever the layers of an imported network are named. */
 static void
 apply_freeze(const struct opts *o, nn_net *net)
 {
-	for (int i = 0; i < net->nlayer; i++) {
-		if (strcmp(net->layer[i].name, o->freeze) != 0)
-			continue;
-		if (i + 1 == net->nlayer)
-			refuse("--freeze %s: the last layer; nothing would be trained", o->freeze);
-		nn_freeze(net, i + 1);
-		return;
+	int n = -1;
+
+	for (int i = 0; i < net->nlayer; i++)
+		if (strcmp(net->layer[i].name, o->freeze) == 0)
+			n = i + 1;
+	if (n < 0 && strcmp(o->freeze, "backbone") == 0) {
+		n = dense_head(net, "--freeze backbone", "the network")->index;
+		if (n == 0)
+			refuse("--freeze backbone: the dense head is the first layer; there is no backbone");
 	}
-	refuse("--freeze: no layer named '%s' (cnntrain --summary lists them)", o->freeze);
+	if (n < 0)
+		refuse("--freeze: no layer named '%s' (cnntrain --summary lists them)", o->freeze);
+	if (n == net->nlayer)
+		refuse("--freeze %s: the last layer; nothing would be trained", o->freeze);
+	nn_freeze(net, n);
 }
 
 /* --unfreeze-after: every layer trainable, the formerly frozen ones at --lr-backbone; a fresh
@@ -921,7 +928,7 @@ run(const struct opts *o, int argc, char **argv)
 		if (!net)
 			die("%s", err);
 		if (o->head)
-			dense_head(net, o->arch);       /* refuses a network without one */
+			dense_head(net, "--head", o->arch);       /* refuses a network without one */
 	}
 	if (o->freeze)
 		apply_freeze(o, net);

@@ -110,6 +110,9 @@ expect_err "... in one line" "ck1.model: the checkpoint was trained with --freez
 cnntrain --init base.model --head 5 --freeze feat --summary > sum.txt
 eq "--summary marks the frozen layers" "$(awk '/ frozen$/ { printf "%s ", $1 }' sum.txt)" \
 	"conv2d_1 batchnorm_1 relu_1 maxpool_1 flatten_1 feat "
+eq "--freeze backbone: every layer before the dense head" \
+	"$(cnntrain --init base.model --head 5 --freeze backbone --summary | awk '/ frozen$/ { printf "%s ", $1 }')" \
+	"conv2d_1 batchnorm_1 relu_1 maxpool_1 flatten_1 feat relu_2 "
 eq "--summary counts the trainable parameters" "$(grep '^trainable' sum.txt)" \
 	"trainable params: 165 (frozen: 18656, layers conv2d_1 to feat)"
 
@@ -125,6 +128,8 @@ A
 cnntrain -q -m gap.arch --epochs 0 -o gap.model b.tsr
 expect_status "--head on a model without a dense head" 2 cnntrain --init gap.model --head 2 -o x.model b.tsr
 expect_err "... in one line" "^cnntrain: --head: gap.model has no dense head: its last layer with weights is conv2d_1, a conv2d$"
+expect_status "--freeze backbone without a dense head" 2 cnntrain --init gap.model --freeze backbone -o x.model b.tsr
+expect_err "... in one line" "^cnntrain: --freeze backbone: the network has no dense head"
 sed 's/^dense 32/dense 24/' bb.arch > other.arch
 expect_status "--init with layers of other shapes" 2 cnntrain -m other.arch --init base.model -o x.model b.tsr
 expect_err "... in one line naming the layer and both shapes" \
