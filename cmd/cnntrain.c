@@ -698,6 +698,17 @@ init_net(const struct opts *o, char **archp, nn_model_info *im)
 		die("%s", err);
 	if (!(m = nn_model_get(&rec, o->init, 1, 1, im, err, sizeof err)))
 		die("%s", err);
+	int nhead = o->head;
+	if (!nhead && o->classes) {
+		/* --classes alone: a fresh head when their number is not the model's */
+		int k = 0, in = 0;
+		for (const char *c = o->classes; *c; c++)      /* as set_classes splits them */
+			if (*c == ',')
+				in = 0;
+			else if (!in)
+				in = 1, k++;
+		nhead = k != im->nclass ? k : 0;
+	}
 	if (o->arch) {
 		if (!(*archp = (char *)read_file(o->arch, &len, 1 << 20)))
 			die("%s: %s", o->arch, strerror(errno));
@@ -706,9 +717,9 @@ init_net(const struct opts *o, char **archp, nn_model_info *im)
 	}
 	if (!(net = nn_build(*archp, o->arch ? o->arch : o->init, 1, 1, err, sizeof err)))
 		die("%s", err);
-	if (o->head) {
-		const nn_layer *h = dense_head(net, "--head", o->arch ? o->arch : o->init);
-		char *text = with_units(*archp, h->line, o->head);
+	if (nhead) {
+		const nn_layer *h = dense_head(net, o->head ? "--head" : "--classes", o->arch ? o->arch : o->init);
+		char *text = with_units(*archp, h->line, nhead);
 		snprintf(headname, sizeof headname, "%s", h->name);
 		head = headname;
 		free(*archp);

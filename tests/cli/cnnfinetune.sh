@@ -79,6 +79,12 @@ a=$(acc frozen.tsv)
 if ge "$a" 0.5; then pass "a frozen backbone from classes A classifies classes B: $a >= 0.5"
 else fail "a frozen backbone from classes A classifies classes B: $a < 0.5"; fi
 
+# --classes alone: a fresh head when their number is not the model's
+imgcat --where 'label!=sandal' --where 'label!=shirt' --where 'label!=sneaker' b.tsr > bagboot.tsr
+check "--init --classes of another number" cnntrain -q --init base.model --classes boot,bag --epochs 1 -o bb2.model bagboot.tsr
+eq "--classes: a head of 2 for them, in their order" "$(imgcat -l bb2.model | tr '\t' '\n' | grep -E '^(nclasses|class\.[0-9])=' | tr '\n' ' ')" \
+	"nclasses=2 class.0=boot class.1=bag "
+
 # --freeze on an earlier layer: what follows it trains, batch statistics included
 check "--freeze conv2d_1" cnntrain -q --init base.model --head 5 --freeze conv2d_1 --epochs 1 -o f1.model b.tsr
 unchanged "--freeze conv2d_1: conv2d_1 fixed" base.model f1.model conv2d_1.weight conv2d_1.bias
