@@ -22,20 +22,21 @@
 #include "util/util.h"
 
 #define USAGE \
-"usage: cnntrain -m ARCH -o MODEL [-qv] [--progress] [--epochs N] [--batch N] [--optimizer sgd|adam] [--lr X]\n" \
+"usage: cnntrain -m ARCH | --init MODEL -o MODEL [-qv] [--progress] [--epochs N] [--batch N] [--optimizer sgd|adam] [--lr X]\n" \
 "                [--momentum X] [--l2 X | --weight-decay X] [--lr-schedule none|step|cosine]\n" \
 "                [--lr-step N] [--lr-gamma X] [--val F [--val-by KEY] | --val-stream FILE] [--early-stop N]\n" \
 "                [--balance] [--class-weights auto|none]\n" \
 "                [--normalize scale|standardize|per-image|mean-std] [--mean M] [--std S]\n" \
 "                [--classes A,B,...] [--seed N] [--threads N] [--memory BYTES] [--checkpoint FILE]\n" \
 "                [--resume FILE] [--log FILE] [--pos-weight X] [--dice] [--max-errors N]\n" \
+"                [--init MODEL [--head N]] [--freeze LAYER [--unfreeze-after N] [--lr-backbone X]]\n" \
 "                [FILE | DIR | -]...\n" \
-"       cnntrain -m ARCH --summary\n" \
+"       cnntrain -m ARCH | --init MODEL [--head N] [--freeze LAYER] --summary\n" \
 "       cnntrain -h | --help | --version\n"
 
 #define HELP \
 "Options:\n" \
-"  -m, --arch ARCH             the architecture file (required)\n" \
+"  -m, --arch ARCH             the architecture file (required without --init)\n" \
 "  -o, --output MODEL          where the model goes (required)\n" \
 "      --epochs N              passes over the training set (default 10)\n" \
 "      --batch N               images per step (default 32)\n" \
@@ -68,6 +69,11 @@
 "      --pos-weight X          segmentation: the weight of positive pixels in the loss (default 1)\n" \
 "      --dice                  segmentation: add 1 - soft Dice to the loss\n" \
 "      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
+"      --init MODEL            start from MODEL's weights (and architecture, without -m)\n" \
+"      --head N                replace the last dense layer by a fresh one of N units\n" \
+"      --freeze LAYER          keep the weights of the layers up to LAYER fixed\n" \
+"      --unfreeze-after N      after N epochs, train every layer (default: never)\n" \
+"      --lr-backbone X         then, the rate of the formerly frozen layers (default --lr / 10)\n" \
 "      --summary               print the layers, shapes and parameter counts; do not train\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
 "  -q, --quiet                 no progress line\n" \
@@ -80,6 +86,9 @@ enum sched { SCHED_NONE, SCHED_STEP, SCHED_COSINE };
 struct opts {
 	const char *arch, *out, *val_stream, *checkpoint, *resume, *log, *classes;
 	const char *mean, *std, *val_by;
+	const char *init, *freeze;      /* fine-tuning */
+	int head, unfreeze_after;
+	double lr_backbone;
 	int epochs, batch, optimizer, schedule, lr_step, early_stop, balance, class_weights;
 	int normalize, threads, summary, verbose, dice;
 	double lr, momentum, l2, lr_gamma, val, pos_weight;
@@ -518,7 +527,8 @@ put_provenance(ts_record *rec, const struct opts *o, const struct state *st, siz
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	ts_set(rec, "created", when);
 	ts_set(rec, "trainer", "cnntrain");
-	ts_set(rec, "arch_file", o->arch);
+	if (o->arch)
+		ts_set(rec, "arch_file", o->arch);
 	char inputs[1024] = "";
 	size_t len = 0;
 	for (int i = 0; i < argc && len < sizeof inputs - 1; i++)
@@ -538,10 +548,231 @@ put_provenance(ts_record *rec, const struct opts *o, const struct state *st, siz
 		ts_setf(rec, "pos_weight", "%g", o->pos_weight);
 		ts_setf(rec, "dice", "%d", o->dice);
 	}
+	if (o->init)
+		ts_set(rec, "init", o->init);
+	if (o->head)
+		ts_setf(rec, "head", "%d", o->head);
+	if (o->freeze) {
+		ts_set(rec, "freeze", o->freeze);
+		ts_setf(rec, "unfreeze_after", "%d", o->unfreeze_after);
+		ts_setf(rec, "lr_backbone", "%g", o->lr_backbone);
+	}
 	if (!isnan(val_loss)) {
 		ts_setf(rec, "val_loss", "%.6f", val_loss);
 		ts_setf(rec, "val_accuracy", "%.6f", val_acc);
 	}
+}
+
+/* A bad combination of fine-tuning options or models: one line, exit 2 (a usage error). */
+static void __attribute__((format(printf, 1, 2), noreturn))
+refuse(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/* The head --head replaces: the last dense layer, after which only layers without weights
+ * (activations, dropout, softmax, sigmoid) may come. */
+static const nn_layer *
+dense_head(const nn_net *net, const char *opt, const char *what)
+{
+	for (int i = net->nlayer - 1; i >= 0; i--) {
+		const nn_layer *l = &net->layer[i];
+		if (strcmp(l->ops->type, "dense") == 0)
+			return l;
+		if (l->nparam || l->nstate || l->ops->multi)
+			refuse("%s: %s has no dense head: its last layer with weights is %s, a %s", opt, what,
+			       l->name, l->ops->type);
+	}
+	refuse("%s: %s has no dense layer", opt, what);
+}
+
+/* The architecture text with line `lineno` (a dense layer) given `units` units. */
+static char *
+with_units(const char *arch, int lineno, int units)
+{
+	size_t cap = strlen(arch) + 64, len = 0;
+	char *out = xmalloc(cap), *text = xstrdup(arch), *line, *next;
+	int n = 0;
+
+	out[0] = 0;
+	for (line = text; line; line = next) {
+		if ((next = strchr(line, '\n')))
+			*next++ = 0;
+		if (++n != lineno) {
+			len += (size_t)snprintf(out + len, cap - len, "%s\n", line);
+			continue;
+		}
+		/* dense [units] [key=value]...: the first positional argument or units= goes */
+		char *save = NULL, *tok = strtok_r(line, " \t", &save);
+		int pos = 0;
+		len += (size_t)snprintf(out + len, cap - len, "%s units=%d", tok, units);
+		while ((tok = strtok_r(NULL, " \t", &save)) && *tok != '#') {
+			if (strncmp(tok, "units=", 6) == 0 || (!strchr(tok, '=') && pos++ == 0))
+				continue;
+			len += (size_t)snprintf(out + len, cap - len, " %s", tok);
+		}
+		len += (size_t)snprintf(out + len, cap - len, "\n");
+	}
+	free(text);
+	return out;
+}
+
+static void
+dims_text(char *buf, size_t len, int ndim, const int *d32, const uint64_t *d64)
+{
+	size_t k = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < ndim && k < len; i++)
+		k += (size_t)snprintf(buf + k, len - k, "%s%llu", i ? "x" : "",
+		                      d32 ? (unsigned long long)d32[i] : (unsigned long long)d64[i]);
+}
+
+/* Copies the weights and saved state of the init model into the layers of the same name, but
+ * for the layer `skip` (the fresh head).  Shapes must agree.  Returns how many tensors came. */
+static int
+copy_by_name(nn_net *net, const ts_record *rec, const struct opts *o, const char *skip)
+{
+	char name[160], a[64], b[64];
+	int copied = 0;
+
+	for (int i = 0; i < net->nlayer; i++) {
+		nn_layer *l = &net->layer[i];
+		if (skip && strcmp(l->name, skip) == 0)
+			continue;
+		for (int j = 0; j <= l->nparam; j++) {
+			nn_param *p = j < l->nparam ? &l->param[j] : NULL;
+			int n1 = (int)l->nstate;
+			if (!p && !l->nstate)
+				continue;
+			if (p)
+				snprintf(name, sizeof name, "%s", p->name);
+			else
+				snprintf(name, sizeof name, "%s.state", l->name);
+			const ts_tensor *t = ts_tensor_get(rec, name);
+			if (!t) {
+				if (!o->arch)
+					refuse("--init %s: no tensor %s", o->init, name);
+				continue;       /* a layer of ARCH that MODEL lacks starts fresh */
+			}
+			int ok = t->dtype == TS_F32 && t->ndim == (p ? p->ndim : 1);
+			for (int d = 0; ok && d < t->ndim; d++)
+				ok = t->dims[d] == (uint64_t)(p ? p->dims[d] : n1);
+			if (!ok) {
+				dims_text(a, sizeof a, (int)t->ndim, NULL, t->dims);
+				dims_text(b, sizeof b, p ? p->ndim : 1, p ? p->dims : &n1, NULL);
+				refuse("--init: layer %s: %s is %s in %s, %s in %s", l->name, name, a, o->init, b,
+				       o->arch ? o->arch : "the new head");
+			}
+			memcpy(p ? p->w : l->state, t->data, t->nbytes);
+			copied++;
+		}
+	}
+	return copied;
+}
+
+/*
+ * --init: the network from another model (its architecture, or -m ARCH matched by layer name),
+ * with that model's weights; --head N gives it a fresh last dense layer of N units.  im gets the
+ * model's classes and normalisation.  *archp: the architecture text the network was built from.
+ */
+static nn_net *
+init_net(const struct opts *o, char **archp, nn_model_info *im)
+{
+	ts_record rec;
+	char err[1024];
+	size_t len;
+	nn_net *net, *m;
+	const char *head = NULL;
+	char headname[NN_NAME_MAX] = "";
+
+	ts_record_init(&rec);
+	if (nn_model_read(o->init, &rec, err, sizeof err) != 0)
+		die("%s", err);
+	if (!(m = nn_model_get(&rec, o->init, 1, 1, im, err, sizeof err)))
+		die("%s", err);
+	int nhead = o->head;
+	if (!nhead && o->classes) {
+		/* --classes alone: a fresh head when their number is not the model's */
+		int k = 0, in = 0;
+		for (const char *c = o->classes; *c; c++)      /* as set_classes splits them */
+			if (*c == ',')
+				in = 0;
+			else if (!in)
+				in = 1, k++;
+		nhead = k != im->nclass ? k : 0;
+	}
+	if (o->arch) {
+		if (!(*archp = (char *)read_file(o->arch, &len, 1 << 20)))
+			die("%s: %s", o->arch, strerror(errno));
+	} else {
+		*archp = xstrdup(m->arch);
+	}
+	if (!(net = nn_build(*archp, o->arch ? o->arch : o->init, 1, 1, err, sizeof err)))
+		die("%s", err);
+	if (nhead) {
+		const nn_layer *h = dense_head(net, o->head ? "--head" : "--classes", o->arch ? o->arch : o->init);
+		char *text = with_units(*archp, h->line, nhead);
+		snprintf(headname, sizeof headname, "%s", h->name);
+		head = headname;
+		free(*archp);
+		*archp = text;
+	}
+	nn_free(net);
+	nn_free(m);
+	if (!(net = nn_build(*archp, o->arch ? o->arch : o->init, o->batch, o->threads, err, sizeof err)))
+		die("%s", err);
+	nn_init_params(net, o->seed);
+	if (copy_by_name(net, &rec, o, head) == 0)
+		refuse("--init: no layer of %s has a name that %s has", o->arch ? o->arch : "the architecture", o->init);
+	ts_record_free(&rec);
+	return net;
+}
+
+/* --freeze LAYER: that layer and every one before it; "backbone" (unless a layer has that
+ * name): every layer before the dense head, whatever the layers of an imported network are named. */
+static void
+apply_freeze(const struct opts *o, nn_net *net)
+{
+	int n = -1;
+
+	for (int i = 0; i < net->nlayer; i++)
+		if (strcmp(net->layer[i].name, o->freeze) == 0)
+			n = i + 1;
+	if (n < 0 && strcmp(o->freeze, "backbone") == 0) {
+		n = dense_head(net, "--freeze backbone", "the network")->index;
+		if (n == 0)
+			refuse("--freeze backbone: the dense head is the first layer; there is no backbone");
+	}
+	if (n < 0)
+		refuse("--freeze: no layer named '%s' (cnntrain --summary lists them)", o->freeze);
+	if (n == net->nlayer)
+		refuse("--freeze %s: the last layer; nothing would be trained", o->freeze);
+	nn_freeze(net, n);
+}
+
+/* --unfreeze-after: every layer trainable, the formerly frozen ones at --lr-backbone; a fresh
+ * optimiser, as Keras' recompiled model has. */
+static void
+thaw(const struct opts *o, nn_trainer *t)
+{
+	nn_unfreeze(t->net, (float)(o->lr_backbone / o->lr));
+	nn_optim_free(&t->opt);
+	nn_optim_init(&t->opt, t->net, o->optimizer, (float)o->momentum, (float)o->l2);
+}
+
+/* Whether the freeze has ended by the start of epoch `epoch` (from 0). */
+static int
+thawed_at(const struct opts *o, int epoch)
+{
+	return o->freeze && o->unfreeze_after && epoch >= o->unfreeze_after;
 }
 
 static int
@@ -559,11 +790,15 @@ save_checkpoint(const struct opts *o, ts_record *rec, const nn_trainer *t, const
 	ts_setf(rec, "best_epoch", "%d", st->best_epoch);
 	ts_setf(rec, "bad_epochs", "%d", st->bad_epochs);
 	ts_set(rec, "log", st->log ? st->log : "");
+	if (o->freeze)
+		ts_set(rec, "freeze", o->freeze);
 	for (int i = 0; i < t->net->nparams; i++) {
 		const nn_param *p = t->net->params[i];
 		uint64_t n = p->n;
-		snprintf(name, sizeof name, "opt.m.%s", p->name);
-		ts_tensor_put(rec, name, TS_F32, 1, &n, t->opt.m[i], n * sizeof(float));
+		if (t->opt.m[i]) {      /* a frozen parameter has no optimiser state */
+			snprintf(name, sizeof name, "opt.m.%s", p->name);
+			ts_tensor_put(rec, name, TS_F32, 1, &n, t->opt.m[i], n * sizeof(float));
+		}
 		if (t->opt.v[i]) {
 			snprintf(name, sizeof name, "opt.v.%s", p->name);
 			ts_tensor_put(rec, name, TS_F32, 1, &n, t->opt.v[i], n * sizeof(float));
@@ -590,10 +825,16 @@ load_checkpoint(const struct opts *o, nn_trainer *t, struct state *st)
 		die("%s: not a checkpoint (no checkpoint_epoch): resume from a --checkpoint file", o->resume);
 	const char *arch = ts_get(&rec, "arch");
 	if (!arch || strcmp(arch, t->net->arch) != 0)
-		die("%s: the checkpoint's architecture differs from %s", o->resume, o->arch);
+		die("%s: the checkpoint's architecture differs from %s", o->resume, o->arch ? o->arch : o->init);
 	if (nn_model_load_params(t->net, &rec, "", err, sizeof err) != 0)
 		die("%s: %s", o->resume, err);
 	st->epoch = atoi(s);
+	const char *fz = ts_get(&rec, "freeze");
+	if (strcmp(fz ? fz : "", o->freeze ? o->freeze : "") != 0)
+		refuse("%s: the checkpoint was trained %s%s; resume with the same --freeze", o->resume,
+		       fz ? "with --freeze " : "without --freeze", fz ? fz : "");
+	if (t->net->nfrozen && st->epoch > 0 && thawed_at(o, st->epoch - 1))
+		thaw(o, t);     /* saved after the thaw: every parameter has its state */
 	t->opt.t = atoll(ts_get(&rec, "opt_t") ? ts_get(&rec, "opt_t") : "0");
 	st->best_loss = strtod(ts_get(&rec, "best_loss") ? ts_get(&rec, "best_loss") : "inf", NULL);
 	st->best_epoch = atoi(ts_get(&rec, "best_epoch") ? ts_get(&rec, "best_epoch") : "0");
@@ -605,7 +846,7 @@ load_checkpoint(const struct opts *o, nn_trainer *t, struct state *st)
 	for (int i = 0; i < t->net->nparams; i++) {
 		nn_param *p = t->net->params[i];
 		const char *kinds[3] = { "opt.m.", "opt.v.", "best." };
-		float *dst[3] = { t->opt.m[i], t->opt.v[i], st->best ? st->best[i] : NULL };
+		float *dst[3] = { t->opt.m[i], t->opt.v[i], st->best ? st->best[i] : NULL };   /* m, v NULL: frozen */
 		for (int k = 0; k < 3; k++) {
 			if (!dst[k])
 				continue;
@@ -677,7 +918,7 @@ run(const struct opts *o, int argc, char **argv)
 	char *arch;
 	size_t len;
 	nn_net *net;
-	nn_model_info mi = { 0 };
+	nn_model_info mi = { 0 }, im = { 0 };
 	nn_data train, valset;
 	strmap names, vnames;
 	struct split sp = { 0 };
@@ -689,21 +930,31 @@ run(const struct opts *o, int argc, char **argv)
 	float *cw = NULL;
 	ts_record rec;
 
-	if (!(arch = (char *)read_file(o->arch, &len, 1 << 20)))
-		die("%s: %s", o->arch, strerror(errno));
-	net = nn_build(arch, o->arch, o->batch, o->threads, err, sizeof err);
-	if (!net)
-		die("%s", err);
+	if (o->init) {
+		net = init_net(o, &arch, &im);
+	} else {
+		if (!(arch = (char *)read_file(o->arch, &len, 1 << 20)))
+			die("%s: %s", o->arch, strerror(errno));
+		net = nn_build(arch, o->arch, o->batch, o->threads, err, sizeof err);
+		if (!net)
+			die("%s", err);
+		if (o->head)
+			dense_head(net, "--head", o->arch);       /* refuses a network without one */
+	}
+	if (o->freeze)
+		apply_freeze(o, net);
 	if (o->summary) {
 		nn_summary(net, stdout);
 		nn_free(net);
+		nn_model_info_free(&im);
 		free(arch);
 		return 0;
 	}
 	check_output(o->out);
 	check_output(o->log);
 	check_output(o->checkpoint);
-	nn_init_params(net, o->seed);
+	if (!o->init)
+		nn_init_params(net, o->seed);
 	nn_shape mask = { 0, 0, 0 };
 	if (nn_loss_setup(&t.loss, net, 2, err, sizeof err) == 0 && t.loss.kind == NN_LOSS_PIXEL) {
 		mask = nn_output_shape(net);
@@ -715,7 +966,7 @@ run(const struct opts *o, int argc, char **argv)
 	size_t mask_bytes = (size_t)mask.h * mask.w;
 	size_t feat_bytes = (size_t)net->nfeat * sizeof(float);
 	if (mask_bytes && feat_bytes)
-		die("%s: features are for classifiers; this network segments", o->arch);
+		die("%s: features are for classifiers; this network segments", o->arch ? o->arch : o->init);
 	nn_data_init(&train, nn_shape_size(net->input) + mask_bytes + feat_bytes, o->memory);
 	train.feat_off = feat_bytes ? nn_shape_size(net->input) : 0;
 	strmap_init(&names);
@@ -726,12 +977,21 @@ run(const struct opts *o, int argc, char **argv)
 		mi.classes = xcalloc(2, sizeof *mi.classes);
 		mi.classes[mi.nclass++] = xstrdup("background");
 		mi.classes[mi.nclass++] = xstrdup("mask");
+	} else if (o->init && !o->head && !o->classes) {
+		/* continuing the model's own classes, in its order */
+		for (int c = 0; c < im.nclass; c++) {
+			mi.classes = xreallocarray(mi.classes, (size_t)mi.nclass + 1, sizeof *mi.classes);
+			mi.classes[mi.nclass++] = xstrdup(im.classes[c]);
+		}
+		map_labels(&train, &names, &mi, argc ? argv[0] : "stdin");
 	} else {
 		set_classes(o, &names, &mi);
+		if (o->head && mi.nclass != o->head)
+			refuse("--head %d: the data has %d classes", o->head, mi.nclass);
 		map_labels(&train, &names, &mi, argc ? argv[0] : "stdin");
 	}
 	if (nn_loss_setup(&t.loss, net, mi.nclass, err, sizeof err) != 0)
-		die("%s: %s", o->arch, err);
+		die("%s: %s", o->arch ? o->arch : o->init, err);
 	t.loss.pos_weight = (float)o->pos_weight;
 	t.loss.dice = o->dice;
 
@@ -765,11 +1025,15 @@ run(const struct opts *o, int argc, char **argv)
 	if (o->early_stop && sp.nval == 0)
 		die("--early-stop needs validation images (--val F or --val-stream FILE)");
 
-	/* normalisation: the method from the option, else the architecture's, else scale */
+	/* normalisation: the method from the option, else the init model's, else the architecture's,
+	 * else scale */
 	mi.norm.c = net->input.c;
-	mi.norm.method = o->normalize ? o->normalize : net->normalize[0] ? nn_norm_parse(net->normalize) : NN_NORM_SCALE;
+	if (o->init && !o->normalize)
+		mi.norm = im.norm;
+	else
+		mi.norm.method = o->normalize ? o->normalize : net->normalize[0] ? nn_norm_parse(net->normalize) : NN_NORM_SCALE;
 	if (mi.norm.method < 0)
-		die("%s: unknown normalize=%s", o->arch, net->normalize);
+		die("%s: unknown normalize=%s", o->arch ? o->arch : o->init, net->normalize);
 	if (mi.norm.method == NN_NORM_MEAN_STD) {
 		if (!o->mean || !o->std || nn_norm_parse_list(o->mean, mi.norm.mean, mi.norm.c) != 0 ||
 		    nn_norm_parse_list(o->std, mi.norm.std, mi.norm.c) != 0)
@@ -777,7 +1041,7 @@ run(const struct opts *o, int argc, char **argv)
 		for (int c = 0; c < mi.norm.c; c++)
 			if (!(mi.norm.std[c] > 0))
 				usage("--std wants positive numbers");
-	} else if (mi.norm.method == NN_NORM_STANDARDIZE) {
+	} else if (mi.norm.method == NN_NORM_STANDARDIZE && !(o->init && !o->normalize)) {
 		double sum[4] = { 0 }, sum2[4] = { 0 };
 		size_t npix = (size_t)net->input.h * net->input.w;
 		for (size_t i = 0; i < sp.ntrain; i++)
@@ -823,6 +1087,12 @@ run(const struct opts *o, int argc, char **argv)
 	while (st.epoch < o->epochs && !stopped) {
 		double tl, ta, t0 = now_seconds();
 		float lr = lr_at(o, st.epoch);
+		if (net->nfrozen && thawed_at(o, st.epoch)) {
+			thaw(o, &t);
+			if (!quiet)
+				fprintf(stderr, "epoch %d: every layer trainable from now on, the formerly frozen ones "
+				        "at lr %.3g\n", st.epoch + 1, lr * o->lr_backbone / o->lr);
+		}
 		pg.epoch = st.epoch + 1;
 		pg.t0 = t0;
 		if (nn_train_epoch(&t, sp.train, sp.ntrain, st.epoch, lr, &tl, &ta) != 0) {
@@ -915,6 +1185,7 @@ run(const struct opts *o, int argc, char **argv)
 	nn_data_free(&train);
 	strmap_free(&names);
 	nn_model_info_free(&mi);
+	nn_model_info_free(&im);
 	nn_free(net);
 	free(arch);
 	return st.status > skip_status() ? st.status : skip_status();
@@ -946,7 +1217,8 @@ main(int argc, char **argv)
 	enum { O_BALANCE = 256, O_BATCH, O_CHECKPOINT, O_CLASSES, O_CLASS_WEIGHTS, O_EARLY_STOP, O_EPOCHS,
 	       O_HELP, O_VERSION, O_L2, O_WEIGHT_DECAY, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
 	       O_NORMALIZE, O_OPTIMIZER, O_RESUME, O_SEED, O_STD, O_SUMMARY, O_THREADS, O_VAL, O_VAL_BY, O_VAL_STREAM,
-	       O_POS_WEIGHT, O_DICE, O_MAX_ERRORS, O_PROGRESS };
+	       O_POS_WEIGHT, O_DICE, O_MAX_ERRORS, O_PROGRESS, O_INIT, O_HEAD, O_FREEZE, O_UNFREEZE_AFTER,
+	       O_LR_BACKBONE };
 	static const struct option longopts[] = {
 		{ "arch", required_argument, NULL, 'm' },
 		{ "balance", no_argument, NULL, O_BALANCE },
@@ -957,11 +1229,15 @@ main(int argc, char **argv)
 		{ "dice", no_argument, NULL, O_DICE },
 		{ "early-stop", required_argument, NULL, O_EARLY_STOP },
 		{ "epochs", required_argument, NULL, O_EPOCHS },
+		{ "freeze", required_argument, NULL, O_FREEZE },
+		{ "head", required_argument, NULL, O_HEAD },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "init", required_argument, NULL, O_INIT },
 		{ "l2", required_argument, NULL, O_L2 },
 		{ "weight-decay", required_argument, NULL, O_WEIGHT_DECAY },
 		{ "log", required_argument, NULL, O_LOG },
 		{ "lr", required_argument, NULL, O_LR },
+		{ "lr-backbone", required_argument, NULL, O_LR_BACKBONE },
 		{ "lr-gamma", required_argument, NULL, O_LR_GAMMA },
 		{ "lr-schedule", required_argument, NULL, O_LR_SCHEDULE },
 		{ "lr-step", required_argument, NULL, O_LR_STEP },
@@ -980,6 +1256,7 @@ main(int argc, char **argv)
 		{ "std", required_argument, NULL, O_STD },
 		{ "summary", no_argument, NULL, O_SUMMARY },
 		{ "threads", required_argument, NULL, O_THREADS },
+		{ "unfreeze-after", required_argument, NULL, O_UNFREEZE_AFTER },
 		{ "val", required_argument, NULL, O_VAL },
 		{ "val-by", required_argument, NULL, O_VAL_BY },
 		{ "val-stream", required_argument, NULL, O_VAL_STREAM },
@@ -987,7 +1264,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .epochs = 10, .batch = 32, .optimizer = NN_ADAM, .lr = -1, .lr_gamma = 0.1, .pos_weight = 1,
+	struct opts o = { .epochs = 10, .batch = 32, .optimizer = NN_ADAM, .lr = -1, .lr_backbone = -1, .lr_gamma = 0.1, .pos_weight = 1,
 	                  .lr_step = 0, .seed = 1, .threads = pmap_cpus() };
 	int c;
 
@@ -1001,7 +1278,7 @@ main(int argc, char **argv)
 		case 'v': o.verbose = 1; break;
 		case 'q': progress_set_mode(PROGRESS_OFF); break;
 		case O_PROGRESS: progress_set_mode(PROGRESS_LINES); break;
-		case O_EPOCHS: o.epochs = (int)parse_int(optarg, 1, 1000000, "--epochs"); break;
+		case O_EPOCHS: o.epochs = (int)parse_int(optarg, 0, 1000000, "--epochs"); break;
 		case O_BATCH: o.batch = (int)parse_int(optarg, 1, 65536, "--batch"); break;
 		case O_OPTIMIZER:
 			if (strcmp(optarg, "sgd") == 0)
@@ -1058,6 +1335,11 @@ main(int argc, char **argv)
 		case O_RESUME: o.resume = optarg; break;
 		case O_SUMMARY: o.summary = 1; break;
 		case O_LOG: o.log = optarg; break;
+		case O_INIT: o.init = optarg; break;
+		case O_HEAD: o.head = (int)parse_int(optarg, 1, NN_MAX_CLASSES, "--head"); break;
+		case O_FREEZE: o.freeze = optarg; break;
+		case O_UNFREEZE_AFTER: o.unfreeze_after = (int)parse_int(optarg, 1, 1000000, "--unfreeze-after"); break;
+		case O_LR_BACKBONE: o.lr_backbone = parse_double(optarg, 1e-12, 100, "--lr-backbone"); break;
 		case 'h':
 		case O_HELP:
 			help_exit(USAGE, HELP);
@@ -1069,8 +1351,14 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (!o.arch)
-		usage("-m ARCH is required");
+	if (!o.arch && !o.init)
+		usage("-m ARCH or --init MODEL is required");
+	if (o.head && !o.init)
+		usage("--head goes with --init MODEL");
+	if ((o.unfreeze_after || o.lr_backbone >= 0) && !o.freeze)
+		usage("--unfreeze-after and --lr-backbone go with --freeze LAYER");
+	if (o.lr_backbone >= 0 && !o.unfreeze_after)
+		usage("--lr-backbone goes with --unfreeze-after N");
 	if (!o.out && !o.summary)
 		usage("-o MODEL is required");
 	if (o.val_by && !o.val)
@@ -1081,6 +1369,8 @@ main(int argc, char **argv)
 		usage("--early-stop needs validation images (--val F or --val-stream FILE)");
 	if (o.lr < 0)
 		o.lr = o.optimizer == NN_ADAM ? 1e-3 : 1e-2;
+	if (o.lr_backbone < 0)
+		o.lr_backbone = o.lr / 10;
 	if (o.schedule == SCHED_STEP && !o.lr_step)
 		o.lr_step = o.epochs / 3 > 0 ? o.epochs / 3 : 1;
 	if ((o.mean || o.std) && o.normalize != NN_NORM_MEAN_STD)

@@ -39,6 +39,8 @@ typedef struct {
 	int dims[4];
 	int decay;              /* L2 applies (weights, not biases or norm scales) */
 	float l2;               /* the layer's own l2= factor; < 0: the training default */
+	int frozen;             /* fine-tuning: no gradient, no optimiser state, not updated */
+	float lr_scale;         /* the optimiser's rate times this (1; --lr-backbone once thawed) */
 } nn_param;
 
 /* One `key=value` (or positional) argument on an architecture line. */
@@ -110,6 +112,9 @@ struct nn_layer {
 	 * bias pass (fuse_relu, with fused_slope), and its own forward does nothing (absorbed). */
 	int fuse_relu, absorbed;
 	float fused_slope;
+	/* Fine-tuning (nn_freeze): frozen, no gradient reaches the layer's parameters; infer,
+	 * batch normalisation uses its running statistics and leaves them alone even in training. */
+	int frozen, infer;
 };
 
 struct nn_net {
@@ -117,6 +122,7 @@ struct nn_net {
 	int nlayer;
 	nn_shape input;
 	int batch, nthreads;
+	int nfrozen;            /* layers [0, nfrozen) are frozen; backward stops there */
 	char *arch;             /* the architecture text, kept for the model file */
 	char normalize[32];     /* the input line's normalize= default, or "" */
 	float **act;            /* act[0] the input, act[i + 1] layer i's output */
@@ -151,6 +157,12 @@ float *nn_forward(nn_net *net, const nn_run *run);
  * the first layer; parameter gradients accumulate (nn_zero_grad clears them). */
 void nn_backward(nn_net *net, const nn_run *run, int from, const float *dy);
 void nn_zero_grad(nn_net *net);
+/* Fine-tuning, as Keras' trainable=False: layers [0, n) get no gradient and no update, and their
+ * batch normalisations run in inference mode.  nn_unfreeze makes every layer trainable again, the
+ * formerly frozen parameters with their rate scaled by lr_scale; their batch normalisations stay
+ * in inference mode (as Keras' transfer-learning guide keeps them). */
+void nn_freeze(nn_net *net, int n);
+void nn_unfreeze(nn_net *net, float lr_scale);
 float *nn_input(nn_net *net);               /* where the batch goes: batch x input samples */
 /* Where sample i's nfeat raw feature values go (NULL when the network reads none). */
 static inline float *nn_feature_input(nn_net *net, int i) { return net->feat ? net->feat + (size_t)i * net->nfeat : NULL; }

@@ -45,6 +45,7 @@ nn_add_param(nn_layer *l, nn_net *net, const char *what, int ndim, const int *di
 	p->g = nn_alloc(net, n * sizeof(float));
 	p->decay = decay;
 	p->l2 = l->l2;
+	p->lr_scale = 1;
 	return p;
 }
 
@@ -677,15 +678,15 @@ nn_backward(nn_net *net, const nn_run *run, int from, const float *dy)
 	memcpy(g, net->gbuf, (size_t)(net->nlayer + 1) * sizeof *g);
 	memset(net->fresh, 1, (size_t)net->nlayer + 1);
 	g[from + 1] = (float *)dy;
-	for (int i = from; i >= 0; i--) {
+	for (int i = from; i >= net->nfrozen; i--) {
 		nn_layer *l = &net->layer[i];
 		float *dx[NN_MAX_INPUTS];
 		int ns = 0, add[NN_MAX_INPUTS];
 		for (int k = 0; k < l->nin; k++) {
 			int a = l->src[k];
 			add[k] = 0;
-			if (a == 0) {
-				dx[k] = NULL;           /* no gradient for the network's input */
+			if (a <= net->nfrozen) {
+				dx[k] = NULL;           /* no gradient for the input, nor into frozen layers */
 			} else if (net->fresh[a]) {
 				dx[k] = g[a];
 				net->fresh[a] = 0;
@@ -715,7 +716,37 @@ void
 nn_zero_grad(nn_net *net)
 {
 	for (int i = 0; i < net->nparams; i++)
-		memset(net->params[i]->g, 0, net->params[i]->n * sizeof(float));
+		if (!net->params[i]->frozen)
+			memset(net->params[i]->g, 0, net->params[i]->n * sizeof(float));
+}
+
+void
+nn_freeze(nn_net *net, int n)
+{
+	net->nfrozen = n < 0 ? 0 : n > net->nlayer ? net->nlayer : n;
+	for (int i = 0; i < net->nlayer; i++) {
+		nn_layer *l = &net->layer[i];
+		l->frozen = i < net->nfrozen;
+		l->infer = l->frozen;
+		for (int j = 0; j < l->nparam; j++) {
+			l->param[j].frozen = l->frozen;
+			memset(l->param[j].g, 0, l->param[j].n * sizeof(float));
+		}
+	}
+}
+
+void
+nn_unfreeze(nn_net *net, float lr_scale)
+{
+	for (int i = 0; i < net->nfrozen; i++) {
+		nn_layer *l = &net->layer[i];
+		l->frozen = 0;
+		for (int j = 0; j < l->nparam; j++) {
+			l->param[j].frozen = 0;
+			l->param[j].lr_scale = lr_scale;
+		}
+	}
+	net->nfrozen = 0;
 }
 
 double
@@ -753,6 +784,8 @@ nn_summary(const nn_net *net, FILE *f)
 		total += n;
 		snprintf(shape, sizeof shape, "%dx%dx%d", l->out.c, l->out.h, l->out.w);
 		fprintf(f, "%-24s %-16s %-14s %10zu", l->name, l->ops->type, shape, n);
+		if (l->frozen)
+			fputs("  frozen", f);
 		if (l->ops->source)
 			for (int k = 0; k < net->nfeat; k++)
 				fprintf(f, "%s%s", k ? ", " : "  <- metadata ", net->feat_key[k]);
@@ -762,6 +795,13 @@ nn_summary(const nn_net *net, FILE *f)
 		fputc('\n', f);
 	}
 	fprintf(f, "total params: %zu\n", total);
+	if (net->nfrozen) {
+		size_t frozen = 0;
+		for (int i = 0; i < net->nparams; i++)
+			frozen += net->params[i]->frozen ? net->params[i]->n : 0;
+		fprintf(f, "trainable params: %zu (frozen: %zu, layers %s to %s)\n", total - frozen, frozen,
+		        net->layer[0].name, net->layer[net->nfrozen - 1].name);
+	}
 	fprintf(f, "forward pass: %.1f MFLOP per image in convolutions and dense layers\n",
 	        nn_forward_flops(net) / 1e6);
 }

@@ -13,6 +13,8 @@ nn_optim_init(nn_optim *o, const nn_net *net, int kind, float momentum, float l2
 	o->m = xcalloc((size_t)net->nparams + 1, sizeof *o->m);
 	o->v = xcalloc((size_t)net->nparams + 1, sizeof *o->v);
 	for (int i = 0; i < net->nparams; i++) {
+		if (net->params[i]->frozen)
+			continue;       /* no state: m[i] NULL */
 		o->m[i] = xcalloc(net->params[i]->n, sizeof(float));
 		if (kind == NN_ADAM)
 			o->v[i] = xcalloc(net->params[i]->n, sizeof(float));
@@ -76,7 +78,9 @@ nn_optim_step(nn_optim *o, nn_net *net, float lr)
 	for (int i = 0; i < net->nparams; i++) {
 		nn_param *p = net->params[i];
 		float l2 = p->l2 >= 0 ? p->l2 : o->l2;
-		struct step s = { .o = o, .p = p, .m = o->m[i], .v = o->v[i], .lr = lr,
+		if (p->frozen || !o->m[i])
+			continue;
+		struct step s = { .o = o, .p = p, .m = o->m[i], .v = o->v[i], .lr = lr * p->lr_scale,
 		                  .decay = p->decay ? 2 * l2 : 0,
 		                  .c1 = (float)(1 - pow(o->beta1, (double)o->t)),
 		                  .c2 = (float)(1 - pow(o->beta2, (double)o->t)) };

@@ -17,6 +17,7 @@
 #include "nn/nn.h"
 #include "nn/nn_im2col.h"
 #include "nn/nn_loss.h"
+#include "nn/nn_optim.h"
 #include "util/rng.h"
 
 #define BATCH 3
@@ -302,6 +303,92 @@ check_network(const char *what, const char *arch)
 		}
 	}
 	CHECK(bad == 0, "%s: %d parameter gradients through the loss", what, checked);
+	nn_free(net);
+}
+
+/* Numeric against analytic gradients of every trainable parameter; frozen ones must get none. */
+static int
+frozen_grads(nn_net *net, nn_loss *loss, const int *label, const nn_run *run, int *checked, int *leaked)
+{
+	float dz[BATCH * 3];
+	int L = net->nlayer, bad = 0;
+	float *p = nn_forward(net, run);
+
+	nn_loss_eval(loss, net->act[L - 1], p, label, BATCH, dz, NULL);
+	nn_zero_grad(net);
+	nn_backward(net, run, L - 2, dz);
+	for (int i = 0; i < net->nparams; i++) {
+		nn_param *pr = net->params[i];
+		for (size_t j = 0; j < pr->n; j++) {
+			if (pr->frozen) {
+				*leaked += pr->g[j] != 0;
+				continue;
+			}
+			float keep = pr->w[j], h = 1e-2f, g = pr->g[j];
+			double f[2];
+			for (int s = 0; s < 2; s++) {
+				pr->w[j] = keep + (s ? -h : h);
+				p = nn_forward(net, run);
+				f[s] = nn_loss_eval(loss, net->act[L - 1], p, label, BATCH, NULL, NULL);
+			}
+			pr->w[j] = keep;
+			(*checked)++;
+			if (!close_enough(g, (f[0] - f[1]) / (2 * h))) {
+				printf("# frozen: %s[%zu] analytic %g numeric %g\n", pr->name, j, g, (f[0] - f[1]) / (2 * h));
+				bad++;
+			}
+		}
+	}
+	return bad;
+}
+
+/* Fine-tuning: layers frozen by nn_freeze get no gradient, no optimiser state and no update, their
+ * batch normalisation keeps its running statistics in training; the rest still have the right
+ * gradients, and so has everything once unfrozen. */
+static void
+check_frozen(void)
+{
+	const char *arch = "input 2x5x5\nconv2d 3 kernel=3\nbatchnorm\nflatten\ndense 4\nbatchnorm\ndense 3\nsoftmax\n";
+	char err[512];
+	nn_net *net = nn_build(arch, "frozen", BATCH, 2, err, sizeof err);
+	nn_loss loss;
+	nn_optim opt;
+	int label[BATCH] = { 0, 2, 1 }, checked = 0, leaked = 0;
+	float state[6], w[27];
+	rng r;
+
+	if (!net || nn_loss_setup(&loss, net, 3, err, sizeof err) != 0) {
+		CHECK(0, "frozen: builds (%s)", err);
+		nn_free(net);
+		return;
+	}
+	nn_init_params(net, 3);
+	rng_seed(&r, 8);
+	fill(nn_input(net), BATCH * nn_shape_size(net->input), &r);
+	for (int i = 0; i < 6; i++)
+		net->layer[1].state[i] = 0.1f * (float)(i + 1);       /* running statistics of a trained net */
+	nn_freeze(net, 2);                                         /* conv2d_1 and batchnorm_1 */
+	memcpy(state, net->layer[1].state, sizeof state);
+	memcpy(w, net->layer[0].param[0].w, sizeof w);
+	nn_run run = { .n = BATCH, .train = 1, .seed = 1 };
+	int bad = frozen_grads(net, &loss, label, &run, &checked, &leaked);
+	CHECK(bad == 0 && checked > 0, "frozen: %d gradients of the trainable layers through the loss", checked);
+	CHECK(leaked == 0, "frozen: no gradient in the frozen layers (%d)", leaked);
+	CHECK(memcmp(state, net->layer[1].state, sizeof state) == 0,
+	      "frozen: batch norm keeps its running statistics in training");
+	nn_optim_init(&opt, net, NN_ADAM, 0, 0.01f);
+	CHECK(opt.m[0] == NULL && opt.v[1] == NULL && opt.m[3] == NULL && opt.m[4] && opt.v[4],
+	      "frozen: no optimiser state for them");
+	nn_optim_step(&opt, net, 0.1f);
+	CHECK(memcmp(w, net->layer[0].param[0].w, sizeof w) == 0, "frozen: a step leaves their weights alone");
+	nn_optim_free(&opt);
+	nn_unfreeze(net, 0.5f);
+	checked = leaked = 0;
+	bad = frozen_grads(net, &loss, label, &run, &checked, &leaked);
+	CHECK(bad == 0 && checked == (int)net->nweights, "unfrozen: %d gradients, all of them", checked);
+	CHECK(memcmp(state, net->layer[1].state, sizeof state) == 0 && net->layer[0].param[0].lr_scale == 0.5f &&
+	      net->layer[3].param[0].lr_scale == 1,
+	      "unfrozen: batch norm stays in inference mode, the backbone's rate is scaled");
 	nn_free(net);
 }
 
@@ -650,6 +737,7 @@ main(void)
 	check_layer("sigmoid", "input 2x4x4\nsigmoid\n", 1);
 	check_layer("softmax", "input 4x1x1\nsoftmax\n", 1);
 	check_layer("softmax per position", "input 3x2x2\nsoftmax\n", 1);
+	check_frozen();
 	check_loss("softmax cross-entropy", NN_LOSS_CE, 3, 0);
 	check_loss("weighted softmax cross-entropy", NN_LOSS_CE, 4, 1);
 	check_loss("binary cross-entropy", NN_LOSS_BCE, 1, 0);

@@ -1,6 +1,7 @@
 /* batchnorm: per channel, over the batch and positions.  Training normalises with the batch's
  * mean and (biased) variance and updates running statistics (momentum 0.1, unbiased variance,
- * as PyTorch); inference uses the running statistics.  eps 1e-5. */
+ * as PyTorch); inference, and training of a layer frozen for fine-tuning (l->infer), use the
+ * running statistics.  eps 1e-5. */
 #include <math.h>
 #include <string.h>
 
@@ -58,7 +59,7 @@ batchnorm_forward_part(void *ctx, size_t b, size_t e, int t)
 	(void)t;
 	for (size_t c = b; c < e; c++) {
 		double mean, var;
-		if (p->run->train) {
+		if (p->run->train && !l->infer) {
 			double s = 0, s2 = 0, m = (double)n * hw;
 			for (int k = 0; k < n; k++) {
 				const float *x = p->x + k * size + c * hw;
@@ -126,7 +127,7 @@ batchnorm_backward_part(void *ctx, size_t b, size_t e, int t)
 			const float *x = p->x + k * size + c * hw, *dy = p->dy + k * size + c * hw;
 			float *dx = p->dx + k * size + c * hw;
 			for (size_t i = 0; i < hw; i++) {
-				if (p->run->train) {
+				if (p->run->train && !l->infer) {
 					float xh = (x[i] - mu) * inv;
 					dx[i] = (float)(g * inv * (dy[i] - sdy / m - xh * sdyx / m));
 				} else {
