@@ -1,0 +1,82 @@
+# cnnconvert: every model of share/models (m1 to m8, each trained one epoch on a few random
+# images) exported as ONNX; onnx.checker (Debian's python3-onnx) accepts each with full shape
+# inference, and ONNX Runtime (PyPI, in a venv under the build folder; skipped when it cannot
+# be installed) computes cnnpredict's probabilities within 1e-5.
+. tests/lib.sh
+PY=/usr/bin/python3
+if ! $PY -c 'import onnx' 2>/dev/null; then
+	skip "python3-onnx is not installed"
+	done_tests
+fi
+A="$ROOT/share/models"
+VENV="$BIN/../venv-onnx"
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" "$ROOT/tests/onnx_check.py" has-ort; then
+	rm -rf "$VENV"
+	{ timeout 120 $PY -m venv --system-site-packages "$VENV" &&
+		timeout 600 "$VENV/bin/pip" install -q --disable-pip-version-check onnxruntime; } >"$T/pip.log" 2>&1 ||
+		rm -rf "$VENV"
+fi
+cd "$T"
+size() { sed -n 's/^input \([0-9x]*\).*/\1/p' "$1"; }
+for m in m1 m2 m3 m4 m5 m6 m7 m8; do
+	arch=$(ls "$A/$m"-*.arch)
+	seg= classes=
+	[ $m = m5 ] && seg=seg
+	[ $m = m4 ] && classes="--classes a,b,c,d,e,f,g,h,i,j"
+	$PY "$ROOT/tests/gen_images.py" $m.tsr "$(size "$arch")" 4 $seg
+	if ! cnntrain -q -m "$arch" $classes --epochs 1 --batch 4 -o $m.model $m.tsr 2>"$T/.err"; then
+		fail "$m: cnntrain: $(head -c 300 "$T/.err")"
+		continue
+	fi
+	check "$m: exported as ONNX" cnnconvert -o $m.onnx $m.model
+	$PY "$ROOT/tests/onnx_check.py" checker $m.onnx >"$T/chk" 2>&1
+	eq "$m: onnx.checker and strict shape inference accept it" "$(tail -1 "$T/chk" | cut -d' ' -f1)" ok
+	if [ ! -x "$VENV/bin/python" ]; then
+		skip "$m: ONNX Runtime could not be installed from PyPI (no network?)"
+		continue
+	fi
+	if [ $m = m5 ]; then
+		cnnpredict -m $m.model --stream $m.tsr > $m.pred
+		"$VENV/bin/python" "$ROOT/tests/onnx_check.py" ort $m.onnx $m.tsr $m.pred --seg >"$T/ort" 2>&1
+		d=$(sed -n 's/^max abs diff \([^ ]*\) .*/\1/p' "$T/ort")
+		if [ -n "$d" ] && awk -v d="$d" 'BEGIN { exit !(d <= 0.5 + 255e-5) }'; then
+			pass "$m: ONNX Runtime's mask probabilities round to cnnpredict's u8 masks (max |255 p - mask| $d)"
+		else
+			fail "$m: ONNX Runtime differs from cnnpredict's masks: $(tail -3 "$T/ort")"
+		fi
+	else
+		cnnpredict -m $m.model $m.tsr > $m.pred
+		"$VENV/bin/python" "$ROOT/tests/onnx_check.py" ort $m.onnx $m.tsr $m.pred >"$T/ort" 2>&1
+		d=$(sed -n 's/^max abs diff //p' "$T/ort")
+		if [ -n "$d" ] && awk -v d="$d" 'BEGIN { exit !(d <= 1e-5) }'; then
+			pass "$m: ONNX Runtime's probabilities are cnnpredict's (max abs diff $d <= 1e-5)"
+		else
+			fail "$m: ONNX Runtime differs from cnnpredict: $(tail -3 "$T/ort")"
+		fi
+	fi
+done
+
+# The metadata: input, classes and normalisation travel in metadata_props; the input is
+# float pixels 0..255 with a symbolic batch.
+$PY - m7.onnx >"$T/meta" 2>&1 <<'P'
+import sys, onnx
+m = onnx.load(sys.argv[1])
+p = {e.key: e.value for e in m.metadata_props}
+i = m.graph.input[0].type.tensor_type.shape.dim
+print(p["input"], p["class.0"], p["class.1"], p["normalize"], m.opset_import[0].version,
+      m.graph.input[0].name, i[0].dim_param, "0..255" in p["pixels"])
+P
+eq "metadata_props carry input, classes, normalisation; opset 13; symbolic batch" "$(cat "$T/meta")" \
+	"3x224x224 a b standardize 13 pixels N True"
+
+check "--summary lists the layers of a model" cnnconvert --summary m7.model
+grep -q '^separable2d_1_depthwise  *depthwise2d  *64x112x112  *576$' "$T/.out" &&
+	grep -q '^total params: 191810$' "$T/.out" &&
+	pass "... with their names and parameter counts" || fail "... said: $(head -c 300 "$T/.out")"
+expect_status "no input is a usage error" 2 cnnconvert
+expect_status "an input that is neither a model nor ONNX is an error" 1 cnnconvert -o x.onnx m7.tsr.missing
+expect_err "... in one line naming it" '^cnnconvert: m7.tsr.missing: '
+printf 'hello' > junk
+expect_status "junk is refused" 1 cnnconvert -o x.onnx junk
+expect_err "... in one line" '^cnnconvert: junk: neither a model nor an ONNX file$'
+done_tests
