@@ -13,15 +13,19 @@
 #include "util/util.h"
 
 #define USAGE \
-"usage: cnnconvert [-o OUT] INPUT\n" \
+"usage: cnnconvert [-o OUT] [--normalize METHOD] [--mean LIST] [--std LIST] [--classes LIST] INPUT\n" \
 "       cnnconvert --summary INPUT\n" \
 "       cnnconvert -h | --help | --version\n"
 
 #define HELP \
-"INPUT is a model, written as ONNX; - is stdin.  (Reading ONNX files is not there yet.)\n" \
+"INPUT is a model (written as ONNX) or an ONNX file (read into a model); - is stdin.\n" \
 "Options:\n" \
 "  -o, --output OUT            write there, atomically (default: stdout)\n" \
 "      --summary               list the layers, output shapes and parameter counts\n" \
+"      --normalize METHOD      ONNX in: the input's normalisation (scale, mean-std, per-image, standardize)\n" \
+"      --mean LIST             ONNX in: per-channel means on [0, 1] for mean-std (0.485,0.456,0.406)\n" \
+"      --std LIST              ONNX in: per-channel deviations for mean-std (0.229,0.224,0.225)\n" \
+"      --classes LIST          ONNX in: the class names, comma-separated\n" \
 "  -h, --help                  print this help and exit\n" \
 "      --version               print the version and exit\n"
 
@@ -141,10 +145,14 @@ run(const struct opts *o, const char *in)
 int
 main(int argc, char **argv)
 {
-	enum { O_HELP = 256, O_SUMMARY, O_VERSION };
+	enum { O_CLASSES = 256, O_HELP, O_MEAN, O_NORMALIZE, O_STD, O_SUMMARY, O_VERSION };
 	static const struct option longopts[] = {
+		{ "classes", required_argument, NULL, O_CLASSES },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "mean", required_argument, NULL, O_MEAN },
+		{ "normalize", required_argument, NULL, O_NORMALIZE },
 		{ "output", required_argument, NULL, 'o' },
+		{ "std", required_argument, NULL, O_STD },
 		{ "summary", no_argument, NULL, O_SUMMARY },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -158,6 +166,10 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case O_SUMMARY: o.summary = 1; break;
+		case O_NORMALIZE: o.imp.normalize = optarg; break;
+		case O_MEAN: o.imp.mean = optarg; break;
+		case O_STD: o.imp.std = optarg; break;
+		case O_CLASSES: o.imp.classes = optarg; break;
 		case 'h':
 		case O_HELP:
 			help_exit(USAGE, HELP);

@@ -6,7 +6,30 @@
 PY=/usr/bin/python3
 if ! $PY -c 'import onnx' 2>/dev/null; then
 	skip "python3-onnx is not installed"
-	done_tests
+	
+# What the engine cannot run is refused in one line naming the node, operator and attribute.
+$PY - <<'P'
+import numpy as np
+import onnx
+from onnx import helper, TensorProto, numpy_helper
+def model(node, inits, name):
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(a, n) for n, a in inits.items()])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), name)
+w = np.ones((4, 3, 3, 3), np.float32)
+model(helper.make_node("Conv", ["x", "w"], ["y"], name="dil", dilations=[2, 2]), {"w": w}, "dilated.onnx")
+model(helper.make_node("Tanh", ["x"], ["y"], name="t1"), {}, "tanh.onnx")
+model(helper.make_node("MaxPool", ["x"], ["y"], name="mp", kernel_shape=[2, 2], ceil_mode=1), {}, "ceil.onnx")
+P
+expect_status "a dilated Conv is refused" 1 cnnconvert dilated.onnx -o x.model
+expect_err "... naming the node, operator and attribute" "^cnnconvert: dilated.onnx: node 'dil' \(Conv\): attribute dilations other than 1 is not supported$"
+expect_status "an unknown operator is refused" 1 cnnconvert tanh.onnx -o x.model
+expect_err "... naming the node and operator" "^cnnconvert: tanh.onnx: node 't1' \(Tanh\): operator Tanh is not supported$"
+expect_status "MaxPool with ceil_mode is refused" 1 cnnconvert ceil.onnx -o x.model
+expect_err "... naming the attribute" "^cnnconvert: ceil.onnx: node 'mp' \(MaxPool\): attribute ceil_mode=1 is not supported$"
+[ ! -e x.model ] && pass "... and no model is written" || fail "a refused import left x.model"
+done_tests
 fi
 A="$ROOT/share/models"
 VENV="$BIN/../venv-onnx"
@@ -29,6 +52,16 @@ for m in m1 m2 m3 m4 m5 m6 m7 m8; do
 		continue
 	fi
 	check "$m: exported as ONNX" cnnconvert -o $m.onnx $m.model
+	check "$m: read back from ONNX" cnnconvert $m.onnx -o $m.back.model
+	if [ $m = m5 ]; then
+		cnnpredict -m $m.model --stream $m.tsr > $m.orig.tsr
+		cnnpredict -m $m.back.model --stream $m.tsr > $m.back.tsr
+		same "$m: the round trip predicts the same masks" $m.orig.tsr $m.back.tsr
+	else
+		cnnpredict -m $m.model $m.tsr > $m.orig.out
+		cnnpredict -m $m.back.model $m.tsr > $m.back.out
+		same "$m: the round trip predicts bit for bit the same (probabilities to 9 digits)" $m.orig.out $m.back.out
+	fi
 	$PY "$ROOT/tests/onnx_check.py" checker $m.onnx >"$T/chk" 2>&1
 	eq "$m: onnx.checker and strict shape inference accept it" "$(tail -1 "$T/chk" | cut -d' ' -f1)" ok
 	if [ ! -x "$VENV/bin/python" ]; then
@@ -69,6 +102,10 @@ P
 eq "metadata_props carry input, classes, normalisation; opset 13; symbolic batch" "$(cat "$T/meta")" \
 	"3x224x224 a b standardize 13 pixels N True"
 
+check "--summary lists the layers of an ONNX model" cnnconvert --summary m7.onnx
+grep -q '^separable2d_1_depthwise  *depthwise2d  *64x112x112  *576$' "$T/.out" &&
+	grep -q '^total params: 191810$' "$T/.out" &&
+	pass "... as of the model it came from" || fail "... said: $(head -c 300 "$T/.out")"
 check "--summary lists the layers of a model" cnnconvert --summary m7.model
 grep -q '^separable2d_1_depthwise  *depthwise2d  *64x112x112  *576$' "$T/.out" &&
 	grep -q '^total params: 191810$' "$T/.out" &&
@@ -79,4 +116,27 @@ expect_err "... in one line naming it" '^cnnconvert: m7.tsr.missing: '
 printf 'hello' > junk
 expect_status "junk is refused" 1 cnnconvert -o x.onnx junk
 expect_err "... in one line" '^cnnconvert: junk: neither a model nor an ONNX file$'
+
+# What the engine cannot run is refused in one line naming the node, operator and attribute.
+$PY - <<'P'
+import numpy as np
+import onnx
+from onnx import helper, TensorProto, numpy_helper
+def model(node, inits, name):
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(a, n) for n, a in inits.items()])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), name)
+w = np.ones((4, 3, 3, 3), np.float32)
+model(helper.make_node("Conv", ["x", "w"], ["y"], name="dil", dilations=[2, 2]), {"w": w}, "dilated.onnx")
+model(helper.make_node("Tanh", ["x"], ["y"], name="t1"), {}, "tanh.onnx")
+model(helper.make_node("MaxPool", ["x"], ["y"], name="mp", kernel_shape=[2, 2], ceil_mode=1), {}, "ceil.onnx")
+P
+expect_status "a dilated Conv is refused" 1 cnnconvert dilated.onnx -o x.model
+expect_err "... naming the node, operator and attribute" "^cnnconvert: dilated.onnx: node 'dil' \(Conv\): attribute dilations other than 1 is not supported$"
+expect_status "an unknown operator is refused" 1 cnnconvert tanh.onnx -o x.model
+expect_err "... naming the node and operator" "^cnnconvert: tanh.onnx: node 't1' \(Tanh\): operator Tanh is not supported$"
+expect_status "MaxPool with ceil_mode is refused" 1 cnnconvert ceil.onnx -o x.model
+expect_err "... naming the attribute" "^cnnconvert: ceil.onnx: node 'mp' \(MaxPool\): attribute ceil_mode=1 is not supported$"
+[ ! -e x.model ] && pass "... and no model is written" || fail "a refused import left x.model"
 done_tests
