@@ -43,6 +43,13 @@ scalar(struct ex *e, const char *name, float v)
 	return ob_init_f32_copy(&e->b, name, 1, &one, &v);
 }
 
+/* A scalar of rank 0 (Clip's min and max). */
+static const char *
+scalar0(struct ex *e, const char *name, float v)
+{
+	return ob_init_f32_copy(&e->b, name, 0, NULL, &v);
+}
+
 /* The value of activation a as rank 4 (a dense output: N x K x 1 x 1) or rank 2. */
 static const char *
 as4(struct ex *e, int a, nn_shape s)
@@ -186,6 +193,8 @@ pool(struct ex *e, const nn_layer *l, const char *x, const char *op)
 	Onnx__NodeProto *n = ob_node(&e->b, op, l->name, 1, &x, l->name);
 	ints2(e, n, "kernel_shape", l->kh, l->kw);
 	ints2(e, n, "strides", l->sh, l->sw);
+	if (l->ph || l->pw)
+		pads(e, n, l->ph, l->pw);
 }
 
 static void
@@ -296,6 +305,11 @@ layer(struct ex *e, const nn_layer *l)
 		return 0;
 	else if (strcmp(t, "relu") == 0 || strcmp(t, "sigmoid") == 0) {
 		node1(e, t[0] == 'r' ? "Relu" : "Sigmoid", l->name, x, l->name);
+		return e->v[a].rank;
+	} else if (strcmp(t, "relu6") == 0) {
+		const char *in[3] = { x, scalar0(e, ob_str(&e->b, "%s/min", l->name), 0),
+			scalar0(e, ob_str(&e->b, "%s/max", l->name), l->slope) };
+		ob_node(&e->b, "Clip", l->name, 3, in, l->name);
 		return e->v[a].rank;
 	} else if (strcmp(t, "leakyrelu") == 0) {
 		Onnx__NodeProto *n = ob_node(&e->b, "LeakyRelu", l->name, 1, &x, l->name);

@@ -573,12 +573,17 @@ pool(struct im *g, const char *type)
 	    attr_pads(g, n, &ph, &pw) || only_ones(g, n, "dilations") || only_zeros(g, n, "ceil_mode") ||
 	    only_zeros(g, n, "storage_order"))
 		return -1;
-	if (ph || pw)
-		return fail(g, "attribute pads: the engine's pooling does not pad");
-	if (kh < 1 || kh > x->s.h || kw > x->s.w)
+	if ((ph || pw) && strcmp(type, "maxpool") != 0)
+		return fail(g, "attribute pads: the engine's %s does not pad", type);
+	if (2 * ph > kh || 2 * pw > kw)
+		return fail(g, "attribute pads: at most half the kernel");
+	if (kh < 1 || kh > x->s.h + 2 * ph || kw > x->s.w + 2 * pw)
 		return fail(g, "attribute kernel_shape %dx%d does not fit the input %dx%d", kh, kw, x->s.h, x->s.w);
-	struct value *y = out(g, (nn_shape){ x->s.c, (x->s.h - kh) / sh + 1, (x->s.w - kw) / sw + 1 });
-	emit(g, "%s %dx%d stride=%dx%d name=%s from=%s", type, kh, kw, sh, sw, y->layer, x->layer);
+	struct value *y = out(g, (nn_shape){ x->s.c, (x->s.h + 2 * ph - kh) / sh + 1, (x->s.w + 2 * pw - kw) / sw + 1 });
+	if (ph || pw)
+		emit(g, "%s %dx%d stride=%dx%d pad=%dx%d name=%s from=%s", type, kh, kw, sh, sw, ph, pw, y->layer, x->layer);
+	else
+		emit(g, "%s %dx%d stride=%dx%d name=%s from=%s", type, kh, kw, sh, sw, y->layer, x->layer);
 	return 0;
 }
 
@@ -730,7 +735,12 @@ clip(struct im *g)
 	}
 	if (lo == 0 && isinf(hi))
 		return simple(g, "relu", "");
-	return fail(g, "attribute min/max: only Clip to [0, inf) (a ReLU) is supported, not [%g, %g]", lo, hi);
+	if (lo == 0 && hi > 0) {
+		char a[40];
+		snprintf(a, sizeof a, "max=%.9g", hi);
+		return simple(g, "relu6", a);
+	}
+	return fail(g, "attribute min/max: only Clip from 0 (ReLU, ReLU6) is supported, not [%g, %g]", lo, hi);
 }
 
 static int
