@@ -21,6 +21,7 @@ struct value {
 	const char *onnx;       /* the ONNX name */
 	char layer[NN_NAME_MAX];        /* the architecture name: "input" or a layer's */
 	nn_shape s;
+	int rank;               /* the ONNX tensor's rank, batch included (2 to 4) */
 };
 
 struct im {
@@ -32,6 +33,7 @@ struct im {
 	ts_record *rec;
 	const Onnx__NodeProto *node;    /* the node being read, for messages */
 	unsigned char *done;            /* nodes already taken by an earlier one (MatMul's Add) */
+	int rank;                       /* the rank of the value add_value makes next */
 	char *err;
 	size_t errlen;
 };
@@ -284,6 +286,7 @@ static struct value *
 add_value(struct im *g, const char *onnx, const char *layer, nn_shape s)
 {
 	struct value *v = &g->v[g->nv++];      /* room for two per node, made once (walk) */
+	v->rank = g->rank;
 	v->onnx = onnx;
 	snprintf(v->layer, sizeof v->layer, "%s", layer);
 	v->s = s;
@@ -604,7 +607,10 @@ flatten(struct im *g)
 	struct value *x = in(g, 0);
 	if (!x)
 		return -1;
-	if (attr_i(g->node, "axis", 1) != 1)
+	int64_t ax = attr_i(g->node, "axis", 1);
+	if (ax < 0)
+		ax += x->rank;
+	if (ax != 1)
 		return fail(g, "attribute axis other than 1 is not supported");
 	struct value *y = out(g, (nn_shape){ (int)nn_shape_size(x->s), 1, 1 });
 	emit(g, "flatten name=%s from=%s", y->layer, x->layer);
@@ -640,7 +646,10 @@ join(struct im *g, const char *type)
 
 	if (n->n_input < 2 || n->n_input > NN_MAX_INPUTS)
 		return fail(g, "%zu inputs; the engine joins 2 to %d", n->n_input, NN_MAX_INPUTS);
-	if (strcmp(type, "concat") == 0 && attr_i(n, "axis", 1) != 1)
+	int64_t ax = attr_i(n, "axis", 1);
+	if (ax < 0 && n->n_input)
+		ax += g->rank;
+	if (strcmp(type, "concat") == 0 && ax != 1)
 		return fail(g, "attribute axis other than 1 is not supported");
 	for (size_t k = 0; k < n->n_input; k++) {
 		struct value *x = in(g, (int)k);
@@ -697,15 +706,19 @@ resize(struct im *g)
 	if (fh < 1 || fw < 1)
 		return fail(g, "input scales: only upsampling is supported");
 	const char *how;
-	if (strcmp(mode, "nearest") == 0 && (fh == 1 && fw == 1 ? 1 :
-	    (strcmp(ct, "asymmetric") == 0 && strcmp(nm, "floor") == 0) ||
-	    (strcmp(ct, "asymmetric") == 0 && strcmp(n->op_type, "Upsample") == 0)))
+	/* By whole factors f, pixel centres ((o + 0.5) / f - 0.5) round to the nearest floor(o / f)
+	 * whichever way halves go (they never fall on one), as asymmetric coordinates (o / f) floor
+	 * to it. */
+	int centres = (strcmp(ct, "half_pixel") == 0 || strcmp(ct, "pytorch_half_pixel") == 0) &&
+	              strncmp(nm, "round_prefer_", 13) == 0;
+	if (strcmp(mode, "nearest") == 0 && (centres || (strcmp(ct, "asymmetric") == 0 &&
+	    (strcmp(nm, "floor") == 0 || strcmp(n->op_type, "Upsample") == 0))))
 		how = "nearest";
 	else if (strcmp(mode, "linear") == 0 && (strcmp(ct, "half_pixel") == 0 || strcmp(ct, "pytorch_half_pixel") == 0))
 		how = "bilinear";
 	else
 		return fail(g, "attribute mode=%s with coordinate_transformation_mode=%s, nearest_mode=%s is not "
-		            "supported (nearest asymmetric floor, or linear half_pixel)", mode, ct, nm);
+		            "supported (nearest asymmetric floor or half_pixel, linear half_pixel)", mode, ct, nm);
 	struct value *y = out(g, (nn_shape){ x->s.c, x->s.h * fh, x->s.w * fw });
 	emit(g, "upsample %dx%d mode=%s name=%s from=%s", fh, fw, how, y->layer, x->layer);
 	return 0;
@@ -750,8 +763,9 @@ softmax(struct im *g)
 	if (!x)
 		return -1;
 	int64_t ax = attr_i(g->node, "axis", -1);
-	int flat = x->s.h == 1 && x->s.w == 1;
-	if (!(ax == 1 || (flat && ax == -1)))
+	if (ax < 0)
+		ax += x->rank;
+	if (ax != 1)
 		return fail(g, "attribute axis=%lld: only the channel axis is supported", (long long)ax);
 	return simple(g, "softmax", "");
 }
@@ -811,6 +825,14 @@ node(struct im *g, size_t at)
 {
 	const Onnx__NodeProto *n = g->node;
 	const char *op = n->op_type;
+	const struct value *x0 = n->n_input ? find(g, n->input[0]) : NULL;
+
+	g->rank = x0 ? x0->rank : 2;
+	if (strcmp(op, "Gemm") == 0 || strcmp(op, "MatMul") == 0 || strcmp(op, "Flatten") == 0 ||
+	    strcmp(op, "Reshape") == 0 || strcmp(op, "Sub") == 0)
+		g->rank = 2;            /* Reshape: to a vector, or an alias (which keeps rank 2 as well) */
+	if (strstr(op, "Pool") || strncmp(op, "Conv", 4) == 0 || strcmp(op, "Resize") == 0 || strcmp(op, "Upsample") == 0)
+		g->rank = 4;
 
 	if (n->domain && *n->domain && strcmp(n->domain, "ai.onnx") != 0)
 		return fail(g, "operators of domain %s are not supported", n->domain);
@@ -881,16 +903,19 @@ graph_input(struct im *g, nn_shape *s, const char **name)
 			continue;
 		const Onnx__TypeProto *t = v->type;
 		if (!t || t->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !t->tensor_type->shape ||
-		    t->tensor_type->shape->n_dim != 4)
-			return fail(g, "input '%s' is not a tensor of 4 dimensions (N x C x H x W)", v->name);
+		    t->tensor_type->shape->n_dim < 2 || t->tensor_type->shape->n_dim > 4)
+			return fail(g, "input '%s' is not a tensor of 2 to 4 dimensions (N x C x H x W)", v->name);
 		Onnx__TensorShapeProto__Dimension **d = t->tensor_type->shape->dim;
-		for (int k = 1; k < 4; k++)
+		int nd = (int)t->tensor_type->shape->n_dim;
+		for (int k = 1; k < nd; k++)
 			if (d[k]->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE || d[k]->dim_value < 1 ||
 			    d[k]->dim_value > 65535)
 				return fail(g, "input '%s': dimension %d is not a fixed size", v->name, k);
 		if (t->tensor_type->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
 			return fail(g, "input '%s' is not float", v->name);
-		*s = (nn_shape){ (int)d[1]->dim_value, (int)d[2]->dim_value, (int)d[3]->dim_value };
+		/* N x C, N x C x H: the engine's C x 1 x 1, C x H x 1 (channels stay axis 1) */
+		*s = (nn_shape){ (int)d[1]->dim_value, nd > 2 ? (int)d[2]->dim_value : 1, nd > 3 ? (int)d[3]->dim_value : 1 };
+		g->rank = nd;
 		*name = v->name;
 		if (i + 1 < gr->n_input)
 			for (size_t j = i + 1; j < gr->n_input; j++)
