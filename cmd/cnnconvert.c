@@ -81,6 +81,30 @@ write_model(const char *path, ts_record *rec)
 	}
 }
 
+/* The model record of a stream already read (so that standard input works too); a model is
+ * one record. */
+static void
+model_from_bytes(const char *in, unsigned char *buf, size_t len, ts_record *rec)
+{
+	FILE *f = fmemopen(buf, len, "rb");
+	ts_reader *r;
+	ts_record more;
+	int rc;
+
+	if (!f || !(r = ts_reader_open(f, in)))
+		die("out of memory");
+	ts_record_init(&more);
+	if ((rc = ts_read(r, rec)) == 1 && (rc = ts_read(r, &more)) == 1)
+		die("%s: record 2: a model file holds one record", in);
+	if (rc == -1)
+		die("%s", ts_reader_error(r));
+	if (ts_reader_nrec(r) == 0)
+		die("%s: empty stream, not a model", in);
+	ts_record_free(&more);
+	ts_reader_free(r);
+	fclose(f);
+}
+
 /* A model record, from the model file or by importing the ONNX file. */
 static void
 load(const char *in, const struct opts *o, ts_record *rec, int *from_onnx)
@@ -93,9 +117,8 @@ load(const char *in, const struct opts *o, ts_record *rec, int *from_onnx)
 		die("%s: %s", in, strerror(errno));
 	*from_onnx = !ts_is_stream(buf, len);
 	if (!*from_onnx) {
+		model_from_bytes(in, buf, len, rec);
 		free(buf);
-		if (nn_model_read(in, rec, err, sizeof err) != 0)
-			die("%s", err);
 		return;
 	}
 	if (len == 0)

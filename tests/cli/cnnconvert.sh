@@ -88,6 +88,10 @@ check "--summary lists the layers of a model" cnnconvert --summary m7.model
 grep -q '^separable2d_1_depthwise  *depthwise2d  *64x112x112  *576$' "$T/.out" &&
 	grep -q '^total params: 191810$' "$T/.out" &&
 	pass "... with their names and parameter counts" || fail "... said: $(head -c 300 "$T/.out")"
+cnnconvert - < m1.model > m1.stdin.onnx && cmp -s m1.stdin.onnx m1.onnx &&
+	pass "- reads the model from standard input" || fail "- (standard input) did not give m1.onnx"
+cnnconvert - < m1.onnx > m1.stdin.model && cnnconvert --summary m1.stdin.model > /dev/null &&
+	pass "- reads an ONNX file from standard input" || fail "- did not read ONNX from standard input"
 expect_status "no input is a usage error" 2 cnnconvert
 expect_status "an input that is neither a model nor ONNX is an error" 1 cnnconvert -o x.onnx m7.tsr.missing
 expect_err "... in one line naming it" '^cnnconvert: m7.tsr.missing: '
