@@ -4,7 +4,7 @@ BINDIR ?= $(PREFIX)/bin
 MANPREFIX ?= $(PREFIX)/share/man
 PKG_CONFIG ?= pkg-config
 
-PKGS = libpng libjpeg libturbojpeg libwebp libwebpdemux libtiff-4 libgif libzstd libcurl openssl zlib libxxhash libzip cairo libcjson
+PKGS = libpng libjpeg libturbojpeg libwebp libwebpdemux libtiff-4 libgif libzstd libcurl openssl zlib libxxhash libzip cairo libcjson libprotobuf-c
 CC ?= cc
 OPT ?= -O3 -g
 CFLAGS ?= $(OPT)
@@ -23,6 +23,13 @@ FULL_VERSION := $(VERSION)$(if $(GIT_COMMIT),-g$(GIT_COMMIT))
 LIB_SRC := $(sort $(wildcard libcommon/*/*.c libcommon/*/*/*.c))
 LIB_HDR := $(wildcard libcommon/*/*.h libcommon/*/*/*.h tests/unit/*.h fuzz/*.h)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# ONNX's schema (onnx.proto from Debian's libonnx-dev) compiled by protoc-c at build time:
+# $(BUILD)/gen/onnx/onnx.pb-c.[ch], included as <onnx.pb-c.h> by libcommon/onnx/.
+ONNX_PROTO ?= /usr/include/onnx/onnx.proto
+PROTOC_C ?= protoc-c
+ONNX_GEN := $(BUILD)/gen/onnx/onnx.pb-c.c $(BUILD)/gen/onnx/onnx.pb-c.h
+LIB_OBJ += $(BUILD)/obj/gen/onnx/onnx.pb-c.o
+CFLAGS += -I$(BUILD)/gen/onnx
 PROGS := $(basename $(notdir $(sort $(wildcard cmd/*.c))))
 BINS := $(PROGS:%=$(BUILD)/bin/%)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
@@ -37,7 +44,23 @@ $(BUILD)/libcommon.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/obj/%.o: %.c $(LIB_HDR)
+$(BUILD)/obj/%.o: %.c $(LIB_HDR) | $(ONNX_GEN)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/onnx/onnx.pb-c.h: $(BUILD)/gen/onnx/onnx.pb-c.c
+	@test -f $@
+
+$(BUILD)/gen/onnx/onnx.pb-c.c: $(ONNX_PROTO)
+	@mkdir -p $(BUILD)/gen/onnx
+	cp $(ONNX_PROTO) $(BUILD)/gen/onnx/onnx.proto
+	$(PROTOC_C) -I$(BUILD)/gen/onnx --c_out=$(BUILD)/gen/onnx $(BUILD)/gen/onnx/onnx.proto
+
+$(BUILD)/obj/gen/onnx/onnx.pb-c.o: $(BUILD)/gen/onnx/onnx.pb-c.c $(BUILD)/gen/onnx/onnx.pb-c.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-unused-parameter -c -o $@ $<
+
+$(BUILD)/obj/libcommon/onnx/%.o: libcommon/onnx/%.c $(LIB_HDR) $(BUILD)/gen/onnx/onnx.pb-c.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -20,9 +20,10 @@ nn_pool_shape(nn_layer *l, char *err, size_t errlen)
 		l->sh = l->kh;
 	if (l->sw == 0)
 		l->sw = l->kw;
-	if (l->in.h < l->kh || l->in.w < l->kw)
+	if (l->in.h + 2 * l->ph < l->kh || l->in.w + 2 * l->pw < l->kw)
 		return errorf(err, errlen, "window %dx%d is larger than the input", l->kh, l->kw);
-	l->out = (nn_shape){ l->in.c, (l->in.h - l->kh) / l->sh + 1, (l->in.w - l->kw) / l->sw + 1 };
+	l->out = (nn_shape){ l->in.c, (l->in.h + 2 * l->ph - l->kh) / l->sh + 1,
+	                     (l->in.w + 2 * l->pw - l->kw) / l->sw + 1 };
 	return 0;
 }
 

@@ -6,13 +6,13 @@
 extern const struct nn_layer_ops nn_layer_add, nn_layer_avgpool, nn_layer_batchnorm, nn_layer_concat, nn_layer_conv2d,
 	nn_layer_conv2d_transpose, nn_layer_depthwise2d, nn_layer_upsample,
 	nn_layer_dense, nn_layer_dropout, nn_layer_features, nn_layer_flatten, nn_layer_globalavgpool,
-	nn_layer_leakyrelu, nn_layer_maxpool, nn_layer_relu, nn_layer_sigmoid, nn_layer_softmax;
+	nn_layer_leakyrelu, nn_layer_maxpool, nn_layer_relu, nn_layer_relu6, nn_layer_sigmoid, nn_layer_softmax;
 
 static const struct nn_layer_ops *const types[] = {
 	&nn_layer_add, &nn_layer_avgpool, &nn_layer_batchnorm, &nn_layer_concat, &nn_layer_conv2d,
 	&nn_layer_conv2d_transpose, &nn_layer_dense, &nn_layer_depthwise2d,
 	&nn_layer_dropout, &nn_layer_features, &nn_layer_flatten, &nn_layer_globalavgpool, &nn_layer_leakyrelu,
-	&nn_layer_maxpool, &nn_layer_relu, &nn_layer_sigmoid, &nn_layer_softmax,
+	&nn_layer_maxpool, &nn_layer_relu, &nn_layer_relu6, &nn_layer_sigmoid, &nn_layer_softmax,
 	&nn_layer_upsample,
 };
 

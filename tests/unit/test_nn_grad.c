@@ -723,6 +723,7 @@ main(void)
 	check_layer("maxpool 2", "input 2x6x6\nmaxpool 2\n", 1);
 	check_layer("maxpool 3 stride 2", "input 2x7x7\nmaxpool 3 stride=2\n", 1);
 	check_layer("maxpool 2, odd sides", "input 2x7x9\nmaxpool 2\n", 1);
+	check_layer("maxpool 3 stride 2 pad 1 (ResNet's)", "input 2x6x7\nmaxpool 3 stride=2 pad=1\n", 1);
 	step_size = 1e-2f;
 	check_layer("avgpool 2", "input 2x5x4\navgpool 2\n", 1);
 	check_layer("globalavgpool", "input 3x4x5\nglobalavgpool\n", 1);
@@ -734,6 +735,8 @@ main(void)
 	check_layer("batchnorm of a vector", "input 5x1x1\nbatchnorm\n", 1);
 	check_layer("relu", "input 2x4x4\nrelu\n", 1);
 	check_layer("leakyrelu", "input 2x4x4\nleakyrelu 0.2\n", 1);
+	check_layer("relu6 (max 6)", "input 2x4x4\nrelu6\n", 1);
+	check_layer("relu6 max=0.5: both bounds", "input 2x4x4\nrelu6 max=0.5\n", 1);
 	check_layer("sigmoid", "input 2x4x4\nsigmoid\n", 1);
 	check_layer("softmax", "input 4x1x1\nsoftmax\n", 1);
 	check_layer("softmax per position", "input 3x2x2\nsoftmax\n", 1);

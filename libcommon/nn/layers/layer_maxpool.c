@@ -1,6 +1,8 @@
-/* maxpool: the largest value of each window; backward routes the gradient to it.  Where it
- * was is recorded in training only (backward follows a training pass): inference takes the
- * maxima alone, the 2x2 windows as a vertical then a horizontal maximum, which vectorise. */
+/* maxpool: the largest value of each window; backward routes the gradient to it.  pad= adds
+ * rows and columns that no window's maximum comes from (PyTorch's and ONNX's padding).  Where
+ * the maximum was is recorded in training only (backward follows a training pass): inference
+ * takes the maxima alone, the 2x2 windows as a vertical then a horizontal maximum, which
+ * vectorise. */
 #include <string.h>
 
 #include "nn/nn.h"
@@ -27,6 +29,27 @@ max2x2(const float *x, int w, float *y, int ho, int wo)
 	}
 }
 
+/* One plane with padding: the window's cells inside the input only. */
+static void
+padded_plane(const nn_layer *l, const float *x, float *y, int *a)
+{
+	int H = l->in.h, W = l->in.w, ho = l->out.h, wo = l->out.w;
+
+	for (int oy = 0; oy < ho; oy++)
+		for (int ox = 0; ox < wo; ox++) {
+			int y0 = oy * l->sh - l->ph, x0 = ox * l->sw - l->pw, mi = -1;
+			float m = 0;
+			for (int i = y0 < 0 ? 0 : y0; i < y0 + l->kh && i < H; i++)
+				for (int j = x0 < 0 ? 0 : x0; j < x0 + l->kw && j < W; j++)
+					if (mi < 0 || x[i * W + j] > m) {
+						m = x[i * W + j];
+						mi = i * W + j;
+					}
+			y[oy * wo + ox] = m;
+			a[oy * wo + ox] = mi;
+		}
+}
+
 static void
 maxpool_forward_part(void *ctx, size_t b, size_t e, int t)
 {
@@ -40,6 +63,10 @@ maxpool_forward_part(void *ctx, size_t b, size_t e, int t)
 		const float *x = p->x + pl * H * W;
 		float *y = p->out + pl * ho * wo;
 		int *a = arg + pl * ho * wo;
+		if (l->ph || l->pw) {
+			padded_plane(l, x, y, a);
+			continue;
+		}
 		if (l->kh == 2 && l->kw == 2 && l->sh == 2 && l->sw == 2 && !p->run->train) {
 			max2x2(x, W, y, ho, wo);
 			continue;
@@ -116,6 +143,17 @@ maxpool_backward(nn_layer *l, const nn_run *run, const float *x, const float *y,
 }
 
 static int
+maxpool_parse(nn_layer *l, nn_args *a, char *err, size_t errlen)
+{
+	if (nn_pool_parse(l, a, err, errlen) != 0 ||
+	    nn_arg_pair(a, "pad", -1, 0, 0, 128, &l->ph, &l->pw, err, errlen) != 0)
+		return -1;
+	if (2 * l->ph > l->kh || 2 * l->pw > l->kw)
+		return errorf(err, errlen, "pad=%dx%d: at most half the window %dx%d", l->ph, l->pw, l->kh, l->kw);
+	return 0;
+}
+
+static int
 maxpool_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 {
 	if (nn_pool_shape(l, err, errlen) != 0)
@@ -126,7 +164,7 @@ maxpool_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 
 const struct nn_layer_ops nn_layer_maxpool = {
 	.type = "maxpool",
-	.parse = nn_pool_parse,
+	.parse = maxpool_parse,
 	.setup = maxpool_setup,
 	.forward = maxpool_forward,
 	.backward = maxpool_backward,
