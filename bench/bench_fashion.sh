@@ -49,15 +49,19 @@ for seed in $SEEDS; do
 	ct=$(echo "$e - $s" | bc -l)
 	s=$(date +%s.%N)
 	# shellcheck disable=SC2086
-	tacc=$(/usr/bin/python3 "$ROOT/bench/fashion_torch.py" --epochs "$EPOCHS" --threads "$THREADS" \
-		--seed "$seed" --init glorot $limit ${FASHION_TEST:+--test-limit $FASHION_TEST} |
-		sed -n 's/^test_accuracy=//p')
+	/usr/bin/python3 "$ROOT/bench/fashion_torch.py" --epochs "$EPOCHS" --threads "$THREADS" \
+		--seed "$seed" --init glorot $limit ${FASHION_TEST:+--test-limit $FASHION_TEST} > "$W/tlog"
 	e=$(date +%s.%N)
+	tacc=$(sed -n 's/^test_accuracy=//p' "$W/tlog")
 	[ -n "$tacc" ] || { echo "bench_fashion: fashion_torch.py failed" >&2; exit 1; }
 	tt=$(echo "$e - $s" | bc -l)
 	echo "$seed $acc $tacc" >> "$W/results"
 	printf 'seed %s: cnntrain test accuracy %s in %.0f s; PyTorch %s in %.0f s; difference %+.2f points; speed %.2fx\n' \
 		"$seed" "$acc" "$ct" "$tacc" "$tt" "$(echo "($acc - $tacc) * 100" | bc -l)" "$(echo "$tt / $ct" | bc -l)"
+	# the last epoch's training loss and accuracy (with dropout) of each side
+	cl=$(tr '\r' '\n' < "$W/log" | sed -n 's/^epoch [0-9]*\/[0-9]*: loss \([^ ]*\) acc \([^ ]*\).*/loss \1, accuracy \2/p' | tail -1)
+	tl=$(sed -n 's/^epoch .*train_loss=\([^ ]*\) train_acc=\([^ ]*\).*/loss \1, accuracy \2/p' "$W/tlog" | tail -1)
+	echo "  last epoch's training: cnntrain $cl; PyTorch $tl"
 done
 awk -f "$ROOT/bench/fashion_stats.awk" "$W/results"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
