@@ -6,7 +6,7 @@
 # over N seeds of each, run one after another (cnntrain seed 1, PyTorch seed 1, cnntrain
 # seed 2, ...), then the mean and standard deviation of each side's test accuracy and the
 # difference of the means with its standard error.
-# Long (about 5 minutes a seed on a quiet machine): BENCH_QUICK=1 skips it.
+# Long (about 5 minutes a seed on a quiet 2-core machine, hours when loaded): BENCH_QUICK=1 skips it.
 # Environment: FASHION_RUNS (seeds 1..N, default 5) or FASHION_SEEDS ("1 2 3"),
 # FASHION_EPOCHS (default 3), FASHION_TRAIN (use only the first N training images; default all),
 # FASHION_TEST (only the first N test images; default all), FASHION_THREADS (default 2).
