@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """PyTorch reference: train m4 (classic Keras MNIST convnet) on Fashion-MNIST.
 
-usage: /usr/bin/python3 bench/fashion_torch.py [--epochs 3] [--threads 2] [--seed 1] [--train-limit N]
+usage: /usr/bin/python3 bench/fashion_torch.py [--epochs 3] [--threads 2] [--seed 1] [--init glorot|default]
+       [--train-limit N] [--test-limit N]
 """
 import argparse
 import gzip
@@ -49,6 +50,7 @@ def main():
     ap.add_argument("--init", choices=("glorot", "default"), default="glorot",
                     help="glorot: Glorot uniform weights and zero biases, as cnntrain (and Keras); default: PyTorch's")
     ap.add_argument("--train-limit", type=int, default=0, help="use only the first N training images (0 = all)")
+    ap.add_argument("--test-limit", type=int, default=0, help="use only the first N test images (0 = all)")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -59,6 +61,8 @@ def main():
     xte, yte = load("t10k")
     if a.train_limit > 0:
         xtr, ytr = xtr[:a.train_limit], ytr[:a.train_limit]
+    if a.test_limit > 0:
+        xte, yte = xte[:a.test_limit], yte[:a.test_limit]
 
     model = build_m4()
     if a.init == "glorot":
