@@ -72,7 +72,7 @@ int import_idx(const char *images, const char *labels, const char *const *class_
  * bad shape, dtype or label count emits nothing; truncated data of a regular
  * .npy file or of an npz member is also found before.
  */
-int import_npy(const char *path, const char *key, const struct labels *labels,
+int import_npy(const char *path, const char *key, struct labels *labels,
                import_emit emit, void *ctx, char *err, size_t errlen);
 
 #endif

@@ -365,7 +365,7 @@ read_header(struct src *s, struct npyhdr *h, uint64_t avail, int exact, const ch
 /* What every record of one import shares. */
 struct job {
 	const char *path, *base;
-	const struct labels *labels;
+	struct labels *labels;
 	import_emit emit;
 	void *ctx;
 	ts_record rec;
@@ -619,7 +619,7 @@ out:
 }
 
 int
-import_npy(const char *path, const char *key, const struct labels *labels,
+import_npy(const char *path, const char *key, struct labels *labels,
            import_emit emit, void *ctx, char *err, size_t errlen)
 {
 	struct job j = { .path = path, .labels = labels, .emit = emit, .ctx = ctx, .err = err, .errlen = errlen };

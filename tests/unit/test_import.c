@@ -592,7 +592,7 @@ write_npy(const char *name, int major, const char *dict, const void *data, size_
 }
 
 static int
-npy(const char *name, const char *key, const struct labels *l, struct got *g, char *err)
+npy(const char *name, const char *key, struct labels *l, struct got *g, char *err)
 {
 	err[0] = '\0';
 	return import_npy(path(name), key, l, collect, g, err, 512);
