@@ -82,8 +82,43 @@ vsum16_c(const uint16_t *r0, size_t stride, const int32_t *w, int n, size_t len,
 	aug_vsum16_loop(r0, stride, w, n, len, out);
 }
 
+static void
+hpair_c(const unsigned char *row, const struct aug_hpair *t, uint16_t *o)
+{
+	aug_hpair_loop(row, t->off, t->wp, t->npair, t->len, o);
+}
+
+void
+aug_hpair_groups(struct aug_hpair *t, size_t rowbytes)
+{
+	size_t ng = (size_t)t->npair * t->len / 8;
+
+	for (size_t g = 0; g < ng; g++) {
+		const int32_t *off = t->off + 8 * g;
+		int32_t lo = off[0], hi = off[0], base;
+		unsigned char *m = t->gmask + 32 * g;
+		for (int j = 1; j < 8; j++) {
+			lo = off[j] < lo ? off[j] : lo;
+			hi = off[j] > hi ? off[j] : hi;
+		}
+		/* the 16 bytes from lo, or the row's last 16 when those pass its end */
+		base = (size_t)lo + 16 <= rowbytes ? lo : (int32_t)rowbytes - 16;
+		if (hi + 3 - lo > 15 || base < 0) {
+			t->gbase[g] = -1;
+			continue;
+		}
+		t->gbase[g] = base;
+		for (int j = 0; j < 8; j++) {
+			m[4 * j] = (unsigned char)(off[j] - base);
+			m[4 * j + 1] = 0x80;
+			m[4 * j + 2] = (unsigned char)(off[j] - base + 3);
+			m[4 * j + 3] = 0x80;
+		}
+	}
+}
+
 const struct aug_kernels aug_kern_c = { "c", inside3_c, lut_c, flip3_c, blur_h_c, blur_v_c, noise_c, gray3_c, lumasum3_c,
-					hue3_c, vsum16_c };
+					hue3_c, vsum16_c, hpair_c };
 static int forced = -1;
 
 const struct aug_kernels *
