@@ -13,7 +13,8 @@
  * The tables of resized-crop's horizontal pass (aug_geom.c makes them once a call): output
  * value j of a row (a channel of an output pixel; j < len, len a multiple of 8) is o[j] = (64 +
  * the sum over the npair pairs p of lo16(wp[p len + j]) row[off[p len + j]] + hi16(wp[p len +
- * j]) row[off[p len + j] + 3]) >> 7, the weights signed 16-bit, and row[off + 3] in the row.
+ * j]) row[off[p len + j] + 3]) >> 7, the weights signed 16-bit, and row[off + 3] in the row;
+ * the weights of a value sum to at most 1 << 14 (so o[j] <= 255 << 7).
  * gbase and gmask, made by aug_hpair_groups for the SIMD versions: for the 8 values of group g
  * of pair p, gbase[p len / 8 + g] the first of 16 bytes of the row that hold all their taps
  * (-1: none does), and gmask (32 bytes a group, 16 for values 0-3, 16 for values 4-7) their
