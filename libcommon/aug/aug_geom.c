@@ -357,12 +357,13 @@ resample3(struct aug_img *im, const unsigned char *src, int sw, int sh, int x, i
 	for (int i = 0; i < w; i++)
 		npair = (tx.n[i] + 1) / 2 > npair ? (tx.n[i] + 1) / 2 : npair;
 	tab = (size_t)npair * len;
-	/* the tables (off, wp: tab int32 each; gbase: tab / 8 int32; gmask: 4 tab bytes), then the rows */
-	if ((off = aug_img_work(im, (2 * tab + tab / 8) * sizeof *off + 4 * tab + (size_t)(yhi - ylo) * len * sizeof *hrows)) == NULL)
+	/* the tables (off, wp: tab int32 each; gbase: tab / 4 int32; gmask: 4 tab bytes), then the rows */
+	off = aug_img_work(im, (2 * tab + tab / 4) * sizeof *off + 4 * tab + (size_t)(yhi - ylo) * len * sizeof *hrows);
+	if (off == NULL)
 		goto out;
 	wp = off + tab;
 	hp.gbase = wp + tab;
-	hp.gmask = (unsigned char *)(hp.gbase + tab / 8);
+	hp.gmask = (unsigned char *)(hp.gbase + tab / 4);
 	hrows = (uint16_t *)(void *)(hp.gmask + 4 * tab);
 	hp.npair = npair;
 	hp.len = len;

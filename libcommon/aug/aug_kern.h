@@ -15,10 +15,12 @@
  * the sum over the npair pairs p of lo16(wp[p len + j]) row[off[p len + j]] + hi16(wp[p len +
  * j]) row[off[p len + j] + 3]) >> 7, the weights signed 16-bit, and row[off + 3] in the row;
  * the weights of a value sum to at most 1 << 14 (so o[j] <= 255 << 7).
- * gbase and gmask, made by aug_hpair_groups for the SIMD versions: for the 8 values of group g
- * of pair p, gbase[p len / 8 + g] the first of 16 bytes of the row that hold all their taps
- * (-1: none does), and gmask (32 bytes a group, 16 for values 0-3, 16 for values 4-7) their
- * taps' places in those 16 bytes as a pshufb mask of 16-bit pairs.
+ * gbase and gmask, made by aug_hpair_groups for the SIMD versions: for the 4 values of
+ * quarter-group q (values 4q .. 4q + 3 of the pair-major table), gbase[q] the first of 16 bytes of
+ * the row that hold all their taps (-1: none does, or not for the other half of the 8 values
+ * 8 (q / 2) ..), and gmask (16 bytes each) their taps' places in those 16 bytes as a pshufb
+ * mask of 16-bit pairs; one: every group of 8 has one window for all its values (gbase[2g] =
+ * gbase[2g + 1]), as when enlarging.
  */
 struct aug_hpair {
 	const int32_t *off, *wp;
@@ -26,9 +28,10 @@ struct aug_hpair {
 	unsigned char *gmask;
 	int npair;
 	size_t len;
+	int one;
 };
 
-/* Fills t's gbase and gmask (npair len / 8 and 4 npair len bytes) for rows of rowbytes bytes. */
+/* Fills t's gbase and gmask (npair len / 4 int32 and 4 npair len bytes) for rows of rowbytes bytes. */
 void aug_hpair_groups(struct aug_hpair *t, size_t rowbytes);
 
 struct aug_kernels {

@@ -368,14 +368,15 @@ flip3_avx2(const unsigned char *restrict src, unsigned char *restrict dst, size_
 }
 
 /*
- * resized-crop's horizontal pass, AVX2: 8 output values of a pair at a time.  Where their taps
- * lie within 16 bytes of the row (gbase), those bytes in both 128-bit lanes and one byte
+ * resized-crop's horizontal pass, AVX2: 8 output values of a pair at a time.  Where the taps of
+ * each 4 lie within 16 bytes of the row (gbase), those bytes in each 128-bit lane and one byte
  * shuffle (gmask) make the 16-bit pairs (row[off], row[off + 3]); else a gather of the dwords
  * at row + off (bytes off .. off + 3, in the row) and a fixed shuffle.  pmaddwd with the weight
- * pairs: the plain loop's integer sums.
+ * pairs: the plain loop's integer sums.  When one window serves each group of 8 (t->one, as
+ * enlarging), one 16-byte load broadcast to both lanes; else a load a lane.
  */
-__attribute__((target("avx2"))) static void
-hpair_avx2(const unsigned char *row, const struct aug_hpair *t, uint16_t *o)
+__attribute__((target("avx2"), always_inline)) static inline void
+hpair_loop_avx2(const unsigned char *row, const struct aug_hpair *t, uint16_t *o, int one)
 {
 	const __m256i pairs = _mm256_setr_epi8(0, Z, 3, Z, 4, Z, 7, Z, 8, Z, 11, Z, 12, Z, 15, Z,
 	                                       0, Z, 3, Z, 4, Z, 7, Z, 8, Z, 11, Z, 12, Z, 15, Z);
@@ -387,10 +388,12 @@ hpair_avx2(const unsigned char *row, const struct aug_hpair *t, uint16_t *o)
 		__m256i acc = half;
 		for (int p = 0; p < t->npair; p++) {
 			size_t at = (size_t)p * len + j;
-			int32_t gb = t->gbase[at / 8];
+			int32_t g0 = t->gbase[at / 4], g1 = t->gbase[at / 4 + 1];
 			__m256i v;
-			if (gb >= 0) {
-				__m256i b = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(row + gb)));
+			if (g0 >= 0) {
+				__m256i b = one ? _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(row + g0)))
+				                : _mm256_loadu2_m128i((const __m128i *)(const void *)(row + g1),
+				                                      (const __m128i *)(const void *)(row + g0));
 				v = _mm256_shuffle_epi8(b, _mm256_loadu_si256((const __m256i *)(const void *)(t->gmask + 4 * at)));
 			} else {
 				__m256i g = _mm256_i32gather_epi32(base, _mm256_loadu_si256((const __m256i *)(const void *)(t->off + at)), 1);
@@ -402,6 +405,15 @@ hpair_avx2(const unsigned char *row, const struct aug_hpair *t, uint16_t *o)
 		acc = _mm256_permute4x64_epi64(_mm256_packus_epi32(acc, acc), 0x08);
 		_mm_storeu_si128((__m128i *)(void *)(o + j), _mm256_castsi256_si128(acc));
 	}
+}
+
+__attribute__((target("avx2"))) static void
+hpair_avx2(const unsigned char *row, const struct aug_hpair *t, uint16_t *o)
+{
+	if (t->one)
+		hpair_loop_avx2(row, t, o, 1);         /* the broadcasts */
+	else
+		hpair_loop_avx2(row, t, o, 0);
 }
 
 /*
