@@ -38,6 +38,8 @@ rotate|rotate -15..15|A.Rotate(limit=15, interpolation=cv2.INTER_LINEAR, border_
 affine|affine angle=-15..15 shift=-0.1..0.1 scale=0.9..1.1|A.Affine(rotate=(-15, 15), translate_percent=(-0.1, 0.1), scale=(0.9, 1.1), p=1)
 crop|crop 200x200|A.RandomCrop(200, 200)
 resized-crop|resized-crop 224x224|A.RandomResizedCrop(size=(224, 224), p=1)
+resized-crop-160|resized-crop 160x160|A.RandomResizedCrop(size=(160, 160), p=1)
+resized-crop-112|resized-crop 112x112|A.RandomResizedCrop(size=(112, 112), p=1)
 brightness|brightness -0.2..0.2|A.RandomBrightnessContrast(brightness_limit=0.2, contrast_limit=0, p=1)
 contrast|contrast -0.2..0.2|A.RandomBrightnessContrast(brightness_limit=0, contrast_limit=0.2, p=1)
 gamma|gamma 0.8..1.25|A.RandomGamma(gamma_limit=(80, 125), p=1)

@@ -82,6 +82,8 @@ struct aug_img {
 	unsigned char *mask;            /* h*w, or NULL when the record has none */
 	unsigned char *tmp, *mtmp;      /* scratch of the same kinds */
 	size_t cap, mcap, tcap, mtcap;
+	void *work;                     /* a step's own scratch (aug_img_work), kept between images */
+	size_t wcap;
 	struct {                        /* a warp not done yet (aug_warp_later); w, h: the window's size */
 		int on, sw, sh, ow, oh, wx, wy;         /* source size, output size, window place */
 		double m[4], cs_x, cs_y;
@@ -134,6 +136,8 @@ int aug_fail(struct aug_run *r, const char *fmt, ...) __attribute__((format(prin
  * then swap tmp into px.  -1 when out of memory. */
 int aug_img_reserve(struct aug_img *im, int w, int h, int c);
 void aug_img_swap(struct aug_img *im, int w, int h);
+/* im's step scratch of at least n bytes (aligned as malloc's), or NULL when out of memory. */
+void *aug_img_work(struct aug_img *im, size_t n);
 /* Gives the image a zero mask when it has none. */
 int aug_img_need_mask(struct aug_img *im);
 void aug_img_drop_mask(struct aug_img *im);

@@ -3,9 +3,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "aug.h"
 #include "aug_kern.h"
@@ -280,56 +277,68 @@ hpix3(const unsigned char *p, const int32_t *wt, int n, uint16_t *o)
 }
 
 /*
- * The horizontal pass of one source row (rowbytes bytes) into w RGB values of 16 bits.  With
- * SSE2 (every x86-64): two taps a pmaddwd, the pixels' channels as 16-bit pairs (the same
- * integer sums as hpix3); a pixel whose last tap is the row's last pixel takes hpix3 (its 4-byte
- * read would pass the row).  Each pixel's store writes a fourth value, which the next pixel
- * overwrites (the caller leaves room after the last).
+ * The horizontal taps tx of w output pixels as aug_kern's hpair tables (t->len values a pair p,
+ * len = 3 w rounded up to 8): for value j (channel c of pixel i), taps 2p and 2p + 1 of pixel i
+ * read source pixels P = start + 2p and P + 1; where P is the row's last pixel (then tap 2p is
+ * pixel i's last) the pair reads P - 1 and P with weights (0, w[2p]) instead, so that no read
+ * passes the row (sw >= 2).  A pair past the pixel's taps, and the padding values, read where
+ * the one before did with weight 0 (near: the SIMD versions take 16 bytes of the row at once).
+ * The same integer sums as hpix3.
  */
 static void
-hrow3(const unsigned char *row, size_t rowbytes, const struct itaps *tx, int w, uint16_t *o)
+hpair_make(const struct itaps *tx, int w, int sw, int32_t *off, int32_t *wp, struct aug_hpair *t)
 {
-	for (int i = 0; i < w; i++, o += 3) {
-		const unsigned char *p = row + (size_t)tx->start[i] * 3;
-		const int32_t *wt = tx->w + (size_t)i * (size_t)tx->maxn;
-		int n = tx->n[i];
-#ifdef __SSE2__
-		if ((size_t)(tx->start[i] + n) * 3 + 1 <= rowbytes) {
-			const __m128i zero = _mm_setzero_si128();
-			__m128i acc = _mm_set1_epi32(1 << 6);
-			for (int k = 0; k < n; k += 2) {
-				int32_t a, b = 0, wb = k + 1 < n ? wt[k + 1] : 0;
-				memcpy(&a, p + 3 * k, 4);
-				if (k + 1 < n)
-					memcpy(&b, p + 3 * k + 3, 4);
-				__m128i ab = _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(a), zero),
-				                                _mm_unpacklo_epi8(_mm_cvtsi32_si128(b), zero));
-				acc = _mm_add_epi32(acc, _mm_madd_epi16(ab, _mm_set1_epi32((int)((uint32_t)wt[k] | (uint32_t)wb << 16))));
+	size_t len = t->len;
+
+	for (int p = 0; p < t->npair; p++) {
+		int32_t *po = off + (size_t)p * len, *pw = wp + (size_t)p * len;
+		for (int i = 0; i < w; i++) {
+			const int32_t *wt = tx->w + (size_t)i * (size_t)tx->maxn;
+			int k = 2 * p, at = tx->start[i] + k;
+			uint32_t lo = 0, hi = 0;
+			if (k < tx->n[i]) {
+				lo = (uint32_t)wt[k];
+				hi = k + 1 < tx->n[i] ? (uint32_t)wt[k + 1] : 0;
+			} else {
+				at = tx->start[i] + (tx->n[i] - 1) / 2 * 2;     /* the pixel's last pair */
 			}
-			acc = _mm_srai_epi32(acc, 7);
-			_mm_storel_epi64((__m128i *)(void *)o, _mm_packs_epi32(acc, acc));
-			continue;
+			if (at + 1 >= sw) {
+				at--;
+				hi = lo;
+				lo = 0;
+			}
+			for (int c = 0; c < 3; c++) {
+				po[3 * i + c] = 3 * at + c;
+				pw[3 * i + c] = (int32_t)(lo | hi << 16);
+			}
 		}
-#else
-		(void)rowbytes;
-#endif
-		hpix3(p, wt, n, o);
+		for (size_t j = (size_t)w * 3; j < len; j++) {
+			po[j] = po[j - 1];
+			pw[j] = 0;
+		}
 	}
+	t->off = off;
+	t->wp = wp;
+	aug_hpair_groups(t, (size_t)sw * 3);
 }
 
 /*
  * resize_run's RESIZE_TRIANGLE for RGB in fixed point: horizontally first, only the source rows
- * that the vertical taps read, into 16-bit values with 7 fractional bits (hrow3); then
- * vertically (aug_kern's vsum16, vectorised).  Within 1 of the float result.
+ * that the vertical taps read, into 16-bit values with 7 fractional bits (aug_kern's hpair, by
+ * tap pairs whose source offsets and weights are worked out once a call; hpix3 for a one-pixel
+ * wide source); then vertically (aug_kern's vsum16).  Within 1 of the float result.  The
+ * scratch (work: the 16-bit rows and the tables) stays with the image for the next call.
  */
 static int
-resample3(const unsigned char *src, int sw, int sh, int x, int y, int cw, int ch, int w, int h,
+resample3(struct aug_img *im, const unsigned char *src, int sw, int sh, int x, int y, int cw, int ch, int w, int h,
           unsigned char *out)
 {
 	struct itaps tx, ty;
-	size_t orow = (size_t)w * 3;
-	int ylo, yhi, rc = -1;
-	uint16_t *hrows = NULL;
+	size_t orow = (size_t)w * 3, len = (orow + 7) / 8 * 8, tab;
+	int ylo, yhi, rc = -1, npair;
+	uint16_t *hrows;
+	int32_t *off, *wp;
+	struct aug_hpair hp;
 	const struct aug_kernels *kern = aug_kern();
 
 	if (itaps_make(&tx, x, cw, w, sw) == -1)
@@ -344,36 +353,56 @@ resample3(const unsigned char *src, int sw, int sh, int x, int y, int cw, int ch
 		ylo = ty.start[i] < ylo ? ty.start[i] : ylo;
 		yhi = ty.start[i] + ty.n[i] > yhi ? ty.start[i] + ty.n[i] : yhi;
 	}
-	/* + 1: hrow3's 4-value stores pass the last pixel by one */
-	if ((hrows = malloc(((size_t)(yhi - ylo) * orow + 1) * sizeof *hrows)) == NULL)
+	npair = 1;
+	for (int i = 0; i < w; i++)
+		npair = (tx.n[i] + 1) / 2 > npair ? (tx.n[i] + 1) / 2 : npair;
+	tab = (size_t)npair * len;
+	/* the tables (off, wp: tab int32 each; gbase: tab / 4 int32; gmask: 4 tab bytes), then the rows */
+	off = aug_img_work(im, (2 * tab + tab / 4) * sizeof *off + 4 * tab + (size_t)(yhi - ylo) * len * sizeof *hrows);
+	if (off == NULL)
 		goto out;
-	for (int sy = ylo; sy < yhi; sy++)
-		hrow3(src + (size_t)sy * (size_t)sw * 3, (size_t)sw * 3, &tx, w, hrows + (size_t)(sy - ylo) * orow);
+	wp = off + tab;
+	hp.gbase = wp + tab;
+	hp.gmask = (unsigned char *)(hp.gbase + tab / 4);
+	hrows = (uint16_t *)(void *)(hp.gmask + 4 * tab);
+	hp.npair = npair;
+	hp.len = len;
+	if (sw >= 2)
+		hpair_make(&tx, w, sw, off, wp, &hp);
+	for (int sy = ylo; sy < yhi; sy++) {
+		const unsigned char *row = src + (size_t)sy * (size_t)sw * 3;
+		uint16_t *o = hrows + (size_t)(sy - ylo) * len;
+		if (sw >= 2) {
+			kern->hpair(row, &hp, o);
+			continue;
+		}
+		for (int i = 0; i < w; i++)
+			hpix3(row + (size_t)tx.start[i] * 3, tx.w + (size_t)i * (size_t)tx.maxn, tx.n[i], o + 3 * i);
+	}
 	for (int oy = 0; oy < h; oy++)
-		kern->vsum16(hrows + (size_t)(ty.start[oy] - ylo) * orow, orow, ty.w + (size_t)oy * (size_t)ty.maxn, ty.n[oy],
+		kern->vsum16(hrows + (size_t)(ty.start[oy] - ylo) * len, len, ty.w + (size_t)oy * (size_t)ty.maxn, ty.n[oy],
 		             orow, out + (size_t)oy * orow);
 	rc = 0;
 out:
-	free(hrows);
 	itaps_free(&tx);
 	itaps_free(&ty);
 	return rc;
 }
 
 /* Resamples the window (x, y, cw, ch) of im to w x h: image antialiased bilinear (RGB in fixed
- * point, resample3), mask nearest. */
+ * point, resample3), mask nearest.  Reads the image from im->src when it is lent (AUG_FROMSRC). */
 static int
 resample(struct aug_img *im, int x, int y, int cw, int ch, int w, int h, struct aug_run *r)
 {
 	resize_spec spec = { { x, cw, w, 0 }, { y, ch, h, 0 }, RESIZE_TRIANGLE, { 0 } };
-	image src = { im->w, im->h, im->c, im->px }, out = { w, h, im->c, NULL };
+	image src = { im->w, im->h, im->c, (unsigned char *)(uintptr_t)aug_pixels(im) }, out = { w, h, im->c, NULL };
 	double shrink = fmax((double)cw / w, (double)ch / h);
 
 	if (aug_img_reserve(im, w, h, im->c) == -1)
 		return -1;
 	out.px = im->tmp;
 	if (im->c == 3 && shrink <= 30) {
-		if (resample3(im->px, im->w, im->h, x, y, cw, ch, w, h, im->tmp) == -1)
+		if (resample3(im, src.px, im->w, im->h, x, y, cw, ch, w, h, im->tmp) == -1)
 			return aug_fail(r, "resized-crop: out of memory");
 	} else if (resize_run(&src, &spec, &out, r->err, sizeof r->err) == -1)
 		return -1;
@@ -383,6 +412,7 @@ resample(struct aug_img *im, int x, int y, int cw, int ch, int w, int h, struct 
 		if (resize_run(&msrc, &spec, &mout, r->err, sizeof r->err) == -1)
 			return -1;
 	}
+	im->src = NULL;
 	aug_img_swap(im, w, h);
 	return 0;
 }
@@ -473,7 +503,7 @@ const struct aug_kind aug_crop = {
 	{ { "size", AUG_SIZE, 0, 0, 1, 65535, 0, 0, NULL, NULL } }, crop,
 };
 const struct aug_kind aug_resized_crop = {
-	"resized-crop", AUG_GEOM | AUG_POSITIONAL | AUG_REQUIRED,
+	"resized-crop", AUG_GEOM | AUG_POSITIONAL | AUG_REQUIRED | AUG_FROMSRC,
 	"a window of random area (scale) and aspect ratio, resized to the size",
 	{ { "size", AUG_SIZE, 0, 0, 1, 65535, 0, 0, NULL, NULL },
 	  { "scale", AUG_RANGE, 0.08, 1, 1e-6, 1, 4, 0, NULL, NULL },

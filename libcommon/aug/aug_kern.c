@@ -82,8 +82,59 @@ vsum16_c(const uint16_t *r0, size_t stride, const int32_t *w, int n, size_t len,
 	aug_vsum16_loop(r0, stride, w, n, len, out);
 }
 
-const struct aug_kernels aug_kern_c = { "c", inside3_c, lut_c, flip3_c, blur_h_c, blur_v_c, noise_c, gray3_c, lumasum3_c,
-					hue3_c, vsum16_c };
+static void
+hpair_c(const unsigned char *row, const struct aug_hpair *t, uint16_t *o)
+{
+	aug_hpair_loop(row, t->off, t->wp, t->npair, t->len, o);
+}
+
+/* The first of 16 bytes of a row of rowbytes bytes that hold bytes off[j] and off[j] + 3 for
+ * j < n, and the pshufb mask of their pairs into m (4 n bytes); -1 when no 16 bytes do. */
+static int32_t
+hpair_window(const int32_t *off, int n, size_t rowbytes, unsigned char *m)
+{
+	int32_t lo = off[0], hi = off[0], base;
+
+	for (int j = 1; j < n; j++) {
+		lo = off[j] < lo ? off[j] : lo;
+		hi = off[j] > hi ? off[j] : hi;
+	}
+	/* the 16 bytes from lo, or the row's last 16 when those pass its end */
+	base = (size_t)lo + 16 <= rowbytes ? lo : (int32_t)rowbytes - 16;
+	if (hi + 3 - lo > 15 || base < 0)
+		return -1;
+	for (int j = 0; j < n; j++) {
+		m[4 * j] = (unsigned char)(off[j] - base);
+		m[4 * j + 1] = 0x80;
+		m[4 * j + 2] = (unsigned char)(off[j] - base + 3);
+		m[4 * j + 3] = 0x80;
+	}
+	return base;
+}
+
+void
+aug_hpair_groups(struct aug_hpair *t, size_t rowbytes)
+{
+	size_t nh = (size_t)t->npair * t->len / 4;
+
+	t->one = 1;
+	for (size_t g = 0; g < nh; g += 2) {
+		const int32_t *off = t->off + 4 * g;
+		unsigned char *m = t->gmask + 16 * g;
+		/* all 8 values from one window (the same in both lanes), else a window each 4 */
+		t->gbase[g] = t->gbase[g + 1] = hpair_window(off, 8, rowbytes, m);
+		if (t->gbase[g] >= 0)
+			continue;
+		t->one = 0;
+		t->gbase[g] = hpair_window(off, 4, rowbytes, m);
+		t->gbase[g + 1] = hpair_window(off + 4, 4, rowbytes, m + 16);
+		if (t->gbase[g] < 0 || t->gbase[g + 1] < 0)
+			t->gbase[g] = t->gbase[g + 1] = -1;     /* the gather */
+	}
+}
+
+const struct aug_kernels aug_kern_c = { "c", inside3_c, lut_c, flip3_c, blur_h_c, blur_v_c, noise_c, gray3_c,
+					lumasum3_c, hue3_c, vsum16_c, hpair_c };
 static int forced = -1;
 
 const struct aug_kernels *

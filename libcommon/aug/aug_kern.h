@@ -9,6 +9,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The tables of resized-crop's horizontal pass (aug_geom.c makes them once a call): output
+ * value j of a row (a channel of an output pixel; j < len, len a multiple of 8) is o[j] = (64 +
+ * the sum over the npair pairs p of lo16(wp[p len + j]) row[off[p len + j]] + hi16(wp[p len +
+ * j]) row[off[p len + j] + 3]) >> 7, the weights signed 16-bit, and row[off + 3] in the row;
+ * the weights of a value sum to at most 1 << 14 (so o[j] <= 255 << 7).
+ * gbase and gmask, made by aug_hpair_groups for the SIMD versions: for the 4 values of
+ * quarter-group q (values 4q .. 4q + 3 of the pair-major table), gbase[q] the first of 16 bytes of
+ * the row that hold all their taps (-1: none does, or not for the other half of the 8 values
+ * 8 (q / 2) ..), and gmask (16 bytes each) their taps' places in those 16 bytes as a pshufb
+ * mask of 16-bit pairs; one: every group of 8 has one window for all its values (gbase[2g] =
+ * gbase[2g + 1]), as when enlarging.
+ */
+struct aug_hpair {
+	const int32_t *off, *wp;
+	int32_t *gbase;
+	unsigned char *gmask;
+	int npair;
+	size_t len;
+	int one;
+};
+
+/* Fills t's gbase and gmask (npair len / 4 int32 and 4 npair len bytes) for rows of rowbytes bytes. */
+void aug_hpair_groups(struct aug_hpair *t, size_t rowbytes);
+
 struct aug_kernels {
 	const char *name;
 	/*
@@ -44,6 +69,8 @@ struct aug_kernels {
 	void (*hue3)(const unsigned char *src, unsigned char *dst, size_t n, float s6);
 	/* resized-crop's vertical pass over n rows of 16-bit values (aug_kern_loops.h). */
 	void (*vsum16)(const uint16_t *r0, size_t stride, const int32_t *w, int n, size_t len, unsigned char *out);
+	/* resized-crop's horizontal pass of one source row by the tables t (below). */
+	void (*hpair)(const unsigned char *row, const struct aug_hpair *t, uint16_t *o);
 };
 
 /* The version for this CPU: the fastest it runs, unless aug_kern_force chose another. */

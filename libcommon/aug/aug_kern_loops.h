@@ -238,4 +238,20 @@ aug_vsum16_loop(const uint16_t *restrict r0, size_t stride, const int32_t *restr
 	}
 }
 
+/* The horizontal pass of resized-crop (aug_geom.c) by the tables of aug_kern.h's aug_hpair. */
+AUG_INLINE void
+aug_hpair_loop(const unsigned char *restrict row, const int32_t *restrict off, const int32_t *restrict wp, int npair,
+               size_t len, uint16_t *restrict o)
+{
+	for (size_t j = 0; j < len; j++) {
+		int32_t acc = 1 << 6;
+		for (int p = 0; p < npair; p++) {
+			size_t a = (size_t)off[(size_t)p * len + j];
+			uint32_t w = (uint32_t)wp[(size_t)p * len + j];
+			acc += (int32_t)(int16_t)(w & 0xffff) * row[a] + (int32_t)(int16_t)(w >> 16) * row[a + 3];
+		}
+		o[j] = (uint16_t)(acc >> 7);
+	}
+}
+
 #endif

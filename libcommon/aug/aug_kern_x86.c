@@ -124,11 +124,6 @@ inside3_avx2(const unsigned char *src, int sw, int sh, int64_t fx, int64_t dx, i
 	lumasum3_##suffix(const unsigned char *src, size_t n) \
 	{ \
 		return aug_lumasum3_loop(src, n); \
-	} \
-	__attribute__((target(isa))) static void \
-	vsum16_##suffix(const uint16_t *r0, size_t stride, const int32_t *w, int n, size_t len, unsigned char *out) \
-	{ \
-		aug_vsum16_loop(r0, stride, w, n, len, out); \
 	}
 
 /*
@@ -372,8 +367,87 @@ flip3_avx2(const unsigned char *restrict src, unsigned char *restrict dst, size_
 	aug_kern_c.flip3(src + 3 * (n - hi), dst, hi);        /* src's last hi pixels */
 }
 
+/*
+ * resized-crop's horizontal pass, AVX2: 8 output values of a pair at a time.  Where the taps of
+ * each 4 lie within 16 bytes of the row (gbase), those bytes in each 128-bit lane and one byte
+ * shuffle (gmask) make the 16-bit pairs (row[off], row[off + 3]); else a gather of the dwords
+ * at row + off (bytes off .. off + 3, in the row) and a fixed shuffle.  pmaddwd with the weight
+ * pairs: the plain loop's integer sums.  When one window serves each group of 8 (t->one, as
+ * enlarging), one 16-byte load broadcast to both lanes; else a load a lane.
+ */
+__attribute__((target("avx2"), always_inline)) static inline void
+hpair_loop_avx2(const unsigned char *row, const struct aug_hpair *t, uint16_t *o, int one)
+{
+	const __m256i pairs = _mm256_setr_epi8(0, Z, 3, Z, 4, Z, 7, Z, 8, Z, 11, Z, 12, Z, 15, Z,
+	                                       0, Z, 3, Z, 4, Z, 7, Z, 8, Z, 11, Z, 12, Z, 15, Z);
+	const __m256i half = _mm256_set1_epi32(1 << 6);
+	const int *base = (const int *)(const void *)row;
+	size_t len = t->len;
+
+	for (size_t j = 0; j < len; j += 8) {
+		__m256i acc = half;
+		for (int p = 0; p < t->npair; p++) {
+			size_t at = (size_t)p * len + j;
+			int32_t g0 = t->gbase[at / 4], g1 = t->gbase[at / 4 + 1];
+			__m256i v;
+			if (g0 >= 0) {
+				__m256i b = one ? _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(row + g0)))
+				                : _mm256_loadu2_m128i((const __m128i *)(const void *)(row + g1),
+				                                      (const __m128i *)(const void *)(row + g0));
+				v = _mm256_shuffle_epi8(b, _mm256_loadu_si256((const __m256i *)(const void *)(t->gmask + 4 * at)));
+			} else {
+				__m256i g = _mm256_i32gather_epi32(base, _mm256_loadu_si256((const __m256i *)(const void *)(t->off + at)), 1);
+				v = _mm256_shuffle_epi8(g, pairs);
+			}
+			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(v, _mm256_loadu_si256((const __m256i *)(const void *)(t->wp + at))));
+		}
+		acc = _mm256_srli_epi32(acc, 7);
+		acc = _mm256_permute4x64_epi64(_mm256_packus_epi32(acc, acc), 0x08);
+		_mm_storeu_si128((__m128i *)(void *)(o + j), _mm256_castsi256_si128(acc));
+	}
+}
+
+__attribute__((target("avx2"))) static void
+hpair_avx2(const unsigned char *row, const struct aug_hpair *t, uint16_t *o)
+{
+	if (t->one)
+		hpair_loop_avx2(row, t, o, 1);         /* the broadcasts */
+	else
+		hpair_loop_avx2(row, t, o, 0);
+}
+
+/*
+ * resized-crop's vertical pass, AVX2: 16 values at a time in registers over all the rows, two
+ * rows a pmaddwd (their values interleaved as 16-bit pairs, both below 2^15; the weights too):
+ * the plain loop's integer sums; packs with unsigned saturation clamp to 255.  The tail (under
+ * 16 values) by the plain loop.
+ */
+__attribute__((target("avx2"))) static void
+vsum16_avx2(const uint16_t *r0, size_t stride, const int32_t *w, int n, size_t len, unsigned char *out)
+{
+	const __m256i half = _mm256_set1_epi32(1 << 20), zero = _mm256_setzero_si256();
+	size_t j = 0;
+
+	for (; j + 16 <= len; j += 16) {
+		__m256i lo = half, hi = half;
+		for (int t = 0; t < n; t += 2) {
+			const uint16_t *p = r0 + (size_t)t * stride + j;
+			__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
+			__m256i b = t + 1 < n ? _mm256_loadu_si256((const __m256i *)(const void *)(p + stride)) : zero;
+			__m256i wt = _mm256_set1_epi32((int)((uint32_t)w[t] | (t + 1 < n ? (uint32_t)w[t + 1] : 0) << 16));
+			lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), wt));
+			hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), wt));
+		}
+		__m256i v = _mm256_packus_epi32(_mm256_srai_epi32(lo, 21), _mm256_srai_epi32(hi, 21));
+		v = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08);
+		_mm_storeu_si128((__m128i *)(void *)(out + j), _mm256_castsi256_si128(v));
+	}
+	if (j < len)
+		aug_vsum16_loop(r0 + j, stride, w, n, len - j, out + j);
+}
+
 static const struct aug_kernels avx2 = { "avx2", inside3_avx2, lut_avx2, flip3_avx2, blur_h_avx2, blur_v_avx2,
-					noise_avx2, gray3_avx2, lumasum3_avx2, hue3_avx2, vsum16_avx2 };
+					noise_avx2, gray3_avx2, lumasum3_avx2, hue3_avx2, vsum16_avx2, hpair_avx2 };
 
 #define AVX512 "avx512f,avx512bw,avx512vl,avx512vbmi"
 
@@ -501,7 +575,7 @@ LOOPS(AVX512, avx512)
 /* blur and hue: the AVX2 loops (a CPU with AVX-512 has AVX2) */
 static const struct aug_kernels avx512 = { "avx512", inside3_avx512, lut_avx512, flip3_avx512, blur_h_avx2,
 					  blur_v_avx2, noise_avx512, gray3_avx2, lumasum3_avx512, hue3_avx2,
-					  vsum16_avx512 };
+					  vsum16_avx2, hpair_avx2 };
 
 const struct aug_kernels *const aug_kern_avx2 = &avx2, *const aug_kern_avx512 = &avx512;
 #else

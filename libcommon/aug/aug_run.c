@@ -53,6 +53,17 @@ aug_img_swap(struct aug_img *im, int w, int h)
 	im->h = h;
 }
 
+void *
+aug_img_work(struct aug_img *im, size_t n)
+{
+	unsigned char *w = im->work;
+
+	if (grow(&w, &im->wcap, n) == -1)
+		return NULL;
+	im->work = w;
+	return w;
+}
+
 int
 aug_img_need_mask(struct aug_img *im)
 {
@@ -123,6 +134,7 @@ aug_img_free(struct aug_img *im)
 	free(im->mask);
 	free(im->tmp);
 	free(im->mtmp);
+	free(im->work);
 	memset(im, 0, sizeof *im);
 }
 

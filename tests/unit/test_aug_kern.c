@@ -230,6 +230,98 @@ test_px3(const struct aug_kernels *k, rng *g)
 	      k->name, nc);
 }
 
+/*
+ * One row of resized-crop's horizontal pass (hpair) on random tables: rows of rb bytes ending
+ * at a guard page (a read past the row faults), npair pairs of len values; offsets near each
+ * other (step: the source pixels per output pixel, as an enlargement or a mild shrink makes
+ * them, so that most groups take the 16-byte load) or anywhere in the row (gathers); some
+ * right at the row's end.  Also the vertical pass (vsum16) over n rows of random 16-bit values.
+ */
+static int
+hpair_case(const struct aug_kernels *k, rng *g, size_t rb, int npair, size_t len, double step, int *one)
+{
+	unsigned char *row = guarded(rb, 1);
+	size_t tab = (size_t)npair * len;
+	int32_t *off = malloc(tab * sizeof *off), *wp = malloc(tab * sizeof *wp), *gbase = malloc(tab / 4 * sizeof *gbase);
+	unsigned char *gmask = malloc(4 * tab);
+	uint16_t *want = malloc((len + 16) * sizeof *want), *got = malloc((len + 16) * sizeof *got);
+	struct aug_hpair t = { off, wp, gbase, gmask, npair, len, 0 };
+	int ok, ends = below(g, 2);
+
+	for (size_t i = 0; i < rb; i++)
+		row[i] = (unsigned char)rng_next(g);
+	for (size_t j = 0; j < tab; j++) {
+		size_t px = (rb - 3) / 3, c = j % 3;    /* pixels whose right neighbour is in the row */
+		size_t at = step > 0 ? (size_t)((double)(j % len / 3) * step) + (size_t)(2 * (j / len)) : rng_below(g, px);
+		at = at >= px ? px - 1 - (size_t)below(g, 2 < px ? 2 : (int)px) : at;
+		off[j] = (int32_t)(3 * at + c);
+		/* the weights of a value sum to at most 1 << 14, as resized-crop's (its sums fit 16 bits) */
+		wp[j] = (int32_t)((uint32_t)below(g, 8193 / npair) | (uint32_t)below(g, 8193 / npair) << 16);
+		if (ends && below(g, 50) == 0)
+			off[j] = (int32_t)rb - 4;       /* the row's last two bytes' pair */
+	}
+	aug_hpair_groups(&t, rb);
+	*one += t.one;
+	memset(want, 0x5a, (len + 16) * sizeof *want);
+	memset(got, 0x5a, (len + 16) * sizeof *got);
+	aug_kern_c.hpair(row, &t, want);
+	k->hpair(row, &t, got);
+	ok = memcmp(want, got, (len + 16) * sizeof *want) == 0;
+	unguard(row, rb);
+	free(off);
+	free(wp);
+	free(gbase);
+	free(gmask);
+	free(want);
+	free(got);
+	return ok;
+}
+
+static int
+vsum_case(const struct aug_kernels *k, rng *g, int n, size_t len)
+{
+	size_t stride = len + (size_t)below(g, 20), sz = stride * (size_t)(n - 1) + len;
+	uint16_t *r0 = (uint16_t *)(void *)guarded(sz * sizeof *r0, 1);
+	int32_t w[16];
+	unsigned char *want = malloc(len + GUARD), *got = malloc(len + GUARD);
+	int ok;
+
+	for (size_t i = 0; i < sz; i++)
+		r0[i] = (uint16_t)below(g, 32641);
+	for (int t = 0; t < n; t++)
+		w[t] = below(g, 16385) / (n > 2 ? n / 2 : 1);
+	memset(want, 0x5a, len + GUARD);
+	memset(got, 0x5a, len + GUARD);
+	aug_kern_c.vsum16(r0, stride, w, n, len, want);
+	k->vsum16(r0, stride, w, n, len, got);
+	ok = memcmp(want, got, len + GUARD) == 0;
+	unguard((unsigned char *)r0, sz * sizeof *r0);
+	free(want);
+	free(got);
+	return ok;
+}
+
+static void
+test_resample(const struct aug_kernels *k, rng *g)
+{
+	int ok = 1, nc = 0, one = 0;
+
+	for (int t = 0; t < 300; t++, nc++) {
+		size_t rb = 3 * (size_t)(2 + below(g, 400)), len = 8 * (size_t)(1 + below(g, 90));
+		double step = below(g, 4) == 0 ? 0 : below(g, 2000) * 0.001;
+		ok &= hpair_case(k, g, rb, 1 + below(g, 4), len, step, &one);
+	}
+	CHECK(ok && one > 10 && one < nc - 10,
+	      "%s hpair: the plain values in %d cases (enlarging, mild shrinks, spread taps, the row's end; "
+	      "%d with one window a group)",
+	      k->name, nc, one);
+	ok = 1;
+	for (int n = 1; n <= 16; n++)
+		for (int t = 0; t < 20; t++)
+			ok &= vsum_case(k, g, n, (size_t)below(g, 800) + 1);
+	CHECK(ok, "%s vsum16: the plain bytes over 1..16 rows of 1..800 values", k->name);
+}
+
 /* imgaug's hue before it was vectorised (double HSV, as torchvision's adjust_hue): the
  * reference that the new formula must stay within 1 of. */
 static void
@@ -596,6 +688,7 @@ main(void)
 		test_inside3(k, &g);
 		test_flip3(k, &g);
 		test_px3(k, &g);
+		test_resample(k, &g);
 	}
 	test_blur_reference(&g);
 	test_hue_reference(&g);
