@@ -11,6 +11,7 @@
 #include "util/hash.h"
 #include "nn/nn.h"
 #include "nn/nn_data.h"
+#include "nn/nn_dist.h"
 #include "nn/nn_features.h"
 #include "nn/nn_model.h"
 #include "nn/nn_train.h"
@@ -29,6 +30,7 @@
 "                [--normalize scale|standardize|per-image|mean-std] [--mean M] [--std S]\n" \
 "                [--classes A,B,...] [--seed N] [--threads N] [--memory BYTES] [--checkpoint FILE]\n" \
 "                [--resume FILE] [--log FILE] [--pos-weight X] [--dice] [--max-errors N]\n" \
+"                [--allreduce-bucket BYTES]\n" \
 "                [FILE | DIR | -]...\n" \
 "       cnntrain -m ARCH --summary\n" \
 "       cnntrain -h | --help | --version\n"
@@ -68,6 +70,8 @@
 "      --pos-weight X          segmentation: the weight of positive pixels in the loss (default 1)\n" \
 "      --dice                  segmentation: add 1 - soft Dice to the loss\n" \
 "      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
+"      --allreduce-bucket BYTES  under mpirun, gradients summed in buckets of BYTES started during\n" \
+"                              backward (default 1M); 0: one allreduce after backward\n" \
 "      --summary               print the layers, shapes and parameter counts; do not train\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
 "  -q, --quiet                 no progress line\n" \
@@ -84,7 +88,7 @@ struct opts {
 	int normalize, threads, summary, verbose, dice;
 	double lr, momentum, l2, lr_gamma, val, pos_weight;
 	uint64_t seed;
-	size_t memory;
+	size_t memory, bucket;
 };
 
 /* --val-by: each record's group, the seeded hash of its KEY's value */
@@ -558,6 +562,7 @@ save_checkpoint(const struct opts *o, ts_record *rec, const nn_trainer *t, const
 	ts_setf(rec, "best_loss", "%.17g", st->best_loss);
 	ts_setf(rec, "best_epoch", "%d", st->best_epoch);
 	ts_setf(rec, "bad_epochs", "%d", st->bad_epochs);
+	ts_setf(rec, "ranks", "%d", nn_dist_size());
 	ts_set(rec, "log", st->log ? st->log : "");
 	for (int i = 0; i < t->net->nparams; i++) {
 		const nn_param *p = t->net->params[i];
@@ -598,6 +603,12 @@ load_checkpoint(const struct opts *o, nn_trainer *t, struct state *st)
 	st->best_loss = strtod(ts_get(&rec, "best_loss") ? ts_get(&rec, "best_loss") : "inf", NULL);
 	st->best_epoch = atoi(ts_get(&rec, "best_epoch") ? ts_get(&rec, "best_epoch") : "0");
 	st->bad_epochs = atoi(ts_get(&rec, "bad_epochs") ? ts_get(&rec, "bad_epochs") : "0");
+	/* the batches are the same whatever the number of ranks; only per-rank batch norm
+	 * statistics (without --sync-bn) and the sums' order differ */
+	int ranks = atoi(ts_get(&rec, "ranks") ? ts_get(&rec, "ranks") : "1");
+	if (ranks != nn_dist_size() && nn_dist_rank() == 0)
+		warnx("%s: the checkpoint was trained with %d rank%s, this run has %d: the batches are the same, "
+		      "the sums are taken in another order", o->resume, ranks, ranks == 1 ? "" : "s", nn_dist_size());
 	s = ts_get(&rec, "log");
 	free(st->log);
 	st->log = xstrdup(s ? s : "");
@@ -700,9 +711,12 @@ run(const struct opts *o, int argc, char **argv)
 		free(arch);
 		return 0;
 	}
-	check_output(o->out);
-	check_output(o->log);
-	check_output(o->checkpoint);
+	int lead = nn_dist_rank() == 0;        /* under mpirun, only rank 0 writes */
+	if (lead) {
+		check_output(o->out);
+		check_output(o->log);
+		check_output(o->checkpoint);
+	}
 	nn_init_params(net, o->seed);
 	nn_shape mask = { 0, 0, 0 };
 	if (nn_loss_setup(&t.loss, net, 2, err, sizeof err) == 0 && t.loss.kind == NN_LOSS_PIXEL) {
@@ -812,9 +826,13 @@ run(const struct opts *o, int argc, char **argv)
 	         mask_bytes ? "\ttrain_iou\ttrain_dice\tval_iou\tval_dice" : "");
 	if (o->resume)
 		load_checkpoint(o, &t, &st);
+	if (nn_dist_size() > 1) {
+		nn_dist_bcast_net(net);         /* every rank starts from rank 0's weights */
+		t.dist = nn_dist_grad_new(net, o->bucket);
+	}
 
 	struct progress pg = { .epochs = o->epochs, .batch = (size_t)o->batch };
-	int quiet = progress_mode() == PROGRESS_OFF;
+	int quiet = progress_mode() == PROGRESS_OFF || !lead;
 	t.progress = show_progress;
 	t.ctx = &pg;
 	ts_record_init(&rec);
@@ -869,14 +887,15 @@ run(const struct opts *o, int argc, char **argv)
 				st.bad_epochs = 0;
 				copy_weights(net, st.best, 0);
 			} else if (++st.bad_epochs >= o->early_stop) {
-				fprintf(stderr, "early stop: val_loss has not improved for %d epochs; keeping epoch "
+				if (lead)
+					fprintf(stderr, "early stop: val_loss has not improved for %d epochs; keeping epoch "
 				        "%d (val_loss %.4f)\n", st.bad_epochs, st.best_epoch, st.best_loss);
 				stopped = 1;
 			}
 		}
-		if (o->log && !st.log_failed && write_text(o->log, st.log) != 0)
+		if (lead && o->log && !st.log_failed && write_text(o->log, st.log) != 0)
 			side_output_failed(o->log, &st.log_failed, &st.status);
-		if (o->checkpoint && save_checkpoint(o, &rec, &t, &mi, &st) != 0)
+		if (lead && o->checkpoint && save_checkpoint(o, &rec, &t, &mi, &st) != 0)
 			side_output_failed(o->checkpoint, &st.checkpoint_failed, &st.status);
 	}
 	if (st.best && st.best_epoch > 0) {
@@ -894,9 +913,20 @@ run(const struct opts *o, int argc, char **argv)
 		fprintf(stderr, "%s: the training records were resized differently; the model records no "
 		        "preparation\n", progname);
 	free(prep.value);
-	save_model(o->out, &rec);
-	if (o->verbose)
+	if (lead)
+		save_model(o->out, &rec);
+	if (o->verbose && t.dist) {
+		double wait;
+		long long steps;
+		int nb;
+		nn_dist_grad_stats(t.dist, &wait, &steps, &nb);
+		fprintf(stderr, "%s: rank %d: allreduce of %zu gradients in %d bucket%s: %.3f ms/step waited after "
+		        "backward over %lld steps\n", progname, nn_dist_rank(), net->nweights, nb, nb == 1 ? "" : "s",
+		        steps ? 1e3 * wait / (double)steps : 0.0, steps);
+	}
+	if (o->verbose && lead)
 		summary_print(train.n + (vdata != &train ? vdata->n : 0), 1);
+	nn_dist_grad_free(t.dist);
 
 	ts_record_free(&rec);
 	if (st.best) {
@@ -946,8 +976,9 @@ main(int argc, char **argv)
 	enum { O_BALANCE = 256, O_BATCH, O_CHECKPOINT, O_CLASSES, O_CLASS_WEIGHTS, O_EARLY_STOP, O_EPOCHS,
 	       O_HELP, O_VERSION, O_L2, O_WEIGHT_DECAY, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
 	       O_NORMALIZE, O_OPTIMIZER, O_RESUME, O_SEED, O_STD, O_SUMMARY, O_THREADS, O_VAL, O_VAL_BY, O_VAL_STREAM,
-	       O_POS_WEIGHT, O_DICE, O_MAX_ERRORS, O_PROGRESS };
+	       O_POS_WEIGHT, O_DICE, O_MAX_ERRORS, O_PROGRESS, O_BUCKET };
 	static const struct option longopts[] = {
+		{ "allreduce-bucket", required_argument, NULL, O_BUCKET },
 		{ "arch", required_argument, NULL, 'm' },
 		{ "balance", no_argument, NULL, O_BALANCE },
 		{ "batch", required_argument, NULL, O_BATCH },
@@ -988,7 +1019,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .epochs = 10, .batch = 32, .optimizer = NN_ADAM, .lr = -1, .lr_gamma = 0.1, .pos_weight = 1,
-	                  .lr_step = 0, .seed = 1, .threads = pmap_cpus() };
+	                  .lr_step = 0, .seed = 1, .threads = pmap_cpus(),
+	                  .bucket = 1 << 20 };
 	int c;
 
 	prog_init(argv[0]);
@@ -1054,6 +1086,7 @@ main(int argc, char **argv)
 		case O_MAX_ERRORS: skip_set_max(parse_int(optarg, 0, INT64_MAX, "--max-errors")); break;
 		case O_THREADS: o.threads = (int)parse_int(optarg, 1, 256, "--threads"); break;
 		case O_MEMORY: o.memory = parse_bytes(optarg, "--memory"); break;
+		case O_BUCKET: o.bucket = parse_bytes(optarg, "--allreduce-bucket"); break;
 		case O_CHECKPOINT: o.checkpoint = optarg; break;
 		case O_RESUME: o.resume = optarg; break;
 		case O_SUMMARY: o.summary = 1; break;
@@ -1088,7 +1121,15 @@ main(int argc, char **argv)
 	if (o.momentum && o.optimizer != NN_SGD)
 		usage("--momentum goes with --optimizer sgd");
 	summary_start();
+	char err[256];
+	if (nn_dist_init(&argc, &argv, err, sizeof err) != 0)
+		die("%s", err);
+	if (nn_dist_rank() > 0)
+		progress_set_mode(PROGRESS_OFF);
+	if (o.verbose && nn_dist_rank() == 0)
+		fprintf(stderr, "%s: %s\n", progname, nn_dist_describe());
 	c = run(&o, argc, argv);
 	finish_stdout();
+	nn_dist_finalize();
 	return c;
 }

@@ -88,12 +88,76 @@ batch_loss(nn_trainer *t, const size_t *bi, int m, float *dz, double *correct)
 	return l;
 }
 
+/* Rank r's share of a batch of m: samples [*lo, *lo + return value). */
+static int
+share(int m, int *lo)
+{
+	int r = nn_dist_rank(), n = nn_dist_size();
+
+	*lo = (int)((long long)m * r / n);
+	return (int)((long long)m * (r + 1) / n) - *lo;
+}
+
+static void
+sum_pixels(nn_pixels *p)
+{
+	double v[4] = { p->tp, p->fp, p->fn, p->tn };
+
+	nn_dist_sum(v, 4);
+	p->tp = v[0];
+	p->fp = v[1];
+	p->fn = v[2];
+	p->tn = v[3];
+}
+
+/* One step on this rank's share of the global batch bi[0..m).  With several ranks the loss and
+ * the gradient are summed over them (the gradient scaled by each share, so that the sum is the
+ * whole batch's mean); the step is taken only when the whole batch's loss is finite. */
+static int
+train_step(nn_trainer *t, const size_t *bi, int m, uint64_t step, float lr, double *lsum, double *correct)
+{
+	nn_net *net = t->net;
+	int lo, k = share(m, &lo);
+	nn_run run = { .n = k, .train = 1, .seed = t->seed, .step = step, .sample0 = (uint64_t)lo };
+	nn_dist_sums s = { .n = 2 };
+	double l = 0;
+
+	*correct = 0;
+	if (k > 0) {
+		nn_fill_batch(net, t->norm, t->data, bi + lo, k);
+		nn_forward(net, &run);
+		l = batch_loss(t, bi + lo, k, t->dz, correct);
+	}
+	s.v[0] = l * k;
+	s.v[1] = *correct;
+	if (!t->dist) {
+		if (!isfinite(l))
+			return -1;
+	} else {
+		nn_dist_sum_start(&s);  /* waited for after backward */
+	}
+	nn_zero_grad(net);
+	if (t->dist)
+		nn_dist_grad_begin(t->dist, (float)k / (float)m);
+	if (k > 0 && isfinite(l))
+		nn_backward(net, &run, net->nlayer - 2, t->dz);
+	if (t->dist) {
+		nn_dist_grad_end(t->dist);
+		nn_dist_sum_wait(&s);
+	}
+	*lsum = s.v[0];
+	*correct = s.v[1];
+	if (!isfinite(*lsum))
+		return -1;
+	nn_optim_step(&t->opt, net, lr);
+	return 0;
+}
+
 int
 nn_train_epoch(nn_trainer *t, const size_t *idx, size_t n, int epoch, float lr, double *loss,
                double *acc)
 {
-	nn_net *net = t->net;
-	int B = net->batch;
+	int B = t->net->batch;
 	size_t nbatch = (n + (size_t)B - 1) / (size_t)B;
 	double sum = 0, right = 0;
 	rng r;
@@ -110,46 +174,53 @@ nn_train_epoch(nn_trainer *t, const size_t *idx, size_t n, int epoch, float lr, 
 	for (size_t b = 0; b < nbatch; b++) {
 		int m = (int)(b + 1 < nbatch ? (size_t)B : n - b * (size_t)B);
 		const size_t *bi = t->order + b * (size_t)B;
-		nn_run run = { .n = m, .train = 1, .seed = t->seed, .step = (uint64_t)epoch * nbatch + b };
-		double correct;
+		double l, correct;
 
-		nn_fill_batch(net, t->norm, t->data, bi, m);
-		nn_forward(net, &run);
-		double l = batch_loss(t, bi, m, t->dz, &correct);
-		if (!isfinite(l)) {
+		if (train_step(t, bi, m, (uint64_t)epoch * nbatch + b, lr, &l, &correct) != 0) {
 			t->bad_batch = b + 1;
 			return -1;
 		}
-		nn_zero_grad(net);
-		nn_backward(net, &run, net->nlayer - 2, t->dz);
-		nn_optim_step(&t->opt, net, lr);
-		sum += l * m;
+		sum += l;
 		right += correct;
 		if (t->progress)
 			t->progress(t->ctx, b + 1, nbatch, sum / ((double)b * B + m), right / ((double)b * B + m));
 	}
+	if (t->dist)
+		sum_pixels(&t->pixels);
 	*loss = n ? sum / (double)n : 0;
 	*acc = n ? right / (double)n : 0;
 	return 0;
 }
 
+/* With several ranks, each evaluates its share of idx with rank 0's batch statistics, and the
+ * sums are reduced: every rank gets the same numbers. */
 void
 nn_evaluate(nn_trainer *t, const size_t *idx, size_t n, double *loss, double *acc)
 {
 	nn_net *net = t->net;
 	int B = net->batch;
-	double sum = 0, right = 0;
+	double v[2] = { 0, 0 };
+	size_t lo = 0, hi = n;
 
 	memset(&t->pixels, 0, sizeof t->pixels);
-	for (size_t b = 0; b < n; b += (size_t)B) {
-		int m = (int)(n - b < (size_t)B ? n - b : (size_t)B);
+	if (t->dist) {
+		nn_dist_bcast_net(net);
+		lo = n * (size_t)nn_dist_rank() / (size_t)nn_dist_size();
+		hi = n * (size_t)(nn_dist_rank() + 1) / (size_t)nn_dist_size();
+	}
+	for (size_t b = lo; b < hi; b += (size_t)B) {
+		int m = (int)(hi - b < (size_t)B ? hi - b : (size_t)B);
 		nn_run run = { .n = m, .train = 0 };
 		double correct;
 		nn_fill_batch(net, t->norm, t->data, idx + b, m);
 		nn_forward(net, &run);
-		sum += batch_loss(t, idx + b, m, NULL, &correct) * m;
-		right += correct;
+		v[0] += batch_loss(t, idx + b, m, NULL, &correct) * m;
+		v[1] += correct;
 	}
-	*loss = n ? sum / (double)n : 0;
-	*acc = n ? right / (double)n : 0;
+	if (t->dist) {
+		nn_dist_sum(v, 2);
+		sum_pixels(&t->pixels);
+	}
+	*loss = n ? v[0] / (double)n : 0;
+	*acc = n ? v[1] / (double)n : 0;
 }

@@ -34,7 +34,7 @@ dropout_forward_part(void *ctx, size_t b, size_t e, int t)
 	for (size_t n = b; n < e; n++) {
 		rng r;
 		rng_seed(&r, p->run->seed ^ (p->run->step * 0x9e3779b97f4a7c15ull) ^
-		             ((uint64_t)l->index << 48) ^ ((uint64_t)n << 32));
+		             ((uint64_t)l->index << 48) ^ ((uint64_t)(n + p->run->sample0) << 32));
 		const float *x = p->x + n * size;
 		float *y = p->out + n * size;
 		unsigned char *m = mask + n * size;
