@@ -30,7 +30,7 @@
 "                [--normalize scale|standardize|per-image|mean-std] [--mean M] [--std S]\n" \
 "                [--classes A,B,...] [--seed N] [--threads N] [--memory BYTES] [--checkpoint FILE]\n" \
 "                [--resume FILE] [--log FILE] [--pos-weight X] [--dice] [--max-errors N]\n" \
-"                [--allreduce-bucket BYTES]\n" \
+"                [--allreduce-bucket BYTES] [--sync-bn]\n" \
 "                [FILE | DIR | -]...\n" \
 "       cnntrain -m ARCH --summary\n" \
 "       cnntrain -h | --help | --version\n"
@@ -72,6 +72,8 @@
 "      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
 "      --allreduce-bucket BYTES  under mpirun, gradients summed in buckets of BYTES started during\n" \
 "                              backward (default 1M); 0: one allreduce after backward\n" \
+"      --sync-bn               under mpirun, batch norm statistics of the global batch (default:\n" \
+"                              of each rank's share)\n" \
 "      --summary               print the layers, shapes and parameter counts; do not train\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
 "  -q, --quiet                 no progress line\n" \
@@ -85,7 +87,7 @@ struct opts {
 	const char *arch, *out, *val_stream, *checkpoint, *resume, *log, *classes;
 	const char *mean, *std, *val_by;
 	int epochs, batch, optimizer, schedule, lr_step, early_stop, balance, class_weights;
-	int normalize, threads, summary, verbose, dice;
+	int normalize, threads, summary, verbose, dice, sync_bn;
 	double lr, momentum, l2, lr_gamma, val, pos_weight;
 	uint64_t seed;
 	size_t memory, bucket;
@@ -829,6 +831,7 @@ run(const struct opts *o, int argc, char **argv)
 	if (nn_dist_size() > 1) {
 		nn_dist_bcast_net(net);         /* every rank starts from rank 0's weights */
 		t.dist = nn_dist_grad_new(net, o->bucket);
+		t.sync_bn = o->sync_bn;
 	}
 
 	struct progress pg = { .epochs = o->epochs, .batch = (size_t)o->batch };
@@ -976,7 +979,7 @@ main(int argc, char **argv)
 	enum { O_BALANCE = 256, O_BATCH, O_CHECKPOINT, O_CLASSES, O_CLASS_WEIGHTS, O_EARLY_STOP, O_EPOCHS,
 	       O_HELP, O_VERSION, O_L2, O_WEIGHT_DECAY, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
 	       O_NORMALIZE, O_OPTIMIZER, O_RESUME, O_SEED, O_STD, O_SUMMARY, O_THREADS, O_VAL, O_VAL_BY, O_VAL_STREAM,
-	       O_POS_WEIGHT, O_DICE, O_MAX_ERRORS, O_PROGRESS, O_BUCKET };
+	       O_POS_WEIGHT, O_DICE, O_MAX_ERRORS, O_PROGRESS, O_BUCKET, O_SYNC_BN };
 	static const struct option longopts[] = {
 		{ "allreduce-bucket", required_argument, NULL, O_BUCKET },
 		{ "arch", required_argument, NULL, 'm' },
@@ -1010,6 +1013,7 @@ main(int argc, char **argv)
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "std", required_argument, NULL, O_STD },
 		{ "summary", no_argument, NULL, O_SUMMARY },
+		{ "sync-bn", no_argument, NULL, O_SYNC_BN },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "val", required_argument, NULL, O_VAL },
 		{ "val-by", required_argument, NULL, O_VAL_BY },
@@ -1090,6 +1094,7 @@ main(int argc, char **argv)
 		case O_CHECKPOINT: o.checkpoint = optarg; break;
 		case O_RESUME: o.resume = optarg; break;
 		case O_SUMMARY: o.summary = 1; break;
+		case O_SYNC_BN: o.sync_bn = 1; break;
 		case O_LOG: o.log = optarg; break;
 		case 'h':
 		case O_HELP:

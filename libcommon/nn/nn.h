@@ -57,6 +57,11 @@ typedef struct {
 	uint64_t seed;          /* with step and the layer index: dropout masks */
 	uint64_t step;
 	uint64_t sample0;       /* the first sample's place in the global batch (data parallelism) */
+	/* Synchronised batch norm (data parallelism): sums batch statistics over the ranks in
+	 * place; ntotal samples in the global batch, of which this pass holds the share n / ntotal.
+	 * NULL: statistics of this pass's n samples. */
+	void (*sync)(double *v, int n);
+	int ntotal;
 } nn_run;
 
 typedef struct nn_layer nn_layer;

@@ -8,6 +8,7 @@
 
 #ifdef HAVE_MPI
 #include <mpi.h>
+static MPI_Comm bn_comm;
 #endif
 
 static int rank, size = 1, active;
@@ -72,6 +73,7 @@ nn_dist_init(int *argc, char ***argv, char *err, size_t errlen)
 	}
 	/* a rank that dies or fails makes the job fail, never hang (the default, said here) */
 	MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+	MPI_Comm_dup(MPI_COMM_WORLD, &bn_comm);
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
 	MPI_Comm_size(MPI_COMM_WORLD, &size);
 	MPI_Get_library_version(lib, &len);
@@ -92,8 +94,10 @@ void
 nn_dist_finalize(void)
 {
 #ifdef HAVE_MPI
-	if (active)
+	if (active) {
+		MPI_Comm_free(&bn_comm);
 		MPI_Finalize();
+	}
 	active = 0;
 #endif
 }
@@ -110,6 +114,18 @@ nn_dist_sum(double *v, int n)
 #ifdef HAVE_MPI
 	if (size > 1)
 		MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+#else
+	(void)v;
+	(void)n;
+#endif
+}
+
+void
+nn_dist_sum_bn(double *v, int n)
+{
+#ifdef HAVE_MPI
+	if (size > 1)
+		MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, bn_comm);
 #else
 	(void)v;
 	(void)n;

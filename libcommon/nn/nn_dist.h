@@ -22,6 +22,10 @@ const char *nn_dist_describe(void);
 /* Element-wise sums (and maxima) over the ranks, in place; blocking. */
 void nn_dist_sum(double *v, int n);
 void nn_dist_max(double *v, int n);
+/* The same sum on a communicator of its own, for batch norm statistics taken during forward and
+ * backward, so that they never meet the gradient buckets in flight (MPI orders the collectives
+ * of one communicator only). */
+void nn_dist_sum_bn(double *v, int n);
 /* Every rank gets rank 0's parameters and saved state (batch norm statistics). */
 void nn_dist_bcast_net(nn_net *net);
 

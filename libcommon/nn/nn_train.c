@@ -88,14 +88,32 @@ batch_loss(nn_trainer *t, const size_t *bi, int m, float *dz, double *correct)
 	return l;
 }
 
-/* Rank r's share of a batch of m: samples [*lo, *lo + return value). */
+/* Rank r's share of a batch of m: samples [*lo, *lo + return value); the first ranks get the
+ * larger shares (rank 0 has one as long as m > 0). */
 static int
 share(int m, int *lo)
 {
-	int r = nn_dist_rank(), n = nn_dist_size();
+	long long r = nn_dist_rank(), n = nn_dist_size();
 
-	*lo = (int)((long long)m * r / n);
-	return (int)((long long)m * (r + 1) / n) - *lo;
+	*lo = (int)((m * r + n - 1) / n);
+	return (int)((m * (r + 1) + n - 1) / n) - *lo;
+}
+
+/* A rank without a share of a batch (m < ranks) still takes part in every synchronised batch
+ * norm's sums, forward in layer order and backward in reverse, with zeros. */
+static void
+sync_bn_idle(nn_net *net)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (int j = 0; j < net->nlayer; j++) {
+			int i = pass ? net->nlayer - 1 - j : j;
+			const nn_layer *l = &net->layer[i];
+			if (strcmp(l->ops->type, "batchnorm") != 0 || (pass && i > net->nlayer - 2))
+				continue;
+			double *zero = xcalloc(2 * (size_t)l->in.c, sizeof *zero);
+			nn_dist_sum_bn(zero, 2 * l->in.c);
+			free(zero);
+		}
 }
 
 static void
@@ -122,6 +140,13 @@ train_step(nn_trainer *t, const size_t *bi, int m, uint64_t step, float lr, doub
 	nn_dist_sums s = { .n = 2 };
 	double l = 0;
 
+	if (t->dist && t->sync_bn) {
+		run.sync = nn_dist_sum_bn;
+		run.ntotal = m;
+		if (k == 0)
+			sync_bn_idle(net);
+	}
+
 	*correct = 0;
 	if (k > 0) {
 		nn_fill_batch(net, t->norm, t->data, bi + lo, k);
@@ -139,7 +164,7 @@ train_step(nn_trainer *t, const size_t *bi, int m, uint64_t step, float lr, doub
 	nn_zero_grad(net);
 	if (t->dist)
 		nn_dist_grad_begin(t->dist, (float)k / (float)m);
-	if (k > 0 && isfinite(l))
+	if (k > 0)      /* with several ranks also after a bad loss: the sums need every rank */
 		nn_backward(net, &run, net->nlayer - 2, t->dz);
 	if (t->dist) {
 		nn_dist_grad_end(t->dist);

@@ -36,6 +36,7 @@ typedef struct {
 	/* Data parallelism (nn_dist.h): each rank trains on its share of every global batch and
 	 * evaluates its share of the set; NULL: one process. */
 	nn_dist_grad *dist;
+	int sync_bn;            /* batch norm statistics of the global batch (--sync-bn) */
 	/* Where a non-finite loss was met (epoch from 1, batch from 1). */
 	size_t bad_batch;
 } nn_trainer;
