@@ -1,4 +1,5 @@
 /* MPI data parallelism (HAVE_MPI), or one rank. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 static MPI_Comm bn_comm;
 #endif
 
-static int rank, size = 1, active;
+static int rank, size = 1, active, multiple;
 static char described[160];
 
 struct bucket {
@@ -34,6 +35,16 @@ struct nn_dist_grad {
 	float scale;
 	double wait;
 	long long steps;
+	/* With MPI_THREAD_MULTIPLE, a thread of its own sums the buckets in order (as Horovod's
+	 * background thread does), so they progress while backward computes; without, they are
+	 * non-blocking allreduces that MPI moves on only inside MPI calls. */
+	int threaded, queued, done, quit;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+#ifdef HAVE_MPI
+	MPI_Comm comm;
+#endif
 };
 
 int
@@ -67,19 +78,21 @@ nn_dist_init(int *argc, char ***argv, char *err, size_t errlen)
 		snprintf(described, sizeof described, "MPI built in, not under mpirun: 1 rank");
 		return 0;
 	}
-	if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+	if (MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided) != MPI_SUCCESS) {
 		snprintf(err, errlen, "MPI_Init failed");
 		return -1;
 	}
 	/* a rank that dies or fails makes the job fail, never hang (the default, said here) */
 	MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
 	MPI_Comm_dup(MPI_COMM_WORLD, &bn_comm);
+	multiple = provided >= MPI_THREAD_MULTIPLE && !getenv("NN_DIST_NO_THREAD");
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
 	MPI_Comm_size(MPI_COMM_WORLD, &size);
 	MPI_Get_library_version(lib, &len);
 	lib[strcspn(lib, ",\n")] = 0;
 	active = 1;
-	snprintf(described, sizeof described, "MPI (%.100s): %d rank%s", lib, size, size == 1 ? "" : "s");
+	snprintf(described, sizeof described, "MPI (%.100s): %d rank%s%s", lib, size, size == 1 ? "" : "s",
+	         multiple ? ", gradients summed by a thread of their own" : "");
 #else
 	(void)argc;
 	(void)argv;
@@ -184,6 +197,30 @@ nn_dist_sum_wait(nn_dist_sums *s)
 #endif
 }
 
+#ifdef HAVE_MPI
+static void *
+comm_thread(void *arg)
+{
+	nn_dist_grad *g = arg;
+
+	pthread_mutex_lock(&g->mu);
+	while (!g->quit) {
+		if (g->done < g->queued) {
+			struct bucket *b = &g->b[g->done];
+			pthread_mutex_unlock(&g->mu);
+			MPI_Allreduce(MPI_IN_PLACE, b->buf, (int)b->n, MPI_FLOAT, MPI_SUM, g->comm);
+			pthread_mutex_lock(&g->mu);
+			g->done++;
+			pthread_cond_broadcast(&g->cv);
+		} else {
+			pthread_cond_wait(&g->cv, &g->mu);
+		}
+	}
+	pthread_mutex_unlock(&g->mu);
+	return NULL;
+}
+#endif
+
 /* Buckets of about bucket_bytes, filled from the last layer's parameters back to the first's:
  * the order in which backward finishes them. */
 nn_dist_grad *
@@ -214,6 +251,16 @@ nn_dist_grad_new(nn_net *net, size_t bucket_bytes)
 	}
 	for (int i = 0; i < g->nb; i++)
 		g->b[i].buf = xcalloc(g->b[i].n + 1, sizeof(float));
+#ifdef HAVE_MPI
+	if (active && size > 1 && multiple && g->nb > 1) {
+		MPI_Comm_dup(MPI_COMM_WORLD, &g->comm);
+		pthread_mutex_init(&g->mu, NULL);
+		pthread_cond_init(&g->cv, NULL);
+		g->threaded = pthread_create(&g->th, NULL, comm_thread, g) == 0;
+		if (!g->threaded)
+			MPI_Comm_free(&g->comm);
+	}
+#endif
 	return g;
 }
 
@@ -222,6 +269,16 @@ nn_dist_grad_free(nn_dist_grad *g)
 {
 	if (!g)
 		return;
+#ifdef HAVE_MPI
+	if (g->threaded) {
+		pthread_mutex_lock(&g->mu);
+		g->quit = 1;
+		pthread_cond_broadcast(&g->cv);
+		pthread_mutex_unlock(&g->mu);
+		pthread_join(g->th, NULL);
+		MPI_Comm_free(&g->comm);
+	}
+#endif
 	for (int i = 0; i < g->nb; i++)
 		free(g->b[i].buf);
 	free(g->b);
@@ -242,8 +299,15 @@ start_bucket(nn_dist_grad *g, struct bucket *b)
 			b->buf[off + j] = p->g[j] * g->scale;
 		off += p->n;
 	}
-	MPI_Iallreduce(MPI_IN_PLACE, b->buf, (int)b->n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &b->req);
 	b->started = 1;
+	if (g->threaded) {
+		pthread_mutex_lock(&g->mu);
+		g->queued++;
+		pthread_cond_signal(&g->cv);
+		pthread_mutex_unlock(&g->mu);
+		return;
+	}
+	MPI_Iallreduce(MPI_IN_PLACE, b->buf, (int)b->n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &b->req);
 }
 
 /* Called by nn_backward after each layer: starts the buckets that layer completed, and lets
@@ -255,7 +319,7 @@ layer_done(void *ctx, int layer)
 
 	while (g->next < g->nb && g->b[g->next].lo >= layer)
 		start_bucket(g, &g->b[g->next++]);
-	for (int i = 0; i < g->next; i++) {
+	for (int i = 0; i < g->next && !g->threaded; i++) {
 		int flag;
 		if (g->b[i].started)
 			MPI_Test(&g->b[i].req, &flag, MPI_STATUS_IGNORE);
@@ -271,6 +335,11 @@ nn_dist_grad_begin(nn_dist_grad *g, float scale)
 #ifdef HAVE_MPI
 	for (int i = 0; i < g->nb; i++)
 		g->b[i].started = 0;
+	if (g->threaded) {
+		pthread_mutex_lock(&g->mu);
+		g->queued = g->done = 0;
+		pthread_mutex_unlock(&g->mu);
+	}
 	if (size > 1 && g->nb > 1) {
 		g->net->grad_hook = layer_done;
 		g->net->grad_ctx = g;
@@ -302,8 +371,15 @@ nn_dist_grad_end(nn_dist_grad *g)
 	} else {
 		while (g->next < g->nb)
 			start_bucket(g, &g->b[g->next++]);
-		for (int i = 0; i < g->nb; i++)
-			MPI_Wait(&g->b[i].req, MPI_STATUS_IGNORE);
+		if (g->threaded) {
+			pthread_mutex_lock(&g->mu);
+			while (g->done < g->nb)
+				pthread_cond_wait(&g->cv, &g->mu);
+			pthread_mutex_unlock(&g->mu);
+		} else {
+			for (int i = 0; i < g->nb; i++)
+				MPI_Wait(&g->b[i].req, MPI_STATUS_IGNORE);
+		}
 	}
 	g->wait += now_seconds() - t0;
 	g->steps++;
