@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nn_dist.h"
 #include "util/util.h"
@@ -198,6 +199,24 @@ nn_dist_sum_wait(nn_dist_sums *s)
 }
 
 #ifdef HAVE_MPI
+/* One bucket's allreduce, tested every 20 us rather than waited for: a blocking MPI call spins,
+ * and would take the processor backward computes on. */
+static void
+summed(nn_dist_grad *g, struct bucket *b)
+{
+	struct timespec pause = { 0, 20000 };
+	MPI_Request req;
+	int flag = 0;
+
+	MPI_Iallreduce(MPI_IN_PLACE, b->buf, (int)b->n, MPI_FLOAT, MPI_SUM, g->comm, &req);
+	for (;;) {
+		MPI_Test(&req, &flag, MPI_STATUS_IGNORE);
+		if (flag)
+			break;
+		nanosleep(&pause, NULL);
+	}
+}
+
 static void *
 comm_thread(void *arg)
 {
@@ -208,7 +227,7 @@ comm_thread(void *arg)
 		if (g->done < g->queued) {
 			struct bucket *b = &g->b[g->done];
 			pthread_mutex_unlock(&g->mu);
-			MPI_Allreduce(MPI_IN_PLACE, b->buf, (int)b->n, MPI_FLOAT, MPI_SUM, g->comm);
+			summed(g, b);
 			pthread_mutex_lock(&g->mu);
 			g->done++;
 			pthread_cond_broadcast(&g->cv);
