@@ -11,9 +11,10 @@
 #ifdef HAVE_MPI
 #include <mpi.h>
 static MPI_Comm bn_comm;
+static int active, multiple;    /* in an MPI job; MPI_THREAD_MULTIPLE is offered */
 #endif
 
-static int rank, size = 1, active, multiple;
+static int rank, size = 1;
 static char described[160];
 
 struct bucket {
