@@ -675,6 +675,35 @@ standardize_features(nn_net *net, const nn_data *d, const size_t *idx, size_t n)
 	free(sum);
 }
 
+/* Operands naming one shard per rank ("data-%r.tsr"): each rank reads its own, %r its rank.
+ * Returns the operands to read (argv itself when none names shards); *sharded says so. */
+static char **
+rank_operands(int argc, char **argv, int *sharded)
+{
+	char **out = xcalloc((size_t)argc + 1, sizeof *out);
+
+	*sharded = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *p = strstr(argv[i], "%r");
+		if (!p) {
+			out[i] = xstrdup(argv[i]);
+			continue;
+		}
+		*sharded = 1;
+		if (asprintf(&out[i], "%.*s%d%s", (int)(p - argv[i]), argv[i], nn_dist_rank(), p + 2) < 0)
+			die("out of memory");
+	}
+	return out;
+}
+
+static void
+free_operands(int argc, char **v)
+{
+	for (int i = 0; i < argc; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* Before any data is read: an output that cannot be created stops the program at once. */
 static void
 check_output(const char *path)
@@ -735,9 +764,15 @@ run(const struct opts *o, int argc, char **argv)
 	nn_data_init(&train, nn_shape_size(net->input) + mask_bytes + feat_bytes, o->memory);
 	train.feat_off = feat_bytes ? nn_shape_size(net->input) : 0;
 	strmap_init(&names);
-	read_set(o, net, mask, argc, argv, &train, &names, o->val_by ? &groups : NULL, &prep);
+	int sharded;
+	char **mine = rank_operands(argc, argv, &sharded);
+	sharded = sharded && nn_dist_size() > 1;
+	if (sharded && !o->classes && !mask_bytes)
+		usage("operands with %r (a shard per rank) need --classes: the shards may not hold every class");
+	read_set(o, net, mask, argc, mine, &train, &names, o->val_by ? &groups : NULL, &prep);
 	if (train.n == 0)
-		die("%s: no images to train on", argc ? argv[0] : "stdin");
+		die("%s: no images to train on", argc ? mine[0] : "stdin");
+	free_operands(argc, mine);
 	if (mask_bytes) {
 		mi.classes = xcalloc(2, sizeof *mi.classes);
 		mi.classes[mi.nclass++] = xstrdup("background");
@@ -798,7 +833,13 @@ run(const struct opts *o, int argc, char **argv)
 		size_t npix = (size_t)net->input.h * net->input.w;
 		for (size_t i = 0; i < sp.ntrain; i++)
 			nn_norm_accumulate(nn_data_image(&train, sp.train[i]), npix, mi.norm.c, sum, sum2);
-		nn_norm_finish(&mi.norm, sum, sum2, (double)npix * sp.ntrain);
+		double count = (double)npix * sp.ntrain;
+		if (sharded) {          /* the statistics of every shard's training images */
+			nn_dist_sum(sum, 4);
+			nn_dist_sum(sum2, 4);
+			nn_dist_sum(&count, 1);
+		}
+		nn_norm_finish(&mi.norm, sum, sum2, count);
 	}
 
 	if (net->nfeat)
@@ -832,6 +873,15 @@ run(const struct opts *o, int argc, char **argv)
 		nn_dist_bcast_net(net);         /* every rank starts from rank 0's weights */
 		t.dist = nn_dist_grad_new(net, o->bucket);
 		t.sync_bn = o->sync_bn;
+		t.sharded = sharded;
+		t.sharded_eval = sharded && !o->val_stream;
+		if (sharded) {
+			double least = -(double)sp.ntrain;
+			nn_dist_max(&least, 1);
+			if (-least < (double)o->batch / nn_dist_size())
+				die("a shard holds %.0f training images, fewer than its share of one batch of %d",
+				    -least, o->batch);
+		}
 	}
 
 	struct progress pg = { .epochs = o->epochs, .batch = (size_t)o->batch };
@@ -909,7 +959,10 @@ run(const struct opts *o, int argc, char **argv)
 	ts_record_clear(&rec);
 	if (nn_model_put(&rec, net, &mi) != 0)
 		die("out of memory");
-	put_provenance(&rec, o, &st, sp.ntrain, vloss, vacc, argc, argv);
+	double ntrain = (double)sp.ntrain;
+	if (sharded)
+		nn_dist_sum(&ntrain, 1);
+	put_provenance(&rec, o, &st, (size_t)ntrain, vloss, vacc, argc, argv);
 	if (prep.value && !prep.mixed)
 		ts_set(&rec, "resize", prep.value);     /* cnnpredict prepares image files so */
 	else if (o->verbose && prep.value)

@@ -128,14 +128,15 @@ sum_pixels(nn_pixels *p)
 	p->tn = v[3];
 }
 
-/* One step on this rank's share of the global batch bi[0..m).  With several ranks the loss and
- * the gradient are summed over them (the gradient scaled by each share, so that the sum is the
- * whole batch's mean); the step is taken only when the whole batch's loss is finite. */
+/* One step on this rank's share mine[0..k) of a global batch of m, samples lo.. of it.  With
+ * several ranks the loss and the gradient are summed over them (the gradient scaled by each
+ * share, so that the sum is the whole batch's mean); the step is taken only when the whole
+ * batch's loss is finite. */
 static int
-train_step(nn_trainer *t, const size_t *bi, int m, uint64_t step, float lr, double *lsum, double *correct)
+train_step(nn_trainer *t, const size_t *mine, int k, int lo, int m, uint64_t step, float lr, double *lsum,
+           double *correct)
 {
 	nn_net *net = t->net;
-	int lo, k = share(m, &lo);
 	nn_run run = { .n = k, .train = 1, .seed = t->seed, .step = step, .sample0 = (uint64_t)lo };
 	nn_dist_sums s = { .n = 2 };
 	double l = 0;
@@ -149,9 +150,9 @@ train_step(nn_trainer *t, const size_t *bi, int m, uint64_t step, float lr, doub
 
 	*correct = 0;
 	if (k > 0) {
-		nn_fill_batch(net, t->norm, t->data, bi + lo, k);
+		nn_fill_batch(net, t->norm, t->data, mine, k);
 		nn_forward(net, &run);
-		l = batch_loss(t, bi + lo, k, t->dz, correct);
+		l = batch_loss(t, mine, k, t->dz, correct);
 	}
 	s.v[0] = l * k;
 	s.v[1] = *correct;
@@ -182,14 +183,21 @@ int
 nn_train_epoch(nn_trainer *t, const size_t *idx, size_t n, int epoch, float lr, double *loss,
                double *acc)
 {
-	int B = t->net->batch;
-	size_t nbatch = (n + (size_t)B - 1) / (size_t)B;
+	int B = t->net->batch, lo, k = share(B, &lo);
+	size_t nbatch = (n + (size_t)B - 1) / (size_t)B, seen;
 	double sum = 0, right = 0;
 	rng r;
 
+	if (t->sharded) {
+		/* every rank its own shard, its share of each batch from it, as many full batches
+		 * as the smallest shard holds (the rest waits for another epoch's order) */
+		double most = -(double)(n / (size_t)(k ? k : 1));
+		nn_dist_max(&most, 1);
+		nbatch = (size_t)-most;
+	}
 	memset(&t->pixels, 0, sizeof t->pixels);
 	memcpy(t->order, idx, n * sizeof *idx);
-	rng_seed(&r, epoch_seed(t->seed, epoch));
+	rng_seed(&r, epoch_seed(t->seed + (t->sharded ? (uint64_t)nn_dist_rank() * 0x632be59bd9b4e019ull : 0), epoch));
 	for (size_t i = n; i > 1; i--) {
 		size_t j = rng_below(&r, i);
 		size_t tmp = t->order[i - 1];
@@ -197,11 +205,15 @@ nn_train_epoch(nn_trainer *t, const size_t *idx, size_t n, int epoch, float lr, 
 		t->order[j] = tmp;
 	}
 	for (size_t b = 0; b < nbatch; b++) {
-		int m = (int)(b + 1 < nbatch ? (size_t)B : n - b * (size_t)B);
-		const size_t *bi = t->order + b * (size_t)B;
+		int m = (int)(b + 1 < nbatch || t->sharded ? (size_t)B : n - b * (size_t)B), mk = k, mlo = lo;
+		const size_t *mine = t->order + b * (size_t)k;
 		double l, correct;
 
-		if (train_step(t, bi, m, (uint64_t)epoch * nbatch + b, lr, &l, &correct) != 0) {
+		if (!t->sharded) {
+			mk = share(m, &mlo);
+			mine = t->order + b * (size_t)B + mlo;
+		}
+		if (train_step(t, mine, mk, mlo, m, (uint64_t)epoch * nbatch + b, lr, &l, &correct) != 0) {
 			t->bad_batch = b + 1;
 			return -1;
 		}
@@ -212,8 +224,9 @@ nn_train_epoch(nn_trainer *t, const size_t *idx, size_t n, int epoch, float lr, 
 	}
 	if (t->dist)
 		sum_pixels(&t->pixels);
-	*loss = n ? sum / (double)n : 0;
-	*acc = n ? right / (double)n : 0;
+	seen = t->sharded ? nbatch * (size_t)B : n;
+	*loss = seen ? sum / (double)seen : 0;
+	*acc = seen ? right / (double)seen : 0;
 	return 0;
 }
 
@@ -224,11 +237,13 @@ nn_evaluate(nn_trainer *t, const size_t *idx, size_t n, double *loss, double *ac
 {
 	nn_net *net = t->net;
 	int B = net->batch;
-	double v[2] = { 0, 0 };
+	double v[3] = { 0, 0, (double)n };
 	size_t lo = 0, hi = n;
 
 	memset(&t->pixels, 0, sizeof t->pixels);
-	if (t->dist) {
+	if (t->dist && t->sharded_eval) {
+		nn_dist_bcast_net(net);
+	} else if (t->dist) {
 		nn_dist_bcast_net(net);
 		lo = n * (size_t)nn_dist_rank() / (size_t)nn_dist_size();
 		hi = n * (size_t)(nn_dist_rank() + 1) / (size_t)nn_dist_size();
@@ -245,7 +260,9 @@ nn_evaluate(nn_trainer *t, const size_t *idx, size_t n, double *loss, double *ac
 	if (t->dist) {
 		nn_dist_sum(v, 2);
 		sum_pixels(&t->pixels);
+		if (t->sharded_eval)    /* each rank its own set: n of them all */
+			nn_dist_sum(v + 2, 1);
 	}
-	*loss = n ? v[0] / (double)n : 0;
-	*acc = n ? v[1] / (double)n : 0;
+	*loss = v[2] ? v[0] / v[2] : 0;
+	*acc = v[2] ? v[1] / v[2] : 0;
 }

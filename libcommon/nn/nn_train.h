@@ -37,6 +37,9 @@ typedef struct {
 	 * evaluates its share of the set; NULL: one process. */
 	nn_dist_grad *dist;
 	int sync_bn;            /* batch norm statistics of the global batch (--sync-bn) */
+	/* Every rank trains on (and evaluates) a data set of its own (its shard), not the same one:
+	 * its share of each batch from its own order. */
+	int sharded, sharded_eval;
 	/* Where a non-finite loss was met (epoch from 1, batch from 1). */
 	size_t bad_batch;
 } nn_trainer;

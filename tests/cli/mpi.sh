@@ -131,6 +131,20 @@ d=$(paste es1.tsv es2.tsv | awk -F'\t' 'NR > 1 { n = split($0, f, "\t"); h = n /
 if lt "$d" 0.005; then pass "its validation losses are one process's (within $d)"
 else fail "its validation losses differ from one process's by $d"; fi
 
+# A shard per rank: data-%r.tsr is data-0.tsr for rank 0, data-1.tsr for rank 1.  Each rank
+# trains on its share of every batch from its own shard and validates on its own held-out part.
+imgcat --shard 2 -o 'data-%d.tsr' train.tsr
+expect_status "mpirun -np 2 on a shard per rank (data-%r.tsr)" 0 timeout 300 $MPIRUN cnntrain -q -m m4s.arch \
+	--epochs 2 --threads 1 --classes "$CLASSES" --val 0.1 --log shard.tsv -o shard.model 'data-%r.tsr'
+eq "the model counts the training images of both shards" \
+	"$(imgcat -l shard.model | tr '\t' '\n' | grep '^train_records=')" "train_records=2880"
+va=$(awk -F'\t' 'NR == 3 { print $5 }' shard.tsv)
+if [ -n "$va" ] && awk -v a="$va" 'BEGIN { exit !(a >= 0.6) }'; then pass "it learns (validation accuracy $va >= 0.6)"
+else fail "sharded training: validation accuracy '$va' < 0.6"; fi
+expect_status "shards without --classes: a usage error" 2 timeout 300 $MPIRUN cnntrain -q -m m4s.arch --threads 1 \
+	-o x.model 'data-%r.tsr'
+eq "that says why" "$(grep -c 'need --classes' "$T/.err")" 2
+
 # --resume with another number of ranks says so, and goes on.
 timeout 300 $MPIRUN $TRAIN --checkpoint ck.model -o ck1.model train.tsr 2>/dev/null
 expect_status "resumes a 2-rank checkpoint in 1 process" 0 \
