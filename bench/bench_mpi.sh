@@ -15,7 +15,7 @@ if ! command -v mpirun >/dev/null 2>&1; then
 	echo "bench_mpi: skipped: no mpirun (Debian openmpi-bin)"
 	exit 0
 fi
-if cnntrain -v -m /dev/null -o /dev/null 2>&1 | grep -q "built without MPI"; then
+if ! ldd "$(command -v cnntrain)" | grep -q libmpi; then
 	echo "bench_mpi: skipped: cnntrain built without MPI"
 	exit 0
 fi

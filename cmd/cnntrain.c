@@ -980,8 +980,11 @@ run(const struct opts *o, int argc, char **argv)
 		        "backward over %lld steps\n", progname, nn_dist_rank(), net->nweights, nb, nb == 1 ? "" : "s",
 		        steps ? 1e3 * wait / (double)steps : 0.0, steps);
 	}
-	if (o->verbose && lead)
-		summary_print(train.n + (vdata != &train ? vdata->n : 0), 1);
+	if (o->verbose && lead) {       /* the summary line, with how it ran: MPI or not, ranks */
+		size_t nin = train.n + (vdata != &train ? vdata->n : 0);
+		summary_printf("%zu record%s in, 1 out, %zu skipped, %s", nin, plural(nin), skip_count(),
+		               nn_dist_describe());
+	}
 	nn_dist_grad_free(t.dist);
 
 	ts_record_free(&rec);
@@ -1184,8 +1187,6 @@ main(int argc, char **argv)
 		die("%s", err);
 	if (nn_dist_rank() > 0)
 		progress_set_mode(PROGRESS_OFF);
-	if (o.verbose && nn_dist_rank() == 0)
-		fprintf(stderr, "%s: %s\n", progname, nn_dist_describe());
 	c = run(&o, argc, argv);
 	finish_stdout();
 	nn_dist_finalize();
