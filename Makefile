@@ -14,6 +14,13 @@ LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldnnl -lgomp -lm -p
 
 BUILD ?= build
 
+# Data-parallel cnntrain over MPI (nn_dist.c): on when mpicc is found, MPI=1 to insist, MPI=0 off.
+MPI ?= $(if $(shell command -v mpicc 2>/dev/null),1,0)
+ifeq ($(MPI),1)
+MPI_CFLAGS := -DHAVE_MPI $(shell mpicc --showme:compile 2>/dev/null || $(PKG_CONFIG) --cflags ompi 2>/dev/null)
+MPI_LIBS := $(shell mpicc --showme:link 2>/dev/null || $(PKG_CONFIG) --libs ompi 2>/dev/null)
+endif
+
 # The toolkit's version: the VERSION file, and in a git checkout the commit
 # (git describe) after it; a tarball without git builds with the file alone.
 VERSION := $(shell cat VERSION 2>/dev/null || echo unknown)
@@ -72,6 +79,17 @@ $(BUILD)/version.txt: FORCE
 $(BUILD)/obj/libcommon/util/version.o: libcommon/util/version.c $(BUILD)/version.txt $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DVERSION='"$(FULL_VERSION)"' -c -o $@ $<
+
+# nn_dist.o is rebuilt when MPI is switched on or off.
+$(BUILD)/mpi.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(MPI) $(MPI_CFLAGS)' > $@.tmp; cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/obj/libcommon/nn/nn_dist.o: libcommon/nn/nn_dist.c $(BUILD)/mpi.txt $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MPI_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bin/cnntrain: LDLIBS += $(MPI_LIBS)
 
 FORCE:
 

@@ -11,6 +11,7 @@
 #include "util/hash.h"
 #include "nn/nn.h"
 #include "nn/nn_data.h"
+#include "nn/nn_dist.h"
 #include "nn/nn_features.h"
 #include "nn/nn_model.h"
 #include "nn/nn_train.h"
@@ -30,6 +31,7 @@
 "                [--classes A,B,...] [--seed N] [--threads N] [--memory BYTES] [--checkpoint FILE]\n" \
 "                [--resume FILE] [--log FILE] [--pos-weight X] [--dice] [--max-errors N]\n" \
 "                [--init MODEL [--head N]] [--freeze LAYER [--unfreeze-after N] [--lr-backbone X]]\n" \
+"                [--allreduce-bucket BYTES] [--sync-bn]\n" \
 "                [FILE | DIR | -]...\n" \
 "       cnntrain -m ARCH | --init MODEL [--head N] [--freeze LAYER] --summary\n" \
 "       cnntrain -h | --help | --version\n"
@@ -74,6 +76,10 @@
 "      --freeze LAYER          keep the weights of the layers up to LAYER fixed\n" \
 "      --unfreeze-after N      after N epochs, train every layer (default: never)\n" \
 "      --lr-backbone X         then, the rate of the formerly frozen layers (default --lr / 10)\n" \
+"      --allreduce-bucket BYTES  under mpirun, gradients summed in buckets of BYTES started during\n" \
+"                              backward (default 1M); 0: one allreduce after backward\n" \
+"      --sync-bn               under mpirun, batch norm statistics of the global batch (default:\n" \
+"                              of each rank's share)\n" \
 "      --summary               print the layers, shapes and parameter counts; do not train\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
 "  -q, --quiet                 no progress line\n" \
@@ -90,10 +96,10 @@ struct opts {
 	int head, unfreeze_after;
 	double lr_backbone;
 	int epochs, batch, optimizer, schedule, lr_step, early_stop, balance, class_weights;
-	int normalize, threads, summary, verbose, dice;
+	int normalize, threads, summary, verbose, dice, sync_bn;
 	double lr, momentum, l2, lr_gamma, val, pos_weight;
 	uint64_t seed;
-	size_t memory;
+	size_t memory, bucket;
 };
 
 /* --val-by: each record's group, the seeded hash of its KEY's value */
@@ -789,6 +795,7 @@ save_checkpoint(const struct opts *o, ts_record *rec, const nn_trainer *t, const
 	ts_setf(rec, "best_loss", "%.17g", st->best_loss);
 	ts_setf(rec, "best_epoch", "%d", st->best_epoch);
 	ts_setf(rec, "bad_epochs", "%d", st->bad_epochs);
+	ts_setf(rec, "ranks", "%d", nn_dist_size());
 	ts_set(rec, "log", st->log ? st->log : "");
 	if (o->freeze)
 		ts_set(rec, "freeze", o->freeze);
@@ -839,6 +846,12 @@ load_checkpoint(const struct opts *o, nn_trainer *t, struct state *st)
 	st->best_loss = strtod(ts_get(&rec, "best_loss") ? ts_get(&rec, "best_loss") : "inf", NULL);
 	st->best_epoch = atoi(ts_get(&rec, "best_epoch") ? ts_get(&rec, "best_epoch") : "0");
 	st->bad_epochs = atoi(ts_get(&rec, "bad_epochs") ? ts_get(&rec, "bad_epochs") : "0");
+	/* the batches are the same whatever the number of ranks; only per-rank batch norm
+	 * statistics (without --sync-bn) and the sums' order differ */
+	int ranks = atoi(ts_get(&rec, "ranks") ? ts_get(&rec, "ranks") : "1");
+	if (ranks != nn_dist_size() && nn_dist_rank() == 0)
+		warnx("%s: the checkpoint was trained with %d rank%s, this run has %d: the batches are the same, "
+		      "the sums are taken in another order", o->resume, ranks, ranks == 1 ? "" : "s", nn_dist_size());
 	s = ts_get(&rec, "log");
 	free(st->log);
 	st->log = xstrdup(s ? s : "");
@@ -903,6 +916,35 @@ standardize_features(nn_net *net, const nn_data *d, const size_t *idx, size_t n)
 	free(sum);
 }
 
+/* Operands naming one shard per rank ("data-%r.tsr"): each rank reads its own, %r its rank.
+ * Returns the operands to read (argv itself when none names shards); *sharded says so. */
+static char **
+rank_operands(int argc, char **argv, int *sharded)
+{
+	char **out = xcalloc((size_t)argc + 1, sizeof *out);
+
+	*sharded = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *p = strstr(argv[i], "%r");
+		if (!p) {
+			out[i] = xstrdup(argv[i]);
+			continue;
+		}
+		*sharded = 1;
+		if (asprintf(&out[i], "%.*s%d%s", (int)(p - argv[i]), argv[i], nn_dist_rank(), p + 2) < 0)
+			die("out of memory");
+	}
+	return out;
+}
+
+static void
+free_operands(int argc, char **v)
+{
+	for (int i = 0; i < argc; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* Before any data is read: an output that cannot be created stops the program at once. */
 static void
 check_output(const char *path)
@@ -950,9 +992,12 @@ run(const struct opts *o, int argc, char **argv)
 		free(arch);
 		return 0;
 	}
-	check_output(o->out);
-	check_output(o->log);
-	check_output(o->checkpoint);
+	int lead = nn_dist_rank() == 0;        /* under mpirun, only rank 0 writes */
+	if (lead) {
+		check_output(o->out);
+		check_output(o->log);
+		check_output(o->checkpoint);
+	}
 	if (!o->init)
 		nn_init_params(net, o->seed);
 	nn_shape mask = { 0, 0, 0 };
@@ -970,9 +1015,15 @@ run(const struct opts *o, int argc, char **argv)
 	nn_data_init(&train, nn_shape_size(net->input) + mask_bytes + feat_bytes, o->memory);
 	train.feat_off = feat_bytes ? nn_shape_size(net->input) : 0;
 	strmap_init(&names);
-	read_set(o, net, mask, argc, argv, &train, &names, o->val_by ? &groups : NULL, &prep);
+	int sharded;
+	char **mine = rank_operands(argc, argv, &sharded);
+	sharded = sharded && nn_dist_size() > 1;
+	if (sharded && !o->classes && !mask_bytes)
+		usage("operands with %r (a shard per rank) need --classes: the shards may not hold every class");
+	read_set(o, net, mask, argc, mine, &train, &names, o->val_by ? &groups : NULL, &prep);
 	if (train.n == 0)
-		die("%s: no images to train on", argc ? argv[0] : "stdin");
+		die("%s: no images to train on", argc ? mine[0] : "stdin");
+	free_operands(argc, mine);
 	if (mask_bytes) {
 		mi.classes = xcalloc(2, sizeof *mi.classes);
 		mi.classes[mi.nclass++] = xstrdup("background");
@@ -1046,7 +1097,13 @@ run(const struct opts *o, int argc, char **argv)
 		size_t npix = (size_t)net->input.h * net->input.w;
 		for (size_t i = 0; i < sp.ntrain; i++)
 			nn_norm_accumulate(nn_data_image(&train, sp.train[i]), npix, mi.norm.c, sum, sum2);
-		nn_norm_finish(&mi.norm, sum, sum2, (double)npix * sp.ntrain);
+		double count = (double)npix * sp.ntrain;
+		if (sharded) {          /* the statistics of every shard's training images */
+			nn_dist_sum(sum, 4);
+			nn_dist_sum(sum2, 4);
+			nn_dist_sum(&count, 1);
+		}
+		nn_norm_finish(&mi.norm, sum, sum2, count);
 	}
 
 	if (net->nfeat)
@@ -1076,9 +1133,23 @@ run(const struct opts *o, int argc, char **argv)
 	         mask_bytes ? "\ttrain_iou\ttrain_dice\tval_iou\tval_dice" : "");
 	if (o->resume)
 		load_checkpoint(o, &t, &st);
+	if (nn_dist_size() > 1) {
+		nn_dist_bcast_net(net);         /* every rank starts from rank 0's weights */
+		t.dist = nn_dist_grad_new(net, o->bucket);
+		t.sync_bn = o->sync_bn;
+		t.sharded = sharded;
+		t.sharded_eval = sharded && !o->val_stream;
+		if (sharded) {
+			double least = -(double)sp.ntrain;
+			nn_dist_max(&least, 1);
+			if (-least < (double)o->batch / nn_dist_size())
+				die("a shard holds %.0f training images, fewer than its share of one batch of %d",
+				    -least, o->batch);
+		}
+	}
 
 	struct progress pg = { .epochs = o->epochs, .batch = (size_t)o->batch };
-	int quiet = progress_mode() == PROGRESS_OFF;
+	int quiet = progress_mode() == PROGRESS_OFF || !lead;
 	t.progress = show_progress;
 	t.ctx = &pg;
 	ts_record_init(&rec);
@@ -1139,14 +1210,15 @@ run(const struct opts *o, int argc, char **argv)
 				st.bad_epochs = 0;
 				copy_weights(net, st.best, 0);
 			} else if (++st.bad_epochs >= o->early_stop) {
-				fprintf(stderr, "early stop: val_loss has not improved for %d epochs; keeping epoch "
+				if (lead)
+					fprintf(stderr, "early stop: val_loss has not improved for %d epochs; keeping epoch "
 				        "%d (val_loss %.4f)\n", st.bad_epochs, st.best_epoch, st.best_loss);
 				stopped = 1;
 			}
 		}
-		if (o->log && !st.log_failed && write_text(o->log, st.log) != 0)
+		if (lead && o->log && !st.log_failed && write_text(o->log, st.log) != 0)
 			side_output_failed(o->log, &st.log_failed, &st.status);
-		if (o->checkpoint && save_checkpoint(o, &rec, &t, &mi, &st) != 0)
+		if (lead && o->checkpoint && save_checkpoint(o, &rec, &t, &mi, &st) != 0)
 			side_output_failed(o->checkpoint, &st.checkpoint_failed, &st.status);
 	}
 	if (st.best && st.best_epoch > 0) {
@@ -1157,16 +1229,33 @@ run(const struct opts *o, int argc, char **argv)
 	ts_record_clear(&rec);
 	if (nn_model_put(&rec, net, &mi) != 0)
 		die("out of memory");
-	put_provenance(&rec, o, &st, sp.ntrain, vloss, vacc, argc, argv);
+	double ntrain = (double)sp.ntrain;
+	if (sharded)
+		nn_dist_sum(&ntrain, 1);
+	put_provenance(&rec, o, &st, (size_t)ntrain, vloss, vacc, argc, argv);
 	if (prep.value && !prep.mixed)
 		ts_set(&rec, "resize", prep.value);     /* cnnpredict prepares image files so */
 	else if (o->verbose && prep.value)
 		fprintf(stderr, "%s: the training records were resized differently; the model records no "
 		        "preparation\n", progname);
 	free(prep.value);
-	save_model(o->out, &rec);
-	if (o->verbose)
-		summary_print(train.n + (vdata != &train ? vdata->n : 0), 1);
+	if (lead)
+		save_model(o->out, &rec);
+	if (o->verbose && t.dist) {
+		double wait;
+		long long steps;
+		int nb;
+		nn_dist_grad_stats(t.dist, &wait, &steps, &nb);
+		fprintf(stderr, "%s: rank %d: allreduce of %zu gradients in %d bucket%s: %.3f ms/step waited after "
+		        "backward over %lld steps\n", progname, nn_dist_rank(), net->nweights, nb, nb == 1 ? "" : "s",
+		        steps ? 1e3 * wait / (double)steps : 0.0, steps);
+	}
+	if (o->verbose && lead) {       /* the summary line, with how it ran: MPI or not, ranks */
+		size_t nin = train.n + (vdata != &train ? vdata->n : 0);
+		summary_printf("%zu record%s in, 1 out, %zu skipped, %s", nin, plural(nin), skip_count(),
+		               nn_dist_describe());
+	}
+	nn_dist_grad_free(t.dist);
 
 	ts_record_free(&rec);
 	if (st.best) {
@@ -1218,8 +1307,9 @@ main(int argc, char **argv)
 	       O_HELP, O_VERSION, O_L2, O_WEIGHT_DECAY, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
 	       O_NORMALIZE, O_OPTIMIZER, O_RESUME, O_SEED, O_STD, O_SUMMARY, O_THREADS, O_VAL, O_VAL_BY, O_VAL_STREAM,
 	       O_POS_WEIGHT, O_DICE, O_MAX_ERRORS, O_PROGRESS, O_INIT, O_HEAD, O_FREEZE, O_UNFREEZE_AFTER,
-	       O_LR_BACKBONE };
+	       O_LR_BACKBONE, O_BUCKET, O_SYNC_BN };
 	static const struct option longopts[] = {
+		{ "allreduce-bucket", required_argument, NULL, O_BUCKET },
 		{ "arch", required_argument, NULL, 'm' },
 		{ "balance", no_argument, NULL, O_BALANCE },
 		{ "batch", required_argument, NULL, O_BATCH },
@@ -1255,6 +1345,7 @@ main(int argc, char **argv)
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "std", required_argument, NULL, O_STD },
 		{ "summary", no_argument, NULL, O_SUMMARY },
+		{ "sync-bn", no_argument, NULL, O_SYNC_BN },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "unfreeze-after", required_argument, NULL, O_UNFREEZE_AFTER },
 		{ "val", required_argument, NULL, O_VAL },
@@ -1265,7 +1356,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .epochs = 10, .batch = 32, .optimizer = NN_ADAM, .lr = -1, .lr_backbone = -1, .lr_gamma = 0.1, .pos_weight = 1,
-	                  .lr_step = 0, .seed = 1, .threads = pmap_cpus() };
+	                  .lr_step = 0, .seed = 1, .threads = pmap_cpus(),
+	                  .bucket = 1 << 20 };
 	int c;
 
 	prog_init(argv[0]);
@@ -1331,9 +1423,11 @@ main(int argc, char **argv)
 		case O_MAX_ERRORS: skip_set_max(parse_int(optarg, 0, INT64_MAX, "--max-errors")); break;
 		case O_THREADS: o.threads = (int)parse_int(optarg, 1, 256, "--threads"); break;
 		case O_MEMORY: o.memory = parse_bytes(optarg, "--memory"); break;
+		case O_BUCKET: o.bucket = parse_bytes(optarg, "--allreduce-bucket"); break;
 		case O_CHECKPOINT: o.checkpoint = optarg; break;
 		case O_RESUME: o.resume = optarg; break;
 		case O_SUMMARY: o.summary = 1; break;
+		case O_SYNC_BN: o.sync_bn = 1; break;
 		case O_LOG: o.log = optarg; break;
 		case O_INIT: o.init = optarg; break;
 		case O_HEAD: o.head = (int)parse_int(optarg, 1, NN_MAX_CLASSES, "--head"); break;
@@ -1378,7 +1472,13 @@ main(int argc, char **argv)
 	if (o.momentum && o.optimizer != NN_SGD)
 		usage("--momentum goes with --optimizer sgd");
 	summary_start();
+	char err[256];
+	if (nn_dist_init(&argc, &argv, err, sizeof err) != 0)
+		die("%s", err);
+	if (nn_dist_rank() > 0)
+		progress_set_mode(PROGRESS_OFF);
 	c = run(&o, argc, argv);
 	finish_stdout();
+	nn_dist_finalize();
 	return c;
 }

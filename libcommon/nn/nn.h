@@ -58,6 +58,12 @@ typedef struct {
 	nn_pool *pool;
 	uint64_t seed;          /* with step and the layer index: dropout masks */
 	uint64_t step;
+	uint64_t sample0;       /* the first sample's place in the global batch (data parallelism) */
+	/* Synchronised batch norm (data parallelism): sums batch statistics over the ranks in
+	 * place; ntotal samples in the global batch, of which this pass holds the share n / ntotal.
+	 * NULL: statistics of this pass's n samples. */
+	void (*sync)(double *v, int n);
+	int ntotal;
 } nn_run;
 
 typedef struct nn_layer nn_layer;
@@ -141,6 +147,10 @@ struct nn_net {
 	int nfeat;
 	const char **feat_key;
 	float *feat;            /* batch x nfeat */
+	/* Called by nn_backward after each layer's backward, when that layer's parameter gradients
+	 * are final (data parallelism starts their allreduce then, nn_dist.h); NULL: none. */
+	void (*grad_hook)(void *ctx, int layer);
+	void *grad_ctx;
 };
 
 /* Parses and builds the network for batches of up to `batch` samples, run on

@@ -709,6 +709,8 @@ nn_backward(nn_net *net, const nn_run *run, int from, const float *dy)
 			struct add_pass ap = { g[l->src[k]], dx[k] };
 			nn_pool_for(net->pool, (size_t)r.n * nn_shape_size(l->ins[k]), add_part, &ap);
 		}
+		if (net->grad_hook)
+			net->grad_hook(net->grad_ctx, i);
 	}
 }
 

@@ -12,6 +12,7 @@
 
 #include "nn.h"
 #include "nn_data.h"
+#include "nn_dist.h"
 #include "nn_loss.h"
 #include "nn_norm.h"
 #include "nn_optim.h"
@@ -32,6 +33,13 @@ typedef struct {
 	/* Called after every training batch (for progress); may be NULL. */
 	void (*progress)(void *ctx, size_t batch, size_t nbatch, double loss, double acc);
 	void *ctx;
+	/* Data parallelism (nn_dist.h): each rank trains on its share of every global batch and
+	 * evaluates its share of the set; NULL: one process. */
+	nn_dist_grad *dist;
+	int sync_bn;            /* batch norm statistics of the global batch (--sync-bn) */
+	/* Every rank trains on (and evaluates) a data set of its own (its shard), not the same one:
+	 * its share of each batch from its own order. */
+	int sharded, sharded_eval;
 	/* Where a non-finite loss was met (epoch from 1, batch from 1). */
 	size_t bad_batch;
 } nn_trainer;

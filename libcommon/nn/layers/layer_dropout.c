@@ -49,7 +49,7 @@ dropout_forward_part(void *ctx, size_t b, size_t e, int t)
 	for (size_t n = b; n < e; n++) {
 		rng r;
 		rng_seed(&r, p->run->seed ^ (p->run->step * 0x9e3779b97f4a7c15ull) ^
-		             ((uint64_t)l->index << 48) ^ ((uint64_t)n << 32));
+		             ((uint64_t)l->index << 48) ^ ((uint64_t)(n + p->run->sample0) << 32));
 		uint64_t s[4] = { r.s[0], r.s[1], r.s[2], r.s[3] };
 		const float *x = p->x + n * size;
 		float *y = p->out + n * size;
