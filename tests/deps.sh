@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config libpng-dev libjpeg62-turbo-dev libturbojpeg0-de
 libwebp-dev libgif-dev libtiff-dev libzstd-dev zstd libcurl4-openssl-dev libssl-dev zlib1g-dev libxxhash-dev libzip-dev
 libcairo2-dev libdnnl-dev libcjson-dev imagemagick dataset-fashion-mnist visp-images-data python3 python3-numpy
 mate-backgrounds python3-sklearn python3-torch python3-pil fonts-dejavu-core mandoc clang libfuzzer-14-dev bc ffmpeg
-chromium bsdextrautils openssl procps libjpeg-turbo-progs"
+chromium bsdextrautils openssl procps libjpeg-turbo-progs parallel openmpi-bin libopenmpi-dev"
 [ "$1" = bench ] && PKGS="$PKGS libvips-tools hyperfine findimagedupes python3-torchvision time linux-perf"
 missing=""
 for p in $PKGS; do
