@@ -1,40 +1,43 @@
 #!/bin/sh
-# imgdedup --groups on a synthetic table of N hashes (default 10^7): time and peak
-# memory of grouping, the step of a sharded imgdedup that sees every image.
-# The table is what imgdedup --hashes writes: ids img000000001..., random sizes,
-# random 128-bit digests with 1% exact copies, random 64-bit phashes with 5%
-# near copies (2 bits flipped).  Usage: bench/bench_dedup_groups.sh [N] [BUILD]
+# imgdedup --groups on a synthetic table of N hashes: time and peak memory of the
+# grouping step of a sharded imgdedup (imgdedup(1), Many machines), the one step
+# that sees every image.  The table is what imgdedup --hashes writes: ids
+# img000000001..., random sizes, random 128-bit digests and 64-bit phashes, with
+# 1% exact copies and 5% near copies (2 bits flipped) of earlier lines.
+# Usage: bench/bench_dedup_groups.sh [BUILD]; N from DEDUP_GROUPS_N (default 10^7,
+# about 800 MB of table in a temporary directory and 3 GB of memory).
 set -e
-N=${1:-10000000}
-BUILD=${2:-build}
-BIN=$BUILD/bin
+BUILD=${1:-build}
+N=${DEDUP_GROUPS_N:-10000000}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 /usr/bin/python3 - "$N" > "$T/h.tsv" <<'PY'
-import random, sys
-n = int(sys.argv[1]); rnd = random.Random(22); out = sys.stdout
+import sys
+import numpy as np
+n = int(sys.argv[1])
+rng = np.random.default_rng(22)
+h = rng.integers(0, 2**63, n, dtype=np.uint64) * np.uint64(2) + rng.integers(0, 2, n, dtype=np.uint64)
+s1 = rng.integers(0, 2**63, n, dtype=np.uint64)
+s2 = rng.integers(0, 2**63, n, dtype=np.uint64)
+size = rng.integers(10000, 500000, n)
+r = rng.random(n)
+j = (rng.random(n) * np.arange(n)).astype(np.int64)
+exact = (r < 0.01) & (np.arange(n) > 0)
+near = (r >= 0.01) & (r < 0.06) & (np.arange(n) > 0)
+h0 = h.copy()
+h[exact], s1[exact], s2[exact] = h0[j[exact]], s1[j[exact]], s2[j[exact]]
+flip = (np.uint64(1) << rng.integers(0, 64, n).astype(np.uint64)) ^ (np.uint64(1) << rng.integers(0, 64, n).astype(np.uint64))
+h[near] = h0[j[near]] ^ flip[near]
+out = sys.stdout
 out.write("id\tbytes\tpixels\tsha256\tphash\n")
-lines = []
-for i in range(n):
-    r = rnd.random()
-    if i and r < 0.01:
-        j = rnd.randrange(i); rr = random.Random(j)
-        sha = "%032x" % random.Random(j).getrandbits(128)
-        h = random.Random(j * 7 + 1).getrandbits(64)
-    elif i and r < 0.06:
-        j = rnd.randrange(i)
-        sha = "%032x" % rnd.getrandbits(128)
-        h = random.Random(j * 7 + 1).getrandbits(64) ^ (1 << rnd.randrange(64)) ^ (1 << rnd.randrange(64))
-    else:
-        sha = "%032x" % random.Random(i).getrandbits(128)
-        h = random.Random(i * 7 + 1).getrandbits(64)
-    lines.append("img%09d\t%d\t%d\t%s\t%016x\n" % (i, rnd.randrange(10000, 500000), 307200, sha, h))
-    if len(lines) == 100000:
-        out.write("".join(lines)); lines = []
-out.write("".join(lines))
+step = 200000
+for a in range(0, n, step):
+    b = min(n, a + step)
+    out.write("".join("img%09d\t%d\t307200\t%016x%016x\t%016x\n" % t for t in
+                      zip(range(a, b), size[a:b].tolist(), s1[a:b].tolist(), s2[a:b].tolist(), h[a:b].tolist())))
 PY
 size=$(wc -c < "$T/h.tsv")
-/usr/bin/time -f '%e %U %S %M' -o "$T/time" "$BIN/imgdedup" --groups -o "$T/dec.tsv" "$T/h.tsv"
+/usr/bin/time -f '%e %U %S %M' -o "$T/time" "$BUILD/bin/imgdedup" --groups -o "$T/dec.tsv" "$T/h.tsv"
 read -r wall user sys rss < "$T/time"
 drop=$(grep -c '	drop	' "$T/dec.tsv" || true)
 printf '| hashes | table MB | wall s | user+sys s | peak RSS MB | dropped |\n'

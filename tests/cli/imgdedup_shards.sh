@@ -13,10 +13,12 @@ check "three shards" imgcat --shard 3 -o s-%d.tsr all.tsr
 split_vs_single() {
 	name=$1
 	shift
-	for i in 0 1 2; do imgdedup "$@" --hashes -o h$i.tsv s-$i.tsr || return 1; done
-	imgdedup "$@" --groups --report gr.tsv -o dec.tsv h0.tsv h1.tsv h2.tsv || return 1
-	for i in 0 1 2; do imgdedup --apply dec.tsv -o o$i.tsr s-$i.tsr || return 1; done
-	imgdedup "$@" --report one.tsv s-0.tsr s-1.tsr s-2.tsr > one.tsr || return 1
+	rm -f h?.tsv dec.tsv gr.tsv o?.tsr one.tsv
+	for i in 0 1 2; do imgdedup "$@" --hashes -o h$i.tsv s-$i.tsr; done
+	imgdedup "$@" --groups --report gr.tsv -o dec.tsv h0.tsv h1.tsv h2.tsv
+	for i in 0 1 2; do imgdedup --apply dec.tsv -o o$i.tsr s-$i.tsr; done
+	imgdedup "$@" --report one.tsv s-0.tsr s-1.tsr s-2.tsr > one.tsr
+	check "$name: the split run wrote its outputs" test -s o0.tsr -a -s o1.tsr -a -s o2.tsr -a -s gr.tsv
 	imgcat -l one.tsr | cut -f1 > want.ids
 	imgcat -l o0.tsr o1.tsr o2.tsr | cut -f1 > got.ids
 	same "$name: the kept ids, in order" got.ids want.ids
