@@ -29,6 +29,14 @@ eq "imgresize of a URL: every record" "$(imgcat -c small.tsr)" "$nrec"
 check "other programs take URLs: imgdedup" sh -c "imgdedup $U/good.tsr > dd.tsr"
 check "other programs take URLs: imgaug" sh -c "imgaug --seed 1 hflip $U/good.tsr > aug.tsr"
 check "other programs take URLs: imgtile" sh -c "imgtile --grid 8x8 $U/good.tsr > tiles.tsr"
+printf 'id\tlabel\tscore\n' > srv/pred.tsv
+for i in 1 2 3 4 5 6 7 8; do printf 'x%d\t%s\t0.%d\n' $i $([ $i -gt 4 ] && echo pos || echo neg) $i >> srv/pred.tsv; done
+check "cnneval: a table at a URL" sh -c "cnneval --positive pos -f tsv $U/pred.tsv > ev-url.tsv"
+cnneval --positive pos -f tsv srv/pred.tsv > ev-file.tsv 2>/dev/null
+eq "cnneval: a table at a URL, the figures of the file" "$(sed 1d ev-url.tsv | sort | md5sum)" \
+	"$(sed 1d ev-file.tsv | sort | md5sum)"
+expect_status "cnneval: a table at a URL cut short, exit 1" 1 cnneval --positive pos $U/cut/pred.tsv
+expect_err "cnneval: a table at a URL cut short, said in one line" "^cnneval: $U/cut/pred.tsv: transfer cut short"
 check "a redirect to http is followed" sh -c "imgcat -c $U/tohttp/good.tsr > c.txt"
 eq "a redirect to http: the records" "$(cat c.txt)" "$nrec"
 check "a 503 is tried again" sh -c "imgcat $U/flaky/good.tsr > fl.tsr"
