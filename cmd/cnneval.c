@@ -11,6 +11,7 @@
 #include "report/report.h"
 #include "stream/tstream.h"
 #include "util/tsv.h"
+#include "net/net.h"
 #include "pipeline/env.h"
 #include "util/util.h"
 
@@ -88,11 +89,66 @@ usage(const char *why)
 	usage_exit(USAGE, why);
 }
 
+/* An input: "-" (stdin), an http(s) URL read as it arrives (net.h: the limits,
+ * retries and errors of imgscrape and of the other programs' URL operands), or a file. */
+static FILE *
+open_input(const char *path, net_stream **ns)
+{
+	char err[1024];
+	FILE *f;
+
+	*ns = NULL;
+	if (strcmp(path, "-") == 0)
+		return stdin;
+	if (net_is_url(path)) {
+		if ((*ns = net_open(path, err, sizeof err)) == NULL)
+			die("%s", err);
+		return net_file(*ns);
+	}
+	if ((f = fopen(path, "rb")) == NULL)
+		die("%s: %s", path, strerror(errno));
+	return f;
+}
+
+/* Closes what open_input opened; a URL whose body did not arrive whole is an error. */
+static void
+close_input(FILE *f, net_stream *ns)
+{
+	char err[1024];
+
+	if (ns) {
+		if (net_close(ns, err, sizeof err) == -1)
+			die("%s", err);
+	} else if (f != stdin) {
+		fclose(f);
+	}
+}
+
+/* A table at a URL, read whole (tables are small next to streams). */
+static tsv *
+open_remote_table(const char *path, char *err, size_t errlen)
+{
+	net_stream *ns;
+	FILE *f = open_input(path, &ns);
+	size_t len = 0, cap = 65536, n;
+	char *buf = xmalloc(cap);
+	tsv *t;
+
+	while ((n = fread(buf + len, 1, cap - len, f)) > 0)
+		if ((len += n) == cap)
+			buf = xrealloc(buf, cap *= 2);
+	close_input(f, ns);
+	t = tsv_open_mem(path, buf, len, err, errlen);
+	free(buf);
+	return t;
+}
+
 static tsv *
 open_table(const char *path)
 {
 	char err[1024];
-	tsv *t = live.table = tsv_open(path, err, sizeof err);
+	tsv *t = live.table = net_is_url(path) ? open_remote_table(path, err, sizeof err)
+	                                       : tsv_open(path, err, sizeof err);
 
 	if (t == NULL)
 		die("%s", err);
@@ -638,14 +694,13 @@ static void
 fill_from_images(const char *path, struct report_gallery *gal, size_t ngal)
 {
 	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	net_stream *ns;
+	FILE *f = open_input(path, &ns);
 	static ts_record rec;           /* static: reachable when die() ends the program */
 	static ts_reader *r;
 	char err[512];
 	int rc;
 
-	if (f == NULL)
-		die("%s: %s", path, strerror(errno));
 	if ((r = ts_reader_open(f, name)) == NULL)
 		die("%s: out of memory", name);
 	ts_record_init(&rec);
@@ -662,8 +717,7 @@ fill_from_images(const char *path, struct report_gallery *gal, size_t ngal)
 		die("%s", ts_reader_error(r));
 	ts_record_free(&rec);
 	ts_reader_free(r);
-	if (f != stdin)
-		fclose(f);
+	close_input(f, ns);
 	for (size_t i = 0; i < ngal; i++)
 		for (size_t j = 0; j < gal[i].n; j++)
 			if (gal[i].it[j].png == NULL && gal[i].it[j].why == NULL)
@@ -727,7 +781,8 @@ static void
 read_masks(const char *path, const struct opts *o, seg_eval *s, struct report_gallery *gal)
 {
 	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	net_stream *ns;
+	FILE *f = open_input(path, &ns);
 	static ts_record rec;           /* static: reachable when die() ends the program */
 	static outfile out;
 	static ts_reader *r;            /* reachable too */
@@ -735,8 +790,6 @@ read_masks(const char *path, const struct opts *o, seg_eval *s, struct report_ga
 	char err[512];
 	int rc;
 
-	if (f == NULL)
-		die("%s: %s", path, strerror(errno));
 	if ((r = ts_reader_open(f, name)) == NULL)
 		die("%s: out of memory", name);
 	if (o->per_image) {

@@ -14,6 +14,7 @@
 #include "pipeline/stage.h"
 #include "util/strmap.h"
 #include "pipeline/env.h"
+#include "util/tsv.h"
 #include "util/util.h"
 
 #define USAGE \
@@ -21,13 +22,19 @@
 "                [--keep first|largest|smallest-file|highest-resolution] [--against REF]...\n" \
 "                [--check] [--report FILE] [--report-format short|long] [--skip-bad]\n" \
 "                [--max-errors N] [--threads N] [--level N] [FILE | DIR | -]...\n" \
+"       imgdedup --hashes [-o HASHES] [options] [FILE | DIR | -]...\n" \
+"       imgdedup --groups [-o DECISIONS] [--report FILE] [options] HASHES...\n" \
+"       imgdedup --apply DECISIONS [-o OUT] [FILE | DIR | -]...\n" \
 "       imgdedup -h | --help | --version\n"
 
 #define HELP \
 "Options:\n" \
 "      --against REF           drop records that duplicate one of REF (a leakage check); repeatable\n" \
+"      --apply DECISIONS       pass the records that DECISIONS (from --groups) keeps\n" \
 "      --check                 write no stream; exit 3 when a duplicate (or leak) was found\n" \
 "      --flips                 match the eight rotations and mirror images too\n" \
+"      --groups                group the hash tables named (from --hashes) and write the decisions\n" \
+"      --hashes                write a table of id, sizes, digest and hashes instead of a stream\n" \
 "      --hash phash|dhash      the perceptual hash (default phash)\n" \
 "      --keep POLICY           first, largest, smallest-file or highest-resolution (default first)\n" \
 "  -o, --output OUT            write to OUT, atomically (default: stdout)\n" \
@@ -59,7 +66,8 @@ enum keep { KEEP_FIRST, KEEP_LARGEST, KEEP_SMALLEST, KEEP_RESOLUTION };
 
 struct opts {
 	int kind, threshold, pixels, flips, keep, check, long_report, threads, level, verbose;
-	const char *out, *report;
+	const char *out, *report, *apply;
+	int hashes, groups;
 	char **against;
 	int nagainst;
 };
@@ -97,6 +105,7 @@ struct run {
 	strmap keys;
 	ts_writer *spool;
 	FILE *spoolf;
+	FILE *hashf;            /* --hashes: the table */
 	char err[1024];
 };
 
@@ -192,6 +201,46 @@ key_index(struct run *r, const char *prefix, const char *digest)
 	return (long)strmap_add(&r->keys, k);
 }
 
+/* Digests in a table of hashes: 128 bits of the SHA-256 are plenty to tell
+ * 10^8 images apart (a collision has odds of about 10^-22). */
+#define TABLE_DIGEST 32
+
+static void
+table_header(FILE *f, const struct opts *o)
+{
+	fprintf(f, "id\tbytes\tpixels\tsha256\t%s%s%s\n", hash_key(o->kind), o->flips ? "_flips" : "",
+	        o->pixels ? "\tpixels_sha256" : "");
+}
+
+/* --hashes: one line for the record, in input order. */
+static int
+hash_line(struct run *r, const struct job *j, const char *id)
+{
+	char hex[17];
+
+	if (id == NULL || id[0] == '\0' || strpbrk(id, "\t\n\r")) {
+		skip_or_stop(j->input, j->recno, id, "%s", id ? "id holds a tab or a newline" :
+		             "record has no id (--hashes names records by id)");
+		return 0;
+	}
+	fprintf(r->hashf, "%s\t%ju\t%ju\t%.*s\t", id, (uintmax_t)j->bytes, (uintmax_t)j->pixels,
+	        TABLE_DIGEST, j->sha[0] ? j->sha : "-");
+	for (int o = 0; o < r->nh; o++) {
+		phash_format(j->h[o], hex);
+		fprintf(r->hashf, "%s%s", o ? "," : "", hex);
+	}
+	if (r->o->pixels) {
+		const char *colon = strchr(j->psha, ':');
+		if (colon)
+			fprintf(r->hashf, "\t%.*s%.*s", (int)(colon + 1 - j->psha), j->psha, TABLE_DIGEST, colon + 1);
+		else
+			fputs("\t-", r->hashf);
+	}
+	putc('\n', r->hashf);
+	r->nitem++;
+	return 0;
+}
+
 static int
 done(void *vitem, void *ctx)
 {
@@ -205,6 +254,8 @@ done(void *vitem, void *ctx)
 		skip_or_stop(j->input, j->recno, id, "%s", j->err);
 		return 0;
 	}
+	if (r->hashf)
+		return hash_line(r, j, id ? id : src);
 	if (r->nitem == r->capitem) {
 		r->capitem = r->capitem ? r->capitem * 2 : 1024;
 		r->item = xreallocarray(r->item, r->capitem, sizeof *r->item);
@@ -505,6 +556,229 @@ write_output(struct run *r, const uint32_t *leader, const uint32_t *kept)
 	return nout;
 }
 
+/* ---- grouping on many machines: --hashes per shard, --groups over all, --apply per shard ---- */
+
+static void
+add_item(struct run *r, const char *name, uint64_t bytes, uint64_t pixels, const char *sha, const char *psha)
+{
+	struct item *it;
+
+	if (r->nitem == r->capitem) {
+		r->capitem = r->capitem ? r->capitem * 2 : 1024;
+		r->item = xreallocarray(r->item, r->capitem, sizeof *r->item);
+		r->hash = xreallocarray(r->hash, r->capitem, (size_t)r->nh * sizeof *r->hash);
+	}
+	it = &r->item[r->nitem++];
+	it->name = xstrdup(name);
+	it->bkey = strcmp(sha, "-") == 0 ? -1 : key_index(r, "b", sha);
+	it->pkey = psha == NULL || strcmp(psha, "-") == 0 ? -1 : key_index(r, "p", psha);
+	it->bytes = bytes;
+	it->pixels = pixels;
+}
+
+/* Reads one table of hashes (--hashes) into r; dies on anything malformed. */
+static void
+read_table(struct run *r, const char *path, strmap *ids)
+{
+	char err[1024], want[128];
+	FILE *mf;
+	char *hdr = NULL;
+	size_t hlen = 0;
+	tsv *t;
+	int rc;
+
+	if ((mf = open_memstream(&hdr, &hlen)) == NULL)
+		die("out of memory");
+	table_header(mf, r->o);
+	fclose(mf);
+	snprintf(want, sizeof want, "%.*s", (int)(hlen - 1), hdr);
+	free(hdr);
+	if ((t = tsv_open(path, err, sizeof err)) == NULL)
+		die("%s", err);
+	{
+		char got[256] = "";
+		for (size_t c = 0; c < tsv_ncols(t); c++)
+			snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", c ? "\t" : "", tsv_colname(t, c));
+		if (strcmp(got, want) != 0)
+			die("%s: not a table of hashes made with the same --hash, --flips and --pixels "
+			    "(imgdedup --hashes)", path);
+	}
+	while ((rc = tsv_next(t)) == 1) {
+		const char *id = tsv_field(t, 0), *h = tsv_field(t, 4);
+		char *end;
+		uint64_t bytes = strtoull(tsv_field(t, 1), &end, 10), pixels;
+		size_t before = ids->n;
+
+		if (*end != '\0')
+			die("%s: line %zu: bytes is not a number", path, tsv_line(t));
+		pixels = strtoull(tsv_field(t, 2), &end, 10);
+		if (*end != '\0')
+			die("%s: line %zu: pixels is not a number", path, tsv_line(t));
+		strmap_add(ids, id);
+		if (ids->n == before)
+			die("%s: line %zu: id %s is there twice (the decisions name records by id)", path,
+			    tsv_line(t), id);
+		add_item(r, id, bytes, pixels, tsv_field(t, 3), r->o->pixels ? tsv_field(t, 5) : NULL);
+		for (int o = 0; o < r->nh; o++) {
+			char hex[17];
+			if (strlen(h) < 16 || (h[16] != (o + 1 < r->nh ? ',' : '\0')))
+				die("%s: line %zu: not %d hash%s of 16 hex digits", path, tsv_line(t), r->nh,
+				    r->nh == 1 ? "" : "es");
+			memcpy(hex, h, 16);
+			hex[16] = '\0';
+			if (phash_parse(hex, &r->hash[(r->nitem - 1) * (size_t)r->nh + (size_t)o]) == -1)
+				die("%s: line %zu: bad hash %s", path, tsv_line(t), hex);
+			h += 17;
+		}
+	}
+	if (rc == -1)
+		die("%s", tsv_error(t));
+	tsv_close(t);
+}
+
+/* --groups: the decisions, one line per record in the order of the tables. */
+static int
+run_groups(const struct opts *o, int argc, char **argv)
+{
+	struct run r = { .o = o, .nh = o->flips ? 8 : 1 };
+	uint32_t *leader, *dist, *kept;
+	size_t ndup = 0;
+	strmap ids;
+	outfile of;
+
+	if (argc == 0)
+		usage("--groups wants the tables of hashes (imgdedup --hashes) of all shards");
+	strmap_init(&r.keys);
+	strmap_init(&ids);
+	for (int i = 0; i < argc; i++)
+		read_table(&r, argv[i], &ids);
+	strmap_free(&ids);
+	leader = xmalloc((r.nitem ? r.nitem : 1) * sizeof *leader);
+	dist = xmalloc((r.nitem ? r.nitem : 1) * sizeof *dist);
+	kept = xmalloc((r.nitem ? r.nitem : 1) * sizeof *kept);
+	group(&r, leader, dist);
+	choose(&r, leader, kept);
+	if (o->report)
+		write_report(&r, leader, kept);
+	if (outfile_open(&of, o->out ? o->out : "-") == -1)
+		die("%s: %s", o->out, strerror(errno));
+	fputs("id\tdecision\tkept\n", of.f);
+	for (size_t i = 0; i < r.nitem; i++) {
+		size_t k = kept[leader[i]];
+		ndup += k != i;
+		fprintf(of.f, "%s\t%s\t%s\n", r.item[i].name, k == i ? "keep" : "drop", r.item[k].name);
+	}
+	if (outfile_commit(&of) == -1) {
+		if (errno == EPIPE)
+			exit(0);
+		die("%s: %s", o->out ? o->out : "stdout", strerror(errno));
+	}
+	if (o->verbose)
+		fprintf(stderr, "%s: %zu record%s, %zu duplicate%s\n", progname, r.nitem, plural(r.nitem), ndup,
+		        plural(ndup));
+	for (size_t i = 0; i < r.nitem; i++)
+		free(r.item[i].name);
+	free(r.item);
+	free(r.hash);
+	free(leader);
+	free(dist);
+	free(kept);
+	strmap_free(&r.keys);
+	return 0;
+}
+
+struct apply {
+	strmap ids;
+	char *keep;             /* keep[index of id] */
+	stage *sink;
+	const char *input;
+	size_t recno, nin, nout;
+};
+
+static int
+apply_emit(ts_record *rec, void *ctx)
+{
+	struct apply *a = ctx;
+	const char *id = ts_get(rec, "id"), *src = ts_get(rec, "source"), *name = id ? id : src;
+	long k = name ? strmap_find(&a->ids, name) : -1;
+
+	a->nin++;
+	if (k == -1) {
+		skip_or_stop(a->input, a->recno, id, "%s", name ? "not in the decisions" : "record has no id");
+		return 0;
+	}
+	if (!a->keep[k])
+		return 0;
+	if (stage_push(a->sink, rec) == -1) {
+		if (stage_epipe(a->sink))
+			exit(0);
+		die("%s", stage_error(a->sink));
+	}
+	a->nout++;
+	return 0;
+}
+
+/* --apply: the records of the operands that the decisions keep, in their order. */
+static int
+run_apply(const struct opts *o, int argc, char **argv)
+{
+	static char *stdin_only[] = { "-" };
+	struct apply a = { 0 };
+	struct source_opts so = { .emit = apply_emit, .warn = source_warn_stderr, .ctx = &a, .recno = &a.recno };
+	char err[1024];
+	long cid, cdec;
+	size_t cap = 0;
+	tsv *t;
+	int rc;
+
+	if (o->out == NULL || strcmp(o->out, "-") == 0)
+		refuse_terminal_stdout();
+	if ((t = tsv_open(o->apply, err, sizeof err)) == NULL)
+		die("%s", err);
+	if ((cid = tsv_column(t, "id")) == -1 || (cdec = tsv_column(t, "decision")) == -1)
+		die("%s: not a table of decisions (imgdedup --groups): no id or decision column", o->apply);
+	strmap_init(&a.ids);
+	while ((rc = tsv_next(t)) == 1) {
+		const char *d = tsv_field(t, (size_t)cdec);
+		size_t k = strmap_add(&a.ids, tsv_field(t, (size_t)cid));
+		if (strcmp(d, "keep") != 0 && strcmp(d, "drop") != 0)
+			die("%s: line %zu: decision is %s, not keep or drop", o->apply, tsv_line(t), d);
+		if (k >= cap) {
+			cap = cap ? cap * 2 : 1024;
+			a.keep = xrealloc(a.keep, cap);
+		}
+		a.keep[k] = d[0] == 'k';
+	}
+	if (rc == -1)
+		die("%s", tsv_error(t));
+	tsv_close(t);
+	a.sink = sink_stream(o->out ? o->out : "-", o->level);
+	if (a.sink->err[0])
+		die("%s", a.sink->err);
+	if (argc == 0) {
+		argc = 1;
+		argv = stdin_only;
+	}
+	for (int i = 0; i < argc; i++) {
+		a.input = argv[i];
+		a.recno = 0;
+		if (source_read(argv[i], &so, err, sizeof err) == -1)
+			die("%s", err);
+	}
+	if (stage_finish(a.sink) == -1) {
+		if (stage_epipe(a.sink))
+			exit(0);
+		die("%s", stage_error(a.sink));
+	}
+	stage_free(a.sink);
+	if (o->verbose)
+		fprintf(stderr, "%s: %zu record%s, %zu kept, %zu skipped\n", progname, a.nin, plural(a.nin),
+		        a.nout, skip_count());
+	strmap_free(&a.ids);
+	free(a.keep);
+	return skip_status();
+}
+
 static int
 run(const struct opts *o, int argc, char **argv)
 {
@@ -513,7 +787,11 @@ run(const struct opts *o, int argc, char **argv)
 	uint32_t *leader, *dist, *kept;
 	size_t ndup = 0, nout = 0;
 
-	if (!o->check && (o->out == NULL || strcmp(o->out, "-") == 0))
+	if (o->groups)
+		return run_groups(o, argc, argv);
+	if (o->apply)
+		return run_apply(o, argc, argv);
+	if (!o->check && !o->hashes && (o->out == NULL || strcmp(o->out, "-") == 0))
 		refuse_terminal_stdout();
 	strmap_init(&r.keys);
 	if (o->verbose)
@@ -524,6 +802,24 @@ run(const struct opts *o, int argc, char **argv)
 	r.ref = 0;
 	if (o->nagainst && r.nitem == 0)
 		die("%s: no images in the reference", o->against[0]);
+	if (o->hashes) {
+		outfile of;
+		if (outfile_open(&of, o->out ? o->out : "-") == -1)
+			die("%s: %s", o->out, strerror(errno));
+		r.hashf = of.f;
+		table_header(r.hashf, o);
+		read_all(&r, argc ? argv : stdin_only, argc ? argc : 1);
+		if (outfile_commit(&of) == -1) {
+			if (errno == EPIPE)
+				exit(0);
+			die("%s: %s", o->out ? o->out : "stdout", strerror(errno));
+		}
+		if (o->verbose)
+			fprintf(stderr, "%s: %zu record%s hashed, %zu skipped\n", progname, r.nitem, plural(r.nitem),
+			        skip_count());
+		strmap_free(&r.keys);
+		return skip_status();
+	}
 	if (!o->check) {
 		if ((r.spoolf = tmpfile()) == NULL)
 			die("temporary file: %s", strerror(errno));
@@ -576,9 +872,13 @@ int
 main(int argc, char **argv)
 {
 	enum { O_AGAINST = 256, O_CHECK, O_FLIPS, O_HASH, O_HELP, O_VERSION, O_KEEP, O_LEVEL, O_PIXELS, O_REPORT,
-	       O_REPORT_FORMAT, O_SKIP_BAD, O_THREADS, O_THRESHOLD, O_MAX_ERRORS, O_PROGRESS };
+	       O_REPORT_FORMAT, O_SKIP_BAD, O_THREADS, O_THRESHOLD, O_MAX_ERRORS, O_PROGRESS,
+	       O_HASHES, O_GROUPS, O_APPLY };
 	static const struct option longopts[] = {
 		{ "against", required_argument, NULL, O_AGAINST },
+		{ "apply", required_argument, NULL, O_APPLY },
+		{ "groups", no_argument, NULL, O_GROUPS },
+		{ "hashes", no_argument, NULL, O_HASHES },
 		{ "check", no_argument, NULL, O_CHECK },
 		{ "flips", no_argument, NULL, O_FLIPS },
 		{ "hash", required_argument, NULL, O_HASH },
@@ -617,6 +917,9 @@ main(int argc, char **argv)
 			o.against[o.nagainst++] = optarg;
 			break;
 		case O_CHECK: o.check = 1; break;
+		case O_APPLY: o.apply = optarg; break;
+		case O_GROUPS: o.groups = 1; break;
+		case O_HASHES: o.hashes = 1; break;
 		case O_FLIPS: o.flips = 1; break;
 		case O_HASH:
 			if (strcmp(optarg, "phash") == 0)
@@ -658,6 +961,12 @@ main(int argc, char **argv)
 	argv += optind;
 	if (o.check && o.out)
 		usage("--check writes no stream: -o does not go with it");
+	if (o.hashes + o.groups + (o.apply != NULL) + o.check > 1)
+		usage("choose one of --hashes, --groups, --apply, --check");
+	if ((o.hashes || o.groups || o.apply) && o.nagainst)
+		usage("--against does not go with --hashes, --groups or --apply");
+	if ((o.hashes || o.apply) && o.report)
+		usage("--report goes with --groups, not --hashes or --apply");
 	if (o.nagainst && o.keep != KEEP_FIRST)
 		usage("--keep does not go with --against: the reference is kept");
 	c = run(&o, argc, argv);

@@ -10,6 +10,7 @@
 #include "image/image.h"
 #include "import.h"
 #include "labels.h"
+#include "net/net.h"
 #include "util/hash.h"
 #include "walk.h"
 #include "util/util.h"
@@ -675,6 +676,7 @@ source_read(const char *arg, const struct source_opts *o, char *err, size_t errl
 	int rc;
 	struct stat st;
 	const char *name = strcmp(arg, "-") == 0 ? "-" : arg;
+	net_stream *remote = NULL;
 
 	err[0] = '\0';
 	if (strcmp(arg, "-") != 0 && stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -686,7 +688,16 @@ source_read(const char *arg, const struct source_opts *o, char *err, size_t errl
 			return -1;
 		return (rc + c.problems) > 0 ? 1 : 0;
 	}
-	f = strcmp(arg, "-") == 0 ? stdin : fopen(arg, "rb");
+	if (net_is_url(arg)) {
+		char why[1024];
+		if ((remote = net_open(arg, why, sizeof why)) == NULL) {
+			warn_msg(o, "%s%s", why, "");  /* like a missing file: skipped */
+			return 1;
+		}
+		f = net_file(remote);
+	} else {
+		f = strcmp(arg, "-") == 0 ? stdin : fopen(arg, "rb");
+	}
 	if (f != NULL && (f != stdin || !stdin_unbuffered)) {
 		setvbuf(f, NULL, _IONBF, 0);   /* the stream reader then takes bytes as they arrive */
 		stdin_unbuffered |= f == stdin;
@@ -714,8 +725,10 @@ source_read(const char *arg, const struct source_opts *o, char *err, size_t errl
 	           (n >= 4 && memcmp(magic, "PK\x03\x04", 4) == 0)) {
 		struct array_ctx c = { o, err, errlen, 0, 0 };
 		char why[512];
-		if (f == stdin) {
-			snprintf(err, errlen, "-: NumPy arrays must be given as files");
+		if (f == stdin || remote) {
+			snprintf(err, errlen, "%s: NumPy arrays must be given as files", name);
+			if (remote)
+				net_close(remote, why, sizeof why);
 			return -1;
 		}
 		fclose(f);
@@ -737,8 +750,16 @@ source_read(const char *arg, const struct source_opts *o, char *err, size_t errl
 		}
 		rc = 1;
 	}
-	if (f && f != stdin)
+	if (remote) {
+		char why[1024];
+		/* a body cut short is an error, also where it ended between records */
+		if (net_close(remote, why, sizeof why) == -1 && !(rc == -1 && err[0] == '\0')) {
+			snprintf(err, errlen, "%s", why);
+			rc = -1;
+		}
+	} else if (f && f != stdin) {
 		fclose(f);
+	}
 	return rc;
 }
 

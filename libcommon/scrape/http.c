@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 
 #include "http.h"
+#include "net/net.h"
 #include "util/util.h"
 
 struct xfer {
@@ -161,7 +162,6 @@ http_fetch(const struct http_opts *o, const char *url, const char *auth,
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURL *c;
 	CURLcode rc;
-	long timeout_ms = (long)(o->timeout * 1000);
 
 	memset(r, 0, sizeof *r);
 	r->retry_after = r->rl_remaining = r->rl_reset = -1;
@@ -170,28 +170,15 @@ http_fetch(const struct http_opts *o, const char *url, const char *auth,
 		snprintf(r->err, sizeof r->err, "cannot start libcurl");
 		return -1;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long)o->max_redirs);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000L);
-	/* a server that trickles: under 100 bytes/s for 10 s (or the timeout) is cut off */
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 100L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->timeout < 10 ? (long)(o->timeout + 1) : 10L);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_bytes);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, o->user_agent);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	{
+		struct net_limits lim = { .user_agent = o->user_agent, .cacert = o->cacert, .insecure = o->insecure,
+		                          .timeout = o->timeout, .max_bytes = o->max_bytes, .max_redirs = o->max_redirs };
+		net_curl_setup(c, url, &lim, errbuf);
+	}
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
-	if (o->cacert)
-		curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);
 	if (o->compressed)
 		curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	if (auth)
