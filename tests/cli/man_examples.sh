@@ -90,6 +90,13 @@ tswrite.write("unet-pred.tsr", recs)
 # the architectures of share/models, and cnntrain's pages first: its examples make the
 # model and streams that cnnpredict's use
 ln -s "$ROOT/share" share
+# Lines that use ONNX Runtime (PyPI's onnxruntime, not in Debian) run with python3 from the venv
+# that tests/cli/cnnconvert.sh makes under the build folder, and are skipped without it.
+mkdir ort-bin
+if "$BIN/../venv-onnx/bin/python" "$ROOT/tests/onnx_check.py" has-ort 2>/dev/null; then
+	printf '#!/bin/sh\nexec "%s" "$@"\n' "$(cd "$BIN/../venv-onnx/bin" && pwd)/python" > ort-bin/python3
+	chmod +x ort-bin/python3
+fi
 for page in "$ROOT"/man/cnntrain.1 $(ls "$ROOT"/man/*.1 | grep -v '/cnntrain\.1$'); do
 	name=$(basename "$page" .1)
 	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$page" | sed -n 's/^\.Dl //p' |
@@ -102,7 +109,15 @@ for page in "$ROOT"/man/cnntrain.1 $(ls "$ROOT"/man/*.1 | grep -v '/cnntrain\.1$
 			skip "$name example $n: $first not installed"
 			continue
 		fi
-		if sh -c "$line" </dev/null >"$name.$n.out" 2>"$name.$n.err"; then
+		path=$PATH
+		case $line in *onnxruntime*)
+			if [ ! -e ort-bin/python3 ]; then
+				skip "$name example $n: onnxruntime not installed (tests/cli/cnnconvert.sh installs it)"
+				continue
+			fi
+			path=$PWD/ort-bin:$PATH
+		esac
+		if PATH=$path sh -c "$line" </dev/null >"$name.$n.out" 2>"$name.$n.err"; then
 			pass "$name example $n: $line"
 		else
 			fail "$name example $n: $line: $(head -c 300 "$name.$n.err")"
