@@ -642,6 +642,86 @@ check_maxpool_wide(void)
 
 /* Dropout's masks come from rng_next seeded by the run's seed and step, the layer and the
  * sample (its own inlined copy of the generator must give the same values). */
+/* Batch normalisation in training against a double-precision reference, on planes larger than
+ * its summing blocks (37 x 41 = 1517 values, not a multiple of the vector width) and channels
+ * whose values sit far from 0, one with a first sample far from the rest: the float sums must
+ * lose nothing to cancellation.  Forward output, running statistics, dx, dgamma and dbeta. */
+static void
+check_batchnorm_reference(void)
+{
+	enum { N = 4, C = 3, HW = 37 * 41 };
+	char err[256];
+	nn_net *net = nn_build("input 3x37x41\nbatchnorm\n", "bn", N, 2, err, sizeof err);
+	static float x[N * C * HW], y[N * C * HW], dy[N * C * HW], dx[N * C * HW];
+	static const double offset[C] = { 0, 100, -30 };
+	rng r;
+
+	if (!net) {
+		CHECK(0, "batchnorm reference: builds (%s)", err);
+		return;
+	}
+	nn_init_params(net, 7);
+	nn_layer *l = &net->layer[0];
+	rng_seed(&r, 5);
+	for (int c = 0; c < C; c++) {
+		l->param[0].w[c] = (float)uniform(&r, 0.5, 2);
+		l->param[1].w[c] = (float)uniform(&r, -1, 1);
+	}
+	for (int k = 0; k < N; k++)
+		for (int c = 0; c < C; c++)
+			for (int i = 0; i < HW; i++) {
+				size_t j = ((size_t)k * C + c) * HW + i;
+				x[j] = (float)(offset[c] + (c == 2 && k == 0 ? 3 : 0) + uniform(&r, -1, 1));
+				dy[j] = (float)uniform(&r, -1, 1);
+			}
+	nn_run run = { .n = N, .train = 1, .pool = net->pool, .seed = 1, .step = 1 };
+	l->ops->forward(l, &run, x, y);
+	nn_zero_grad(net);
+	l->ops->backward(l, &run, x, y, dy, dx);
+	double worst_y = 0, worst_dx = 0, worst_p = 0, worst_s = 0;
+	for (int c = 0; c < C; c++) {
+		double m = (double)N * HW, s = 0, v = 0, sdy = 0, sdyx = 0;
+		for (int k = 0; k < N; k++)
+			for (int i = 0; i < HW; i++)
+				s += x[((size_t)k * C + c) * HW + i];
+		double mean = s / m;
+		for (int k = 0; k < N; k++)
+			for (int i = 0; i < HW; i++) {
+				double d = x[((size_t)k * C + c) * HW + i] - mean;
+				v += d * d;
+			}
+		v /= m;
+		double inv = 1 / sqrt(v + 1e-5), g = l->param[0].w[c], b = l->param[1].w[c];
+		for (int k = 0; k < N; k++)
+			for (int i = 0; i < HW; i++) {
+				size_t j = ((size_t)k * C + c) * HW + i;
+				double xh = (x[j] - mean) * inv, e = fabs(y[j] - (xh * g + b));
+				worst_y = e > worst_y ? e : worst_y;
+				sdy += dy[j];
+				sdyx += dy[j] * xh;
+			}
+		for (int k = 0; k < N; k++)
+			for (int i = 0; i < HW; i++) {
+				size_t j = ((size_t)k * C + c) * HW + i;
+				double xh = (x[j] - mean) * inv;
+				double e = fabs(dx[j] - g * inv * (dy[j] - sdy / m - xh * sdyx / m));
+				worst_dx = e > worst_dx ? e : worst_dx;
+			}
+		double ep = fabs(l->param[0].g[c] - sdyx) / (1 + fabs(sdyx));
+		double eb = fabs(l->param[1].g[c] - sdy) / (1 + fabs(sdy));
+		worst_p = ep > worst_p ? ep : worst_p;
+		worst_p = eb > worst_p ? eb : worst_p;
+		double rm = 0.1 * mean, rv = 0.9 + 0.1 * v * m / (m - 1);
+		double es = fabs(l->state[c] - rm) / (1 + fabs(rm)) + fabs(l->state[C + c] - rv) / rv;
+		worst_s = es > worst_s ? es : worst_s;
+	}
+	CHECK(worst_y < 1e-4, "batchnorm reference: output within 1e-4 of double precision (worst %.2g)", worst_y);
+	CHECK(worst_s < 1e-5, "batchnorm reference: running statistics within 1e-5 (worst %.2g)", worst_s);
+	CHECK(worst_dx < 1e-5, "batchnorm reference: dx within 1e-5 (worst %.2g)", worst_dx);
+	CHECK(worst_p < 1e-4, "batchnorm reference: gamma and beta gradients within 1e-4 (worst %.2g)", worst_p);
+	nn_free(net);
+}
+
 static void
 check_dropout_mask(void)
 {
@@ -732,6 +812,7 @@ main(void)
 	check_layer("batchnorm (training)", "input 3x4x4\nbatchnorm\n", 1);
 	check_layer("batchnorm (inference)", "input 3x4x4\nbatchnorm\n", 0);
 	check_layer("batchnorm of a vector", "input 5x1x1\nbatchnorm\n", 1);
+	check_layer("batchnorm, planes of 575", "input 2x23x25\nbatchnorm\n", 1);
 	check_layer("relu", "input 2x4x4\nrelu\n", 1);
 	check_layer("leakyrelu", "input 2x4x4\nleakyrelu 0.2\n", 1);
 	check_layer("sigmoid", "input 2x4x4\nsigmoid\n", 1);
@@ -771,5 +852,6 @@ main(void)
 	check_depthwise_direct();
 	check_maxpool_wide();
 	check_dropout_mask();
+	check_batchnorm_reference();
 	return CHECK_DONE();
 }
