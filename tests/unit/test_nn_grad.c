@@ -722,6 +722,72 @@ check_batchnorm_reference(void)
 	nn_free(net);
 }
 
+/* Inference with shared activation buffers (nn_share_activations) gives what separate buffers
+ * give, over two batches (so stale values from the first would show), and a chain needs few. */
+static int
+share_case(const char *what, const char *arch, int maxbufs)
+{
+	char err[256];
+	nn_net *net[2];
+	int same = 1, distinct = 0;
+
+	for (int k = 0; k < 2; k++) {
+		net[k] = nn_build(arch, what, BATCH, 2, err, sizeof err);
+		if (!net[k]) {
+			CHECK(0, "%s: builds (%s)", what, err);
+			return 0;
+		}
+		nn_init_params(net[k], 11);
+	}
+	nn_share_activations(net[1]);
+	int L = net[1]->nlayer;
+	for (int a = 1; a <= L; a++) {
+		int seen = 0;
+		for (int b = 0; b < a; b++)
+			seen |= net[1]->act[b] == net[1]->act[a];
+		distinct += !seen;
+	}
+	size_t nout = BATCH * nn_shape_size(nn_output_shape(net[0]));
+	for (int pass = 0; pass < 2; pass++) {
+		const float *y[2];
+		for (int k = 0; k < 2; k++) {
+			rng r;
+			rng_seed(&r, 40 + pass);
+			fill(nn_input(net[k]), BATCH * nn_shape_size(net[k]->input), &r);
+			for (int i = 0; i < BATCH * net[k]->nfeat; i++)
+				net[k]->feat[i] = (float)(i + pass);
+			nn_run run = { .n = BATCH, .train = 0, .seed = 9 };
+			y[k] = nn_forward(net[k], &run);
+		}
+		same &= memcmp(y[0], y[1], nout * sizeof(float)) == 0;
+	}
+	CHECK(same, "%s: shared activation buffers give the same outputs, two batches", what);
+	CHECK(distinct <= maxbufs, "%s: %d buffers for %d layer outputs (at most %d)", what, distinct, L, maxbufs);
+	nn_free(net[0]);
+	nn_free(net[1]);
+	return 0;
+}
+
+static void
+check_share_activations(void)
+{
+	share_case("a chain", "input 2x8x8\nconv2d 4 kernel=3 pad=1\nbatchnorm\nrelu\nconv2d 4 kernel=3 pad=1\n"
+	           "sigmoid\nconv2d 4 kernel=3 pad=1\nbatchnorm\nmaxpool 2\nconv2d 3 kernel=1\nflatten\ndense 5\n"
+	           "dropout 0.5\ndense 3\nsoftmax\n", 3);
+	share_case("branches, concat and add", "input 2x6x6\nconv2d 3 kernel=3 pad=1 name=a\nsigmoid name=s1\n"
+	           "conv2d 3 kernel=3 pad=1 from=a name=b\nsigmoid name=s2\nconcat s1 s2\n"
+	           "conv2d 3 kernel=1 name=c\nadd c s1\nconcat s1 add_1\navgpool 2\nflatten\ndense 3\n"
+	           "softmax\n", 6);
+	share_case("separable with a residual add", "input 3x8x8\nconv2d 4 kernel=3 pad=1 name=entry\nbatchnorm\n"
+	           "relu name=s\nseparable2d 4 3 pad=1\nbatchnorm\nadd s batchnorm_2\nrelu\nglobalavgpool\ndense 3\n"
+	           "softmax\n", 4);
+	share_case("a small U-Net", "input 1x8x8\nconv2d 2 kernel=3 pad=1\nrelu name=e1\nmaxpool 2\n"
+	           "conv2d 4 kernel=3 pad=1\nrelu\nconv2d_transpose 2 kernel=2 stride=2\nconcat conv2d_transpose_1 e1\n"
+	           "conv2d 3 kernel=3 pad=1\nupsample 2 mode=bilinear\nconv2d 1 kernel=1\nsigmoid\n", 7);
+	share_case("features joined by concat", "input 2x4x4\nconv2d 2 kernel=3\nsigmoid\nflatten name=img\n"
+	           "features a b name=f\ndense 2 name=fd\nsigmoid name=fs\nconcat img f fs\ndense 3\nsoftmax\n", 6);
+}
+
 static void
 check_dropout_mask(void)
 {
@@ -853,5 +919,6 @@ main(void)
 	check_maxpool_wide();
 	check_dropout_mask();
 	check_batchnorm_reference();
+	check_share_activations();
 	return CHECK_DONE();
 }
