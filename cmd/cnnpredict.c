@@ -646,6 +646,7 @@ run(const struct opts *o, int argc, char **argv)
 		r.net = nn_model_get(&mrec, o->model, o->batch, o->threads, &r.mi, err, sizeof err);
 		if (!r.net)
 			die("%s", err);
+		nn_share_activations(r.net);    /* inference only: outputs reuse freed buffers */
 		if (nn_loss_setup(&r.loss, r.net, r.mi.nclass, err, sizeof err) != 0)
 			die("%s: %s", o->model, err);
 		/* a classifier prepares image files as its training images were, unless told otherwise */

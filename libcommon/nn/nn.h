@@ -157,6 +157,9 @@ struct nn_net {
  * `nthreads` threads.  NULL with "NAME: line N: what" in err. */
 nn_net *nn_build(const char *arch, const char *name, int batch, int nthreads, char *err, size_t errlen);
 void nn_free(nn_net *net);                  /* NULL-safe */
+/* For inference only (nn_backward must not follow): layer outputs share buffers once nothing
+ * reads them any more, which bounds memory by the widest point of the network. */
+void nn_share_activations(nn_net *net);
 void nn_init_params(nn_net *net, uint64_t seed);
 /* Allocation that lives as long as the network (zeroed; aborts when out of memory). */
 void *nn_alloc(nn_net *net, size_t bytes);

@@ -33,7 +33,7 @@ nn_im2col_ld(const nn_conv_geom *l, const float *x, float *col, size_t ld)
  * Without padding at the sides, each source row is read once for all kw kernel columns: the
  * kw destination rows are written together, which beats kw passes over short rows.
  */
-static void
+static inline __attribute__((always_inline)) void
 im2col_unpadded(const nn_conv_geom *l, const float *x, float *col, size_t ld, int oy0, int oy1)
 {
 	int H = l->h, W = l->w, wo = l->wo, kw = l->kw, sw = l->sw;
@@ -76,7 +76,8 @@ im2col_unpadded(const nn_conv_geom *l, const float *x, float *col, size_t ld, in
 	}
 }
 
-void
+/* an AVX2 clone: copies only, so the same values whatever the instruction set */
+__attribute__((target_clones("avx2", "default"))) void
 nn_im2col_rows(const nn_conv_geom *l, const float *x, float *col, size_t ld, int oy0, int oy1)
 {
 	int H = l->h, W = l->w, wo = l->wo;

@@ -483,6 +483,59 @@ plan_buffers(nn_net *net, const char *name, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Inference: an activation's buffer serves a later one once its last reader has run, so memory
+ * is that of the widest cut of the graph rather than of every layer's output.  Activations that
+ * share a buffer by plan (a layer run in place, flatten) move together.  Greedy in layer order,
+ * best fit among the free buffers, a new one when none fits; the buffers planned by nn_build
+ * stay allocated but are never touched again, so they cost address space, not memory.
+ */
+struct shared_buf { float *p; size_t cap; int until; };
+
+void
+nn_share_activations(nn_net *net)
+{
+	int L = net->nlayer, nbuf = 0;
+	int *root = nn_alloc(net, (size_t)(L + 1) * sizeof *root);
+	int *last = nn_alloc(net, (size_t)(L + 1) * sizeof *last);
+	struct shared_buf *buf = nn_alloc(net, (size_t)(L + 1) * sizeof *buf);
+	float **to = nn_alloc(net, (size_t)(L + 1) * sizeof *to);
+
+	for (int a = 0; a <= L; a++) {
+		root[a] = a;
+		for (int b = 0; b < a; b++)
+			if (net->act[b] == net->act[a]) {
+				root[a] = root[b];
+				break;
+			}
+		last[a] = a;                    /* its producer, layer a - 1, runs before a */
+	}
+	for (int i = 0; i < L; i++)
+		for (int k = 0; k < net->layer[i].nin; k++)
+			if (last[root[net->layer[i].src[k]]] < i)
+				last[root[net->layer[i].src[k]]] = i;
+	last[root[L]] = L;                      /* the output is read after the pass */
+	for (int a = 1; a <= L; a++) {
+		if (root[a] != a) {             /* an alias: the input's, or an earlier output's */
+			if (root[a] > 0)
+				net->act[a] = to[root[a]];
+			continue;
+		}
+		size_t need = (size_t)net->batch * nn_shape_size(act_shape(net, a)) * sizeof(float);
+		int best = -1;
+		for (int j = 0; j < nbuf; j++)
+			if (buf[j].until < a - 1 && buf[j].cap >= need && (best < 0 || buf[j].cap < buf[best].cap))
+				best = j;
+		if (best < 0) {
+			best = nbuf++;
+			buf[best].p = nn_alloc(net, need);
+			buf[best].cap = need;
+		}
+		buf[best].until = last[a];
+		to[a] = net->act[a] = buf[best].p;
+	}
+}
+
 nn_net *
 nn_build(const char *arch, const char *name, int batch, int nthreads, char *err, size_t errlen)
 {

@@ -642,6 +642,152 @@ check_maxpool_wide(void)
 
 /* Dropout's masks come from rng_next seeded by the run's seed and step, the layer and the
  * sample (its own inlined copy of the generator must give the same values). */
+/* Batch normalisation in training against a double-precision reference, on planes larger than
+ * its summing blocks (37 x 41 = 1517 values, not a multiple of the vector width) and channels
+ * whose values sit far from 0, one with a first sample far from the rest: the float sums must
+ * lose nothing to cancellation.  Forward output, running statistics, dx, dgamma and dbeta. */
+static void
+check_batchnorm_reference(void)
+{
+	enum { N = 4, C = 3, HW = 37 * 41 };
+	char err[256];
+	nn_net *net = nn_build("input 3x37x41\nbatchnorm\n", "bn", N, 2, err, sizeof err);
+	static float x[N * C * HW], y[N * C * HW], dy[N * C * HW], dx[N * C * HW];
+	static const double offset[C] = { 0, 100, -30 };
+	rng r;
+
+	if (!net) {
+		CHECK(0, "batchnorm reference: builds (%s)", err);
+		return;
+	}
+	nn_init_params(net, 7);
+	nn_layer *l = &net->layer[0];
+	rng_seed(&r, 5);
+	for (int c = 0; c < C; c++) {
+		l->param[0].w[c] = (float)uniform(&r, 0.5, 2);
+		l->param[1].w[c] = (float)uniform(&r, -1, 1);
+	}
+	for (int k = 0; k < N; k++)
+		for (int c = 0; c < C; c++)
+			for (int i = 0; i < HW; i++) {
+				size_t j = ((size_t)k * C + c) * HW + i;
+				x[j] = (float)(offset[c] + (c == 2 && k == 0 ? 3 : 0) + uniform(&r, -1, 1));
+				dy[j] = (float)uniform(&r, -1, 1);
+			}
+	nn_run run = { .n = N, .train = 1, .pool = net->pool, .seed = 1, .step = 1 };
+	l->ops->forward(l, &run, x, y);
+	nn_zero_grad(net);
+	l->ops->backward(l, &run, x, y, dy, dx);
+	double worst_y = 0, worst_dx = 0, worst_p = 0, worst_s = 0;
+	for (int c = 0; c < C; c++) {
+		double m = (double)N * HW, s = 0, v = 0, sdy = 0, sdyx = 0;
+		for (int k = 0; k < N; k++)
+			for (int i = 0; i < HW; i++)
+				s += x[((size_t)k * C + c) * HW + i];
+		double mean = s / m;
+		for (int k = 0; k < N; k++)
+			for (int i = 0; i < HW; i++) {
+				double d = x[((size_t)k * C + c) * HW + i] - mean;
+				v += d * d;
+			}
+		v /= m;
+		double inv = 1 / sqrt(v + 1e-5), g = l->param[0].w[c], b = l->param[1].w[c];
+		for (int k = 0; k < N; k++)
+			for (int i = 0; i < HW; i++) {
+				size_t j = ((size_t)k * C + c) * HW + i;
+				double xh = (x[j] - mean) * inv, e = fabs(y[j] - (xh * g + b));
+				worst_y = e > worst_y ? e : worst_y;
+				sdy += dy[j];
+				sdyx += dy[j] * xh;
+			}
+		for (int k = 0; k < N; k++)
+			for (int i = 0; i < HW; i++) {
+				size_t j = ((size_t)k * C + c) * HW + i;
+				double xh = (x[j] - mean) * inv;
+				double e = fabs(dx[j] - g * inv * (dy[j] - sdy / m - xh * sdyx / m));
+				worst_dx = e > worst_dx ? e : worst_dx;
+			}
+		double ep = fabs(l->param[0].g[c] - sdyx) / (1 + fabs(sdyx));
+		double eb = fabs(l->param[1].g[c] - sdy) / (1 + fabs(sdy));
+		worst_p = ep > worst_p ? ep : worst_p;
+		worst_p = eb > worst_p ? eb : worst_p;
+		double rm = 0.1 * mean, rv = 0.9 + 0.1 * v * m / (m - 1);
+		double es = fabs(l->state[c] - rm) / (1 + fabs(rm)) + fabs(l->state[C + c] - rv) / rv;
+		worst_s = es > worst_s ? es : worst_s;
+	}
+	CHECK(worst_y < 1e-4, "batchnorm reference: output within 1e-4 of double precision (worst %.2g)", worst_y);
+	CHECK(worst_s < 1e-5, "batchnorm reference: running statistics within 1e-5 (worst %.2g)", worst_s);
+	CHECK(worst_dx < 1e-5, "batchnorm reference: dx within 1e-5 (worst %.2g)", worst_dx);
+	CHECK(worst_p < 1e-4, "batchnorm reference: gamma and beta gradients within 1e-4 (worst %.2g)", worst_p);
+	nn_free(net);
+}
+
+/* Inference with shared activation buffers (nn_share_activations) gives what separate buffers
+ * give, over two batches (so stale values from the first would show), and a chain needs few. */
+static int
+share_case(const char *what, const char *arch, int maxbufs)
+{
+	char err[256];
+	nn_net *net[2];
+	int same = 1, distinct = 0;
+
+	for (int k = 0; k < 2; k++) {
+		net[k] = nn_build(arch, what, BATCH, 2, err, sizeof err);
+		if (!net[k]) {
+			CHECK(0, "%s: builds (%s)", what, err);
+			return 0;
+		}
+		nn_init_params(net[k], 11);
+	}
+	nn_share_activations(net[1]);
+	int L = net[1]->nlayer;
+	for (int a = 1; a <= L; a++) {
+		int seen = 0;
+		for (int b = 0; b < a; b++)
+			seen |= net[1]->act[b] == net[1]->act[a];
+		distinct += !seen;
+	}
+	size_t nout = BATCH * nn_shape_size(nn_output_shape(net[0]));
+	for (int pass = 0; pass < 2; pass++) {
+		const float *y[2];
+		for (int k = 0; k < 2; k++) {
+			rng r;
+			rng_seed(&r, 40 + pass);
+			fill(nn_input(net[k]), BATCH * nn_shape_size(net[k]->input), &r);
+			for (int i = 0; i < BATCH * net[k]->nfeat; i++)
+				net[k]->feat[i] = (float)(i + pass);
+			nn_run run = { .n = BATCH, .train = 0, .seed = 9 };
+			y[k] = nn_forward(net[k], &run);
+		}
+		same &= memcmp(y[0], y[1], nout * sizeof(float)) == 0;
+	}
+	CHECK(same, "%s: shared activation buffers give the same outputs, two batches", what);
+	CHECK(distinct <= maxbufs, "%s: %d buffers for %d layer outputs (at most %d)", what, distinct, L, maxbufs);
+	nn_free(net[0]);
+	nn_free(net[1]);
+	return 0;
+}
+
+static void
+check_share_activations(void)
+{
+	share_case("a chain", "input 2x8x8\nconv2d 4 kernel=3 pad=1\nbatchnorm\nrelu\nconv2d 4 kernel=3 pad=1\n"
+	           "sigmoid\nconv2d 4 kernel=3 pad=1\nbatchnorm\nmaxpool 2\nconv2d 3 kernel=1\nflatten\ndense 5\n"
+	           "dropout 0.5\ndense 3\nsoftmax\n", 3);
+	share_case("branches, concat and add", "input 2x6x6\nconv2d 3 kernel=3 pad=1 name=a\nsigmoid name=s1\n"
+	           "conv2d 3 kernel=3 pad=1 from=a name=b\nsigmoid name=s2\nconcat s1 s2\n"
+	           "conv2d 3 kernel=1 name=c\nadd c s1\nconcat s1 add_1\navgpool 2\nflatten\ndense 3\n"
+	           "softmax\n", 6);
+	share_case("separable with a residual add", "input 3x8x8\nconv2d 4 kernel=3 pad=1 name=entry\nbatchnorm\n"
+	           "relu name=s\nseparable2d 4 3 pad=1\nbatchnorm\nadd s batchnorm_2\nrelu\nglobalavgpool\ndense 3\n"
+	           "softmax\n", 4);
+	share_case("a small U-Net", "input 1x8x8\nconv2d 2 kernel=3 pad=1\nrelu name=e1\nmaxpool 2\n"
+	           "conv2d 4 kernel=3 pad=1\nrelu\nconv2d_transpose 2 kernel=2 stride=2\nconcat conv2d_transpose_1 e1\n"
+	           "conv2d 3 kernel=3 pad=1\nupsample 2 mode=bilinear\nconv2d 1 kernel=1\nsigmoid\n", 7);
+	share_case("features joined by concat", "input 2x4x4\nconv2d 2 kernel=3\nsigmoid\nflatten name=img\n"
+	           "features a b name=f\ndense 2 name=fd\nsigmoid name=fs\nconcat img f fs\ndense 3\nsoftmax\n", 6);
+}
+
 static void
 check_dropout_mask(void)
 {
@@ -733,6 +879,7 @@ main(void)
 	check_layer("batchnorm (training)", "input 3x4x4\nbatchnorm\n", 1);
 	check_layer("batchnorm (inference)", "input 3x4x4\nbatchnorm\n", 0);
 	check_layer("batchnorm of a vector", "input 5x1x1\nbatchnorm\n", 1);
+	check_layer("batchnorm, planes of 575", "input 2x23x25\nbatchnorm\n", 1);
 	check_layer("relu", "input 2x4x4\nrelu\n", 1);
 	check_layer("leakyrelu", "input 2x4x4\nleakyrelu 0.2\n", 1);
 	check_layer("relu6 (max 6)", "input 2x4x4\nrelu6\n", 1);
@@ -774,5 +921,7 @@ main(void)
 	check_depthwise_direct();
 	check_maxpool_wide();
 	check_dropout_mask();
+	check_batchnorm_reference();
+	check_share_activations();
 	return CHECK_DONE();
 }

@@ -66,7 +66,7 @@ tap_columns(const nn_layer *l, int j, int *lo, int *hi)
 }
 
 /* y[lo..hi) += v * x[ox * sw + off] */
-static void
+static inline __attribute__((always_inline)) void
 row_axpy(float *y, const float *x, float v, int lo, int hi, int sw, int off)
 {
 	if (sw == 1) {
@@ -80,7 +80,7 @@ row_axpy(float *y, const float *x, float v, int lo, int hi, int sw, int off)
 }
 
 /* The sum over [lo, hi) of dy[ox] * x[ox * sw + off], in eight running sums. */
-static float
+static inline __attribute__((always_inline)) float
 row_dot(const float *dy, const float *x, int lo, int hi, int sw, int off)
 {
 	float s[8] = { 0 };
@@ -98,7 +98,7 @@ row_dot(const float *dy, const float *x, int lo, int hi, int sw, int off)
 }
 
 /* dx[ox * sw + off] += v * dy[ox] over [lo, hi) */
-static void
+static inline __attribute__((always_inline)) void
 dx_row(float *dx, const float *dy, float v, int lo, int hi, int sw, int off)
 {
 	if (sw == 1) {
@@ -111,7 +111,9 @@ dx_row(float *dx, const float *dy, float v, int lo, int hi, int sw, int off)
 	}
 }
 
-static void
+/* AVX2 clones of the passes: the same operations in the same order on wider vectors (no
+ * contraction into FMA in ISO C), so results do not depend on the instruction set. */
+__attribute__((target_clones("avx2", "default"))) static void
 dw_forward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
@@ -150,7 +152,7 @@ dw_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 }
 
 /* By output channel, every sample: each thread owns its channels' weight gradients. */
-static void
+__attribute__((target_clones("avx2", "default"))) static void
 dw_backward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
