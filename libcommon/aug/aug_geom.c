@@ -76,7 +76,14 @@ hflip(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 static int
 vflip(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 {
-	flip_cols(im->px, im->w, im->h, im->c);
+	if (im->src) {          /* lent pixels: one pass, rows copied bottom up */
+		size_t row = (size_t)im->w * (size_t)im->c;
+		for (int y = 0; y < im->h; y++)
+			memcpy(im->px + (size_t)y * row, im->src + (size_t)(im->h - 1 - y) * row, row);
+		im->src = NULL;
+	} else {
+		flip_cols(im->px, im->w, im->h, im->c);
+	}
 	if (im->mask)
 		flip_cols(im->mask, im->w, im->h, 1);
 	aug_say(r, "%s", s->k->name);
@@ -488,7 +495,7 @@ affine(const struct aug_step *s, struct aug_img *im, struct aug_run *r)
 #define FILL { "fill", AUG_RANGE, 0, 0, 0, 255, 0, 0, NULL, NULL }
 
 const struct aug_kind aug_hflip = { "hflip", AUG_GEOM | AUG_FROMSRC, "mirror left to right", { { NULL } }, hflip };
-const struct aug_kind aug_vflip = { "vflip", AUG_GEOM, "mirror top to bottom", { { NULL } }, vflip };
+const struct aug_kind aug_vflip = { "vflip", AUG_GEOM | AUG_FROMSRC, "mirror top to bottom", { { NULL } }, vflip };
 const struct aug_kind aug_rot90 = {
 	"rot90", AUG_GEOM | AUG_POSITIONAL, "turn counter-clockwise by a multiple of 90 degrees",
 	{ { "angle", AUG_RANGE, 90, 270, -270, 270, 0, 90, NULL, NULL } }, rot90,
