@@ -30,7 +30,10 @@ imgcat --labels "$T/y.csv" "$T/x.npy" -o "$T/d.tsr" 2> /dev/null
 cnntrain -q -m "$T/a.arch" --epochs 1 --batch 4 -o "$T/m.model" "$T/d.tsr" 2> /dev/null
 LIBS="$(pkg-config --libs libpng libjpeg libturbojpeg libwebp libwebpdemux libtiff-4 libgif libzstd libcurl openssl zlib \
 	libxxhash libzip cairo libcjson 2>/dev/null) -ldnnl -lgomp -lm -pthread"
-check "bench/nn_latency.c builds against libcommon.a" cc -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+# a library built by make sanitize wants the sanitizers' run-time too
+SAN=
+nm "$BIN/../libcommon.a" 2> /dev/null | grep -q __asan_ && SAN="-fsanitize=address,undefined"
+check "bench/nn_latency.c builds against libcommon.a" cc -O1 $SAN -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-I"$ROOT/libcommon" -o "$T/nn_latency" "$ROOT/bench/nn_latency.c" "$BIN/../libcommon.a" $LIBS
 out=$("$T/nn_latency" "$T/m.model" 20 1)
 echo "$out" | grep -Eq '^median_ms=[0-9.]+ p99_ms=[0-9.]+ peak_rss_mib=[0-9.]+$' && pass "nn_latency times one image" ||

@@ -62,7 +62,8 @@ with_constants(const char *dir, Onnx__ModelProto *m, size_t *len, Onnx__TensorPr
 	size_t ninit = g->n_initializer;
 	Onnx__TensorProto **init = xcalloc(ninit + g->n_input + 1, sizeof *init);
 
-	memcpy(init, g->initializer, ninit * sizeof *init);
+	if (ninit)
+		memcpy(init, g->initializer, ninit * sizeof *init);
 	*nextra = 0;
 	for (size_t i = 1; i < g->n_input; i++) {
 		snprintf(path, sizeof path, "%s/test_data_set_0/input_%zu.pb", dir, i);
