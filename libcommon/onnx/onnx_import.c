@@ -166,6 +166,34 @@ put(struct im *g, const char *layer, const char *what, const float *v, int ndim,
 	return 0;
 }
 
+/* A layer's weight (initializer wname) and, when bname is not NULL, its nb biases; 0, or -1 with
+ * neither left allocated. */
+static int
+weight_bias(struct im *g, const char *wname, const char *bname, size_t nb, float **w, float **b)
+{
+	*b = NULL;
+	if ((*w = floats(g, wname, 0, "weight")) == NULL)
+		return -1;
+	if (bname && (*b = floats(g, bname, nb, "bias")) == NULL) {
+		free(*w);
+		return -1;
+	}
+	return 0;
+}
+
+/* Puts the layer's weight (ndim dims) and its nb biases when b is not NULL, and frees both. */
+static int
+put_weight_bias(struct im *g, const char *layer, float *w, int ndim, const uint64_t *dims, float *b, uint64_t nb)
+{
+	int rc = put(g, layer, "weight", w, ndim, dims);
+
+	if (rc == 0 && b)
+		rc = put(g, layer, "bias", b, 1, &nb);
+	free(w);
+	free(b);
+	return rc;
+}
+
 /* ---- attributes ---- */
 
 static const Onnx__AttributeProto *
@@ -374,14 +402,10 @@ conv(struct im *g)
 	if (ph >= kh || pw >= kw)
 		return fail(g, "attribute pads: padding %dx%d is not smaller than the kernel %dx%d", ph, pw, kh, kw);
 	nn_shape s = { f, (x->s.h + 2 * ph - kh) / sh + 1, (x->s.w + 2 * pw - kw) / sw + 1 };
-	float *w = floats(g, n->input[1], 0, "weight"), *b = NULL;
-	if (!w)
-		return -1;
 	int bias = n->n_input > 2 && *n->input[2];
-	if (bias && !(b = floats(g, n->input[2], (size_t)f, "bias"))) {
-		free(w);
+	float *w, *b;
+	if (weight_bias(g, n->input[1], bias ? n->input[2] : NULL, (size_t)f, &w, &b) == -1)
 		return -1;
-	}
 	struct value *y = out(g, s);
 	if (depthwise)
 		emit(g, "depthwise2d kernel=%dx%d stride=%dx%d pad=%dx%d multiplier=%d bias=%d name=%s from=%s", kh, kw,
@@ -390,13 +414,7 @@ conv(struct im *g)
 		emit(g, "conv2d %d kernel=%dx%d stride=%dx%d pad=%dx%d bias=%d name=%s from=%s", f, kh, kw, sh, sw, ph,
 		     pw, bias, y->layer, x->layer);
 	uint64_t d[4] = { (uint64_t)f, depthwise ? 1 : (uint64_t)c, (uint64_t)kh, (uint64_t)kw };
-	int rc = put(g, y->layer, "weight", w, 4, d);
-	uint64_t fb = (uint64_t)f;
-	if (rc == 0 && bias)
-		rc = put(g, y->layer, "bias", b, 1, &fb);
-	free(w);
-	free(b);
-	return rc;
+	return put_weight_bias(g, y->layer, w, 4, d, b, (uint64_t)f);
 }
 
 static int
@@ -420,24 +438,15 @@ conv_transpose(struct im *g)
 		return -1;
 	int f = (int)wt->dims[1], kh = (int)wt->dims[2], kw = (int)wt->dims[3];
 	nn_shape s = { f, (x->s.h - 1) * sh - 2 * ph + kh, (x->s.w - 1) * sw - 2 * pw + kw };
-	float *w = floats(g, n->input[1], 0, "weight"), *b = NULL;
-	if (!w)
-		return -1;
 	int bias = n->n_input > 2 && *n->input[2];
-	if (bias && !(b = floats(g, n->input[2], (size_t)f, "bias"))) {
-		free(w);
+	float *w, *b;
+	if (weight_bias(g, n->input[1], bias ? n->input[2] : NULL, (size_t)f, &w, &b) == -1)
 		return -1;
-	}
 	struct value *y = out(g, s);
 	emit(g, "conv2d_transpose %d kernel=%dx%d stride=%dx%d pad=%dx%d bias=%d name=%s from=%s", f, kh, kw, sh, sw,
 	     ph, pw, bias, y->layer, x->layer);
-	uint64_t d[4] = { (uint64_t)x->s.c, (uint64_t)f, (uint64_t)kh, (uint64_t)kw }, fb = (uint64_t)f;
-	int rc = put(g, y->layer, "weight", w, 4, d);
-	if (rc == 0 && bias)
-		rc = put(g, y->layer, "bias", b, 1, &fb);
-	free(w);
-	free(b);
-	return rc;
+	uint64_t d[4] = { (uint64_t)x->s.c, (uint64_t)f, (uint64_t)kh, (uint64_t)kw };
+	return put_weight_bias(g, y->layer, w, 4, d, b, (uint64_t)f);
 }
 
 /* dense from a weight that is units x in (transposed: in x units) and an optional bias. */
@@ -452,13 +461,9 @@ dense(struct im *g, struct value *x, const char *wname, int transposed, const ch
 	int units = (int)(transposed ? wt->dims[1] : wt->dims[0]);
 	if ((transposed ? wt->dims[0] : wt->dims[1]) != in_n)
 		return fail(g, "the weight's shape does not fit the input's %d values", in_n);
-	float *w = floats(g, wname, 0, "weight"), *b = NULL;
-	if (!w)
+	float *w, *b;
+	if (weight_bias(g, wname, bname, (size_t)units, &w, &b) == -1)
 		return -1;
-	if (bname && !(b = floats(g, bname, (size_t)units, "bias"))) {
-		free(w);
-		return -1;
-	}
 	if (transposed) {
 		float *t = xmalloc((size_t)units * in_n * sizeof *t);
 		for (int i = 0; i < in_n; i++)
@@ -469,13 +474,8 @@ dense(struct im *g, struct value *x, const char *wname, int transposed, const ch
 	}
 	struct value *y = out(g, (nn_shape){ units, 1, 1 });
 	emit(g, "dense %d bias=%d name=%s from=%s", units, bname != NULL, y->layer, x->layer);
-	uint64_t d[2] = { (uint64_t)units, (uint64_t)in_n }, u = (uint64_t)units;
-	int rc = put(g, y->layer, "weight", w, 2, d);
-	if (rc == 0 && b)
-		rc = put(g, y->layer, "bias", b, 1, &u);
-	free(w);
-	free(b);
-	return rc;
+	uint64_t d[2] = { (uint64_t)units, (uint64_t)in_n };
+	return put_weight_bias(g, y->layer, w, 2, d, b, (uint64_t)units);
 }
 
 static int
