@@ -20,7 +20,7 @@
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
-#include "../nn.h"
+#include "nn/nn.h"
 
 typedef struct {
 	cudaStream_t stream;            /* compute */
