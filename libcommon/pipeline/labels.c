@@ -445,6 +445,17 @@ find_row(const struct labels *l, const char *key)
 	return l->slot[s] ? (long)(l->slot[s] - 1) : -1;
 }
 
+/* Row i labelled an image (labels_report counts the rows none did); its label. */
+static const char *
+mark_used(struct labels *l, size_t i)
+{
+	if (l->used == NULL)
+		l->used = calloc(l->n, 1);
+	if (l->used)
+		l->used[i] = 1;
+	return l->label[i];
+}
+
 const char *
 labels_match(struct labels *l, const char *const *keys)
 {
@@ -453,13 +464,8 @@ labels_match(struct labels *l, const char *const *keys)
 	l->nimages++;
 	for (int k = 0; keys[k]; k++) {
 		long i = find_row(l, keys[k]);
-		if (i < 0)
-			continue;
-		if (l->used == NULL)
-			l->used = calloc(l->n, 1);
-		if (l->used)
-			l->used[i] = 1;
-		return l->label[i];
+		if (i >= 0)
+			return mark_used(l, (size_t)i);
 	}
 	l->nunlabelled++;
 	return NULL;
@@ -471,11 +477,7 @@ labels_row(struct labels *l, size_t i)
 	if (l == NULL || i >= l->n)
 		return NULL;
 	l->nimages++;
-	if (l->used == NULL)
-		l->used = calloc(l->n, 1);
-	if (l->used)
-		l->used[i] = 1;
-	return l->label[i];
+	return mark_used(l, i);
 }
 
 int
