@@ -128,40 +128,35 @@ nn_dist_describe(void)
 	return described[0] ? described : "1 rank";
 }
 
+/* v[0..n) reduced in place over the ranks; nothing with one. */
+#ifdef HAVE_MPI
+static void
+reduce_doubles(double *v, int n, MPI_Op op, MPI_Comm comm)
+{
+	if (size > 1)
+		MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, op, comm);
+}
+#define REDUCE(v, n, op, comm) reduce_doubles(v, n, op, comm)
+#else
+#define REDUCE(v, n, op, comm) ((void)(v), (void)(n))
+#endif
+
 void
 nn_dist_sum(double *v, int n)
 {
-#ifdef HAVE_MPI
-	if (size > 1)
-		MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-#else
-	(void)v;
-	(void)n;
-#endif
+	REDUCE(v, n, MPI_SUM, MPI_COMM_WORLD);
 }
 
 void
 nn_dist_sum_bn(double *v, int n)
 {
-#ifdef HAVE_MPI
-	if (size > 1)
-		MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, bn_comm);
-#else
-	(void)v;
-	(void)n;
-#endif
+	REDUCE(v, n, MPI_SUM, bn_comm);
 }
 
 void
 nn_dist_max(double *v, int n)
 {
-#ifdef HAVE_MPI
-	if (size > 1)
-		MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-#else
-	(void)v;
-	(void)n;
-#endif
+	REDUCE(v, n, MPI_MAX, MPI_COMM_WORLD);
 }
 
 void
