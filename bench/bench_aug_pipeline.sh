@@ -20,12 +20,12 @@
 #   same rounds, for before/after figures.
 # Environment: BENCH_IMAGES (1000), BENCH_ROUNDS (5), BENCH_LEVEL (the zstd level of the streams).
 set -e
+. "$(dirname "$0")/lib.sh"
 B=$(cd "$1" && pwd)
 O=${2:+$(cd "$2" && pwd)}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 PY=/usr/bin/python3
-V=/usr/share/visp-images-data/ViSP-images
 N=${BENCH_IMAGES:-1000}
 R=${BENCH_ROUNDS:-5}
 LEVEL=${BENCH_LEVEL:+--level $BENCH_LEVEL}
@@ -38,39 +38,13 @@ realistic|'hflip p=0.5' 'affine angle=-15..15 shift=-0.1..0.1 scale=0.9..1.1' 'r
 EOF
 
 # N different 224x224 windows of two photos, decoded by ImageMagick (as bench_aug_steps.sh)
-$PY - "$V" "$N" "$W/in.npy" <<'EOF'
-import subprocess
-import sys
-import numpy as np
-v, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-def photo(path):    # decoded and resized to 640x440 RGB by ImageMagick
-    raw = subprocess.run(["/usr/bin/convert", v + path, "-resize", "640x440!", "-depth", "8", "rgb:-"],
-                         check=True, capture_output=True).stdout
-    return np.frombuffer(raw, np.uint8).reshape(440, 640, 3)
-ph = [photo(p) for p in ("/Klimt/Klimt.jpeg", "/Solvay/Solvay_conference_1927_Version2_640x440.jpg")]
-r = np.random.default_rng(1)
-a = np.empty((n, 224, 224, 3), np.uint8)
-for i in range(n):
-    p = ph[i % 2]
-    y, x = r.integers(0, p.shape[0] - 224), r.integers(0, p.shape[1] - 224)
-    a[i] = p[y:y + 224, x:x + 224]
-np.save(out, a)
-EOF
+photo_windows "$N" "$W/in.npy"
 # shellcheck disable=SC2086
 imgcat $LEVEL "$W/in.npy" > "$W/in.tsr"
 
 # Albumentations in the venv bench_aug_steps.sh makes (made here when missing)
 VENV=$B/bench-venv
-ALB=""
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -m pip show -q albumentations opencv-python-headless > /dev/null 2>&1; then
-	ALB=$VENV/bin/python
-elif $PY -m venv "$VENV" > "$W/venv.log" 2>&1 &&
-	"$VENV/bin/python" -m pip install -q albumentations==2.0.8 opencv-python-headless >> "$W/venv.log" 2>&1; then
-	ALB=$VENV/bin/python
-else
-	echo "albumentations: cannot be installed from PyPI (no network?): imgaug alone"
-	rm -rf "$VENV"
-fi
+albumentations_venv "$VENV" "$W/venv.log" albumentations==2.0.8
 cat > "$W/alb.py" <<'EOF'
 # The whole process: python3 alb.py IN.npy OUT_PREFIX WORKERS PIPELINE_EXPR
 # prints the transform-only seconds (with 2 workers, the slower worker's).

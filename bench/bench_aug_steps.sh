@@ -20,12 +20,12 @@
 #   for before/after figures.
 # Environment: BENCH_IMAGES (1000), BENCH_ROUNDS (5), BENCH_STEPS (names, e.g. "blur noise").
 set -e
+. "$(dirname "$0")/lib.sh"
 B=$(cd "$1" && pwd)
 O=${2:+$(cd "$2" && pwd)}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 PY=/usr/bin/python3
-V=/usr/share/visp-images-data/ViSP-images
 N=${BENCH_IMAGES:-1000}
 R=${BENCH_ROUNDS:-5}
 
@@ -58,25 +58,7 @@ if [ -n "${BENCH_STEPS:-}" ]; then
 fi
 
 # N different 224x224 windows of two photos
-$PY - "$V" "$N" "$W/in.npy" <<'EOF'
-import subprocess
-import sys
-import numpy as np
-v, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-def photo(path):    # decoded and resized to 640x440 RGB by ImageMagick
-    raw = subprocess.run(["/usr/bin/convert", v + path, "-resize", "640x440!", "-depth", "8", "rgb:-"],
-                         check=True, capture_output=True).stdout
-    return np.frombuffer(raw, np.uint8).reshape(440, 640, 3)
-ph = [photo(p) for p in ("/Klimt/Klimt.jpeg", "/Solvay/Solvay_conference_1927_Version2_640x440.jpg")]
-r = np.random.default_rng(1)
-a = np.empty((n, 224, 224, 3), np.uint8)
-for i in range(n):
-    p = ph[i % 2]
-    y, x = r.integers(0, p.shape[0] - 224), r.integers(0, p.shape[1] - 224)
-    a[i] = p[y:y + 224, x:x + 224]
-np.save(out, a)
-a.tofile(out + ".raw")
-EOF
+photo_windows "$N" "$W/in.npy" raw
 "$B/bin/imgcat" --level -5 "$W/in.npy" > "$W/in.tsr"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # the in-process timer, for each build (its headers: the checkout the build is in)
@@ -89,16 +71,7 @@ done
 
 # Albumentations in a venv of its own, made once
 VENV=$B/bench-venv
-ALB=""
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -m pip show -q albumentations opencv-python-headless > /dev/null 2>&1; then
-	ALB=$VENV/bin/python
-elif $PY -m venv "$VENV" > "$W/venv.log" 2>&1 &&
-	"$VENV/bin/python" -m pip install -q albumentations opencv-python-headless >> "$W/venv.log" 2>&1; then
-	ALB=$VENV/bin/python
-else
-	echo "albumentations: cannot be installed from PyPI (no network?): imgaug alone"
-	rm -rf "$VENV"
-fi
+albumentations_venv "$VENV" "$W/venv.log" albumentations
 cat > "$W/alb.py" <<'EOF'
 # One round: each step's transform on every image, seconds per step ("nan": not in this version).
 import sys

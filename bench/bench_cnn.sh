@@ -24,24 +24,7 @@ for m in m1-pixelerror:2000:32 m2-keyframe:256:32 m3-blur:320:32 m4-fashion:3000
 	extra=
 	[ "$short" = m5 ] && extra="--pos-weight 10"
 	arch="$ROOT/share/models/$name.arch"
-	shape=$(sed -n 's/^input \([0-9x]*\).*/\1/p' "$arch")
-	k=$(awk '/^dense/ { u = $2 } END { print (u == 1 ? 2 : u) }' "$arch")
-	k=${k:-2}
-	/usr/bin/python3 - "$W/x.npy" "$W/y.csv" "$shape" "$n" "$k" <<'PY'
-import sys
-import numpy as np
-c, h, w = map(int, sys.argv[3].split("x"))
-n, k = int(sys.argv[4]), int(sys.argv[5])
-r = np.random.default_rng(1)
-np.save(sys.argv[1], r.integers(0, 256, (n, h, w, c), dtype=np.uint8))
-with open(sys.argv[2], "w") as f:
-    f.writelines("%d\n" % v for v in r.integers(0, k, n))
-PY
-	if [ "$short" = m5 ]; then
-		imgcat "$W/x.npy" | imgaug --seed 1 'scratch 2..6 p=1' -o "$W/d.tsr"
-	else
-		imgcat --labels "$W/y.csv" "$W/x.npy" -o "$W/d.tsr"
-	fi
+	random_set "$arch" "$n" "$W/d.tsr"
 	/usr/bin/time -f %M -o "$W/rss" cnntrain -m "$arch" --epochs 2 --batch "$bs" --threads 2 $extra -o "$W/m.model" \
 		"$W/d.tsr" 2> "$W/log"
 	train=$(sed -n 's/^epoch 2\/2:.* \([0-9.]*\) img\/s$/\1/p' "$W/log")

@@ -17,9 +17,15 @@ static int active, multiple;    /* in an MPI job; MPI_THREAD_MULTIPLE is offered
 static int rank, size = 1;
 static char described[160];
 
+/* A run of one parameter's gradient: a parameter larger than a bucket is cut into several. */
+struct piece {
+	const nn_param *p;
+	size_t off, n;
+};
+
 struct bucket {
 	int lo;                 /* the lowest layer whose parameters it holds: ready after its backward */
-	int first, nparam;      /* params[first .. first + nparam) of the network, in reverse order */
+	int first, npiece;      /* piece[first .. first + npiece), from the last layer's back */
 	size_t n;
 	float *buf;
 	int started;
@@ -30,8 +36,7 @@ struct bucket {
 
 struct nn_dist_grad {
 	nn_net *net;
-	nn_param **order;       /* the parameters from the last layer's to the first's */
-	int *layer;             /* each one's layer */
+	struct piece *piece;    /* the parameters from the last layer's to the first's, in pieces */
 	struct bucket *b;
 	int nb, next;
 	float scale;
@@ -40,7 +45,7 @@ struct nn_dist_grad {
 	/* With MPI_THREAD_MULTIPLE, a thread of its own sums the buckets in order (as Horovod's
 	 * background thread does), so they progress while backward computes; without, they are
 	 * non-blocking allreduces that MPI moves on only inside MPI calls. */
-	int threaded, queued, done, quit;
+	int threaded, queued, posted, done, quit;
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -123,40 +128,35 @@ nn_dist_describe(void)
 	return described[0] ? described : "1 rank";
 }
 
+/* v[0..n) reduced in place over the ranks; nothing with one. */
+#ifdef HAVE_MPI
+static void
+reduce_doubles(double *v, int n, MPI_Op op, MPI_Comm comm)
+{
+	if (size > 1)
+		MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, op, comm);
+}
+#define REDUCE(v, n, op, comm) reduce_doubles(v, n, op, comm)
+#else
+#define REDUCE(v, n, op, comm) ((void)(v), (void)(n))
+#endif
+
 void
 nn_dist_sum(double *v, int n)
 {
-#ifdef HAVE_MPI
-	if (size > 1)
-		MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-#else
-	(void)v;
-	(void)n;
-#endif
+	REDUCE(v, n, MPI_SUM, MPI_COMM_WORLD);
 }
 
 void
 nn_dist_sum_bn(double *v, int n)
 {
-#ifdef HAVE_MPI
-	if (size > 1)
-		MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, bn_comm);
-#else
-	(void)v;
-	(void)n;
-#endif
+	REDUCE(v, n, MPI_SUM, bn_comm);
 }
 
 void
 nn_dist_max(double *v, int n)
 {
-#ifdef HAVE_MPI
-	if (size > 1)
-		MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-#else
-	(void)v;
-	(void)n;
-#endif
+	REDUCE(v, n, MPI_MAX, MPI_COMM_WORLD);
 }
 
 void
@@ -200,40 +200,49 @@ nn_dist_sum_wait(nn_dist_sums *s)
 }
 
 #ifdef HAVE_MPI
-/* One bucket's allreduce, tested every 20 us rather than waited for: a blocking MPI call spins,
- * and would take the processor backward computes on. */
-static void
-summed(nn_dist_grad *g, struct bucket *b)
+/* The buckets of buckets[done .. to) that have been summed, in order, from done on. */
+static int
+summed_upto(nn_dist_grad *g, int done, int to)
 {
-	struct timespec pause = { 0, 20000 };
-	MPI_Request req;
-	int flag = 0;
+	int flag = 1;
 
-	MPI_Iallreduce(MPI_IN_PLACE, b->buf, (int)b->n, MPI_FLOAT, MPI_SUM, g->comm, &req);
-	for (;;) {
-		MPI_Test(&req, &flag, MPI_STATUS_IGNORE);
+	while (done < to && flag) {
+		MPI_Test(&g->b[done].req, &flag, MPI_STATUS_IGNORE);
 		if (flag)
-			break;
-		nanosleep(&pause, NULL);
+			done++;
 	}
+	return done;
 }
 
+/* Every queued bucket's allreduce is started at once, so that several are in flight (Open MPI
+ * pipelines them: one rank reduces a bucket while the next one travels; summed one after the
+ * other, 36 MiB took 3 times as long), and tested every 20 us rather than waited for: a
+ * blocking MPI call spins, and would take the processor backward computes on. */
 static void *
 comm_thread(void *arg)
 {
 	nn_dist_grad *g = arg;
+	struct timespec pause = { 0, 20000 };
 
 	pthread_mutex_lock(&g->mu);
 	while (!g->quit) {
-		if (g->done < g->queued) {
-			struct bucket *b = &g->b[g->done];
-			pthread_mutex_unlock(&g->mu);
-			summed(g, b);
-			pthread_mutex_lock(&g->mu);
-			g->done++;
-			pthread_cond_broadcast(&g->cv);
-		} else {
+		int from = g->posted, to = g->queued, done = g->done;
+		if (done == to) {
 			pthread_cond_wait(&g->cv, &g->mu);
+			continue;
+		}
+		pthread_mutex_unlock(&g->mu);
+		for (int i = from; i < to; i++)
+			MPI_Iallreduce(MPI_IN_PLACE, g->b[i].buf, (int)g->b[i].n, MPI_FLOAT, MPI_SUM, g->comm,
+			               &g->b[i].req);
+		done = summed_upto(g, done, to);
+		if (done < to)
+			nanosleep(&pause, NULL);
+		pthread_mutex_lock(&g->mu);
+		g->posted = to;
+		if (done > g->done) {
+			g->done = done;
+			pthread_cond_broadcast(&g->cv);
 		}
 	}
 	pthread_mutex_unlock(&g->mu);
@@ -241,34 +250,49 @@ comm_thread(void *arg)
 }
 #endif
 
-/* Buckets of about bucket_bytes, filled from the last layer's parameters back to the first's:
- * the order in which backward finishes them. */
+/* Buckets of bucket_bytes (the last one less), filled from the last layer's parameters back to
+ * the first's, the order in which backward finishes them; a parameter that does not fit the rest
+ * of a bucket continues in the next, so that no bucket is larger (one dense layer's weights of
+ * 36 MiB made one bucket of 36 MiB, started only when its layer was done and summed in one
+ * piece).  A bucket is ready when backward has passed the lowest layer it holds. */
 nn_dist_grad *
 nn_dist_grad_new(nn_net *net, size_t bucket_bytes)
 {
 	nn_dist_grad *g = xcalloc(1, sizeof *g);
-	int k = 0;
+	size_t cap = bucket_bytes / sizeof(float), total = 0;
+	int np = 0, *layer;
 
+	if (bucket_bytes && cap == 0)
+		cap = 1;
+	for (int i = 0; i < net->nparams; i++)
+		total += net->params[i]->n;
+	/* at most one piece per parameter and one more per bucket boundary */
+	size_t maxb = cap ? total / cap + 1 : 1, maxp = (size_t)net->nparams + maxb + 1;
 	g->net = net;
-	g->order = xcalloc((size_t)net->nparams + 1, sizeof *g->order);
-	g->layer = xcalloc((size_t)net->nparams + 1, sizeof *g->layer);
+	g->piece = xcalloc(maxp, sizeof *g->piece);
+	layer = xcalloc(maxp, sizeof *layer);
+	g->b = xcalloc(maxb + 1, sizeof *g->b);
 	for (int i = net->nlayer - 1; i >= 0; i--)
 		for (int j = 0; j < net->layer[i].nparam; j++) {
-			g->order[k] = &net->layer[i].param[j];
-			g->layer[k++] = i;
+			const nn_param *p = &net->layer[i].param[j];
+			for (size_t off = 0; off < p->n;) {
+				struct bucket *b = g->nb ? &g->b[g->nb - 1] : NULL;
+				if (!b || (cap && b->n >= cap)) {
+					b = &g->b[g->nb++];
+					b->first = np;
+				}
+				size_t n = p->n - off;
+				if (cap && n > cap - b->n)
+					n = cap - b->n;
+				g->piece[np] = (struct piece){ p, off, n };
+				layer[np++] = i;
+				b->npiece++;
+				b->n += n;
+				b->lo = i;
+				off += n;
+			}
 		}
-	g->b = xcalloc((size_t)k + 1, sizeof *g->b);
-	for (int i = 0; i < k; i++) {
-		struct bucket *b = g->nb ? &g->b[g->nb - 1] : NULL;
-		/* a new bucket when the last is full; one layer's parameters stay together */
-		if (!b || (bucket_bytes && b->n * sizeof(float) >= bucket_bytes && g->layer[i] != b->lo)) {
-			b = &g->b[g->nb++];
-			b->first = i;
-		}
-		b->nparam++;
-		b->n += g->order[i]->n;
-		b->lo = g->layer[i];
-	}
+	free(layer);
 	for (int i = 0; i < g->nb; i++)
 		g->b[i].buf = xcalloc(g->b[i].n + 1, sizeof(float));
 #ifdef HAVE_MPI
@@ -302,23 +326,29 @@ nn_dist_grad_free(nn_dist_grad *g)
 	for (int i = 0; i < g->nb; i++)
 		free(g->b[i].buf);
 	free(g->b);
-	free(g->order);
-	free(g->layer);
+	free(g->piece);
 	free(g);
 }
 
 #ifdef HAVE_MPI
+/* A bucket's gradients, scaled, into its buffer. */
 static void
-start_bucket(nn_dist_grad *g, struct bucket *b)
+gather(nn_dist_grad *g, struct bucket *b)
 {
 	size_t off = 0;
 
-	for (int i = b->first; i < b->first + b->nparam; i++) {
-		const nn_param *p = g->order[i];
-		for (size_t j = 0; j < p->n; j++)
-			b->buf[off + j] = p->g[j] * g->scale;
-		off += p->n;
+	for (int i = b->first; i < b->first + b->npiece; i++) {
+		const struct piece *c = &g->piece[i];
+		for (size_t j = 0; j < c->n; j++)
+			b->buf[off + j] = c->p->g[c->off + j] * g->scale;
+		off += c->n;
 	}
+}
+
+static void
+start_bucket(nn_dist_grad *g, struct bucket *b)
+{
+	gather(g, b);
 	b->started = 1;
 	if (g->threaded) {
 		pthread_mutex_lock(&g->mu);
@@ -357,7 +387,7 @@ nn_dist_grad_begin(nn_dist_grad *g, float scale)
 		g->b[i].started = 0;
 	if (g->threaded) {
 		pthread_mutex_lock(&g->mu);
-		g->queued = g->done = 0;
+		g->queued = g->posted = g->done = 0;
 		pthread_mutex_unlock(&g->mu);
 	}
 	if (size > 1 && g->nb > 1) {
@@ -379,13 +409,7 @@ nn_dist_grad_end(nn_dist_grad *g)
 	if (g->nb == 1) {
 		/* one bucket: the plain blocking allreduce after backward */
 		struct bucket *b = &g->b[0];
-		size_t off = 0;
-		for (int i = b->first; i < b->first + b->nparam; i++) {
-			const nn_param *p = g->order[i];
-			for (size_t j = 0; j < p->n; j++)
-				b->buf[off + j] = p->g[j] * g->scale;
-			off += p->n;
-		}
+		gather(g, b);
 		MPI_Allreduce(MPI_IN_PLACE, b->buf, (int)b->n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
 		b->started = 0;
 	} else {
@@ -406,10 +430,10 @@ nn_dist_grad_end(nn_dist_grad *g)
 	for (int k = 0; k < g->nb; k++) {
 		struct bucket *b = &g->b[k];
 		size_t off = 0;
-		for (int i = b->first; i < b->first + b->nparam; i++) {
-			nn_param *p = g->order[i];
-			memcpy(p->g, b->buf + off, p->n * sizeof(float));
-			off += p->n;
+		for (int i = b->first; i < b->first + b->npiece; i++) {
+			const struct piece *c = &g->piece[i];
+			memcpy(c->p->g + c->off, b->buf + off, c->n * sizeof(float));
+			off += c->n;
 		}
 	}
 #endif

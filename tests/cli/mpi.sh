@@ -79,8 +79,13 @@ d=$(diff_w one.model seed4.model)
 if lt "$d" 0.01; then fail "the weight comparison tells models apart ($d)"; else pass "the weight comparison tells models apart ($d)"; fi
 # buckets started during backward sum what one allreduce after it sums
 expect_status "mpirun -np 2 with 16K buckets overlapping backward" 0 \
-	timeout 300 $MPIRUN $TRAIN --allreduce-bucket 16K -o bucket.model train.tsr
+	timeout 300 $MPIRUN $TRAIN -v --allreduce-bucket 16K -o bucket.model train.tsr
 eq "buckets during backward give the weights of one allreduce after it" "$(diff_w shm.model bucket.model)" 0
+# no bucket is larger than --allreduce-bucket: m4s's 20042 gradients (80168 bytes; its dense layer
+# alone 73856) make 5 buckets of 16K, a parameter cut where a bucket is full (once: 2 buckets,
+# the dense layer whole in the first)
+eq "16K buckets: 80168 bytes of gradient in 5 buckets, the dense layer's cut in pieces" \
+	"$(grep -c 'rank [01]: allreduce of 20042 gradients in 5 buckets' "$T/.err")" 2
 expect_status "the same with non-blocking allreduces instead of a thread (NN_DIST_NO_THREAD)" 0 \
 	timeout 300 $MPIRUN -x NN_DIST_NO_THREAD=1 $TRAIN --allreduce-bucket 16K -o nothread.model train.tsr
 eq "and the same weights" "$(diff_w shm.model nothread.model)" 0
