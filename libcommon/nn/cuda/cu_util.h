@@ -8,12 +8,8 @@
 #include "nn/cuda/cu_layer.h"
 #include "nn/cuda/cu_kernels.h"
 
-/* The precision constants come from the driver's nn_device.h once it lands. */
-#if defined(__has_include)
-#if __has_include("nn/nn_device.h")
-#include "nn/nn_device.h"
-#endif
-#endif
+/* c->precision's values, as the driver's nn_device.h (not yet on main) is to define them:
+ * once it lands, include it here instead. */
 #ifndef NN_PREC_FP32
 #define NN_PREC_FP32 0
 #define NN_PREC_TF32 1
