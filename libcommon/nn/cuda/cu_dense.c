@@ -14,7 +14,7 @@ blas_on(cu_ctx *c)
 {
 	CU_BLAS(c, cublasSetStream(c->blas, c->stream));
 	CU_BLAS(c, cublasSetMathMode(c->blas, c->precision == NN_PREC_TF32 ? CUBLAS_TF32_TENSOR_OP_MATH
-	                                                                   : CUBLAS_PEDANTIC_MATH));
+	                                                                   : CUBLAS_DEFAULT_MATH));
 	return 0;
 }
 
