@@ -102,11 +102,85 @@ upsample_taps(void)
 	nn_free(net);
 }
 
+/*
+ * The device kernels' per-output arithmetic (cu_hd.h) against the host layers, on inputs of
+ * small integers (many ties: the first maximum in row order must win and get the gradient, on
+ * every path of layer_maxpool.c: 2x2, general, padded).  Forward outputs and input gradients
+ * must be equal, not just close: the sums run in the host's order.
+ */
+static void
+windows(void)
+{
+	static const char *archs[] = { "input 2x6x8\nmaxpool 2\n", "input 2x7x9\nmaxpool size=3 stride=2\n",
+	                               "input 2x9x9\nmaxpool size=3 stride=2 pad=1\n", "input 1x8x8\nmaxpool size=2x3 stride=1x2 pad=1\n",
+	                               "input 2x6x8\navgpool 2\n", "input 2x9x7\navgpool size=3 stride=2\n",
+	                               "input 2x3x4\nupsample 2\n", "input 2x3x4\nupsample 3x2\n",
+	                               "input 2x3x4\nupsample 2x3 mode=bilinear\n" };
+	char err[256];
+	rng r;
+
+	rng_seed(&r, 5);
+	for (size_t a = 0; a < sizeof archs / sizeof *archs; a++) {
+		nn_net *net = nn_build(archs[a], "win", 2, 1, err, sizeof err);
+		CHECK(net != NULL, "window network %zu builds %s", a, net ? "" : err);
+		if (!net)
+			continue;
+		nn_layer *l = &net->layer[0];
+		const char *t = l->ops->type;
+		int H = l->in.h, W = l->in.w, ho = l->out.h, wo = l->out.w, planes = 2 * l->in.c;
+		int maxp = strcmp(t, "maxpool") == 0, avgp = strcmp(t, "avgpool") == 0;
+		size_t in = (size_t)planes * H * W, out = (size_t)planes * ho * wo;
+		float *x = nn_input(net), *dy = malloc(out * sizeof(float)), *dx = malloc(in * sizeof(float));
+		float *gx = calloc(in, sizeof(float));
+		for (size_t i = 0; i < in; i++)
+			x[i] = (float)rng_below(&r, 4);
+		for (size_t i = 0; i < out; i++)
+			dy[i] = (float)rng_uniform(&r) - 0.5f;
+		nn_run run = { .n = 2, .train = 1, .pool = net->pool };
+		const float *y = nn_forward(net, &run);
+		l->ops->backward(l, &run, x, y, dy, dx);
+		int bad = 0, badg = 0;
+		for (int p = 0; p < planes; p++)
+			for (int oy = 0; oy < ho; oy++)
+				for (int ox = 0; ox < wo; ox++) {
+					const float *xp = x + (size_t)p * H * W;
+					size_t o = ((size_t)p * ho + oy) * wo + ox;
+					float v;
+					int arg = 0;
+					if (maxp)
+						v = cu_maxpool_at(xp, H, W, oy, ox, l->kh, l->kw, l->sh, l->sw, l->ph, l->pw, &arg);
+					else if (avgp)
+						v = cu_avgpool_at(xp, W, oy, ox, l->kh, l->kw, l->sh, l->sw);
+					else
+						v = cu_upsample_at(xp, H, W, l->sh, l->sw, l->bias, oy, ox);
+					bad += v != y[o];
+					if (maxp)
+						gx[(size_t)p * H * W + arg] += dy[o];
+				}
+		if (maxp)
+			for (size_t i = 0; i < in; i++)
+				badg += gx[i] != dx[i];
+		if (strcmp(t, "upsample") == 0 && !l->bias)
+			for (int p = 0; p < planes; p++)
+				for (int iy = 0; iy < H; iy++)
+					for (int ix = 0; ix < W; ix++)
+						badg += cu_upsample_nearest_grad(dy + (size_t)p * ho * wo, wo, l->sh, l->sw, iy, ix) !=
+						        dx[((size_t)p * H + iy) * W + ix];
+		CHECK(bad == 0 && badg == 0, "window network %zu (%s): the device's outputs are the host's (%d of %zu differ), "
+		      "and its input gradients (%d of %zu differ)", a, t, bad, out, badg, in);
+		free(dy);
+		free(dx);
+		free(gx);
+		nn_free(net);
+	}
+}
+
 int
 main(void)
 {
 	seeding();
 	dropout_masks();
 	upsample_taps();
+	windows();
 	return CHECK_DONE();
 }

@@ -72,4 +72,64 @@ cu_upsample_tap(int o, int factor, int n, int *i0, int *i1, float *f)
 	*f = s - (float)*i0;
 }
 
+/* maxpool's output (oy, ox) of a plane H x W: the window's cells inside the input, row by row,
+ * the first maximum winning (layer_maxpool.c's every path); *arg its index in the plane. */
+CU_HD float
+cu_maxpool_at(const float *x, int H, int W, int oy, int ox, int kh, int kw, int sh, int sw, int ph, int pw,
+              int *arg)
+{
+	int y0 = oy * sh - ph, x0 = ox * sw - pw, mi = -1;
+	float m = 0;
+
+	for (int r = y0 < 0 ? 0 : y0; r < y0 + kh && r < H; r++)
+		for (int c = x0 < 0 ? 0 : x0; c < x0 + kw && c < W; c++)
+			if (mi < 0 || x[r * W + c] > m) {
+				m = x[r * W + c];
+				mi = r * W + c;
+			}
+	*arg = mi;
+	return m;
+}
+
+/* avgpool's output (oy, ox): the mean of the kh x kw window, summed row by row as the host */
+CU_HD float
+cu_avgpool_at(const float *x, int W, int oy, int ox, int kh, int kw, int sh, int sw)
+{
+	float s = 0;
+
+	for (int r = 0; r < kh; r++)
+		for (int c = 0; c < kw; c++)
+			s += x[(oy * sh + r) * W + ox * sw + c];
+	return s * (1.0f / (float)(kh * kw));
+}
+
+/* upsample's output (oy, ox) of a plane H x W enlarged fh x fw */
+CU_HD float
+cu_upsample_at(const float *x, int H, int W, int fh, int fw, int bilinear, int oy, int ox)
+{
+	int y0, y1, x0, x1;
+	float fy, fx;
+
+	if (!bilinear)
+		return x[(oy / fh) * W + ox / fw];
+	cu_upsample_tap(oy, fh, H, &y0, &y1, &fy);
+	cu_upsample_tap(ox, fw, W, &x0, &x1, &fx);
+	float top = x[y0 * W + x0] * (1 - fx) + x[y0 * W + x1] * fx;
+	float bot = x[y1 * W + x0] * (1 - fx) + x[y1 * W + x1] * fx;
+	return top * (1 - fy) + bot * fy;
+}
+
+/* nearest upsampling's input gradient at (iy, ix): its fh x fw block of dy (wo wide) summed in
+ * the order the host adds them */
+CU_HD float
+cu_upsample_nearest_grad(const float *dy, int wo, int fh, int fw, int iy, int ix)
+{
+	float s = 0;
+
+	for (int r = 0; r < fh; r++)
+		for (int c = 0; c < fw; c++)
+			s += dy[(iy * fh + r) * wo + ix * fw + c];
+	return s;
+}
+
 #endif

@@ -217,17 +217,7 @@ k_maxpool(const float *x, float *y, int *arg, size_t n, int H, int W, int ho, in
 	FOR(i, n) {
 		size_t pl = i / ((size_t)ho * wo);
 		int o = (int)(i % ((size_t)ho * wo)), oy = o / wo, ox = o % wo;
-		int y0 = oy * sh - ph, x0 = ox * sw - pw, mi = -1;
-		const float *xp = x + pl * H * W;
-		float m = 0;
-		for (int r = y0 < 0 ? 0 : y0; r < y0 + kh && r < H; r++)
-			for (int c = x0 < 0 ? 0 : x0; c < x0 + kw && c < W; c++)
-				if (mi < 0 || xp[r * W + c] > m) {
-					m = xp[r * W + c];
-					mi = r * W + c;
-				}
-		y[i] = m;
-		arg[i] = mi;
+		y[i] = cu_maxpool_at(x + pl * H * W, H, W, oy, ox, kh, kw, sh, sw, ph, pw, arg + i);
 	}
 }
 
@@ -262,17 +252,10 @@ cuk_maxpool_bwd(cudaStream_t st, const int *arg, const float *dy, float *dx, siz
 __global__ static void
 k_avgpool(const float *x, float *y, size_t n, int H, int W, int ho, int wo, int kh, int kw, int sh, int sw)
 {
-	float scale = 1.0f / (float)(kh * kw);
-
 	FOR(i, n) {
 		size_t pl = i / ((size_t)ho * wo);
 		int o = (int)(i % ((size_t)ho * wo)), oy = o / wo, ox = o % wo;
-		const float *xp = x + pl * H * W;
-		float s = 0;
-		for (int r = 0; r < kh; r++)
-			for (int c = 0; c < kw; c++)
-				s += xp[(oy * sh + r) * W + ox * sw + c];
-		y[i] = s * scale;
+		y[i] = cu_avgpool_at(x + pl * H * W, W, oy, ox, kh, kw, sh, sw);
 	}
 }
 
@@ -364,18 +347,7 @@ k_upsample(const float *x, float *y, size_t n, int H, int W, int fh, int fw, int
 	FOR(i, n) {
 		size_t pl = i / ((size_t)ho * wo);
 		int o = (int)(i % ((size_t)ho * wo)), oy = o / wo, ox = o % wo;
-		const float *xp = x + pl * H * W;
-		if (!bilinear) {
-			y[i] = xp[(oy / fh) * W + ox / fw];
-			continue;
-		}
-		int y0, y1, x0, x1;
-		float fy, fx;
-		cu_upsample_tap(oy, fh, H, &y0, &y1, &fy);
-		cu_upsample_tap(ox, fw, W, &x0, &x1, &fx);
-		float top = xp[y0 * W + x0] * (1 - fx) + xp[y0 * W + x1] * fx;
-		float bot = xp[y1 * W + x0] * (1 - fx) + xp[y1 * W + x1] * fx;
-		y[i] = top * (1 - fy) + bot * fy;
+		y[i] = cu_upsample_at(x + pl * H * W, H, W, fh, fw, bilinear, oy, ox);
 	}
 }
 
@@ -388,12 +360,7 @@ k_upsample_nearest_bwd(const float *dy, float *dx, size_t n, int H, int W, int f
 	FOR(i, n) {
 		size_t pl = i / ((size_t)H * W);
 		int o = (int)(i % ((size_t)H * W)), iy = o / W, ix = o % W;
-		const float *dp = dy + pl * H * fh * wo;
-		float s = 0;
-		for (int r = 0; r < fh; r++)
-			for (int c = 0; c < fw; c++)
-				s += dp[(iy * fh + r) * wo + ix * fw + c];
-		dx[i] = s;
+		dx[i] = cu_upsample_nearest_grad(dy + pl * H * fh * wo, wo, fh, fw, iy, ix);
 	}
 }
 
