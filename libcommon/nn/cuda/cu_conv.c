@@ -38,45 +38,63 @@ wanted_math(const cu_ctx *c)
 
 #define NALGO 16
 
-/* The first algorithm of the heuristics' list (fastest first) that works within the limit. */
+/*
+ * The first algorithm of the heuristics' list (fastest first) whose workspace, as cuDNN reports
+ * it for the descriptors at hand, is within limit; *work the most of the three.
+ */
 static int
-choose(struct cu_conv *v, cu_ctx *c, struct cu_conv_plan *p, size_t *work)
+choose(struct cu_conv *v, cu_ctx *c, struct cu_conv_plan *p, size_t limit, size_t *work)
 {
 	cudnnConvolutionFwdAlgoPerf_t f[NALGO];
 	cudnnConvolutionBwdDataAlgoPerf_t d[NALGO];
 	cudnnConvolutionBwdFilterAlgoPerf_t g[NALGO];
 	int nf = 0, nd = 0, ng = 0, i;
+	size_t need = 0;
 
+	*work = 0;
 	CU_DNN(c, cudnnSetConvolutionMathType(v->conv, wanted_math(c)));
 	CU_DNN(c, cudnnGetConvolutionForwardAlgorithm_v7(c->dnn, v->x, v->w, v->conv, v->y, NALGO, &nf, f));
 	CU_DNN(c, cudnnGetConvolutionBackwardDataAlgorithm_v7(c->dnn, v->w, v->y, v->conv, v->x, NALGO, &nd, d));
 	CU_DNN(c, cudnnGetConvolutionBackwardFilterAlgorithm_v7(c->dnn, v->x, v->y, v->conv, v->w, NALGO, &ng, g));
-	for (i = 0; i < nf; i++)
-		if (f[i].status == CUDNN_STATUS_SUCCESS && f[i].memory <= c->work_limit)
-			break;
+	for (i = 0; i < nf; i++) {
+		if (f[i].status != CUDNN_STATUS_SUCCESS ||
+		    cudnnSetConvolutionMathType(v->conv, use_math(c, f[i].mathType)) != CUDNN_STATUS_SUCCESS ||
+		    cudnnGetConvolutionForwardWorkspaceSize(c->dnn, v->x, v->w, v->conv, v->y, f[i].algo, &need) !=
+		            CUDNN_STATUS_SUCCESS || need > limit)
+			continue;
+		p->fwd = f[i].algo;
+		p->fwd_math = use_math(c, f[i].mathType);
+		*work = need > *work ? need : *work;
+		break;
+	}
 	if (i == nf)
-		return CU_ERR(c, "no convolution forward algorithm within %zu bytes of workspace", c->work_limit);
-	p->fwd = f[i].algo;
-	p->fwd_math = use_math(c, f[i].mathType);
-	*work = f[i].memory;
-	for (i = 0; i < nd; i++)
-		if (d[i].status == CUDNN_STATUS_SUCCESS && d[i].memory <= c->work_limit)
-			break;
+		return CU_ERR(c, "no convolution forward algorithm within %zu bytes of workspace", limit);
+	for (i = 0; i < nd; i++) {
+		if (d[i].status != CUDNN_STATUS_SUCCESS ||
+		    cudnnSetConvolutionMathType(v->conv, use_math(c, d[i].mathType)) != CUDNN_STATUS_SUCCESS ||
+		    cudnnGetConvolutionBackwardDataWorkspaceSize(c->dnn, v->w, v->y, v->conv, v->x, d[i].algo, &need) !=
+		            CUDNN_STATUS_SUCCESS || need > limit)
+			continue;
+		p->bwd_data = d[i].algo;
+		p->data_math = use_math(c, d[i].mathType);
+		*work = need > *work ? need : *work;
+		break;
+	}
 	if (i == nd)
-		return CU_ERR(c, "no convolution backward-data algorithm within %zu bytes of workspace", c->work_limit);
-	p->bwd_data = d[i].algo;
-	p->data_math = use_math(c, d[i].mathType);
-	if (d[i].memory > *work)
-		*work = d[i].memory;
-	for (i = 0; i < ng; i++)
-		if (g[i].status == CUDNN_STATUS_SUCCESS && g[i].memory <= c->work_limit)
-			break;
+		return CU_ERR(c, "no convolution backward-data algorithm within %zu bytes of workspace", limit);
+	for (i = 0; i < ng; i++) {
+		if (g[i].status != CUDNN_STATUS_SUCCESS ||
+		    cudnnSetConvolutionMathType(v->conv, use_math(c, g[i].mathType)) != CUDNN_STATUS_SUCCESS ||
+		    cudnnGetConvolutionBackwardFilterWorkspaceSize(c->dnn, v->x, v->y, v->conv, v->w, g[i].algo, &need) !=
+		            CUDNN_STATUS_SUCCESS || need > limit)
+			continue;
+		p->bwd_filter = g[i].algo;
+		p->filter_math = use_math(c, g[i].mathType);
+		*work = need > *work ? need : *work;
+		break;
+	}
 	if (i == ng)
-		return CU_ERR(c, "no convolution backward-filter algorithm within %zu bytes of workspace", c->work_limit);
-	p->bwd_filter = g[i].algo;
-	p->filter_math = use_math(c, g[i].mathType);
-	if (g[i].memory > *work)
-		*work = g[i].memory;
+		return CU_ERR(c, "no convolution backward-filter algorithm within %zu bytes of workspace", limit);
 	p->n = v->n;
 	return 0;
 }
@@ -94,7 +112,7 @@ int
 cu_conv_setup(struct cu_conv *v, cu_ctx *c, const nn_layer *l, nn_shape xs, nn_shape ys, int k, int cpg,
               int groups, size_t *work_bytes)
 {
-	int pad[2] = { l->ph, l->pw }, stride[2] = { l->sh, l->sw }, dil[2] = { 1, 1 }, on;
+	int pad[2] = { l->ph, l->pw }, stride[2] = { l->sh, l->sw }, dil[2] = { 1, 1 };
 
 	v->xs = xs;
 	v->ys = ys;
@@ -108,8 +126,7 @@ cu_conv_setup(struct cu_conv *v, cu_ctx *c, const nn_layer *l, nn_shape xs, nn_s
 		CU_DNN(c, cudnnSetConvolutionGroupCount(v->conv, groups));
 	if (cu_tensor(c, &v->bias, 1, (nn_shape){ l->out.c, 1, 1 }) != 0)
 		return -1;
-	on = l->batch;
-	if (set_batch(v, c, on) != 0 || choose(v, c, &v->plan[0], work_bytes) != 0)
+	if (set_batch(v, c, l->batch) != 0 || choose(v, c, &v->plan[0], c->work_limit, work_bytes) != 0)
 		return -1;
 	v->cur = &v->plan[0];
 	return 0;
@@ -146,11 +163,13 @@ cu_conv_batch(struct cu_conv *v, cu_ctx *c, int n)
 			v->cur = &v->plan[i];
 			return 0;
 		}
-	if (choose(v, c, &v->plan[1], &work) != 0)
+	/* a smaller batch (the last of an epoch): within the workspace the driver allocated */
+	struct cu_conv_plan p = { 0 };
+	if (choose(v, c, &p, c->work_bytes, &work) != 0) {
+		v->n = 0;               /* the descriptors are set again by the next call */
 		return -1;
-	if (work > c->work_bytes)
-		return CU_ERR(c, "a batch of %d wants %zu bytes of convolution workspace, more than the %zu set up",
-		              n, work, c->work_bytes);
+	}
+	v->plan[1] = p;
 	v->cur = &v->plan[1];
 	return 0;
 }
