@@ -143,8 +143,13 @@ $(BUILD)/cuda-layers/test_gpu_layers: tests/unit/test_gpu_layers.c $(BUILD)/cuda
 	$(CC) $(CFLAGS) -Werror -I$(CUDA_HOME)/include -o $@ $< $(BUILD)/cuda-layers/libnncuda_layers.so \
 		-Wl,-rpath,$(abspath $(BUILD)/cuda-layers) $(BUILD)/libcommon.a $(LDLIBS) $(CU_LIBS)
 
+ifneq ($(shell command -v $(NVCC) 2>/dev/null),)
 cuda-layers-check: $(BUILD)/cuda-layers/test_gpu_layers
 	DATA=$(CURDIR)/tests/data $(BUILD)/cuda-layers/test_gpu_layers
+else
+cuda-layers-check:
+	@echo "cuda-layers-check: no $(NVCC): skipped"
+endif
 
 # The same tests, built with AddressSanitizer and UndefinedBehaviorSanitizer.
 sanitize: deps
