@@ -117,9 +117,11 @@ check: deps
 tests: $(BINS) $(UNITS) $(FUZZ_REPLAY)
 
 # The CUDA layers (libcommon/nn/cuda/, issue 23) compiled with -Werror into a test library, and
-# tests/unit/test_gpu_layers against it (it skips without a device); needs nvcc and cuDNN.
+# tests/unit/test_gpu_layers against it (it skips without a device); needs NVIDIA's CUDA toolkit
+# and cuDNN (not Debian packages, not installed by make deps, not used by make check).
 CUDA_HOME ?= /usr/local/cuda
-NVCC ?= $(CUDA_HOME)/bin/nvcc
+CUDA_BIN ?= $(CUDA_HOME)/bin
+NVCC ?= $(CUDA_BIN)/nvcc
 CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
 CU_SRC := $(sort $(wildcard libcommon/nn/cuda/*.c))
 CU_KSRC := $(sort $(wildcard libcommon/nn/cuda/*.cu))

@@ -3,7 +3,8 @@
  * by nn_build, random inputs, weights and output gradients; each layer runs forward (training
  * and inference) and backward on both, from the same host inputs, and its output, input
  * gradients, parameter gradients and running statistics must agree within ATOL + RTOL * |host|
- * (fp32 math on the device).  Without a CUDA device it checks only that every layer type has
+ * (fp32 math on the device); then again with TF32 tensor-core math allowed, within TF32_TOL +
+ * TF32_TOL * |host| (10-bit mantissas).  Without a CUDA device it checks only that every layer type has
  * a device implementation, and says it skipped the rest.
  */
 #include <math.h>
@@ -17,6 +18,10 @@
 #define BATCH 4
 #define ATOL 1e-4
 #define RTOL 1e-3
+#define TF32_TOL 2e-2
+
+static double tol_abs = ATOL, tol_rel = RTOL;
+static const char *prec = "fp32";
 
 static const char *archs[] = {
 	"input 3x9x9\nconv2d 4 kernel=3 pad=1\n",
@@ -146,15 +151,15 @@ compare(const char *what, int a, const nn_layer *l, const float *d, const float 
 
 	for (size_t i = 0; i < n; i++) {
 		double e = fabs((double)g[i] - h[i]), rel = e / (fabs(h[i]) > 1e-6 ? fabs(h[i]) : 1e-6);
-		if (!(e <= ATOL + RTOL * fabs(h[i])))
+		if (!(e <= tol_abs + tol_rel * fabs(h[i])))
 			bad++;
 		if (e > worst || e != e)
 			worst = e;
 		if (rel > wrel)
 			wrel = rel;
 	}
-	CHECK(bad == 0, "network %d: %s (%s) %s: %zu values, max abs error %.2g, rel %.2g", a, l->name, l->ops->type,
-	      what, n, worst, wrel);
+	CHECK(bad == 0, "network %d, %s: %s (%s) %s: %zu values, max abs error %.2g, rel %.2g", a, prec, l->name,
+	      l->ops->type, what, n, worst, wrel);
 	free(g);
 	return bad;
 }
@@ -303,6 +308,11 @@ main(void)
 		one_network(&c, a, 1);
 		one_network(&c, a, 0);
 	}
+	c.precision = NN_PREC_TF32;
+	tol_abs = tol_rel = TF32_TOL;
+	prec = "tf32";
+	for (int a = 0; a < (int)(sizeof archs / sizeof *archs); a++)
+		one_network(&c, a, 1);
 	cudaFree(c.work);
 	cublasDestroy(c.blas);
 	cudnnDestroy(c.dnn);
