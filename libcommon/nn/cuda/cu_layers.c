@@ -1,4 +1,20 @@
-/* The device implementation of each host layer type (cu_layer.h). */
+/*
+ * The device implementation of each host layer type (cu_layer.h).  What the driver needs to
+ * know of them:
+ * - c->work: at least the largest *work_bytes any setup reported (convolutions only); a smaller
+ *   last batch chooses its algorithms within c->work_bytes.
+ * - Each call sets the stream of c->dnn and c->blas, and c->blas's math mode, itself.
+ * - setup allocates the layer's device scratch (dropout masks, maxpool's argmax, batch norm's
+ *   saved statistics, features' raw values); batch norm allocates a dx scratch at its first
+ *   backward with dx NULL (the first step, before a graph is captured).
+ * - dropout generates the host's masks on the device from run->seed, run->step, run->sample0
+ *   and l->index: nothing to supply.
+ * - features copies the batch's raw values from the host's net->feat at its forward (a
+ *   pageable copy, which a CUDA graph cannot capture: a driver that captures should copy
+ *   them to the device before the step instead).
+ * - batchnorm refuses run->sync (--sync-bn); conv2d, depthwise2d, conv2d_transpose and dense
+ *   refuse NN_PREC_BF16 ("not yet implemented").
+ */
 #include <string.h>
 
 #include "nn/cuda/cu_layer.h"
