@@ -27,7 +27,8 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo unknown)
 GIT_COMMIT := $(shell test -e .git && git describe --always --dirty --exclude='*' 2>/dev/null)
 FULL_VERSION := $(VERSION)$(if $(GIT_COMMIT),-g$(GIT_COMMIT))
 # libcommon/DOMAIN/*.c and one level of subfolders (nn/layers/); see libcommon/README.
-LIB_SRC := $(sort $(wildcard libcommon/*/*.c libcommon/*/*/*.c))
+# libcommon/nn/cuda/ is the CUDA backend (issue 23): never in libcommon.a (cuda-layers-check below).
+LIB_SRC := $(filter-out libcommon/nn/cuda/%,$(sort $(wildcard libcommon/*/*.c libcommon/*/*/*.c)))
 LIB_HDR := $(wildcard libcommon/*/*.h libcommon/*/*/*.h tests/unit/*.h fuzz/*.h)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 # ONNX's schema (onnx.proto from Debian's libonnx-dev) compiled by protoc-c at build time:
@@ -39,7 +40,7 @@ LIB_OBJ += $(BUILD)/obj/gen/onnx/onnx.pb-c.o
 CFLAGS += -I$(BUILD)/gen/onnx
 PROGS := $(basename $(notdir $(sort $(wildcard cmd/*.c))))
 BINS := $(PROGS:%=$(BUILD)/bin/%)
-UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+UNIT_SRC := $(filter-out tests/unit/test_gpu_layers.c,$(sort $(wildcard tests/unit/*.c)))
 UNITS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
@@ -115,6 +116,43 @@ check: deps
 
 tests: $(BINS) $(UNITS) $(FUZZ_REPLAY)
 
+# The CUDA layers (libcommon/nn/cuda/, issue 23) compiled with -Werror into a test library, and
+# tests/unit/test_gpu_layers against it (it skips without a device); needs NVIDIA's CUDA toolkit
+# and cuDNN (not Debian packages, not installed by make deps, not used by make check).
+CUDA_HOME ?= /usr/local/cuda
+CUDA_BIN ?= $(CUDA_HOME)/bin
+NVCC ?= $(CUDA_BIN)/nvcc
+CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
+CU_SRC := $(sort $(wildcard libcommon/nn/cuda/*.c))
+CU_KSRC := $(sort $(wildcard libcommon/nn/cuda/*.cu))
+CU_HDR := $(wildcard libcommon/nn/cuda/*.h)
+CU_OBJ := $(CU_SRC:%.c=$(BUILD)/cuobj/%.o) $(CU_KSRC:%.cu=$(BUILD)/cuobj/%.o)
+CU_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudnn -lcublas -lcudart
+
+$(BUILD)/cuobj/%.o: %.c $(LIB_HDR) | $(ONNX_GEN)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -Werror -I$(CUDA_HOME)/include -c -o $@ $<
+
+$(BUILD)/cuobj/%.o: %.cu $(CU_HDR)
+	@mkdir -p $(@D)
+	$(NVCC) -O3 -std=c++17 $(CUDA_ARCH) -Werror all-warnings -Xcompiler -fPIC,-Wall,-Wextra,-Werror -Ilibcommon -c -o $@ $<
+
+$(BUILD)/cuda-layers/libnncuda_layers.so: $(CU_OBJ)
+	@mkdir -p $(@D)
+	$(CC) -shared -o $@ $^ $(CU_LIBS)
+
+$(BUILD)/cuda-layers/test_gpu_layers: tests/unit/test_gpu_layers.c $(BUILD)/cuda-layers/libnncuda_layers.so $(BUILD)/libcommon.a $(LIB_HDR)
+	$(CC) $(CFLAGS) -Werror -I$(CUDA_HOME)/include -o $@ $< $(BUILD)/cuda-layers/libnncuda_layers.so \
+		-Wl,-rpath,$(abspath $(BUILD)/cuda-layers) $(BUILD)/libcommon.a $(LDLIBS) $(CU_LIBS)
+
+ifneq ($(shell command -v $(NVCC) 2>/dev/null),)
+cuda-layers-check: $(BUILD)/cuda-layers/test_gpu_layers
+	DATA=$(CURDIR)/tests/data $(BUILD)/cuda-layers/test_gpu_layers
+else
+cuda-layers-check:
+	@echo "cuda-layers-check: no $(NVCC): skipped"
+endif
+
 # The same tests, built with AddressSanitizer and UndefinedBehaviorSanitizer.
 sanitize: deps
 	$(MAKE) BUILD=build-san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
@@ -154,5 +192,5 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz examples/demo/work examples/demo/work-tiny
 
-.PHONY: all deps check tests sanitize fuzz demo examples bench fresh-check install clean FORCE
+.PHONY: all deps check tests sanitize fuzz demo examples bench fresh-check cuda-layers-check install clean FORCE
 .SECONDARY:
