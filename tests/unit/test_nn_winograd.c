@@ -165,6 +165,8 @@ check_choice(void)
 		{ "input 32x20x20\nconv2d 32 kernel=3 stride=2 pad=1\n", 2, 0 },
 		{ "input 32x20x20\nconv2d 32 kernel=5 pad=1\n", 2, 0 },
 		{ "input 1x20x20\nconv2d 32 kernel=3 pad=1\n", -1, 0 },
+		{ "input 32x20x20\nconv2d 16 kernel=3 pad=1\n", -1, 0 },
+		{ "input 32x10x10\nconv2d 32 kernel=3 pad=1\n", -1, 0 },
 		{ "input 1x20x20\nconv2d 32 kernel=3 pad=1\n", 2, 1 },
 	};
 
