@@ -20,7 +20,7 @@ struct nn_wino {
 	int width;              /* a padded input row: 2 tw + 2 floats */
 	float *u;               /* the transformed weights: 16 x F x C */
 	float **v, **m;         /* per thread: 16 x C x cap inputs, 16 x F x cap products */
-	float **d;              /* per thread: 4 padded input rows, 4 rows of B^T d, 2 output rows */
+	float **d;              /* per thread: 4 rows of B^T d, 2 output rows, a row of zeros */
 };
 
 struct wpass {
@@ -73,7 +73,7 @@ nn_wino_setup(const nn_layer *l, nn_net *net)
 	for (int t = 0; t < net->nthreads; t++) {
 		wn->v[t] = nn_alloc(net, (size_t)16 * wn->c * wn->cap * sizeof(float));
 		wn->m[t] = nn_alloc(net, (size_t)16 * wn->f * wn->cap * sizeof(float));
-		wn->d[t] = nn_alloc(net, (size_t)10 * wn->width * sizeof(float));
+		wn->d[t] = nn_alloc(net, (size_t)7 * wn->width * sizeof(float));
 	}
 	return wn;
 }
@@ -107,17 +107,23 @@ transform_weights(nn_wino *wn, const float *w)
 
 /*
  * V = B^T d B for the tw tiles of one tile row and channel, B^T = [1 0 -1 0; 0 1 1 0;
- * 0 -1 1 0; 0 1 0 -1]: d holds the 4 padded input rows (width floats each), t room for 4
- * more; tile tx's value k goes to v[k * ks + tx].  The AVX2 clone does the same operations in
- * the same order on wider vectors.
+ * 0 -1 1 0; 0 1 0 -1]: r[0..3] are the tile row's 4 input rows (w floats; a row of zeros
+ * above and below the image), padded by pw zeros on the left and zeros on the right to width
+ * floats; t has room for 4 such rows; tile tx's value k goes to v[k * ks + tx].  The AVX2
+ * clone does the same operations in the same order on wider vectors.
  */
 __attribute__((target_clones("avx2", "default"))) static void
-input_tiles(const float *restrict d, float *restrict t, int width, int tw, float *restrict v, size_t ks)
+input_tiles(const float *const r[4], int pw, int w, float *restrict t, int width, int tw, float *restrict v,
+            size_t ks)
 {
-	const float *d0 = d, *d1 = d + width, *d2 = d + 2 * width, *d3 = d + 3 * width;
-	float *t0 = t, *t1 = t + width, *t2 = t + 2 * width, *t3 = t + 3 * width;
+	const float *d0 = r[0], *d1 = r[1], *d2 = r[2], *d3 = r[3];
+	float *t0 = t + pw, *t1 = t0 + width, *t2 = t1 + width, *t3 = t2 + width;
 
-	for (int s = 0; s < width; s++) {
+	for (int i = 0; i < 4; i++) {
+		memset(t + (size_t)i * width, 0, (size_t)pw * sizeof(float));
+		memset(t + (size_t)i * width + pw + w, 0, (size_t)(width - pw - w) * sizeof(float));
+	}
+	for (int s = 0; s < w; s++) {
 		t0[s] = d0[s] - d2[s];
 		t1[s] = d1[s] + d2[s];
 		t2[s] = d2[s] - d1[s];
@@ -136,13 +142,23 @@ input_tiles(const float *restrict d, float *restrict t, int width, int tw, float
 	}
 }
 
-/* y = A^T M A for the tw tiles of one tile row and filter, A^T = [1 1 1 0; 0 1 -1 -1]: tile
- * tx's value k at m[k * ks + tx]; o gets two output rows of 2 tw. */
-__attribute__((target_clones("avx2", "default"))) static void
-output_tiles(const float *restrict m, size_t ks, int tw, float *restrict o)
+/* act(v + bias): a relu (slope 0) or leaky relu, or none. */
+static inline __attribute__((always_inline)) float
+act(float v, float bias, int relu, float slope)
 {
-	float *o0 = o, *o1 = o + 2 * tw;
+	v += bias;
+	if (!relu)
+		return v;
+	float pos = v > 0 ? v : 0, neg = v < 0 ? v : 0;
+	return pos + slope * neg;
+}
 
+/* y = act(A^T M A + bias) for the tw tiles of one tile row and filter, A^T = [1 1 1 0;
+ * 0 1 -1 -1]: tile tx's value k at m[k * ks + tx]; rows o0 and o1 get 2 tw values each. */
+static inline __attribute__((always_inline)) void
+output_tiles_act(const float *restrict m, size_t ks, int tw, float *restrict o0, float *restrict o1, float bias,
+                 int relu, float slope)
+{
 	for (int x = 0; x < tw; x++) {
 		float a[2][4];
 		for (int j = 0; j < 4; j++) {
@@ -151,41 +167,31 @@ output_tiles(const float *restrict m, size_t ks, int tw, float *restrict o)
 			a[0][j] = m0 + m1 + m2;
 			a[1][j] = m1 - m2 - m3;
 		}
-		o0[2 * x] = a[0][0] + a[0][1] + a[0][2];
-		o0[2 * x + 1] = a[0][1] - a[0][2] - a[0][3];
-		o1[2 * x] = a[1][0] + a[1][1] + a[1][2];
-		o1[2 * x + 1] = a[1][1] - a[1][2] - a[1][3];
+		o0[2 * x] = act(a[0][0] + a[0][1] + a[0][2], bias, relu, slope);
+		o0[2 * x + 1] = act(a[0][1] - a[0][2] - a[0][3], bias, relu, slope);
+		o1[2 * x] = act(a[1][0] + a[1][1] + a[1][2], bias, relu, slope);
+		o1[2 * x + 1] = act(a[1][1] - a[1][2] - a[1][3], bias, relu, slope);
 	}
 }
 
-/* One output row: y = act(o + bias), as conv2d's own bias pass computes it. */
+/* The AVX2 clone does the same operations in the same order on wider vectors. */
 __attribute__((target_clones("avx2", "default"))) static void
-finish_row(const float *restrict o, float *restrict y, int n, float bias, int relu, float slope)
+output_tiles(const float *restrict m, size_t ks, int tw, float *restrict o0, float *restrict o1, float bias,
+             int relu, float slope)
 {
 	if (relu)
-		for (int i = 0; i < n; i++) {
-			float v = o[i] + bias, pos = v > 0 ? v : 0, neg = v < 0 ? v : 0;
-			y[i] = pos + slope * neg;
-		}
+		output_tiles_act(m, ks, tw, o0, o1, bias, 1, slope);
 	else
-		for (int i = 0; i < n; i++)
-			y[i] = o[i] + bias;
+		output_tiles_act(m, ks, tw, o0, o1, bias, 0, slope);
 }
 
-/* The 4 zero-padded input rows of tile row ty, channel plane xc. */
+/* The 4 input rows of tile row ty in channel plane xc, zero rows outside the image. */
 static void
-pad_rows(const nn_wino *wn, const float *xc, int ty, float *d)
+tile_rows(const nn_wino *wn, const float *xc, int ty, const float *zero, const float *r[4])
 {
-	for (int r = 0; r < 4; r++) {
-		float *row = d + (size_t)r * wn->width;
-		int iy = 2 * ty - wn->ph + r;
-		if (iy < 0 || iy >= wn->h) {
-			memset(row, 0, (size_t)wn->width * sizeof(float));
-			continue;
-		}
-		memset(row, 0, (size_t)wn->pw * sizeof(float));
-		memcpy(row + wn->pw, xc + (size_t)iy * wn->w, (size_t)wn->w * sizeof(float));
-		memset(row + wn->pw + wn->w, 0, (size_t)(wn->width - wn->pw - wn->w) * sizeof(float));
+	for (int i = 0; i < 4; i++) {
+		int iy = 2 * ty - wn->ph + i;
+		r[i] = iy < 0 || iy >= wn->h ? zero : xc + (size_t)iy * wn->w;
 	}
 }
 
@@ -197,7 +203,8 @@ forward_part(void *ctx, size_t b, size_t e, int t)
 	const nn_layer *l = ps->l;
 	size_t in = (size_t)wn->c * wn->h * wn->w, out = (size_t)wn->f * wn->ho * wn->wo, fc = (size_t)wn->f * wn->c;
 	size_t units = (e - b) * (size_t)wn->th;
-	float *v = wn->v[t], *m = wn->m[t], *d = wn->d[t], *o = d + 8 * (size_t)wn->width;
+	float *v = wn->v[t], *m = wn->m[t], *d = wn->d[t], *o = d + 4 * (size_t)wn->width;
+	const float *zero = d + 6 * (size_t)wn->width;
 	size_t vs = (size_t)wn->c * wn->cap, ms = (size_t)wn->f * wn->cap;
 
 	for (size_t u0 = 0; u0 < units; u0 += (size_t)wn->rows) {
@@ -206,8 +213,9 @@ forward_part(void *ctx, size_t b, size_t e, int t)
 			size_t n = b + (u0 + q) / wn->th;
 			int ty = (int)((u0 + q) % wn->th);
 			for (int ch = 0; ch < wn->c; ch++) {
-				pad_rows(wn, ps->x + n * in + (size_t)ch * wn->h * wn->w, ty, d);
-				input_tiles(d, d + 4 * (size_t)wn->width, wn->width, wn->tw,
+				const float *r[4];
+				tile_rows(wn, ps->x + n * in + (size_t)ch * wn->h * wn->w, ty, zero, r);
+				input_tiles(r, wn->pw, wn->w, d, wn->width, wn->tw,
 				            v + (size_t)ch * wn->cap + (size_t)q * wn->tw, vs);
 			}
 		}
@@ -220,10 +228,15 @@ forward_part(void *ctx, size_t b, size_t e, int t)
 			for (int f = 0; f < wn->f; f++) {
 				float bias = l->bias ? l->param[1].w[f] : 0;
 				float *yf = ps->y + n * out + ((size_t)f * wn->ho + 2 * ty) * wn->wo;
-				output_tiles(m + (size_t)f * wn->cap + (size_t)q * wn->tw, ms, wn->tw, o);
+				const float *mf = m + (size_t)f * wn->cap + (size_t)q * wn->tw;
+				/* whole tiles straight into y, else through o */
+				if (nr == 2 && 2 * wn->tw == wn->wo) {
+					output_tiles(mf, ms, wn->tw, yf, yf + wn->wo, bias, l->fuse_relu, l->fused_slope);
+					continue;
+				}
+				output_tiles(mf, ms, wn->tw, o, o + 2 * wn->tw, bias, l->fuse_relu, l->fused_slope);
 				for (int r = 0; r < nr; r++)
-					finish_row(o + (size_t)r * 2 * wn->tw, yf + (size_t)r * wn->wo, wn->wo, bias,
-					           l->fuse_relu, l->fused_slope);
+					memcpy(yf + (size_t)r * wn->wo, o + (size_t)r * 2 * wn->tw, (size_t)wn->wo * sizeof(float));
 			}
 		}
 	}
