@@ -19,6 +19,8 @@ struct nn_wino {
 	int cap;                /* tiles per block: rows * tw */
 	int width;              /* a padded input row: 2 tw + 2 floats */
 	float *u;               /* the transformed weights: 16 x F x C */
+	float *wsrc;            /* the weights u was made from (F x C x 9), to skip unchanged ones */
+	int fresh;              /* u matches wsrc */
 	float **v, **m;         /* per thread: 16 x C x cap inputs, 16 x F x cap products */
 	float **d;              /* per thread: 4 rows of B^T d, 2 output rows, a row of zeros */
 };
@@ -67,6 +69,7 @@ nn_wino_setup(const nn_layer *l, nn_net *net)
 		wn->rows = wn->th * l->batch;
 	wn->cap = wn->rows * wn->tw;
 	wn->u = nn_alloc(net, (size_t)16 * wn->f * wn->c * sizeof(float));
+	wn->wsrc = nn_alloc(net, (size_t)9 * wn->f * wn->c * sizeof(float));
 	wn->v = nn_alloc(net, (size_t)net->nthreads * sizeof *wn->v);
 	wn->m = nn_alloc(net, (size_t)net->nthreads * sizeof *wn->m);
 	wn->d = nn_alloc(net, (size_t)net->nthreads * sizeof *wn->d);
@@ -247,6 +250,13 @@ nn_wino_forward(nn_wino *wn, nn_layer *l, const nn_run *run, const float *x, flo
 {
 	struct wpass ps = { wn, l, x, y };
 
-	transform_weights(wn, l->param[0].w);
+	/* once per change of the weights: each training step, once for inference (comparing
+	 * costs a fraction of transforming, and needs no help from whatever writes weights) */
+	size_t bytes = (size_t)9 * wn->f * wn->c * sizeof(float);
+	if (!wn->fresh || memcmp(wn->wsrc, l->param[0].w, bytes) != 0) {
+		transform_weights(wn, l->param[0].w);
+		memcpy(wn->wsrc, l->param[0].w, bytes);
+		wn->fresh = 1;
+	}
 	nn_pool_for(run->pool, (size_t)run->n, forward_part, &ps);
 }

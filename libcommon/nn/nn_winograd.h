@@ -21,7 +21,7 @@ extern int nn_winograd_mode;
  * apply (kernel not 3x3, stride not 1) or does not win for the shape. */
 nn_wino *nn_wino_setup(const nn_layer *l, nn_net *net);
 /* y = the activation of (x convolved with the layer's weights + bias), run->n samples, on
- * the run's pool; the weights are transformed first. */
+ * the run's pool; the weights are transformed first when they changed since the last call. */
 void nn_wino_forward(nn_wino *wn, nn_layer *l, const nn_run *run, const float *x, float *y);
 
 #endif
