@@ -18,6 +18,7 @@
 #include "nn/nn_im2col.h"
 #include "nn/nn_loss.h"
 #include "nn/nn_optim.h"
+#include "nn/nn_winograd.h"
 #include "util/rng.h"
 
 #define BATCH 3
@@ -855,6 +856,11 @@ main(void)
 	nn_conv_band_bytes = 1;         /* one output row per band */
 	check_layer("conv2d by rows, a band per row", "input 12x6x7\nconv2d 11 kernel=3 pad=1\n", 1);
 	nn_conv_band_bytes = band_bytes;
+	/* the forward pass by Winograd (nn_winograd.c), the backward passes as ever */
+	nn_winograd_mode = 2;
+	check_layer("conv2d Winograd 3x3 pad 1", "input 3x6x7\nconv2d 4 kernel=3 pad=1\n", 1);
+	check_layer("conv2d Winograd 3x3, by rows", "input 12x5x6\nconv2d 11 kernel=3\n", 1);
+	nn_winograd_mode = -1;
 	check_layer("conv2d_transpose 2x2 stride 2", "input 3x3x4\nconv2d_transpose 2 kernel=2 stride=2\n", 1);
 	check_layer("conv2d_transpose 3x3 stride 2 pad 1", "input 2x4x3\nconv2d_transpose 3 kernel=3 stride=2 pad=1\n", 1);
 	check_layer("depthwise2d 3x3 pad 1", "input 3x5x5\ndepthwise2d 3 pad=1\n", 1);

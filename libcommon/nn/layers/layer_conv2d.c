@@ -5,6 +5,7 @@
 #include "nn/nn_gemm.h"
 #include "nn/nn_im2col.h"
 #include "nn/nn_layer_util.h"
+#include "nn/nn_winograd.h"
 #include "util/util.h"
 
 struct conv {
@@ -24,6 +25,7 @@ struct conv {
 	float **dwrow;          /* per thread: weight gradient partials laid out as wrow */
 	float **rbuf;           /* per thread: rowbuf floats for a band's column matrix */
 	size_t rowbuf;
+	nn_wino *wino;          /* 3x3 stride 1 where it wins: the forward pass by Winograd */
 };
 
 /* A stride-1 convolution of one sample by kernel rows: f output planes ho x wo from c input
@@ -79,6 +81,7 @@ conv_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 	c->rowwise = stride1 && l->in.c * l->kw >= ROWWISE_MIN_K;
 	c->rowwise_dx = stride1 && l->filters * l->kw >= ROWWISE_MIN_K;
 	c->nthreads = net->nthreads;
+	c->wino = nn_wino_setup(l, net);
 	c->col = nn_alloc(net, (size_t)c->nthreads * sizeof *c->col);
 	c->dcol = nn_alloc(net, (size_t)c->nthreads * sizeof *c->dcol);
 	c->dw = nn_alloc(net, (size_t)c->nthreads * sizeof *c->dw);
@@ -92,7 +95,7 @@ conv_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 		c->dw[t] = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
 		c->db[t] = nn_alloc(net, (size_t)l->filters * sizeof(float));
 	}
-	if (!c->direct && !c->rowwise && (size_t)l->batch * c->k * c->p * sizeof(float) <= COL_CACHE_BYTES)
+	if (!c->direct && !c->rowwise && !c->wino && (size_t)l->batch * c->k * c->p * sizeof(float) <= COL_CACHE_BYTES)
 		c->cache = nn_alloc(net, (size_t)l->batch * c->k * c->p * sizeof(float));
 	c->group = c->p < GROUP_COLUMNS && !c->direct && !c->rowwise ? (GROUP_COLUMNS + c->p - 1) / c->p : 1;
 	if (c->group > l->batch)
@@ -365,6 +368,10 @@ conv_forward(nn_layer *l, const nn_run *run, const float *x, float *y)
 	struct conv *c = l->priv;
 	struct pass ps = { .l = l, .train = run->train, .x = x, .out = y };
 
+	if (c->wino) {
+		nn_wino_forward(c->wino, l, run, x, y);
+		return;
+	}
 	if (c->rowwise)
 		weights_by_row(l);
 	nn_pool_for(run->pool, (size_t)run->n, conv2d_forward_part, &ps);
