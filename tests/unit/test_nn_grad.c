@@ -926,6 +926,34 @@ check_share_training(void)
 	}
 }
 
+/* A window of more than 256 cells keeps its maxima's places in two bytes: the gradient goes to
+ * the largest cell of each (the numeric check above cannot tell ties in windows this large). */
+static void
+check_maxpool_places(void)
+{
+	char err[256];
+	nn_net *net = nn_build("input 1x17x19\nmaxpool 17 stride=1\n", "wide", 1, 1, err, sizeof err);
+	int at[3] = { 16 * 19, 5 * 19 + 17, 8 * 19 + 18 };     /* columns 0, 17, 18 */
+
+	CHECK(net != NULL, "maxpool 17: builds (%s)", net ? "" : err);
+	if (!net)
+		return;
+	float *x = nn_input(net), dy[3] = { 1, 2, 4 }, dx[17 * 19];
+	for (int i = 0; i < 17 * 19; i++)
+		x[i] = (float)(i % 7) / 10;
+	x[at[0]] = 5, x[at[1]] = 4, x[at[2]] = 3;   /* windows: columns 0-16, 1-17, 2-18 */
+	nn_run run = { .n = 1, .train = 1 };
+	const float *y = nn_forward(net, &run);
+	CHECK(y[0] == 5 && y[1] == 4 && y[2] == 4, "maxpool 17: the maxima (%g %g %g)", y[0], y[1], y[2]);
+	net->layer[0].ops->backward(&net->layer[0], &(nn_run){ .n = 1, .train = 1, .pool = net->pool },
+	                            x, y, dy, dx);
+	int bad = 0;
+	for (int i = 0; i < 17 * 19; i++)
+		bad += dx[i] != (i == at[0] ? 1 : i == at[1] ? 6 : 0);
+	CHECK(bad == 0, "maxpool 17: the gradient goes to each window's maximum (%d wrong)", bad);
+	nn_free(net);
+}
+
 int
 main(void)
 {
@@ -1011,5 +1039,6 @@ main(void)
 	check_batchnorm_reference();
 	check_share_activations();
 	check_share_training();
+	check_maxpool_places();
 	return CHECK_DONE();
 }
