@@ -28,6 +28,44 @@ nn_alloc(nn_net *net, size_t bytes)
 	return (void *)p;
 }
 
+struct nn_scratch_req { void **dst; size_t bytes; int layer; };
+
+void
+nn_scratch(nn_net *net, void *dst, size_t bytes)
+{
+	if (net->nsreq == net->capsreq) {
+		net->capsreq = net->capsreq ? 2 * net->capsreq : 64;
+		net->sreq = xrealloc(net->sreq, (size_t)net->capsreq * sizeof *net->sreq);
+	}
+	net->sreq[net->nsreq++] = (struct nn_scratch_req){ dst, (bytes + 63) & ~(size_t)63, net->setup_layer };
+}
+
+/* Each layer's requests side by side from the start of one region (layers run one at a time). */
+static void
+place_scratch(nn_net *net)
+{
+	const char *no = getenv("NN_NO_SHARE");
+	int share = !(no && *no == '1');
+	size_t *used = xcalloc((size_t)net->nlayer + 1, sizeof *used), end = 0;
+
+	size_t *off = xcalloc((size_t)net->nsreq + 1, sizeof *off);
+	for (int i = 0; i < net->nsreq; i++) {
+		size_t *u = share ? &used[net->sreq[i].layer] : &used[0];
+		off[i] = *u;
+		*u += net->sreq[i].bytes;
+		end = *u > end ? *u : end;
+	}
+	char *base = nn_alloc(net, end ? end : 64);
+	for (int i = 0; i < net->nsreq; i++)
+		*net->sreq[i].dst = base + off[i];
+	free(off);
+	net->scratch_bytes = end;
+	free(used);
+	free(net->sreq);
+	net->sreq = NULL;
+	net->nsreq = net->capsreq = 0;
+}
+
 nn_param *
 nn_add_param(nn_layer *l, nn_net *net, const char *what, int ndim, const int *dims, int decay)
 {
@@ -712,6 +750,7 @@ nn_build(const char *arch, const char *name, int batch, int nthreads, char *err,
 			l->ins[k] = act_shape(net, l->src[k]);
 		l->in = s = l->ins[0];
 		l->batch = net->batch;
+		net->setup_layer = i;
 		if (l->ops->setup(l, net, reason, sizeof reason) != 0) {
 			errorf(err, errlen, "%s: line %d: %s: %s (input %dx%dx%d)", name, l->line, l->ops->type,
 			       reason, s.c, s.h, s.w);
@@ -730,6 +769,7 @@ nn_build(const char *arch, const char *name, int batch, int nthreads, char *err,
 		if (nn_shape_size(l->out) > net->maxact)
 			net->maxact = nn_shape_size(l->out);
 	}
+	place_scratch(net);
 	if (plan_buffers(net, name, err, errlen) != 0)
 		goto fail;
 	collect_params(net);
@@ -747,6 +787,7 @@ nn_free(nn_net *net)
 	if (!net)
 		return;
 	nn_pool_free(net->pool);
+	free(net->sreq);
 	while (net->arena) {
 		struct nn_chunk *c = net->arena;
 		net->arena = c->next;
