@@ -134,9 +134,18 @@ struct nn_net {
 	float **act;            /* act[0] the input, act[i + 1] layer i's output */
 	float **gbuf;           /* gbuf[a]: where the gradient of act[a] gathers */
 	int *ncons;             /* ncons[a]: inputs of layers that read act[a] */
+	int *view;              /* view[a]: the first activation whose buffer act[a] is by plan
+	                         * (a layer run in place, flatten), a itself if none */
 	unsigned char *fresh;   /* during backward: act[a] has no gradient yet */
-	float *grad[2];         /* shared by activations read once, by the next layer */
-	float *scratch[NN_MAX_INPUTS];  /* gradients to be added to one gathered already */
+	/* sbuf[i * NN_MAX_INPUTS + k]: layer i's gradient of input k when it is to be added to
+	 * one gathered already (inputs read more than once), else NULL */
+	float **sbuf;
+	size_t train_bytes;     /* what the planned activation and gradient buffers take */
+	/* Scratch that layers use only within one forward or backward call (nn_scratch): one
+	 * region for the network, as large as the largest layer's, placed once setup is done. */
+	struct nn_scratch_req *sreq;
+	int nsreq, capsreq, setup_layer;
+	size_t scratch_bytes;
 	size_t maxact;
 	nn_param **params;
 	int nparams;
@@ -163,8 +172,15 @@ void nn_share_activations(nn_net *net);
 void nn_init_params(nn_net *net, uint64_t seed);
 /* Allocation that lives as long as the network (zeroed; aborts when out of memory). */
 void *nn_alloc(nn_net *net, size_t bytes);
+/* For a layer's setup: *dst gets `bytes` (64-byte aligned) of scratch that the layer may use only
+ * during one call of its own forward or backward, and must write before it reads: every layer's
+ * scratch is one region (the layer's requests side by side), so the next layer overwrites it.
+ * *dst is set when nn_build has set up every layer; NN_NO_SHARE=1: a region of its own each. */
+void nn_scratch(nn_net *net, void *dst, size_t bytes);
 
-/* Input in act[0] (n samples); returns the last layer's output. */
+/* Input in act[0] (n samples); returns the last layer's output.  Buffers are shared by when
+ * they are live in a training step (nn_net.c): after the pass, act[nlayer - 1] and act[nlayer]
+ * hold their values, and each other act[a] only if a backward pass reads it. */
 float *nn_forward(nn_net *net, const nn_run *run);
 /* From the gradient of the loss at layer `from`'s output (layers from+1.. skipped), back to
  * the first layer; parameter gradients accumulate (nn_zero_grad clears them). */

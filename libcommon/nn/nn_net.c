@@ -28,6 +28,44 @@ nn_alloc(nn_net *net, size_t bytes)
 	return (void *)p;
 }
 
+struct nn_scratch_req { void **dst; size_t bytes; int layer; };
+
+void
+nn_scratch(nn_net *net, void *dst, size_t bytes)
+{
+	if (net->nsreq == net->capsreq) {
+		net->capsreq = net->capsreq ? 2 * net->capsreq : 64;
+		net->sreq = xrealloc(net->sreq, (size_t)net->capsreq * sizeof *net->sreq);
+	}
+	net->sreq[net->nsreq++] = (struct nn_scratch_req){ dst, (bytes + 63) & ~(size_t)63, net->setup_layer };
+}
+
+/* Each layer's requests side by side from the start of one region (layers run one at a time). */
+static void
+place_scratch(nn_net *net)
+{
+	const char *no = getenv("NN_NO_SHARE");
+	int share = !(no && *no == '1');
+	size_t *used = xcalloc((size_t)net->nlayer + 1, sizeof *used), end = 0;
+
+	size_t *off = xcalloc((size_t)net->nsreq + 1, sizeof *off);
+	for (int i = 0; i < net->nsreq; i++) {
+		size_t *u = share ? &used[net->sreq[i].layer] : &used[0];
+		off[i] = *u;
+		*u += net->sreq[i].bytes;
+		end = *u > end ? *u : end;
+	}
+	char *base = nn_alloc(net, end ? end : 64);
+	for (int i = 0; i < net->nsreq; i++)
+		*net->sreq[i].dst = base + off[i];
+	free(off);
+	net->scratch_bytes = end;
+	free(used);
+	free(net->sreq);
+	net->sreq = NULL;
+	net->nsreq = net->capsreq = 0;
+}
+
 nn_param *
 nn_add_param(nn_layer *l, nn_net *net, const char *what, int ndim, const int *dims, int decay)
 {
@@ -420,19 +458,105 @@ dropout_after_relu(const nn_layer *l, const nn_layer *prev)
 /*
  * Activations and gradients.  A layer may run in place (act[i + 1] = act[i]) when its type
  * allows it, it reads only the previous layer's output, nothing else reads that, and the
- * previous layer's backward does not need it.  The gradient of an activation read once, by
- * the next layer, lives in one of two shared buffers (by parity, so a layer's dy and dx never
- * share one); an activation read more than once, or further down, gathers its gradient in a
- * buffer of its own.
+ * previous layer's backward does not need it.  Every other activation, every activation
+ * gradient and every scratch gradient (of an input read more than once, added to the gradient
+ * gathered already) is an interval on the time line of one training step: layer i's forward
+ * at t = i, the loss at t = L, layer i's backward at t = 2L - i.  An activation lives from its
+ * producer's forward to the last pass that reads it: a later forward, or a backward that reads
+ * its input or output (backward_reads); the network's last two outputs (the loss reads them,
+ * and callers after the step) to the end.  The gradient of act[a] lives from the backward of
+ * its last reader (which writes it first) to that of its producer (which reads it); a scratch
+ * gradient only during its layer's backward.  Intervals that do not overlap may share memory,
+ * so activations read by no backward pass (a pooling's input, what add and concat join) and
+ * those whose last reader's backward has run serve as gradient buffers, and the other way
+ * round.  NN_NO_SHARE=1 (for tests): every interval its own buffer.
  */
+
+/* Whether layer l's backward reads its input x (k = 0) or output y (k = 1).  By type: those
+ * not listed read both. */
+static int
+backward_reads(const nn_layer *l, int k)
+{
+	static const char *none[] = { "add", "concat", "avgpool", "globalavgpool", "maxpool", "flatten",
+	                              "dropout", "upsample", "features" };
+	static const char *only_y[] = { "softmax", "sigmoid", "relu6" };
+	const char *t = l->ops->type;
+
+	for (size_t i = 0; i < sizeof none / sizeof *none; i++)
+		if (strcmp(t, none[i]) == 0)
+			return 0;
+	for (size_t i = 0; i < sizeof only_y / sizeof *only_y; i++)
+		if (strcmp(t, only_y[i]) == 0)
+			return k == 1;
+	return 1;
+}
+
+struct interval { float **dst; size_t bytes; int from, to; size_t off; };
+
+static int
+by_size(const void *a, const void *b)
+{
+	const struct interval *x = a, *y = b;
+
+	if (x->bytes != y->bytes)
+		return (x->bytes < y->bytes) - (x->bytes > y->bytes);
+	return (x->from > y->from) - (x->from < y->from);
+}
+
+static int
+by_off(const void *a, const void *b)
+{
+	const struct interval *x = *(const struct interval *const *)a, *y = *(const struct interval *const *)b;
+
+	return (x->off > y->off) - (x->off < y->off);
+}
+
+/* Places the intervals in one allocation: largest first, each at the lowest offset where it
+ * overlaps no interval placed already that is live at the same time.  Offsets are multiples
+ * of 64 bytes, as nn_alloc's alignment. */
+static void
+place_intervals(nn_net *net, struct interval *iv, int n)
+{
+	const struct interval **near = xcalloc((size_t)n + 1, sizeof *near);
+	const char *no = getenv("NN_NO_SHARE");
+	int share = !(no && *no == '1');
+	size_t end = 0;
+
+	qsort(iv, (size_t)n, sizeof *iv, by_size);
+	for (int i = 0; i < n; i++) {
+		size_t bytes = (iv[i].bytes + 63) & ~(size_t)63, off = 0;
+		int m = 0;
+		for (int j = 0; j < i; j++)
+			if (!share || (iv[j].from <= iv[i].to && iv[i].from <= iv[j].to))
+				near[m++] = &iv[j];
+		qsort(near, (size_t)m, sizeof *near, by_off);
+		for (int j = 0; j < m; j++) {
+			if (near[j]->off >= off + bytes)
+				break;          /* fits in the gap before it */
+			size_t e = near[j]->off + ((near[j]->bytes + 63) & ~(size_t)63);
+			if (e > off)
+				off = e;
+		}
+		iv[i].off = off;
+		if (off + bytes > end)
+			end = off + bytes;
+	}
+	free(near);
+	char *base = nn_alloc(net, end ? end : 64);
+	for (int i = 0; i < n; i++)
+		*iv[i].dst = (float *)(base + iv[i].off);
+	net->train_bytes = end;
+}
 
 static int
 plan_buffers(nn_net *net, const char *name, char *err, size_t errlen)
 {
-	int L = net->nlayer, nscratch = 0;
+	int L = net->nlayer, n = 0;
 	const char *no = getenv("NN_NO_INPLACE");     /* for tests: every layer its own buffer */
+	size_t bs = (size_t)net->batch * sizeof(float);
 
 	net->ncons = nn_alloc(net, (size_t)(L + 1) * sizeof *net->ncons);
+	net->view = nn_alloc(net, (size_t)(L + 1) * sizeof *net->view);
 	net->fresh = nn_alloc(net, (size_t)(L + 1));
 	for (int i = 0; i < L; i++)
 		for (int k = 0; k < net->layer[i].nin; k++)
@@ -443,43 +567,67 @@ plan_buffers(nn_net *net, const char *name, char *err, size_t errlen)
 			              "in its last layer)", name, net->layer[i].line, net->layer[i].name);
 	net->act = nn_alloc(net, (size_t)(L + 1) * sizeof *net->act);
 	net->gbuf = nn_alloc(net, (size_t)(L + 1) * sizeof *net->gbuf);
-	net->act[0] = nn_alloc(net, (size_t)net->batch * nn_shape_size(net->input) * sizeof(float));
-	for (int i = 0; i < 2; i++)
-		net->grad[i] = nn_alloc(net, (size_t)net->batch * net->maxact * sizeof(float));
+	net->sbuf = nn_alloc(net, (size_t)L * NN_MAX_INPUTS * sizeof *net->sbuf);
+	net->act[0] = nn_alloc(net, bs * nn_shape_size(net->input));
 	for (int i = 0; i < L; i++) {
-		const nn_layer *l = &net->layer[i];
+		nn_layer *l = &net->layer[i];
 		int a = l->src[0];
 		const nn_layer *prev = a > 0 ? &net->layer[a - 1] : NULL;
+		net->view[i + 1] = i + 1;
 		if (l->ops->inplace && l->nin == 1 && a == i && prev &&
 		    (!prev->ops->inplace || dropout_after_relu(l, prev)) &&
 		    !prev->ops->needs_output && net->ncons[a] == 1 && !(no && *no == '1')) {
-			net->act[i + 1] = net->act[i];
+			net->view[i + 1] = net->view[i];
 			if ((strcmp(l->ops->type, "relu") == 0 || strcmp(l->ops->type, "leakyrelu") == 0) &&
 			    (strcmp(prev->ops->type, "conv2d") == 0 || strcmp(prev->ops->type, "dense") == 0)) {
 				net->layer[i - 1].fuse_relu = 1;
 				net->layer[i - 1].fused_slope = l->slope;
-				net->layer[i].absorbed = 1;
+				l->absorbed = 1;
 			}
 		} else if (strcmp(l->ops->type, "flatten") == 0 && a == i && !(no && *no == '1')) {
-			net->act[i + 1] = net->act[i];  /* changes nothing: always a view */
-		} else {
-			net->act[i + 1] = nn_alloc(net, (size_t)net->batch * nn_shape_size(l->out) * sizeof(float));
+			net->view[i + 1] = net->view[i];        /* changes nothing: always a view */
 		}
-		int acc = 0;
-		for (int k = 0; k < l->nin; k++)
-			acc += net->ncons[l->src[k]] > 1;
-		if (acc > nscratch)
-			nscratch = acc;
 	}
-	for (int a = 1; a <= L; a++) {
-		const nn_layer *next = a < L ? &net->layer[a] : NULL;
-		if (net->ncons[a] <= 1 && (a == L || (next->nin == 1 && next->src[0] == a)))
-			net->gbuf[a] = net->grad[a % 2];
-		else
-			net->gbuf[a] = nn_alloc(net, (size_t)net->batch * nn_shape_size(act_shape(net, a)) * sizeof(float));
+	/* when each activation is last read: by a forward (t = i) or a backward (t = 2L - i) */
+	int *until = xcalloc((size_t)L + 1, sizeof *until);
+	struct interval *iv = xcalloc((size_t)(L + 1) * (2 + NN_MAX_INPUTS), sizeof *iv);
+	for (int a = 1; a <= L; a++)
+		until[net->view[a]] = a - 1;
+	for (int i = 0; i < L; i++) {
+		const nn_layer *l = &net->layer[i];
+		int r = net->view[i + 1], t = backward_reads(l, 1) ? 2 * L - i : i;
+		until[r] = until[r] > t ? until[r] : t;
+		for (int k = 0; k < l->nin; k++) {
+			r = net->view[l->src[k]];
+			t = backward_reads(l, 0) ? 2 * L - i : i;
+			until[r] = until[r] > t ? until[r] : t;
+		}
 	}
-	for (int k = 0; k < nscratch; k++)
-		net->scratch[k] = nn_alloc(net, (size_t)net->batch * net->maxact * sizeof(float));
+	until[net->view[L]] = until[net->view[L - 1]] = 2 * L + 1;
+	for (int a = 1; a <= L; a++)
+		if (net->view[a] == a)
+			iv[n++] = (struct interval){ &net->act[a], bs * nn_shape_size(act_shape(net, a)), a - 1, until[a], 0 };
+	/* gradients: written first by the last reader's backward, read by the producer's */
+	for (int a = 1; a < L; a++) {
+		int last = 0;
+		for (int i = 0; i < L; i++)
+			for (int k = 0; k < net->layer[i].nin; k++)
+				if (net->layer[i].src[k] == a)
+					last = i;
+		iv[n++] = (struct interval){ &net->gbuf[a], bs * nn_shape_size(act_shape(net, a)), 2 * L - last,
+		                             2 * L - (a - 1), 0 };
+	}
+	net->gbuf[L] = NULL;                    /* nn_backward's dy */
+	for (int i = 0; i < L; i++)
+		for (int k = 0; k < net->layer[i].nin; k++)
+			if (net->layer[i].src[k] > 0 && net->ncons[net->layer[i].src[k]] > 1)
+				iv[n++] = (struct interval){ &net->sbuf[i * NN_MAX_INPUTS + k],
+				                             bs * nn_shape_size(net->layer[i].ins[k]), 2 * L - i, 2 * L - i, 0 };
+	place_intervals(net, iv, n);
+	for (int a = 1; a <= L; a++)
+		net->act[a] = net->act[net->view[a]];
+	free(until);
+	free(iv);
 	return 0;
 }
 
@@ -502,12 +650,7 @@ nn_share_activations(nn_net *net)
 	float **to = nn_alloc(net, (size_t)(L + 1) * sizeof *to);
 
 	for (int a = 0; a <= L; a++) {
-		root[a] = a;
-		for (int b = 0; b < a; b++)
-			if (net->act[b] == net->act[a]) {
-				root[a] = root[b];
-				break;
-			}
+		root[a] = net->view[a];
 		last[a] = a;                    /* its producer, layer a - 1, runs before a */
 	}
 	for (int i = 0; i < L; i++)
@@ -607,6 +750,7 @@ nn_build(const char *arch, const char *name, int batch, int nthreads, char *err,
 			l->ins[k] = act_shape(net, l->src[k]);
 		l->in = s = l->ins[0];
 		l->batch = net->batch;
+		net->setup_layer = i;
 		if (l->ops->setup(l, net, reason, sizeof reason) != 0) {
 			errorf(err, errlen, "%s: line %d: %s: %s (input %dx%dx%d)", name, l->line, l->ops->type,
 			       reason, s.c, s.h, s.w);
@@ -625,6 +769,7 @@ nn_build(const char *arch, const char *name, int batch, int nthreads, char *err,
 		if (nn_shape_size(l->out) > net->maxact)
 			net->maxact = nn_shape_size(l->out);
 	}
+	place_scratch(net);
 	if (plan_buffers(net, name, err, errlen) != 0)
 		goto fail;
 	collect_params(net);
@@ -642,6 +787,7 @@ nn_free(nn_net *net)
 	if (!net)
 		return;
 	nn_pool_free(net->pool);
+	free(net->sreq);
 	while (net->arena) {
 		struct nn_chunk *c = net->arena;
 		net->arena = c->next;
@@ -734,7 +880,7 @@ nn_backward(nn_net *net, const nn_run *run, int from, const float *dy)
 	for (int i = from; i >= net->nfrozen; i--) {
 		nn_layer *l = &net->layer[i];
 		float *dx[NN_MAX_INPUTS];
-		int ns = 0, add[NN_MAX_INPUTS];
+		int add[NN_MAX_INPUTS];
 		for (int k = 0; k < l->nin; k++) {
 			int a = l->src[k];
 			add[k] = 0;
@@ -744,7 +890,7 @@ nn_backward(nn_net *net, const nn_run *run, int from, const float *dy)
 				dx[k] = g[a];
 				net->fresh[a] = 0;
 			} else {
-				dx[k] = net->scratch[ns++];
+				dx[k] = net->sbuf[i * NN_MAX_INPUTS + k];
 				add[k] = 1;
 			}
 		}

@@ -20,6 +20,7 @@
 #include "nn/nn_optim.h"
 #include "nn/nn_winograd.h"
 #include "util/rng.h"
+#include "util/util.h"
 
 #define BATCH 3
 
@@ -840,6 +841,120 @@ check_shapes(void)
 	CHECK(!net && strstr(err, "units"), "zero units: %s", err);
 }
 
+/* Training with buffers shared by liveness (nn_net.c's plan) gives, bit for bit, what a buffer
+ * for every activation, gradient and scratch gradient gives (NN_NO_SHARE=1): two steps, the
+ * second with the weights the first changed, so a buffer that two live values share shows.
+ * The seed models from share/models and a network of the layer types the plan treats apart. */
+static void
+share_train_case(const char *what, const char *arch, int batch)
+{
+	char err[256];
+	nn_net *net[2];
+	size_t bytes[2];
+	int same = 1;
+
+	for (int k = 0; k < 2; k++) {
+		setenv("NN_NO_SHARE", k ? "1" : "0", 1);
+		net[k] = nn_build(arch, what, batch, 2, err, sizeof err);
+		if (!net[k]) {
+			CHECK(0, "%s: builds (%s)", what, err);
+			unsetenv("NN_NO_SHARE");
+			if (k)
+				nn_free(net[0]);
+			return;
+		}
+		nn_init_params(net[k], 13);
+		bytes[k] = net[k]->train_bytes;
+	}
+	unsetenv("NN_NO_SHARE");
+	int L = net[0]->nlayer;
+	size_t nin = (size_t)batch * nn_shape_size(net[0]->input);
+	size_t ndz = (size_t)batch * nn_shape_size(net[0]->layer[L - 2].out);
+	size_t nout = (size_t)batch * nn_shape_size(nn_output_shape(net[0]));
+	float *dz = xcalloc(ndz, sizeof *dz);
+	for (int step = 0; step < 2; step++) {
+		const float *y[2];
+		for (int k = 0; k < 2; k++) {
+			rng r;
+			rng_seed(&r, 70 + step);
+			fill(nn_input(net[k]), nin, &r);
+			fill(dz, ndz, &r);
+			nn_run run = { .n = batch, .train = 1, .seed = 9, .step = (uint64_t)step };
+			y[k] = nn_forward(net[k], &run);
+			nn_zero_grad(net[k]);
+			nn_backward(net[k], &run, L - 2, dz);
+		}
+		same &= memcmp(y[0], y[1], nout * sizeof(float)) == 0;
+		for (int i = 0; i < net[0]->nparams; i++) {
+			nn_param *p0 = net[0]->params[i], *p1 = net[1]->params[i];
+			same &= memcmp(p0->g, p1->g, p0->n * sizeof(float)) == 0;
+			for (size_t j = 0; j < p0->n; j++) {
+				p0->w[j] -= 0.01f * p0->g[j];
+				p1->w[j] -= 0.01f * p1->g[j];
+			}
+		}
+	}
+	CHECK(same, "%s: shared training buffers give the same outputs and gradients, two steps", what);
+	CHECK(bytes[0] < bytes[1], "%s: sharing plans %.1f MiB of activations and gradients instead of %.1f",
+	      what, bytes[0] / 1048576.0, bytes[1] / 1048576.0);
+	free(dz);
+	nn_free(net[0]);
+	nn_free(net[1]);
+}
+
+static void
+check_share_training(void)
+{
+	static const struct { const char *file; int batch; } seed[] = {
+		{ "m1-pixelerror", 4 }, { "m2-keyframe", 4 }, { "m3-blur", 2 }, { "m4-fashion", 4 },
+		{ "m5-unet", 2 }, { "m6-twotower", 2 }, { "m7-separable", 2 },
+	};
+	char path[256];
+
+	share_train_case("types apart", "input 3x8x8\nconv2d 4 kernel=3 pad=1 name=a\nrelu6\nupsample 2 name=u\n"
+	                 "conv2d 4 kernel=3 pad=1 from=a\nsigmoid\nupsample 2 mode=bilinear\nconcat u upsample_2\n"
+	                 "avgpool 2\nbatchnorm\nrelu\ndropout 0.3\nmaxpool 2 name=p\nconv2d 8 kernel=1 from=a\n"
+	                 "maxpool 2\nadd p maxpool_2\nleakyrelu\nglobalavgpool\nflatten\ndense 5\nsoftmax\n", 3);
+	for (size_t i = 0; i < sizeof seed / sizeof *seed; i++) {
+		size_t len;
+		snprintf(path, sizeof path, "share/models/%s.arch", seed[i].file);    /* run from the root */
+		char *arch = (char *)read_file(path, &len, 1 << 20);
+		CHECK(arch != NULL, "%s: reads %s", seed[i].file, path);
+		if (!arch)
+			continue;
+		share_train_case(seed[i].file, arch, seed[i].batch);
+		free(arch);
+	}
+}
+
+/* A window of more than 256 cells keeps its maxima's places in two bytes: the gradient goes to
+ * the largest cell of each (the numeric check above cannot tell ties in windows this large). */
+static void
+check_maxpool_places(void)
+{
+	char err[256];
+	nn_net *net = nn_build("input 1x17x19\nmaxpool 17 stride=1\n", "wide", 1, 1, err, sizeof err);
+	int at[3] = { 16 * 19, 5 * 19 + 17, 8 * 19 + 18 };     /* columns 0, 17, 18 */
+
+	CHECK(net != NULL, "maxpool 17: builds (%s)", net ? "" : err);
+	if (!net)
+		return;
+	float *x = nn_input(net), dy[3] = { 1, 2, 4 }, dx[17 * 19];
+	for (int i = 0; i < 17 * 19; i++)
+		x[i] = (float)(i % 7) / 10;
+	x[at[0]] = 5, x[at[1]] = 4, x[at[2]] = 3;   /* windows: columns 0-16, 1-17, 2-18 */
+	nn_run run = { .n = 1, .train = 1 };
+	const float *y = nn_forward(net, &run);
+	CHECK(y[0] == 5 && y[1] == 4 && y[2] == 4, "maxpool 17: the maxima (%g %g %g)", y[0], y[1], y[2]);
+	net->layer[0].ops->backward(&net->layer[0], &(nn_run){ .n = 1, .train = 1, .pool = net->pool },
+	                            x, y, dy, dx);
+	int bad = 0;
+	for (int i = 0; i < 17 * 19; i++)
+		bad += dx[i] != (i == at[0] ? 1 : i == at[1] ? 6 : 0);
+	CHECK(bad == 0, "maxpool 17: the gradient goes to each window's maximum (%d wrong)", bad);
+	nn_free(net);
+}
+
 int
 main(void)
 {
@@ -929,5 +1044,7 @@ main(void)
 	check_dropout_mask();
 	check_batchnorm_reference();
 	check_share_activations();
+	check_share_training();
+	check_maxpool_places();
 	return CHECK_DONE();
 }

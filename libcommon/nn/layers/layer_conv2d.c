@@ -89,11 +89,11 @@ conv_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 	for (int t = 0; t < c->nthreads; t++) {
 		/* the full column matrices serve only the paths by columns */
 		if (!c->direct && !c->rowwise)
-			c->col[t] = nn_alloc(net, (size_t)c->k * c->p * sizeof(float));
+			nn_scratch(net, &c->col[t], (size_t)c->k * c->p * sizeof(float));
 		if (!c->direct && !c->rowwise_dx)
-			c->dcol[t] = nn_alloc(net, (size_t)c->k * c->p * sizeof(float));
-		c->dw[t] = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
-		c->db[t] = nn_alloc(net, (size_t)l->filters * sizeof(float));
+			nn_scratch(net, &c->dcol[t], (size_t)c->k * c->p * sizeof(float));
+		nn_scratch(net, &c->dw[t], (size_t)l->filters * c->k * sizeof(float));
+		nn_scratch(net, &c->db[t], (size_t)l->filters * sizeof(float));
 	}
 	if (!c->direct && !c->rowwise && !c->wino && (size_t)l->batch * c->k * c->p * sizeof(float) <= COL_CACHE_BYTES)
 		c->cache = nn_alloc(net, (size_t)l->batch * c->k * c->p * sizeof(float));
@@ -104,8 +104,8 @@ conv_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 		c->gcol = nn_alloc(net, (size_t)c->nthreads * sizeof *c->gcol);
 		c->gy = nn_alloc(net, (size_t)c->nthreads * sizeof *c->gy);
 		for (int t = 0; t < c->nthreads; t++) {
-			c->gcol[t] = nn_alloc(net, (size_t)c->k * c->group * c->p * sizeof(float));
-			c->gy[t] = nn_alloc(net, (size_t)l->filters * c->group * c->p * sizeof(float));
+			nn_scratch(net, &c->gcol[t], (size_t)c->k * c->group * c->p * sizeof(float));
+			nn_scratch(net, &c->gy[t], (size_t)l->filters * c->group * c->p * sizeof(float));
 		}
 	}
 	if (c->rowwise || c->rowwise_dx) {
@@ -115,14 +115,14 @@ conv_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 		c->rbuf = nn_alloc(net, (size_t)c->nthreads * sizeof *c->rbuf);
 		c->dwrow = nn_alloc(net, (size_t)c->nthreads * sizeof *c->dwrow);
 		for (int t = 0; t < c->nthreads; t++) {
-			c->rbuf[t] = nn_alloc(net, c->rowbuf * sizeof(float));
+			nn_scratch(net, &c->rbuf[t], c->rowbuf * sizeof(float));
 			if (c->rowwise)
-				c->dwrow[t] = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
+				nn_scratch(net, &c->dwrow[t], (size_t)l->filters * c->k * sizeof(float));
 		}
 		if (c->rowwise)
-			c->wrow = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
+			nn_scratch(net, &c->wrow, (size_t)l->filters * c->k * sizeof(float));
 		if (c->rowwise_dx)
-			c->wt = nn_alloc(net, (size_t)l->filters * c->k * sizeof(float));
+			nn_scratch(net, &c->wt, (size_t)l->filters * c->k * sizeof(float));
 	}
 	int wd[4] = { l->filters, l->in.c, l->kh, l->kw };
 	nn_add_param(l, net, "weight", 4, wd, 1);

@@ -47,9 +47,9 @@ tconv_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 	c->dw = nn_alloc(net, (size_t)net->nthreads * sizeof *c->dw);
 	c->db = nn_alloc(net, (size_t)net->nthreads * sizeof *c->db);
 	for (int t = 0; t < net->nthreads; t++) {
-		c->col[t] = nn_alloc(net, (size_t)c->k * c->p * sizeof(float));
-		c->dw[t] = nn_alloc(net, (size_t)l->in.c * c->k * sizeof(float));
-		c->db[t] = nn_alloc(net, (size_t)l->filters * sizeof(float));
+		nn_scratch(net, &c->col[t], (size_t)c->k * c->p * sizeof(float));
+		nn_scratch(net, &c->dw[t], (size_t)l->in.c * c->k * sizeof(float));
+		nn_scratch(net, &c->db[t], (size_t)l->filters * sizeof(float));
 	}
 	int d[4] = { l->in.c, l->filters, l->kh, l->kw };
 	nn_add_param(l, net, "weight", 4, d, 1);

@@ -2,7 +2,9 @@
  * rows and columns that no window's maximum comes from (PyTorch's and ONNX's padding).  Where
  * the maximum was is recorded in training only (backward follows a training pass): inference
  * takes the maxima alone, the 2x2 windows as a vertical then a horizontal maximum, which
- * vectorise. */
+ * vectorise.  The place is kept as the cell in the window (row * kw + column), one byte per
+ * output where the window has at most 256 cells, else two. */
+#include <stdint.h>
 #include <string.h>
 
 #include "nn/nn.h"
@@ -29,10 +31,33 @@ max2x2(const float *x, int w, float *y, int ho, int wo)
 	}
 }
 
+/* Where output i's maximum is in its window; `wide`: two bytes each. */
+static inline void
+put_arg(void *a, int wide, size_t i, int cell)
+{
+	if (wide)
+		((uint16_t *)a)[i] = (uint16_t)cell;
+	else
+		((uint8_t *)a)[i] = (uint8_t)cell;
+}
+
+static inline int
+get_arg(const void *a, int wide, size_t i)
+{
+	return wide ? ((const uint16_t *)a)[i] : ((const uint8_t *)a)[i];
+}
+
+static int
+wide_args(const nn_layer *l)
+{
+	return l->kh * l->kw > 256;
+}
+
 /* One plane with padding: the window's cells inside the input only. */
 static void
-padded_plane(const nn_layer *l, const float *x, float *y, int *a)
+padded_plane(const nn_layer *l, const float *x, float *y, void *a)
 {
+	int wide = wide_args(l);
 	int H = l->in.h, W = l->in.w, ho = l->out.h, wo = l->out.w;
 
 	for (int oy = 0; oy < ho; oy++)
@@ -43,10 +68,10 @@ padded_plane(const nn_layer *l, const float *x, float *y, int *a)
 				for (int j = x0 < 0 ? 0 : x0; j < x0 + l->kw && j < W; j++)
 					if (mi < 0 || x[i * W + j] > m) {
 						m = x[i * W + j];
-						mi = i * W + j;
+						mi = (i - y0) * l->kw + j - x0;
 					}
 			y[oy * wo + ox] = m;
-			a[oy * wo + ox] = mi;
+			put_arg(a, wide, (size_t)oy * wo + ox, mi);
 		}
 }
 
@@ -56,13 +81,13 @@ maxpool_forward_part(void *ctx, size_t b, size_t e, int t)
 	struct nn_pass *p = ctx;
 	nn_layer *l = p->l;
 	int H = l->in.h, W = l->in.w, ho = l->out.h, wo = l->out.w;
-	int *arg = l->priv;
+	int wide = wide_args(l);
 
 	(void)t;
 	for (size_t pl = b; pl < e; pl++) {           /* one plane: a sample's channel */
 		const float *x = p->x + pl * H * W;
 		float *y = p->out + pl * ho * wo;
-		int *a = arg + pl * ho * wo;
+		void *a = (char *)l->priv + (pl * ho * wo << wide);
 		if (l->ph || l->pw) {
 			padded_plane(l, x, y, a);
 			continue;
@@ -72,23 +97,23 @@ maxpool_forward_part(void *ctx, size_t b, size_t e, int t)
 			continue;
 		}
 		if (l->kh == 2 && l->kw == 2 && l->sh == 2 && l->sw == 2) {
+			uint8_t *a8 = a;
 			for (int oy = 0; oy < ho; oy++) {
 				const float *r0 = x + 2 * oy * W, *r1 = r0 + W;
 				for (int ox = 0; ox < wo; ox++) {
-					int i0 = 2 * oy * W + 2 * ox;
 					float a0 = r0[2 * ox], a1 = r0[2 * ox + 1], b0 = r1[2 * ox], b1 = r1[2 * ox + 1];
 					float ma = a1 > a0 ? a1 : a0, mb = b1 > b0 ? b1 : b0;
-					int ia = a1 > a0 ? i0 + 1 : i0, ib = b1 > b0 ? i0 + W + 1 : i0 + W;
+					int ia = a1 > a0, ib = b1 > b0 ? 3 : 2;
 					y[oy * wo + ox] = mb > ma ? mb : ma;
-					a[oy * wo + ox] = mb > ma ? ib : ia;
+					a8[oy * wo + ox] = (uint8_t)(mb > ma ? ib : ia);
 				}
 			}
 			continue;
 		}
 		for (int oy = 0; oy < ho; oy++) {
 			for (int ox = 0; ox < wo; ox++) {
-				int mi = oy * l->sh * W + ox * l->sw;
-				float m = x[mi];
+				int mi = 0;
+				float m = x[oy * l->sh * W + ox * l->sw];
 				/* branch-free selects: which value wins is unpredictable */
 				for (int i = 0; i < l->kh; i++) {
 					int row = (oy * l->sh + i) * W + ox * l->sw;
@@ -96,12 +121,12 @@ maxpool_forward_part(void *ctx, size_t b, size_t e, int t)
 						float v = x[row + j];
 						int gt = v > m;
 						m = gt ? v : m;
-						mi = gt ? row + j : mi;
+						mi = gt ? i * l->kw + j : mi;
 					}
 				}
 				y[oy * wo + ox] = m;
 				if (p->run->train)
-					a[oy * wo + ox] = mi;
+					put_arg(a, wide, (size_t)oy * wo + ox, mi);
 			}
 		}
 	}
@@ -119,17 +144,20 @@ maxpool_backward_part(void *ctx, size_t b, size_t e, int t)
 {
 	struct nn_pass *p = ctx;
 	nn_layer *l = p->l;
+	int W = l->in.w, wo = l->out.w, wide = wide_args(l);
 	size_t in = (size_t)l->in.h * l->in.w, out = (size_t)l->out.h * l->out.w;
-	const int *arg = l->priv;
 
 	(void)t;
 	for (size_t pl = b; pl < e; pl++) {
 		float *dx = p->dx + pl * in;
 		const float *dy = p->dy + pl * out;
-		const int *a = arg + pl * out;
+		const void *a = (const char *)l->priv + (pl * out << wide);
 		memset(dx, 0, in * sizeof(float));
-		for (size_t i = 0; i < out; i++)
-			dx[a[i]] += dy[i];
+		/* the window's origin (padding: before the input's) plus the cell */
+		for (size_t i = 0; i < out; i++) {
+			int oy = (int)(i / (size_t)wo), ox = (int)(i % (size_t)wo), c = get_arg(a, wide, i);
+			dx[(oy * l->sh - l->ph + c / l->kw) * W + ox * l->sw - l->pw + c % l->kw] += dy[i];
+		}
 	}
 }
 
@@ -158,7 +186,7 @@ maxpool_setup(nn_layer *l, nn_net *net, char *err, size_t errlen)
 {
 	if (nn_pool_shape(l, err, errlen) != 0)
 		return -1;
-	l->priv = nn_alloc(net, (size_t)l->batch * nn_shape_size(l->out) * sizeof(int));
+	l->priv = nn_alloc(net, (size_t)l->batch * nn_shape_size(l->out) << wide_args(l));
 	return 0;
 }
 
