@@ -10,7 +10,7 @@ OPT ?= -O3 -g
 CFLAGS ?= $(OPT)
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -fno-trapping-math -pthread -Ilibcommon
 CFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldnnl -lgomp -lm -pthread
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldnnl -lgomp -lm -ldl -pthread
 
 BUILD ?= build
 
@@ -21,13 +21,45 @@ MPI_CFLAGS := -DHAVE_MPI $(shell mpicc --showme:compile 2>/dev/null || $(PKG_CON
 MPI_LIBS := $(shell mpicc --showme:link 2>/dev/null || $(PKG_CONFIG) --libs ompi 2>/dev/null)
 endif
 
+# The CUDA backend (issue 23): $(BUILD)/lib/libnncuda.so, which cnntrain and cnnpredict load at
+# run time (nn_device.c); the programs never link CUDA.  CUDA=auto (the default) builds it when
+# nvcc and cudnn.h are found, CUDA=1 insists, CUDA=0 leaves it out.
+CUDA_HOME ?= /usr/local/cuda
+NVCC ?= $(if $(wildcard $(CUDA_HOME)/bin/nvcc),$(CUDA_HOME)/bin/nvcc,nvcc)
+CUDA ?= auto
+CUDA_FOUND := $(if $(and $(shell command -v $(NVCC) 2>/dev/null),$(wildcard $(CUDA_HOME)/include/cudnn.h)),1,0)
+ifeq ($(CUDA),auto)
+override CUDA := $(CUDA_FOUND)
+endif
+ifeq ($(CUDA),1)
+ifeq ($(CUDA_FOUND),0)
+$(error CUDA=1: no nvcc ($(NVCC)) or no $(CUDA_HOME)/include/cudnn.h; set CUDA_HOME, or CUDA=0)
+endif
+endif
+# sm_90 (H100, H200) code, and PTX for the driver to compile for other cards of 8.0 and later.
+CUDA_ARCH ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_80,code=compute_80
+CUDA_WERROR ?= -Werror
+CUDA_CFLAGS = $(CFLAGS) $(CUDA_WERROR) -fPIC -fvisibility=hidden -I$(CUDA_HOME)/include
+NVCCFLAGS ?= -O3 -g
+NVCC_ALL = $(NVCCFLAGS) $(CUDA_ARCH) -std=c++17 -Xcompiler -fPIC,-fvisibility=hidden,-Wall,-Wextra \
+	-Werror all-warnings -Ilibcommon -I$(CUDA_HOME)/include
+CUDA_C_SRC := $(sort $(wildcard libcommon/nn/cuda/*.c))
+CUDA_CU_SRC := $(sort $(wildcard libcommon/nn/cuda/*.cu))
+CUDA_OBJ := $(CUDA_C_SRC:%.c=$(BUILD)/obj/%.pic.o) $(CUDA_CU_SRC:%.cu=$(BUILD)/obj/%.cu.o)
+# cudart linked statically (its symbols hidden); cuBLAS and cuDNN from the system, or from
+# $LD_LIBRARY_PATH (tests/gpu.sh: PyTorch's copies).  -z defs: nothing from the executables.
+CUDA_LIBS ?= -L$(CUDA_HOME)/lib64 -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,$(CUDA_HOME)/lib64 \
+	-Wl,--exclude-libs,libcudart_static.a -lcudart_static -lcublas -lcudnn -lstdc++ -ldl -lrt -lm -pthread
+CUDA_LIB := $(if $(filter 1,$(CUDA)),$(BUILD)/lib/libnncuda.so)
+
 # The toolkit's version: the VERSION file, and in a git checkout the commit
 # (git describe) after it; a tarball without git builds with the file alone.
 VERSION := $(shell cat VERSION 2>/dev/null || echo unknown)
 GIT_COMMIT := $(shell test -e .git && git describe --always --dirty --exclude='*' 2>/dev/null)
 FULL_VERSION := $(VERSION)$(if $(GIT_COMMIT),-g$(GIT_COMMIT))
 # libcommon/DOMAIN/*.c and one level of subfolders (nn/layers/); see libcommon/README.
-LIB_SRC := $(sort $(wildcard libcommon/*/*.c libcommon/*/*/*.c))
+# libcommon/nn/cuda/ is the CUDA backend, a shared library of its own (below), not in libcommon.a.
+LIB_SRC := $(filter-out libcommon/nn/cuda/%,$(sort $(wildcard libcommon/*/*.c libcommon/*/*/*.c)))
 LIB_HDR := $(wildcard libcommon/*/*.h libcommon/*/*/*.h tests/unit/*.h fuzz/*.h)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 # ONNX's schema (onnx.proto from Debian's libonnx-dev) compiled by protoc-c at build time:
@@ -44,7 +76,19 @@ UNITS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
-all: $(BINS)
+all: $(BINS) $(CUDA_LIB)
+
+$(BUILD)/lib/libnncuda.so: $(CUDA_OBJ)
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-z,defs -o $@ $^ $(CUDA_LIBS)
+
+$(BUILD)/obj/libcommon/nn/cuda/%.pic.o: libcommon/nn/cuda/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CUDA_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/libcommon/nn/cuda/%.cu.o: libcommon/nn/cuda/%.cu $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCC_ALL) -c -o $@ $<
 
 $(BUILD)/libcommon.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -148,6 +192,8 @@ fresh-check:
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5
 	for p in $(PROGS); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(BINDIR)/$$p; done
+	if [ -f $(BUILD)/lib/libnncuda.so ]; then mkdir -p $(DESTDIR)$(PREFIX)/lib && \
+		install -m 755 $(BUILD)/lib/libnncuda.so $(DESTDIR)$(PREFIX)/lib/libnncuda.so; fi
 	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
 	for m in man/*.5; do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man5/; done
 

@@ -1,0 +1,606 @@
+/*
+ * The CUDA backend's driver (libnncuda.so): the device mirror of a host network (nn.h) and
+ * the table the programs load (nn_device.h).
+ *
+ * Every distinct host activation or gradient buffer has one device buffer (a map from host
+ * pointer to device pointer), so in-place layers, flatten views and shared inference buffers
+ * alias on the device exactly as on the host.  Parameter values, gradients and the optimiser
+ * state live in one flat device arena each, in the host's parameter order, so the update is one
+ * kernel over all of them.  The batch goes through a pinned host buffer and a copy stream; the
+ * loss stays on the host (the last two activations come back, the gradient goes down).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cu_kernels.h"
+#include "cu_layer.h"
+#include "nn/nn_device.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+struct bufmap { const float *host; float *dev; size_t bytes; };
+
+struct nn_cuda_net {
+	nn_net *net;
+	int dev;
+	cu_ctx c;
+	cu_layer *cl;
+	const struct cu_layer_ops **ops;
+	struct bufmap *map;
+	int nmap, grads_ready;
+	float **act, **gbuf, *grad[2], *scratch[NN_MAX_INPUTS], *dy;
+	size_t nscratch;
+	/* the arena: values, gradients, optimiser state (m, v), parameter table */
+	size_t total;
+	float *w, *g, *m, *v;
+	cu_param_seg *seg, *hseg;
+	float *state;           /* every layer's state, one after the other */
+	size_t nstate;
+	/* the batch: pinned staging, a copy stream, the event that says the copy is done */
+	float *pinned;
+	size_t in_bytes;
+	cudaStream_t copy;
+	cudaEvent_t copied, consumed;
+	size_t base_used, peak, alloc_bytes;
+};
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+#define CK(call) do { cudaError_t e_ = (call); \
+	if (e_ != cudaSuccess) return fail(err, errlen, "%s: %s", #call, cudaGetErrorString(e_)); } while (0)
+
+/* A weak default, so that the library links before any layer is written; the layers' own
+ * cu_layer_type (cu_layers) replaces it. */
+__attribute__((weak)) const struct cu_layer_ops *
+cu_layer_type(const char *type)
+{
+	(void)type;
+	return NULL;
+}
+
+static void
+note_peak(nn_cuda_net *d)
+{
+	size_t fr = 0, tot = 0;
+
+	if (cudaMemGetInfo(&fr, &tot) == cudaSuccess && tot - fr > d->base_used && tot - fr - d->base_used > d->peak)
+		d->peak = tot - fr - d->base_used;
+	if (d->alloc_bytes > d->peak)
+		d->peak = d->alloc_bytes;
+}
+
+static int
+dalloc(nn_cuda_net *d, void *pp, size_t bytes, char *err, size_t errlen)
+{
+	void **p = pp;
+
+	*p = NULL;
+	if (bytes == 0)
+		return 0;
+	cudaError_t e = cudaMalloc(p, bytes);
+	if (e != cudaSuccess)
+		return fail(err, errlen, "out of device memory (%zu bytes more, %zu so far): %s", bytes,
+		            d->alloc_bytes, cudaGetErrorString(e));
+	d->alloc_bytes += bytes;
+	return 0;
+}
+
+static nn_shape
+act_shape(const nn_net *net, int a)
+{
+	return a == 0 ? net->input : net->layer[a - 1].out;
+}
+
+static void
+map_note(nn_cuda_net *d, const float *host, size_t bytes)
+{
+	if (!host)
+		return;
+	for (int i = 0; i < d->nmap; i++)
+		if (d->map[i].host == host) {
+			if (bytes > d->map[i].bytes)
+				d->map[i].bytes = bytes;
+			return;
+		}
+	d->map[d->nmap++] = (struct bufmap){ host, NULL, bytes };
+}
+
+static float *
+map_dev(const nn_cuda_net *d, const float *host)
+{
+	if (!host)
+		return NULL;
+	for (int i = 0; i < d->nmap; i++)
+		if (d->map[i].host == host)
+			return d->map[i].dev;
+	return NULL;
+}
+
+/* Device buffers of the activations (and, with grads, of their gradients). */
+static int
+plan(nn_cuda_net *d, int grads, char *err, size_t errlen)
+{
+	nn_net *net = d->net;
+	int L = net->nlayer;
+	size_t B = (size_t)net->batch * sizeof(float), big = B * net->maxact;
+
+	for (int a = 0; a <= L; a++)
+		map_note(d, net->act[a], B * nn_shape_size(act_shape(net, a)));
+	if (grads) {
+		for (int k = 0; k < 2; k++)
+			map_note(d, net->grad[k], big);
+		for (int k = 0; k < NN_MAX_INPUTS; k++)
+			map_note(d, net->scratch[k], big);
+		for (int a = 1; a <= L; a++)
+			map_note(d, net->gbuf[a], B * nn_shape_size(act_shape(net, a)));
+	}
+	for (int i = 0; i < d->nmap; i++)
+		if (!d->map[i].dev && dalloc(d, &d->map[i].dev, d->map[i].bytes, err, errlen) != 0)
+			return -1;
+	for (int a = 0; a <= L; a++)
+		d->act[a] = map_dev(d, net->act[a]);
+	if (grads) {
+		for (int k = 0; k < 2; k++)
+			d->grad[k] = map_dev(d, net->grad[k]);
+		for (int k = 0; k < NN_MAX_INPUTS; k++)
+			d->scratch[k] = map_dev(d, net->scratch[k]);
+		for (int a = 1; a <= L; a++)
+			d->gbuf[a] = map_dev(d, net->gbuf[a]);
+		if (dalloc(d, &d->dy, big, err, errlen) != 0)
+			return -1;
+		d->grads_ready = 1;
+	}
+	return 0;
+}
+
+/* The flat arena and each layer's pointers into it. */
+static int
+arena(nn_cuda_net *d, char *err, size_t errlen)
+{
+	nn_net *net = d->net;
+	size_t off = 0, soff = 0;
+
+	for (int i = 0; i < net->nparams; i++)
+		d->total += net->params[i]->n;
+	for (int i = 0; i < net->nlayer; i++)
+		d->nstate += net->layer[i].nstate;
+	if (dalloc(d, &d->w, d->total * sizeof(float), err, errlen) != 0 ||
+	    dalloc(d, &d->g, d->total * sizeof(float), err, errlen) != 0 ||
+	    dalloc(d, &d->state, d->nstate * sizeof(float), err, errlen) != 0 ||
+	    dalloc(d, &d->seg, (size_t)(net->nparams + 1) * sizeof *d->seg, err, errlen) != 0)
+		return -1;
+	d->hseg = calloc((size_t)net->nparams + 1, sizeof *d->hseg);
+	if (!d->hseg)
+		return fail(err, errlen, "out of memory");
+	for (int i = 0; i < net->nlayer; i++) {
+		nn_layer *l = &net->layer[i];
+		cu_layer *cl = &d->cl[i];
+		cl->l = l;
+		for (int k = 0; k < l->nparam; k++) {
+			cl->w[k] = d->w ? d->w + off : NULL;
+			cl->g[k] = d->g ? d->g + off : NULL;
+			off += l->param[k].n;
+		}
+		cl->state = l->nstate ? d->state + soff : NULL;
+		soff += l->nstate;
+	}
+	return 0;
+}
+
+static int
+setup_layers(nn_cuda_net *d, char *err, size_t errlen)
+{
+	nn_net *net = d->net;
+	size_t most = 0;
+
+	for (int i = 0; i < net->nlayer; i++) {
+		nn_layer *l = &net->layer[i];
+		size_t wb = 0;
+		d->ops[i] = cu_layer_type(l->ops->type);
+		if (!d->ops[i])
+			return fail(err, errlen, "%s: %s has no CUDA implementation", l->name, l->ops->type);
+		d->c.err[0] = 0;
+		if (d->ops[i]->setup(&d->cl[i], &d->c, &wb) != 0) {
+			d->ops[i] = NULL;       /* nothing to release */
+			return fail(err, errlen, "%s: %s", l->name, d->c.err);
+		}
+		if (wb > most)
+			most = wb;
+	}
+	d->c.work_bytes = most;
+	return dalloc(d, &d->c.work, most, err, errlen);
+}
+
+static void
+cu_close(nn_cuda_net *d)
+{
+	if (!d)
+		return;
+	if (d->c.stream)
+		cudaStreamSynchronize(d->c.stream);
+	for (int i = 0; d->ops && i < d->net->nlayer; i++)
+		if (d->ops[i] && d->ops[i]->release)
+			d->ops[i]->release(&d->cl[i], &d->c);
+	for (int i = 0; i < d->nmap; i++)
+		cudaFree(d->map[i].dev);
+	cudaFree(d->dy);
+	cudaFree(d->w);
+	cudaFree(d->g);
+	cudaFree(d->m);
+	cudaFree(d->v);
+	cudaFree(d->seg);
+	cudaFree(d->state);
+	cudaFree(d->c.work);
+	if (d->pinned)
+		cudaFreeHost(d->pinned);
+	if (d->copied)
+		cudaEventDestroy(d->copied);
+	if (d->consumed)
+		cudaEventDestroy(d->consumed);
+	if (d->copy)
+		cudaStreamDestroy(d->copy);
+	if (d->c.blas)
+		cublasDestroy(d->c.blas);
+	if (d->c.dnn)
+		cudnnDestroy(d->c.dnn);
+	if (d->c.stream)
+		cudaStreamDestroy(d->c.stream);
+	free(d->hseg);
+	free(d->map);
+	free(d->act);
+	free(d->gbuf);
+	free(d->cl);
+	free(d->ops);
+	free(d);
+}
+
+static int
+handles(nn_cuda_net *d, int precision, char *err, size_t errlen)
+{
+	size_t fr = 0, tot = 0;
+
+	CK(cudaSetDevice(d->dev));
+	CK(cudaMemGetInfo(&fr, &tot));
+	d->base_used = tot - fr;
+	CK(cudaStreamCreateWithFlags(&d->c.stream, cudaStreamNonBlocking));
+	CK(cudaStreamCreateWithFlags(&d->copy, cudaStreamNonBlocking));
+	CK(cudaEventCreateWithFlags(&d->copied, cudaEventDisableTiming));
+	CK(cudaEventCreateWithFlags(&d->consumed, cudaEventDisableTiming));
+	if (cudnnCreate(&d->c.dnn) != CUDNN_STATUS_SUCCESS)
+		return fail(err, errlen, "cudnnCreate failed (is libcudnn 9 there?)");
+	if (cudnnSetStream(d->c.dnn, d->c.stream) != CUDNN_STATUS_SUCCESS)
+		return fail(err, errlen, "cudnnSetStream failed");
+	if (cublasCreate(&d->c.blas) != CUBLAS_STATUS_SUCCESS)
+		return fail(err, errlen, "cublasCreate failed");
+	if (cublasSetStream(d->c.blas, d->c.stream) != CUBLAS_STATUS_SUCCESS ||
+	    cublasSetMathMode(d->c.blas, precision == NN_PREC_FP32 ? CUBLAS_DEFAULT_MATH : CUBLAS_TF32_TENSOR_OP_MATH)
+	    != CUBLAS_STATUS_SUCCESS)
+		return fail(err, errlen, "cuBLAS set-up failed");
+	d->c.precision = precision;
+	/* a layer's algorithm may ask for an eighth of the free memory, at most 1 GiB */
+	d->c.work_limit = fr / 8 < ((size_t)1 << 30) ? fr / 8 : (size_t)1 << 30;
+	d->in_bytes = (size_t)d->net->batch * nn_shape_size(d->net->input) * sizeof(float);
+	CK(cudaMallocHost((void **)&d->pinned, d->in_bytes));
+	return 0;
+}
+
+static nn_cuda_net *
+cu_open(nn_net *net, int dev, int precision, char *err, size_t errlen)
+{
+	nn_cuda_net *d = calloc(1, sizeof *d);
+	int L = net->nlayer, nmax = 2 * (L + 1) + 2 + NN_MAX_INPUTS;
+
+	if (!d) {
+		fail(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->net = net;
+	d->dev = dev;
+	d->cl = calloc((size_t)L, sizeof *d->cl);
+	d->ops = calloc((size_t)L, sizeof *d->ops);
+	d->map = calloc((size_t)nmax, sizeof *d->map);
+	d->act = calloc((size_t)L + 1, sizeof *d->act);
+	d->gbuf = calloc((size_t)L + 1, sizeof *d->gbuf);
+	if (!d->cl || !d->ops || !d->map || !d->act || !d->gbuf) {
+		fail(err, errlen, "out of memory");
+		goto bad;
+	}
+	if (net->nfeat) {
+		fail(err, errlen, "a features layer has no CUDA implementation yet");
+		goto bad;
+	}
+	if (handles(d, precision, err, errlen) != 0 || arena(d, err, errlen) != 0 ||
+	    plan(d, 0, err, errlen) != 0 || setup_layers(d, err, errlen) != 0)
+		goto bad;
+	note_peak(d);
+	return d;
+bad:
+	cu_close(d);
+	return NULL;
+}
+
+/* The parameter table of the fused update, from the host's flags (frozen, lr_scale, l2). */
+static int
+put_segments(nn_cuda_net *d, const nn_optim *o, char *err, size_t errlen)
+{
+	nn_net *net = d->net;
+	size_t off = 0;
+
+	for (int i = 0; i < net->nparams; i++) {
+		nn_param *p = net->params[i];
+		float l2 = p->l2 >= 0 ? p->l2 : o->l2;
+		d->hseg[i] = (cu_param_seg){ off, p->n, p->lr_scale, p->decay ? 2 * l2 : 0,
+		                             !p->frozen && o->m && o->m[i] };
+		off += p->n;
+	}
+	CK(cudaMemcpyAsync(d->seg, d->hseg, (size_t)net->nparams * sizeof *d->hseg, cudaMemcpyHostToDevice,
+	                   d->c.stream));
+	return 0;
+}
+
+static int
+cu_load(nn_cuda_net *d, const nn_optim *o, char *err, size_t errlen)
+{
+	nn_net *net = d->net;
+	size_t off = 0;
+
+	CK(cudaSetDevice(d->dev));
+	for (int i = 0; i < net->nparams; i++) {
+		nn_param *p = net->params[i];
+		CK(cudaMemcpyAsync(d->w + off, p->w, p->n * sizeof(float), cudaMemcpyHostToDevice, d->c.stream));
+		off += p->n;
+	}
+	for (int i = 0; i < net->nlayer; i++)
+		if (net->layer[i].nstate)
+			CK(cudaMemcpyAsync(d->cl[i].state, net->layer[i].state, net->layer[i].nstate * sizeof(float),
+			                   cudaMemcpyHostToDevice, d->c.stream));
+	if (o) {
+		if (!d->m && dalloc(d, &d->m, d->total * sizeof(float), err, errlen) != 0)
+			return -1;
+		if (o->kind == NN_ADAM && !d->v && dalloc(d, &d->v, d->total * sizeof(float), err, errlen) != 0)
+			return -1;
+		off = 0;
+		for (int i = 0; i < net->nparams; i++) {
+			size_t n = net->params[i]->n;
+			if (o->m[i])
+				CK(cudaMemcpyAsync(d->m + off, o->m[i], n * sizeof(float), cudaMemcpyHostToDevice, d->c.stream));
+			if (o->v[i] && d->v)
+				CK(cudaMemcpyAsync(d->v + off, o->v[i], n * sizeof(float), cudaMemcpyHostToDevice, d->c.stream));
+			off += n;
+		}
+		if (put_segments(d, o, err, errlen) != 0)
+			return -1;
+	}
+	CK(cudaStreamSynchronize(d->c.stream));  /* the host buffers are pageable and may change */
+	return 0;
+}
+
+static int
+cu_store(nn_cuda_net *d, nn_optim *o, char *err, size_t errlen)
+{
+	nn_net *net = d->net;
+	size_t off = 0;
+
+	CK(cudaSetDevice(d->dev));
+	CK(cudaStreamSynchronize(d->c.stream));
+	for (int i = 0; i < net->nparams; i++) {
+		nn_param *p = net->params[i];
+		CK(cudaMemcpy(p->w, d->w + off, p->n * sizeof(float), cudaMemcpyDeviceToHost));
+		off += p->n;
+	}
+	for (int i = 0; i < net->nlayer; i++)
+		if (net->layer[i].nstate)
+			CK(cudaMemcpy(net->layer[i].state, d->cl[i].state, net->layer[i].nstate * sizeof(float),
+			              cudaMemcpyDeviceToHost));
+	if (o && d->m) {
+		off = 0;
+		for (int i = 0; i < net->nparams; i++) {
+			size_t n = net->params[i]->n;
+			if (o->m[i])
+				CK(cudaMemcpy(o->m[i], d->m + off, n * sizeof(float), cudaMemcpyDeviceToHost));
+			if (o->v[i] && d->v)
+				CK(cudaMemcpy(o->v[i], d->v + off, n * sizeof(float), cudaMemcpyDeviceToHost));
+			off += n;
+		}
+	}
+	note_peak(d);
+	return 0;
+}
+
+/* The batch: host act[0] -> pinned -> device, on the copy stream once the previous step has
+ * stopped reading the device input; the compute stream waits for the copy. */
+static int
+put_batch(nn_cuda_net *d, int n, char *err, size_t errlen)
+{
+	size_t bytes = (size_t)n * nn_shape_size(d->net->input) * sizeof(float);
+
+	CK(cudaEventSynchronize(d->consumed));  /* the pinned buffer's last copy is done */
+	memcpy(d->pinned, d->net->act[0], bytes);
+	CK(cudaStreamWaitEvent(d->copy, d->consumed, 0));
+	CK(cudaMemcpyAsync(d->act[0], d->pinned, bytes, cudaMemcpyHostToDevice, d->copy));
+	CK(cudaEventRecord(d->copied, d->copy));
+	CK(cudaStreamWaitEvent(d->c.stream, d->copied, 0));
+	return 0;
+}
+
+static int
+cu_forward(nn_cuda_net *d, const nn_run *run, char *err, size_t errlen)
+{
+	nn_net *net = d->net;
+	int L = net->nlayer;
+
+	CK(cudaSetDevice(d->dev));
+	if (put_batch(d, run->n, err, errlen) != 0)
+		return -1;
+	for (int i = 0; i < L; i++) {
+		nn_layer *l = &net->layer[i];
+		int rc;
+		d->c.err[0] = 0;
+		if (l->ops->multi) {
+			const float *x[NN_MAX_INPUTS];
+			for (int k = 0; k < l->nin; k++)
+				x[k] = d->act[l->src[k]];
+			rc = d->ops[i]->forward_multi(&d->cl[i], &d->c, run, x, d->act[i + 1]);
+		} else {
+			rc = d->ops[i]->forward(&d->cl[i], &d->c, run, d->act[l->src[0]], d->act[i + 1]);
+		}
+		if (rc != 0)
+			return fail(err, errlen, "%s: forward: %s", l->name, d->c.err);
+	}
+	if (!run->train)        /* inference: the input is free again once the pass is through */
+		CK(cudaEventRecord(d->consumed, d->c.stream));
+	/* the loss wants the last two activations on the host */
+	for (int a = L - 1; a <= L; a++) {
+		if (a < 0 || (a == L - 1 && net->act[a] == net->act[L]))
+			continue;
+		size_t bytes = (size_t)run->n * nn_shape_size(act_shape(net, a)) * sizeof(float);
+		CK(cudaMemcpyAsync(net->act[a], d->act[a], bytes, cudaMemcpyDeviceToHost, d->c.stream));
+	}
+	CK(cudaStreamSynchronize(d->c.stream));
+	note_peak(d);
+	return 0;
+}
+
+static int
+cu_backward(nn_cuda_net *d, const nn_run *run, int from, const float *dy, char *err, size_t errlen)
+{
+	nn_net *net = d->net;
+	float *g[NN_MAX_LAYERS + 1];
+	unsigned char fresh[NN_MAX_LAYERS + 1];
+
+	CK(cudaSetDevice(d->dev));
+	if (!d->grads_ready && plan(d, 1, err, errlen) != 0)
+		return -1;
+	CK(cudaMemsetAsync(d->g, 0, d->total * sizeof(float), d->c.stream));
+	CK(cudaMemcpyAsync(d->dy, dy, (size_t)run->n * nn_shape_size(net->layer[from].out) * sizeof(float),
+	                   cudaMemcpyHostToDevice, d->c.stream));
+	memcpy(g, d->gbuf, (size_t)(net->nlayer + 1) * sizeof *g);
+	memset(fresh, 1, (size_t)net->nlayer + 1);
+	g[from + 1] = d->dy;
+	for (int i = from; i >= net->nfrozen; i--) {
+		nn_layer *l = &net->layer[i];
+		float *dx[NN_MAX_INPUTS];
+		int ns = 0, add[NN_MAX_INPUTS], rc;
+		for (int k = 0; k < l->nin; k++) {
+			int a = l->src[k];
+			add[k] = 0;
+			if (a <= net->nfrozen) {
+				dx[k] = NULL;
+			} else if (fresh[a]) {
+				dx[k] = g[a];
+				fresh[a] = 0;
+			} else {
+				dx[k] = d->scratch[ns++];
+				add[k] = 1;
+			}
+		}
+		d->c.err[0] = 0;
+		if (l->ops->multi) {
+			const float *x[NN_MAX_INPUTS];
+			for (int k = 0; k < l->nin; k++)
+				x[k] = d->act[l->src[k]];
+			rc = d->ops[i]->backward_multi(&d->cl[i], &d->c, run, x, d->act[i + 1], g[i + 1], dx);
+		} else {
+			rc = d->ops[i]->backward(&d->cl[i], &d->c, run, d->act[l->src[0]], d->act[i + 1], g[i + 1], dx[0]);
+		}
+		if (rc != 0)
+			return fail(err, errlen, "%s: backward: %s", l->name, d->c.err);
+		for (int k = 0; k < l->nin; k++)
+			if (add[k] && cu_add(g[l->src[k]], dx[k], (size_t)run->n * nn_shape_size(l->ins[k]), d->c.stream) != 0)
+				return fail(err, errlen, "%s: gathering gradients: %s", l->name,
+				            cudaGetErrorString(cudaGetLastError()));
+	}
+	CK(cudaEventRecord(d->consumed, d->c.stream));  /* the input may be overwritten now */
+	return 0;
+}
+
+static int
+cu_step(nn_cuda_net *d, nn_optim *o, float lr, char *err, size_t errlen)
+{
+	cu_optim_args a;
+
+	if (!d->m)
+		return fail(err, errlen, "the optimiser state was not loaded");
+	o->t++;
+	a = (cu_optim_args){ .kind = o->kind, .lr = lr, .momentum = o->momentum, .beta1 = o->beta1,
+	                     .beta2 = o->beta2, .eps = o->eps,
+	                     .c1 = (float)(1 - pow(o->beta1, (double)o->t)),
+	                     .c2 = (float)(1 - pow(o->beta2, (double)o->t)) };
+	if (cu_optim_step(&a, d->seg, d->net->nparams, d->total, d->w, d->g, d->m, d->v ? d->v : d->m,
+	                  d->c.stream) != 0)
+		return fail(err, errlen, "optimiser step: %s", cudaGetErrorString(cudaGetLastError()));
+	return 0;
+}
+
+static int
+cu_devices(int *count, char *err, size_t errlen)
+{
+	cudaError_t e = cudaGetDeviceCount(count);
+
+	if (e == cudaErrorNoDevice || e == cudaErrorInsufficientDriver) {
+		*count = 0;
+		return fail(err, errlen, "%s", cudaGetErrorString(e));
+	}
+	if (e != cudaSuccess)
+		return fail(err, errlen, "%s", cudaGetErrorString(e));
+	return 0;
+}
+
+static int
+cu_info(int dev, nn_device_info *info, char *err, size_t errlen)
+{
+	struct cudaDeviceProp p;
+
+	CK(cudaGetDeviceProperties(&p, dev));
+	memset(info, 0, sizeof *info);
+	snprintf(info->name, sizeof info->name, "%s", p.name);
+	info->total = p.totalGlobalMem;
+	info->major = p.major;
+	info->minor = p.minor;
+	info->tf32 = info->bf16 = p.major >= 8;
+	CK(cudaSetDevice(dev));
+	CK(cudaMemGetInfo(&info->free, &info->total));
+	return 0;
+}
+
+static size_t
+cu_peak(nn_cuda_net *d)
+{
+	note_peak(d);
+	return d->peak;
+}
+
+static const struct nn_cuda_api api = {
+	.abi = NN_CUDA_ABI,
+	.net_size = sizeof(nn_net),
+	.layer_size = sizeof(nn_layer),
+	.optim_size = sizeof(nn_optim),
+	.devices = cu_devices,
+	.info = cu_info,
+	.open = cu_open,
+	.close = cu_close,
+	.load = cu_load,
+	.store = cu_store,
+	.forward = cu_forward,
+	.backward = cu_backward,
+	.step = cu_step,
+	.peak = cu_peak,
+};
+
+EXPORT const struct nn_cuda_api *
+nn_cuda_api(void)
+{
+	return &api;
+}
