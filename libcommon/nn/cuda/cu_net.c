@@ -9,6 +9,7 @@
  * kernel over all of them.  The batch goes through a pinned host buffer and a copy stream; the
  * loss stays on the host (the last two activations come back, the gradient goes down).
  */
+#include <dlfcn.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -547,6 +548,12 @@ cu_step(nn_cuda_net *d, nn_optim *o, float lr, char *err, size_t errlen)
 static int
 cu_devices(int *count, char *err, size_t errlen)
 {
+	void *drv = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+
+	*count = 0;
+	if (!drv)
+		return fail(err, errlen, "no NVIDIA driver: libcuda.so.1 not found");
+	dlclose(drv);
 	cudaError_t e = cudaGetDeviceCount(count);
 
 	if (e == cudaErrorNoDevice || e == cudaErrorInsufficientDriver) {
