@@ -26,6 +26,22 @@ cu_add(float *dst, const float *src, size_t n, cudaStream_t s)
 	return cudaGetLastError() == cudaSuccess ? 0 : -1;
 }
 
+static __global__ void
+dropout_kernel(const float *x, float *y, const unsigned char *m, size_t n, float scale)
+{
+	for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x)
+		y[i] = m[i] ? x[i] * scale : 0.0f;
+}
+
+extern "C" int
+cu_dropout(const float *x, float *y, const unsigned char *m, size_t n, float scale, cudaStream_t s)
+{
+	if (n == 0)
+		return 0;
+	dropout_kernel<<<blocks_for(n, 256), 256, 0, s>>>(x, y, m, n, scale);
+	return cudaGetLastError() == cudaSuccess ? 0 : -1;
+}
+
 /* The segment holding element i: the last with off <= i. */
 static __device__ int
 find_seg(const cu_param_seg *seg, int nseg, size_t i)

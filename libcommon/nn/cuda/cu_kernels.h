@@ -23,6 +23,8 @@ typedef struct {
 extern "C" {
 #endif
 
+/* Inverted dropout with a mask made on the host: y[i] = m[i] ? x[i] * scale : 0 (also backward). */
+int cu_dropout(const float *x, float *y, const unsigned char *m, size_t n, float scale, cudaStream_t s);
 /* dst[i] += src[i], i < n */
 int cu_add(float *dst, const float *src, size_t n, cudaStream_t s);
 /* The update of every parameter at once (nn_optim.c's formulas): seg[0..nseg) on the device,

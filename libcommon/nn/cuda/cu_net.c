@@ -46,6 +46,11 @@ struct nn_cuda_net {
 	cudaStream_t copy;
 	cudaEvent_t copied, consumed;
 	size_t base_used, peak, alloc_bytes;
+	/* dropout without a device layer (cu_layer_type("dropout") NULL): the host layer's masks */
+	unsigned char **dmask;  /* per layer: the device mask, or NULL */
+	unsigned char *pmask;   /* pinned staging of one mask */
+	float *ones, *junk;     /* host: the input the host layer is run on to make its mask */
+	int *masked;            /* per layer: this step's mask is on the device */
 };
 
 static int
@@ -200,6 +205,68 @@ arena(nn_cuda_net *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* A dropout the driver runs itself, with the host layer's masks (the CPU run's, bit for bit). */
+static int
+own_dropout(nn_cuda_net *d, int i, char *err, size_t errlen)
+{
+	nn_net *net = d->net;
+	size_t n = (size_t)net->batch * nn_shape_size(net->layer[i].in);
+
+	if (!d->pmask) {        /* one staging buffer and one host input for all of them */
+		size_t most = (size_t)net->batch * net->maxact;
+		CK(cudaMallocHost((void **)&d->pmask, most));
+		d->ones = malloc(most * sizeof(float));
+		d->junk = malloc(most * sizeof(float));
+		if (!d->ones || !d->junk)
+			return fail(err, errlen, "out of memory");
+		for (size_t k = 0; k < most; k++)
+			d->ones[k] = 1;
+	}
+	return dalloc(d, &d->dmask[i], n, err, errlen);
+}
+
+static int
+dropout_forward(nn_cuda_net *d, int i, const nn_run *run, const float *x, float *y, char *err, size_t errlen)
+{
+	nn_layer *l = &d->net->layer[i];
+	size_t n = (size_t)run->n * nn_shape_size(l->in);
+	nn_run r = *run;
+
+	d->masked[i] = 0;
+	if (!run->train || l->rate == 0) {
+		if (y != x)
+			CK(cudaMemcpyAsync(y, x, n * sizeof(float), cudaMemcpyDeviceToDevice, d->c.stream));
+		return 0;
+	}
+	r.pool = d->net->pool;
+	l->ops->forward(l, &r, d->ones, d->junk);       /* the mask, in the host layer's priv */
+	CK(cudaStreamSynchronize(d->c.stream));         /* the staging buffer is free */
+	memcpy(d->pmask, l->priv, n);
+	CK(cudaMemcpyAsync(d->dmask[i], d->pmask, n, cudaMemcpyHostToDevice, d->c.stream));
+	if (cu_dropout(x, y, d->dmask[i], n, 1 / (1 - l->rate), d->c.stream) != 0)
+		return fail(err, errlen, "%s: dropout: %s", l->name, cudaGetErrorString(cudaGetLastError()));
+	d->masked[i] = 1;
+	return 0;
+}
+
+static int
+dropout_backward(nn_cuda_net *d, int i, const nn_run *run, const float *dy, float *dx, char *err, size_t errlen)
+{
+	nn_layer *l = &d->net->layer[i];
+	size_t n = (size_t)run->n * nn_shape_size(l->in);
+
+	if (!dx)
+		return 0;
+	if (!d->masked[i]) {
+		if (dx != dy)
+			CK(cudaMemcpyAsync(dx, dy, n * sizeof(float), cudaMemcpyDeviceToDevice, d->c.stream));
+		return 0;
+	}
+	if (cu_dropout(dy, dx, d->dmask[i], n, 1 / (1 - l->rate), d->c.stream) != 0)
+		return fail(err, errlen, "%s: dropout: %s", l->name, cudaGetErrorString(cudaGetLastError()));
+	return 0;
+}
+
 static int
 setup_layers(nn_cuda_net *d, char *err, size_t errlen)
 {
@@ -210,6 +277,11 @@ setup_layers(nn_cuda_net *d, char *err, size_t errlen)
 		nn_layer *l = &net->layer[i];
 		size_t wb = 0;
 		d->ops[i] = cu_layer_type(l->ops->type);
+		if (!d->ops[i] && strcmp(l->ops->type, "dropout") == 0) {
+			if (own_dropout(d, i, err, errlen) != 0)
+				return -1;
+			continue;
+		}
 		if (!d->ops[i])
 			return fail(err, errlen, "%s: %s has no CUDA implementation", l->name, l->ops->type);
 		d->c.err[0] = 0;
@@ -236,6 +308,14 @@ cu_close(nn_cuda_net *d)
 			d->ops[i]->release(&d->cl[i], &d->c);
 	for (int i = 0; i < d->nmap; i++)
 		cudaFree(d->map[i].dev);
+	for (int i = 0; d->dmask && i < d->net->nlayer; i++)
+		cudaFree(d->dmask[i]);
+	if (d->pmask)
+		cudaFreeHost(d->pmask);
+	free(d->ones);
+	free(d->junk);
+	free(d->dmask);
+	free(d->masked);
 	cudaFree(d->dy);
 	cudaFree(d->w);
 	cudaFree(d->g);
@@ -314,7 +394,9 @@ cu_open(nn_net *net, int dev, int precision, char *err, size_t errlen)
 	d->map = calloc((size_t)nmax, sizeof *d->map);
 	d->act = calloc((size_t)L + 1, sizeof *d->act);
 	d->gbuf = calloc((size_t)L + 1, sizeof *d->gbuf);
-	if (!d->cl || !d->ops || !d->map || !d->act || !d->gbuf) {
+	d->dmask = calloc((size_t)L, sizeof *d->dmask);
+	d->masked = calloc((size_t)L, sizeof *d->masked);
+	if (!d->cl || !d->ops || !d->map || !d->act || !d->gbuf || !d->dmask || !d->masked) {
 		fail(err, errlen, "out of memory");
 		goto bad;
 	}
@@ -449,6 +531,11 @@ cu_forward(nn_cuda_net *d, const nn_run *run, char *err, size_t errlen)
 		nn_layer *l = &net->layer[i];
 		int rc;
 		d->c.err[0] = 0;
+		if (!d->ops[i]) {       /* the driver's own dropout */
+			if (dropout_forward(d, i, run, d->act[l->src[0]], d->act[i + 1], err, errlen) != 0)
+				return -1;
+			continue;
+		}
 		if (l->ops->multi) {
 			const float *x[NN_MAX_INPUTS];
 			for (int k = 0; k < l->nin; k++)
@@ -508,7 +595,11 @@ cu_backward(nn_cuda_net *d, const nn_run *run, int from, const float *dy, char *
 			}
 		}
 		d->c.err[0] = 0;
-		if (l->ops->multi) {
+		if (!d->ops[i]) {
+			rc = dropout_backward(d, i, run, g[i + 1], dx[0], err, errlen);
+			if (rc != 0)
+				return -1;
+		} else if (l->ops->multi) {
 			const float *x[NN_MAX_INPUTS];
 			for (int k = 0; k < l->nin; k++)
 				x[k] = d->act[l->src[k]];
@@ -516,7 +607,7 @@ cu_backward(nn_cuda_net *d, const nn_run *run, int from, const float *dy, char *
 		} else {
 			rc = d->ops[i]->backward(&d->cl[i], &d->c, run, d->act[l->src[0]], d->act[i + 1], g[i + 1], dx[0]);
 		}
-		if (rc != 0)
+		if (rc != 0 && d->ops[i])
 			return fail(err, errlen, "%s: backward: %s", l->name, d->c.err);
 		for (int k = 0; k < l->nin; k++)
 			if (add[k] && cu_add(g[l->src[k]], dx[k], (size_t)run->n * nn_shape_size(l->ins[k]), d->c.stream) != 0)
