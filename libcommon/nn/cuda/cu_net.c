@@ -48,9 +48,17 @@ struct nn_cuda_net {
 	size_t base_used, peak, alloc_bytes;
 	/* dropout without a device layer (cu_layer_type("dropout") NULL): the host layer's masks */
 	unsigned char **dmask;  /* per layer: the device mask, or NULL */
-	unsigned char *pmask;   /* pinned staging of one mask */
+	unsigned char **pmask;  /* per layer: its pinned staging */
 	float *ones, *junk;     /* host: the input the host layer is run on to make its mask */
-	int *masked;            /* per layer: this step's mask is on the device */
+	int *masked;            /* per layer: this step has a mask */
+	/* the loss on the host: the outputs and their gradient through pinned buffers */
+	float *pout, *pdy;
+	size_t out_off;         /* where act[L] starts in pout (act[L - 1] first) */
+	/* CUDA graphs of a full training batch's forward and backward, captured at the second
+	 * such batch of every epoch (NN_CUDA_GRAPH=0: none) */
+	int graphs, fseen, bseen;
+	cudaGraphExec_t fexec, bexec;
+	void *blas_work;
 };
 
 static int
@@ -212,9 +220,9 @@ own_dropout(nn_cuda_net *d, int i, char *err, size_t errlen)
 	nn_net *net = d->net;
 	size_t n = (size_t)net->batch * nn_shape_size(net->layer[i].in);
 
-	if (!d->pmask) {        /* one staging buffer and one host input for all of them */
+	CK(cudaMallocHost((void **)&d->pmask[i], n));
+	if (!d->ones) {         /* one host input for all of them */
 		size_t most = (size_t)net->batch * net->maxact;
-		CK(cudaMallocHost((void **)&d->pmask, most));
 		d->ones = malloc(most * sizeof(float));
 		d->junk = malloc(most * sizeof(float));
 		if (!d->ones || !d->junk)
@@ -225,27 +233,39 @@ own_dropout(nn_cuda_net *d, int i, char *err, size_t errlen)
 	return dalloc(d, &d->dmask[i], n, err, errlen);
 }
 
+/* The host's masks of this step for the driver's dropouts, into their pinned buffers (free:
+ * the last forward pass has been waited for). */
+static void
+dropout_masks(nn_cuda_net *d, const nn_run *run)
+{
+	nn_run r = *run;
+
+	r.pool = d->net->pool;
+	for (int i = 0; i < d->net->nlayer; i++) {
+		nn_layer *l = &d->net->layer[i];
+		d->masked[i] = 0;
+		if (d->ops[i] || !run->train || l->rate == 0)
+			continue;
+		l->ops->forward(l, &r, d->ones, d->junk);       /* the mask, in the host layer's priv */
+		memcpy(d->pmask[i], l->priv, (size_t)run->n * nn_shape_size(l->in));
+		d->masked[i] = 1;
+	}
+}
+
 static int
 dropout_forward(nn_cuda_net *d, int i, const nn_run *run, const float *x, float *y, char *err, size_t errlen)
 {
 	nn_layer *l = &d->net->layer[i];
 	size_t n = (size_t)run->n * nn_shape_size(l->in);
-	nn_run r = *run;
 
-	d->masked[i] = 0;
-	if (!run->train || l->rate == 0) {
+	if (!d->masked[i]) {
 		if (y != x)
 			CK(cudaMemcpyAsync(y, x, n * sizeof(float), cudaMemcpyDeviceToDevice, d->c.stream));
 		return 0;
 	}
-	r.pool = d->net->pool;
-	l->ops->forward(l, &r, d->ones, d->junk);       /* the mask, in the host layer's priv */
-	CK(cudaStreamSynchronize(d->c.stream));         /* the staging buffer is free */
-	memcpy(d->pmask, l->priv, n);
-	CK(cudaMemcpyAsync(d->dmask[i], d->pmask, n, cudaMemcpyHostToDevice, d->c.stream));
+	CK(cudaMemcpyAsync(d->dmask[i], d->pmask[i], n, cudaMemcpyHostToDevice, d->c.stream));
 	if (cu_dropout(x, y, d->dmask[i], n, 1 / (1 - l->rate), d->c.stream) != 0)
 		return fail(err, errlen, "%s: dropout: %s", l->name, cudaGetErrorString(cudaGetLastError()));
-	d->masked[i] = 1;
 	return 0;
 }
 
@@ -291,9 +311,21 @@ setup_layers(nn_cuda_net *d, char *err, size_t errlen)
 		}
 		if (wb > most)
 			most = wb;
+		if (strcmp(l->ops->type, "dropout") == 0)
+			d->graphs = 0;  /* a device dropout's masks change with run->step */
 	}
 	d->c.work_bytes = most;
 	return dalloc(d, &d->c.work, most, err, errlen);
+}
+
+static void
+drop_graphs(nn_cuda_net *d)
+{
+	if (d->fexec)
+		cudaGraphExecDestroy(d->fexec);
+	if (d->bexec)
+		cudaGraphExecDestroy(d->bexec);
+	d->fexec = d->bexec = NULL;
 }
 
 static void
@@ -308,10 +340,18 @@ cu_close(nn_cuda_net *d)
 			d->ops[i]->release(&d->cl[i], &d->c);
 	for (int i = 0; i < d->nmap; i++)
 		cudaFree(d->map[i].dev);
-	for (int i = 0; d->dmask && i < d->net->nlayer; i++)
+	for (int i = 0; d->dmask && i < d->net->nlayer; i++) {
 		cudaFree(d->dmask[i]);
-	if (d->pmask)
-		cudaFreeHost(d->pmask);
+		if (d->pmask[i])
+			cudaFreeHost(d->pmask[i]);
+	}
+	free(d->pmask);
+	drop_graphs(d);
+	if (d->pout)
+		cudaFreeHost(d->pout);
+	if (d->pdy)
+		cudaFreeHost(d->pdy);
+	cudaFree(d->blas_work);
 	free(d->ones);
 	free(d->junk);
 	free(d->dmask);
@@ -374,6 +414,18 @@ handles(nn_cuda_net *d, int precision, char *err, size_t errlen)
 	d->c.work_limit = fr / 8 < ((size_t)1 << 30) ? fr / 8 : (size_t)1 << 30;
 	d->in_bytes = (size_t)d->net->batch * nn_shape_size(d->net->input) * sizeof(float);
 	CK(cudaMallocHost((void **)&d->pinned, d->in_bytes));
+	/* outputs and their gradient: act[L - 1] and act[L] are at most maxact floats a sample */
+	size_t big = (size_t)d->net->batch * d->net->maxact;
+	d->out_off = big;
+	CK(cudaMallocHost((void **)&d->pout, 2 * big * sizeof(float)));
+	CK(cudaMallocHost((void **)&d->pdy, big * sizeof(float)));
+	/* cuBLAS's workspace given, so that it allocates nothing while a graph is captured */
+	if (dalloc(d, &d->blas_work, (size_t)32 << 20, err, errlen) != 0)
+		return -1;
+	if (cublasSetWorkspace(d->c.blas, d->blas_work, (size_t)32 << 20) != CUBLAS_STATUS_SUCCESS)
+		return fail(err, errlen, "cublasSetWorkspace failed");
+	const char *g = getenv("NN_CUDA_GRAPH");
+	d->graphs = !(g && strcmp(g, "0") == 0);
 	return 0;
 }
 
@@ -396,7 +448,8 @@ cu_open(nn_net *net, int dev, int precision, char *err, size_t errlen)
 	d->gbuf = calloc((size_t)L + 1, sizeof *d->gbuf);
 	d->dmask = calloc((size_t)L, sizeof *d->dmask);
 	d->masked = calloc((size_t)L, sizeof *d->masked);
-	if (!d->cl || !d->ops || !d->map || !d->act || !d->gbuf || !d->dmask || !d->masked) {
+	d->pmask = calloc((size_t)L, sizeof *d->pmask);
+	if (!d->cl || !d->ops || !d->map || !d->act || !d->gbuf || !d->dmask || !d->masked || !d->pmask) {
 		fail(err, errlen, "out of memory");
 		goto bad;
 	}
@@ -440,6 +493,7 @@ cu_load(nn_cuda_net *d, const nn_optim *o, char *err, size_t errlen)
 	size_t off = 0;
 
 	CK(cudaSetDevice(d->dev));
+	drop_graphs(d);         /* frozen layers and rates may have changed: captured again */
 	for (int i = 0; i < net->nparams; i++) {
 		nn_param *p = net->params[i];
 		CK(cudaMemcpyAsync(d->w + off, p->w, p->n * sizeof(float), cudaMemcpyHostToDevice, d->c.stream));
@@ -519,14 +573,11 @@ put_batch(nn_cuda_net *d, int n, char *err, size_t errlen)
 }
 
 static int
-cu_forward(nn_cuda_net *d, const nn_run *run, char *err, size_t errlen)
+forward_body(nn_cuda_net *d, const nn_run *run, char *err, size_t errlen)
 {
 	nn_net *net = d->net;
 	int L = net->nlayer;
 
-	CK(cudaSetDevice(d->dev));
-	if (put_batch(d, run->n, err, errlen) != 0)
-		return -1;
 	for (int i = 0; i < L; i++) {
 		nn_layer *l = &net->layer[i];
 		int rc;
@@ -547,32 +598,26 @@ cu_forward(nn_cuda_net *d, const nn_run *run, char *err, size_t errlen)
 		if (rc != 0)
 			return fail(err, errlen, "%s: forward: %s", l->name, d->c.err);
 	}
-	if (!run->train)        /* inference: the input is free again once the pass is through */
-		CK(cudaEventRecord(d->consumed, d->c.stream));
 	/* the loss wants the last two activations on the host */
 	for (int a = L - 1; a <= L; a++) {
 		if (a < 0 || (a == L - 1 && net->act[a] == net->act[L]))
 			continue;
 		size_t bytes = (size_t)run->n * nn_shape_size(act_shape(net, a)) * sizeof(float);
-		CK(cudaMemcpyAsync(net->act[a], d->act[a], bytes, cudaMemcpyDeviceToHost, d->c.stream));
+		CK(cudaMemcpyAsync(d->pout + (a == L ? d->out_off : 0), d->act[a], bytes, cudaMemcpyDeviceToHost,
+		                   d->c.stream));
 	}
-	CK(cudaStreamSynchronize(d->c.stream));
-	note_peak(d);
 	return 0;
 }
 
 static int
-cu_backward(nn_cuda_net *d, const nn_run *run, int from, const float *dy, char *err, size_t errlen)
+backward_body(nn_cuda_net *d, const nn_run *run, int from, char *err, size_t errlen)
 {
 	nn_net *net = d->net;
 	float *g[NN_MAX_LAYERS + 1];
 	unsigned char fresh[NN_MAX_LAYERS + 1];
 
-	CK(cudaSetDevice(d->dev));
-	if (!d->grads_ready && plan(d, 1, err, errlen) != 0)
-		return -1;
 	CK(cudaMemsetAsync(d->g, 0, d->total * sizeof(float), d->c.stream));
-	CK(cudaMemcpyAsync(d->dy, dy, (size_t)run->n * nn_shape_size(net->layer[from].out) * sizeof(float),
+	CK(cudaMemcpyAsync(d->dy, d->pdy, (size_t)run->n * nn_shape_size(net->layer[from].out) * sizeof(float),
 	                   cudaMemcpyHostToDevice, d->c.stream));
 	memcpy(g, d->gbuf, (size_t)(net->nlayer + 1) * sizeof *g);
 	memset(fresh, 1, (size_t)net->nlayer + 1);
@@ -596,24 +641,106 @@ cu_backward(nn_cuda_net *d, const nn_run *run, int from, const float *dy, char *
 		}
 		d->c.err[0] = 0;
 		if (!d->ops[i]) {
-			rc = dropout_backward(d, i, run, g[i + 1], dx[0], err, errlen);
-			if (rc != 0)
+			if (dropout_backward(d, i, run, g[i + 1], dx[0], err, errlen) != 0)
 				return -1;
-		} else if (l->ops->multi) {
-			const float *x[NN_MAX_INPUTS];
-			for (int k = 0; k < l->nin; k++)
-				x[k] = d->act[l->src[k]];
-			rc = d->ops[i]->backward_multi(&d->cl[i], &d->c, run, x, d->act[i + 1], g[i + 1], dx);
 		} else {
-			rc = d->ops[i]->backward(&d->cl[i], &d->c, run, d->act[l->src[0]], d->act[i + 1], g[i + 1], dx[0]);
+			if (l->ops->multi) {
+				const float *x[NN_MAX_INPUTS];
+				for (int k = 0; k < l->nin; k++)
+					x[k] = d->act[l->src[k]];
+				rc = d->ops[i]->backward_multi(&d->cl[i], &d->c, run, x, d->act[i + 1], g[i + 1], dx);
+			} else {
+				rc = d->ops[i]->backward(&d->cl[i], &d->c, run, d->act[l->src[0]], d->act[i + 1], g[i + 1],
+				                         dx[0]);
+			}
+			if (rc != 0)
+				return fail(err, errlen, "%s: backward: %s", l->name, d->c.err);
 		}
-		if (rc != 0 && d->ops[i])
-			return fail(err, errlen, "%s: backward: %s", l->name, d->c.err);
 		for (int k = 0; k < l->nin; k++)
 			if (add[k] && cu_add(g[l->src[k]], dx[k], (size_t)run->n * nn_shape_size(l->ins[k]), d->c.stream) != 0)
 				return fail(err, errlen, "%s: gathering gradients: %s", l->name,
 				            cudaGetErrorString(cudaGetLastError()));
 	}
+	return 0;
+}
+
+static int
+body(nn_cuda_net *d, int bwd, const nn_run *run, int from, char *err, size_t errlen)
+{
+	return bwd ? backward_body(d, run, from, err, errlen) : forward_body(d, run, err, errlen);
+}
+
+/* A pass (forward: bwd 0, backward: 1) of a full training batch through its CUDA graph: the
+ * first such batch runs plainly (layers may choose their algorithms then), the next is
+ * captured, later ones replay it.  A capture that fails turns graphs off for the run. */
+static int
+launch(nn_cuda_net *d, int bwd, const nn_run *run, int from, char *err, size_t errlen)
+{
+	cudaGraphExec_t *exec = bwd ? &d->bexec : &d->fexec;
+	int *seen = bwd ? &d->bseen : &d->fseen;
+	cudaGraph_t g = NULL;
+
+	if (!d->graphs || !run->train || run->n != d->net->batch)
+		return body(d, bwd, run, from, err, errlen);
+	if (*exec) {
+		CK(cudaGraphLaunch(*exec, d->c.stream));
+		return 0;
+	}
+	if (!*seen) {
+		*seen = 1;
+		return body(d, bwd, run, from, err, errlen);
+	}
+	CK(cudaStreamBeginCapture(d->c.stream, cudaStreamCaptureModeThreadLocal));
+	int rc = body(d, bwd, run, from, err, errlen);
+	cudaError_t e = cudaStreamEndCapture(d->c.stream, &g);
+	if (rc == 0 && e == cudaSuccess && g && cudaGraphInstantiate(exec, g, 0) == cudaSuccess) {
+		cudaGraphDestroy(g);
+		CK(cudaGraphLaunch(*exec, d->c.stream));
+		return 0;
+	}
+	if (g)
+		cudaGraphDestroy(g);
+	*exec = NULL;
+	(void)cudaGetLastError();
+	drop_graphs(d);
+	d->graphs = 0;          /* a layer that cannot be captured: plain launches from now on */
+	return body(d, bwd, run, from, err, errlen);
+}
+
+static int
+cu_forward(nn_cuda_net *d, const nn_run *run, char *err, size_t errlen)
+{
+	nn_net *net = d->net;
+	int L = net->nlayer;
+
+	CK(cudaSetDevice(d->dev));
+	if (put_batch(d, run->n, err, errlen) != 0)
+		return -1;
+	dropout_masks(d, run);
+	if (launch(d, 0, run, 0, err, errlen) != 0)
+		return -1;
+	if (!run->train)        /* inference: the input is free again once the pass is through */
+		CK(cudaEventRecord(d->consumed, d->c.stream));
+	CK(cudaStreamSynchronize(d->c.stream));
+	for (int a = L - 1; a <= L; a++) {
+		if (a < 0 || (a == L - 1 && net->act[a] == net->act[L]))
+			continue;
+		size_t bytes = (size_t)run->n * nn_shape_size(act_shape(net, a)) * sizeof(float);
+		memcpy(net->act[a], d->pout + (a == L ? d->out_off : 0), bytes);
+	}
+	note_peak(d);
+	return 0;
+}
+
+static int
+cu_backward(nn_cuda_net *d, const nn_run *run, int from, const float *dy, char *err, size_t errlen)
+{
+	CK(cudaSetDevice(d->dev));
+	if (!d->grads_ready && plan(d, 1, err, errlen) != 0)
+		return -1;
+	memcpy(d->pdy, dy, (size_t)run->n * nn_shape_size(d->net->layer[from].out) * sizeof(float));
+	if (launch(d, 1, run, from, err, errlen) != 0)
+		return -1;
 	CK(cudaEventRecord(d->consumed, d->c.stream));  /* the input may be overwritten now */
 	return 0;
 }
