@@ -72,6 +72,7 @@ struct run {
 	nn_loss loss;
 	nn_device dev;
 	nn_cuda_net *cuda;      /* the model on the GPU; NULL: on the CPU */
+	double t0;              /* when it started (records/s of the summary line) */
 	ts_record *pending;     /* the batch being gathered */
 	double *lap;
 	int npending;
@@ -635,7 +636,7 @@ warn_cb(const char *msg, void *ctx)
 }
 
 /* --device and --precision: the model on the GPU, or one line and exit 1 when the device asked
- * for is not there; -v says which device and why. */
+ * for is not there. */
 static void
 open_device(struct run *r)
 {
@@ -646,11 +647,6 @@ open_device(struct run *r)
 		if (strncmp(err, "--precision", 11) == 0)
 			die("%s", err);
 		die("--device %s: %s", device_name(o), err);
-	}
-	if (o->verbose) {
-		char d[400];
-		nn_device_describe(&r->dev, d, sizeof d);
-		fprintf(stderr, "%s: device %s; chosen: %s\n", progname, d, r->dev.why);
 	}
 	if (r->dev.kind != NN_DEV_CUDA)
 		return;
@@ -686,7 +682,7 @@ is_architecture(const char *path)
 static int
 run(const struct opts *o, int argc, char **argv)
 {
-	struct run r = { .o = o };
+	struct run r = { .o = o, .t0 = now_seconds() };
 	struct source_opts so = { .emit = take_record, .warn = warn_cb, .ctx = &r, .recno = &r.nrec };
 	char err[1024], *dash[] = { "-" };
 	int stopped = 0;
@@ -781,11 +777,15 @@ run(const struct opts *o, int argc, char **argv)
 			exit(0);
 		die("%s: %s", o->out ? o->out : "stdout", strerror(errno));
 	}
-	if (o->verbose && r.cuda)
-		fprintf(stderr, "%s: peak device memory %.1f MiB\n", progname,
-		        (double)r.dev.api->peak(r.cuda) / (1024.0 * 1024));
-	if (o->verbose)
+	if (o->verbose && r.net) {      /* the summary line with the device */
+		char d[800];
+		double s = now_seconds() - r.t0;
+		nn_device_summary(&r.dev, r.cuda ? r.dev.api->peak(r.cuda) : 0, d, sizeof d);
+		summary_printf("%zu record%s in, %zu out, %zu skipped, %.1f records/s, %s", r.nin, plural(r.nin),
+		               r.nout, skip_count(), s > 0 ? r.nin / s : 0.0, d);
+	} else if (o->verbose) {
 		summary_print(r.nin, r.nout);
+	}
 	if (r.cuda)
 		r.dev.api->close(r.cuda);
 	nn_device_close(&r.dev);

@@ -150,7 +150,7 @@ dev_name(const struct opts *o)
 }
 
 /* --device and --precision: one line and exit 1 when the device asked for is not there (or
- * does not compute in the precision asked for); -v says which device and why. */
+ * does not compute in the precision asked for). */
 static void
 open_device(const struct opts *o, nn_device *dev)
 {
@@ -168,19 +168,14 @@ open_device(const struct opts *o, nn_device *dev)
 	}
 	if (nn_dist_size() > 1 && o->device == NN_DEV_AUTO)
 		snprintf(dev->why, sizeof dev->why, "cpu (--device auto: under mpirun, the CPU)");
-	if (o->verbose) {
-		char d[400];
-		nn_device_describe(dev, d, sizeof d);
-		fprintf(stderr, "%s: device %s; chosen: %s\n", progname, d, dev->why);
-	}
 }
 
 static void
 describe_device(const nn_device *dev, FILE *f)
 {
-	char d[400];
+	char d[800];
 
-	nn_device_describe(dev, d, sizeof d);
+	nn_device_summary(dev, 0, d, sizeof d);
 	fprintf(f, "device: %s\n", d);
 }
 
@@ -1316,13 +1311,12 @@ run(const struct opts *o, int argc, char **argv)
 		        "backward over %lld steps\n", progname, nn_dist_rank(), net->nweights, nb, nb == 1 ? "" : "s",
 		        steps ? 1e3 * wait / (double)steps : 0.0, steps);
 	}
-	if (o->verbose && lead && t.cuda)
-		fprintf(stderr, "%s: peak device memory %.1f MiB\n", progname,
-		        (double)nn_trainer_device_peak(&t) / (1024.0 * 1024));
-	if (o->verbose && lead) {       /* the summary line, with how it ran: MPI or not, ranks */
+	if (o->verbose && lead) {       /* the summary line, with how it ran: MPI or not, ranks, device */
 		size_t nin = train.n + (vdata != &train ? vdata->n : 0);
-		summary_printf("%zu record%s in, 1 out, %zu skipped, %s", nin, plural(nin), skip_count(),
-		               nn_dist_describe());
+		char d[800];
+		nn_device_summary(&dev, nn_trainer_device_peak(&t), d, sizeof d);
+		summary_printf("%zu record%s in, 1 out, %zu skipped, %s, %s", nin, plural(nin), skip_count(),
+		               nn_dist_describe(), d);
 	}
 	nn_dist_grad_free(t.dist);
 

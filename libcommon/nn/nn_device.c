@@ -127,8 +127,7 @@ nn_device_open(nn_device *dev, int kind, int index, int precision, char *err, si
 	if (kind == NN_DEV_CPU) {
 		snprintf(dev->why, sizeof dev->why, "cpu (--device cpu)");
 	} else if (open_cuda(dev, index, why, sizeof why) == 0) {
-		snprintf(dev->why, sizeof dev->why, "cuda:%d (%s)", index,
-		         kind == NN_DEV_AUTO ? "--device auto: a GPU and the CUDA backend are here" : "--device cuda");
+		snprintf(dev->why, sizeof dev->why, "%s", kind == NN_DEV_AUTO ? "--device auto" : "--device cuda");
 	} else if (kind == NN_DEV_CUDA) {
 		nn_device_close(dev);
 		return errorf(err, errlen, "%s", why);
@@ -175,4 +174,21 @@ nn_device_describe(const nn_device *dev, char *buf, size_t len)
 	snprintf(buf, len, "cuda:%d (%s, %.1f GiB, compute %d.%d, %s)", dev->index, dev->info.name,
 	         (double)dev->info.total / (1024.0 * 1024 * 1024), dev->info.major, dev->info.minor,
 	         nn_precision_name(dev->precision));
+}
+
+void
+nn_device_summary(const nn_device *dev, size_t peak, char *buf, size_t len)
+{
+	char d[400];
+
+	if (dev->kind != NN_DEV_CUDA) {
+		snprintf(buf, len, "%s", dev->why);
+		return;
+	}
+	nn_device_describe(dev, d, sizeof d);
+	d[strlen(d) - 1] = 0;   /* the closing parenthesis */
+	if (peak)
+		snprintf(buf, len, "%s; %s), peak device memory %.1f MiB", d, dev->why, (double)peak / (1024.0 * 1024));
+	else
+		snprintf(buf, len, "%s; %s)", d, dev->why);
 }

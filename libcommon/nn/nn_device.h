@@ -82,7 +82,11 @@ int nn_device_open(nn_device *dev, int kind, int index, int precision, char *err
 void nn_device_close(nn_device *dev);
 /* The path of libnncuda.so tried: $NN_CUDA_LIB, else beside the executable. */
 void nn_device_lib_path(char *buf, size_t len);
-/* One line: "cpu", or "cuda:0 (NAME, 80.0 GiB, tf32)". */
+/* One line: "cpu", or "cuda:0 (NAME, 80.0 GiB, compute 9.0, tf32)". */
 void nn_device_describe(const nn_device *dev, char *buf, size_t len);
+/* For --summary and -v: the device and why it was chosen, as "cpu (--device auto: no CUDA
+ * device (REASON))" or "cuda:0 (NAME, 80.0 GiB, compute 9.0, tf32; --device auto)", and with
+ * peak > 0 ", peak device memory X MiB". */
+void nn_device_summary(const nn_device *dev, size_t peak, char *buf, size_t len);
 
 #endif

@@ -14,6 +14,10 @@ if command -v "$CUDA_HOME/bin/nvcc" >/dev/null 2>&1 && [ -f "$CUDA_HOME/include/
 		"nn_cuda_api "
 	eq "libnncuda.so links cudart statically" "$(readelf -d "$LIB" | grep -c 'NEEDED.*libcudart')" 0
 	eq "the programs do not link CUDA" "$(readelf -d "$BIN/cnntrain" "$BIN/cnnpredict" | grep -Ec 'NEEDED.*(cuda|cublas|cudnn)')" 0
+	check "make install puts libnncuda.so in PREFIX/lib" sh -c "cd '$ROOT' && make -s install DESTDIR=$T/inst PREFIX=/usr/local > /dev/null &&
+		test -f $T/inst/usr/local/lib/libnncuda.so"
+	"$T/inst/usr/local/bin/cnntrain" -m "$ROOT/share/models/m4-fashion.arch" --summary > "$T/inst.out" 2>&1
+	eq "the installed cnntrain finds the installed backend" "$(grep -c 'has no CUDA backend' "$T/inst.out"):$(grep -c '^device: ' "$T/inst.out")" "0:1"
 	check "make CUDA=0 leaves the backend out" sh -c "cd '$ROOT' && make -n CUDA=0 all BUILD=$T/b0 | grep -v -e nvcc -e libnncuda > /dev/null &&
 		! make -n CUDA=0 all BUILD=$T/b0 | grep -q -e nvcc -e libnncuda"
 else
@@ -44,7 +48,7 @@ expect_status "--precision bf16 on the CPU is refused" 1 cnntrain -m small.arch 
 expect_err "... in one line" "^cnntrain: --precision bf16: the CPU computes in fp32 only$"
 expect_status "--precision tf32 on the CPU is refused" 1 cnntrain -m small.arch --device cpu --precision tf32 -o m.model train.tsr
 check "--precision fp32 on the CPU is fine" cnntrain -m small.arch --device cpu --precision fp32 --summary
-eq "--summary names the device" "$(cnntrain -m small.arch --device cpu --summary | tail -1)" "device: cpu"
+eq "--summary names the device" "$(cnntrain -m small.arch --device cpu --summary | tail -1)" "device: cpu (--device cpu)"
 
 if [ "$gpu" = 1 ]; then
 	skip "the no-GPU paths: a GPU is here (tests/gpu.sh tests it)"
@@ -54,13 +58,13 @@ else
 	expect_status "--device cuda:1 without a GPU exits 1" 1 cnntrain -m small.arch --device cuda:1 --summary
 	expect_err "... naming the device" "^cnntrain: --device cuda:1: no CUDA device \(.+\)$"
 	check "--device auto trains on the CPU" cnntrain -v -q -m small.arch --epochs 1 -o auto.model train.tsr
-	eq "-v says the CPU was chosen and why" \
-		"$(grep -c '^cnntrain: device cpu; chosen: cpu (--device auto: no CUDA device (.*))$' "$T/.err")" 1
+	eq "-v says the CPU was chosen and why, on its summary line" \
+		"$(grep -c '^cnntrain: 300 records in, 1 out, 0 skipped, .*, cpu (--device auto: no CUDA device (.*)), [0-9.]* s, peak ' "$T/.err")" 1
 	cnntrain -q -m small.arch --epochs 1 --device cpu -o cpu.model train.tsr
 	same "--device auto gives the CPU's model" auto.model cpu.model
 	check "cnnpredict --device auto predicts on the CPU" sh -c 'cnnpredict -v -q -m cpu.model train.tsr > auto.tsv'
-	eq "cnnpredict -v says the CPU was chosen" \
-		"$(grep -c '^cnnpredict: device cpu; chosen: cpu (--device auto: ' "$T/.err")" 1
+	eq "cnnpredict -v says the CPU was chosen and why, on its summary line" \
+		"$(grep -c '^cnnpredict: 300 records in, 300 out, 0 skipped, [0-9.]* records/s, cpu (--device auto: no CUDA device (.*)), [0-9.]* s, peak ' "$T/.err")" 1
 	cnnpredict -q -m cpu.model --device cpu train.tsr > cpu.tsv
 	same "cnnpredict --device auto predicts what --device cpu does" auto.tsv cpu.tsv
 	expect_status "cnnpredict --device cuda without a GPU exits 1" 1 cnnpredict -m cpu.model --device cuda train.tsr
@@ -73,8 +77,8 @@ NN_CUDA_LIB=$T/garbage.so expect_status "NN_CUDA_LIB not a library: --device cud
 	cnntrain -m small.arch --device cuda --summary
 expect_err "... saying the library does not load" "^cnntrain: --device cuda: no CUDA device \(cannot load .*garbage.so.*\)$"
 NN_CUDA_LIB=$T/garbage.so check "NN_CUDA_LIB not a library: --device auto uses the CPU" \
-	cnntrain -v -m small.arch --summary
-eq "... and -v says why" "$(grep -c 'chosen: cpu (--device auto: no CUDA device (cannot load .*garbage.so' "$T/.err")" 1
+	cnntrain -m small.arch --summary
+eq "... and --summary says why" "$(grep -c '^device: cpu (--device auto: no CUDA device (cannot load .*garbage.so.*))$' "$T/.out")" 1
 NN_CUDA_LIB=$T/none.so expect_status "NN_CUDA_LIB missing: --device cuda exits 1" 1 \
 	cnnpredict -m x.model --device cuda train.tsr
 done_tests
