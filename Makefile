@@ -80,7 +80,7 @@ all: $(BINS) $(CUDA_LIB)
 
 $(BUILD)/lib/libnncuda.so: $(CUDA_OBJ)
 	@mkdir -p $(@D)
-	$(CC) -shared -Wl,-z,defs -o $@ $^ $(CUDA_LIBS)
+	$(CC) -shared $(LDFLAGS) -Wl,-z,defs -o $@ $^ $(CUDA_LIBS)
 
 $(BUILD)/obj/libcommon/nn/cuda/%.pic.o: libcommon/nn/cuda/%.c $(LIB_HDR)
 	@mkdir -p $(@D)

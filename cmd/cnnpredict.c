@@ -651,6 +651,8 @@ open_device(struct run *r)
 	if (r->dev.kind != NN_DEV_CUDA)
 		return;
 	r->cuda = r->dev.api->open(r->net, r->dev.index, r->dev.precision, err, sizeof err);
+	if (!r->cuda && nn_device_fallback(&r->dev, err) == 0)
+		return;         /* auto: the CPU, as the summary line says */
 	if (!r->cuda || r->dev.api->load(r->cuda, NULL, err, sizeof err) != 0)
 		die("--device %s: %s", device_name(o), err);
 }

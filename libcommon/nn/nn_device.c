@@ -128,6 +128,7 @@ nn_device_open(nn_device *dev, int kind, int index, int precision, char *err, si
 		snprintf(dev->why, sizeof dev->why, "cpu (--device cpu)");
 	} else if (open_cuda(dev, index, why, sizeof why) == 0) {
 		snprintf(dev->why, sizeof dev->why, "%s", kind == NN_DEV_AUTO ? "--device auto" : "--device cuda");
+		dev->automatic = kind == NN_DEV_AUTO;
 	} else if (kind == NN_DEV_CUDA) {
 		nn_device_close(dev);
 		return errorf(err, errlen, "%s", why);
@@ -151,6 +152,20 @@ nn_device_open(nn_device *dev, int kind, int index, int precision, char *err, si
 		return -1;
 	}
 	dev->precision = precision;
+	return 0;
+}
+
+int
+nn_device_fallback(nn_device *dev, const char *why)
+{
+	char w[sizeof dev->why];
+
+	if (!dev->automatic)
+		return -1;
+	snprintf(w, sizeof w, "cpu (--device auto: %s on the GPU)", why);
+	nn_device_close(dev);
+	memcpy(dev->why, w, sizeof w);
+	dev->precision = NN_PREC_FP32;
 	return 0;
 }
 

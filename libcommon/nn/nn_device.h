@@ -62,6 +62,7 @@ struct nn_cuda_api {
 typedef struct {
 	int kind;               /* NN_DEV_CPU or NN_DEV_CUDA, once opened */
 	int index;              /* cuda:N */
+	int automatic;          /* chosen by --device auto */
 	int precision;
 	nn_device_info info;
 	const struct nn_cuda_api *api;
@@ -80,6 +81,9 @@ const char *nn_precision_name(int precision);
  * have it, else fp32; fp32 on the CPU); on the CPU only fp32 is accepted. */
 int nn_device_open(nn_device *dev, int kind, int index, int precision, char *err, size_t errlen);
 void nn_device_close(nn_device *dev);
+/* The network cannot run on the GPU (why): a device chosen by auto becomes the CPU (0, and
+ * dev->why says why); one asked for by --device cuda stays (-1). */
+int nn_device_fallback(nn_device *dev, const char *why);
 /* The path of libnncuda.so tried: $NN_CUDA_LIB, else beside the executable. */
 void nn_device_lib_path(char *buf, size_t len);
 /* One line: "cpu", or "cuda:0 (NAME, 80.0 GiB, compute 9.0, tf32)". */

@@ -38,7 +38,7 @@ nn_trainer_free(nn_trainer *t)
 }
 
 int
-nn_trainer_device(nn_trainer *t, const nn_device *dev, char *err, size_t errlen)
+nn_trainer_device(nn_trainer *t, nn_device *dev, char *err, size_t errlen)
 {
 	if (!dev || dev->kind != NN_DEV_CUDA)
 		return 0;
@@ -46,7 +46,7 @@ nn_trainer_device(nn_trainer *t, const nn_device *dev, char *err, size_t errlen)
 		return errorf(err, errlen, "the GPU does not train under mpirun yet");
 	t->cuda = dev->api->open(t->net, dev->index, dev->precision, err, errlen);
 	if (!t->cuda)
-		return -1;
+		return nn_device_fallback(dev, err);
 	t->dev = dev;
 	return 0;
 }

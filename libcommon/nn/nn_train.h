@@ -54,8 +54,9 @@ typedef struct {
 void nn_trainer_init(nn_trainer *t, nn_net *net, const nn_data *data, const nn_norm *norm, size_t nmax);
 void nn_trainer_free(nn_trainer *t);
 /* Runs the trainer's passes on dev when it is a GPU (nothing to do for the CPU): 0, or -1 with
- * why in err (a layer without a CUDA implementation, no device memory). */
-int nn_trainer_device(nn_trainer *t, const nn_device *dev, char *err, size_t errlen);
+ * why in err (a layer without a CUDA implementation, no device memory) when dev was asked for
+ * by --device cuda; chosen by auto, dev falls back to the CPU instead (nn_device_fallback). */
+int nn_trainer_device(nn_trainer *t, nn_device *dev, char *err, size_t errlen);
 /* The most device memory the passes used so far, bytes (0 on the CPU). */
 size_t nn_trainer_device_peak(const nn_trainer *t);
 /* Fills the network's input with images idx[0..n) of the data set. */

@@ -738,6 +738,10 @@ cu_backward(nn_cuda_net *d, const nn_run *run, int from, const float *dy, char *
 	CK(cudaSetDevice(d->dev));
 	if (!d->grads_ready && plan(d, 1, err, errlen) != 0)
 		return -1;
+	if (from < 0) {         /* a network of one layer: nothing before the loss */
+		CK(cudaMemsetAsync(d->g, 0, d->total * sizeof(float), d->c.stream));
+		return 0;
+	}
 	memcpy(d->pdy, dy, (size_t)run->n * nn_shape_size(d->net->layer[from].out) * sizeof(float));
 	if (launch(d, 1, run, from, err, errlen) != 0)
 		return -1;
