@@ -61,7 +61,9 @@ else
 	eq "-v says the CPU was chosen and why, on its summary line" \
 		"$(grep -c '^cnntrain: 300 records in, 1 out, 0 skipped, .*, cpu (--device auto: no CUDA device (.*)), [0-9.]* s, peak ' "$T/.err")" 1
 	cnntrain -q -m small.arch --epochs 1 --device cpu -o cpu.model train.tsr
-	same "--device auto gives the CPU's model" auto.model cpu.model
+	cnnpredict -q -m auto.model --device cpu train.tsr > auto-model.tsv
+	cnnpredict -q -m cpu.model --device cpu train.tsr > cpu-model.tsv
+	same "--device auto trains the CPU's model (the same predictions)" auto-model.tsv cpu-model.tsv
 	check "cnnpredict --device auto predicts on the CPU" sh -c 'cnnpredict -v -q -m cpu.model train.tsr > auto.tsv'
 	eq "cnnpredict -v says the CPU was chosen and why, on its summary line" \
 		"$(grep -c '^cnnpredict: 300 records in, 300 out, 0 skipped, [0-9.]* records/s, cpu (--device auto: no CUDA device (.*)), [0-9.]* s, peak ' "$T/.err")" 1
