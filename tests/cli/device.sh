@@ -14,7 +14,7 @@ if command -v "$CUDA_HOME/bin/nvcc" >/dev/null 2>&1 && [ -f "$CUDA_HOME/include/
 		"nn_cuda_api "
 	eq "libnncuda.so links cudart statically" "$(readelf -d "$LIB" | grep -c 'NEEDED.*libcudart')" 0
 	eq "the programs do not link CUDA" "$(readelf -d "$BIN/cnntrain" "$BIN/cnnpredict" | grep -Ec 'NEEDED.*(cuda|cublas|cudnn)')" 0
-	check "make install puts libnncuda.so in PREFIX/lib" sh -c "cd '$ROOT' && make -s install DESTDIR=$T/inst PREFIX=/usr/local > /dev/null &&
+	check "make install puts libnncuda.so in PREFIX/lib" sh -c "cd '$ROOT' && make -s -o all install BUILD='$BIN/..' DESTDIR=$T/inst PREFIX=/usr/local > /dev/null &&
 		test -f $T/inst/usr/local/lib/libnncuda.so"
 	"$T/inst/usr/local/bin/cnntrain" -m "$ROOT/share/models/m4-fashion.arch" --summary > "$T/inst.out" 2>&1
 	eq "the installed cnntrain finds the installed backend" "$(grep -c 'has no CUDA backend' "$T/inst.out"):$(grep -c '^device: ' "$T/inst.out")" "0:1"
