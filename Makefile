@@ -10,7 +10,7 @@ OPT ?= -O3 -g
 CFLAGS ?= $(OPT)
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -fno-trapping-math -pthread -Ilibcommon
 CFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldnnl -lgomp -lm -pthread
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldnnl -lgomp -lm -ldl -pthread
 
 BUILD ?= build
 
@@ -21,13 +21,44 @@ MPI_CFLAGS := -DHAVE_MPI $(shell mpicc --showme:compile 2>/dev/null || $(PKG_CON
 MPI_LIBS := $(shell mpicc --showme:link 2>/dev/null || $(PKG_CONFIG) --libs ompi 2>/dev/null)
 endif
 
+# The CUDA backend (issue 23): $(BUILD)/lib/libnncuda.so, which cnntrain and cnnpredict load at
+# run time (nn_device.c); the programs never link CUDA.  CUDA=auto (the default) builds it when
+# nvcc and cudnn.h are found, CUDA=1 insists, CUDA=0 leaves it out.
+CUDA_HOME ?= /usr/local/cuda
+NVCC ?= $(if $(wildcard $(CUDA_HOME)/bin/nvcc),$(CUDA_HOME)/bin/nvcc,nvcc)
+CUDA ?= auto
+CUDA_FOUND := $(if $(and $(shell command -v $(NVCC) 2>/dev/null),$(wildcard $(CUDA_HOME)/include/cudnn.h)),1,0)
+ifeq ($(CUDA),auto)
+override CUDA := $(CUDA_FOUND)
+endif
+ifeq ($(CUDA),1)
+ifeq ($(CUDA_FOUND),0)
+$(error CUDA=1: no nvcc ($(NVCC)) or no $(CUDA_HOME)/include/cudnn.h; set CUDA_HOME, or CUDA=0)
+endif
+endif
+# sm_90 (H100, H200) code, and PTX for the driver to compile for other cards of 8.0 and later.
+CUDA_ARCH ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_80,code=compute_80
+CUDA_WERROR ?= -Werror
+CUDA_CFLAGS = $(CFLAGS) $(CUDA_WERROR) -fPIC -fvisibility=hidden -I$(CUDA_HOME)/include
+NVCCFLAGS ?= -O3 -g
+NVCC_ALL = $(NVCCFLAGS) $(CUDA_ARCH) -std=c++17 -Xcompiler -fPIC,-fvisibility=hidden,-Wall,-Wextra \
+	-Werror all-warnings -Ilibcommon -I$(CUDA_HOME)/include
+CUDA_C_SRC := $(sort $(wildcard libcommon/nn/cuda/*.c))
+CUDA_CU_SRC := $(sort $(wildcard libcommon/nn/cuda/*.cu))
+CUDA_OBJ := $(CUDA_C_SRC:%.c=$(BUILD)/obj/%.pic.o) $(CUDA_CU_SRC:%.cu=$(BUILD)/obj/%.cu.o)
+# cudart linked statically (its symbols hidden); cuBLAS and cuDNN from the system, or from
+# $LD_LIBRARY_PATH (tests/gpu.sh: PyTorch's copies).  -z defs: nothing from the executables.
+CUDA_LIBS ?= -L$(CUDA_HOME)/lib64 -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,$(CUDA_HOME)/lib64 \
+	-Wl,--exclude-libs,libcudart_static.a -lcudart_static -lcublas -lcudnn -lstdc++ -ldl -lrt -lm -pthread
+CUDA_LIB := $(if $(filter 1,$(CUDA)),$(BUILD)/lib/libnncuda.so)
+
 # The toolkit's version: the VERSION file, and in a git checkout the commit
 # (git describe) after it; a tarball without git builds with the file alone.
 VERSION := $(shell cat VERSION 2>/dev/null || echo unknown)
 GIT_COMMIT := $(shell test -e .git && git describe --always --dirty --exclude='*' 2>/dev/null)
 FULL_VERSION := $(VERSION)$(if $(GIT_COMMIT),-g$(GIT_COMMIT))
 # libcommon/DOMAIN/*.c and one level of subfolders (nn/layers/); see libcommon/README.
-# libcommon/nn/cuda/ is the CUDA backend (issue 23): never in libcommon.a (cuda-layers-check below).
+# libcommon/nn/cuda/ is the CUDA backend, a shared library of its own (below), not in libcommon.a.
 LIB_SRC := $(filter-out libcommon/nn/cuda/%,$(sort $(wildcard libcommon/*/*.c libcommon/*/*/*.c)))
 LIB_HDR := $(wildcard libcommon/*/*.h libcommon/*/*/*.h tests/unit/*.h fuzz/*.h)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -45,7 +76,19 @@ UNITS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
-all: $(BINS)
+all: $(BINS) $(CUDA_LIB)
+
+$(BUILD)/lib/libnncuda.so: $(CUDA_OBJ)
+	@mkdir -p $(@D)
+	$(CC) -shared $(LDFLAGS) -Wl,-z,defs -o $@ $^ $(CUDA_LIBS)
+
+$(BUILD)/obj/libcommon/nn/cuda/%.pic.o: libcommon/nn/cuda/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CUDA_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/libcommon/nn/cuda/%.cu.o: libcommon/nn/cuda/%.cu $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCC_ALL) -c -o $@ $<
 
 $(BUILD)/libcommon.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -116,41 +159,23 @@ check: deps
 
 tests: $(BINS) $(UNITS) $(FUZZ_REPLAY)
 
-# The CUDA layers (libcommon/nn/cuda/, issue 23) compiled with -Werror into a test library, and
-# tests/unit/test_gpu_layers against it (it skips without a device); needs NVIDIA's CUDA toolkit
-# and cuDNN (not Debian packages, not installed by make deps, not used by make check).
-CUDA_HOME ?= /usr/local/cuda
-CUDA_BIN ?= $(CUDA_HOME)/bin
-NVCC ?= $(CUDA_BIN)/nvcc
-CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
-CU_SRC := $(sort $(wildcard libcommon/nn/cuda/*.c))
-CU_KSRC := $(sort $(wildcard libcommon/nn/cuda/*.cu))
-CU_HDR := $(wildcard libcommon/nn/cuda/*.h)
-CU_OBJ := $(CU_SRC:%.c=$(BUILD)/cuobj/%.o) $(CU_KSRC:%.cu=$(BUILD)/cuobj/%.o)
-CU_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudnn -lcublas -lcudart
-
-$(BUILD)/cuobj/%.o: %.c $(LIB_HDR) | $(ONNX_GEN)
+# tests/unit/test_gpu_layers: every CUDA layer against its host layer (issue 23), linked with the
+# backend's objects themselves (libnncuda.so exports only nn_cuda_api).  Built with the backend
+# and run by make check, where it checks that every layer type has a device implementation and
+# skips the comparisons when there is no device; tests/gpu.sh runs it on a GPU.
+ifeq ($(CUDA),1)
+tests: $(BUILD)/tests/test_gpu_layers
+endif
+$(BUILD)/tests/test_gpu_layers: tests/unit/test_gpu_layers.c $(CUDA_OBJ) $(BUILD)/libcommon.a $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -fPIC -Werror -I$(CUDA_HOME)/include -c -o $@ $<
+	$(CC) $(CFLAGS) -Werror -I$(CUDA_HOME)/include -o $@ $< $(CUDA_OBJ) $(BUILD)/libcommon.a $(LDLIBS) $(CUDA_LIBS)
 
-$(BUILD)/cuobj/%.o: %.cu $(CU_HDR)
-	@mkdir -p $(@D)
-	$(NVCC) -O3 -std=c++17 $(CUDA_ARCH) -Werror all-warnings -Xcompiler -fPIC,-Wall,-Wextra,-Werror -Ilibcommon -c -o $@ $<
-
-$(BUILD)/cuda-layers/libnncuda_layers.so: $(CU_OBJ)
-	@mkdir -p $(@D)
-	$(CC) -shared -o $@ $^ $(CU_LIBS)
-
-$(BUILD)/cuda-layers/test_gpu_layers: tests/unit/test_gpu_layers.c $(BUILD)/cuda-layers/libnncuda_layers.so $(BUILD)/libcommon.a $(LIB_HDR)
-	$(CC) $(CFLAGS) -Werror -I$(CUDA_HOME)/include -o $@ $< $(BUILD)/cuda-layers/libnncuda_layers.so \
-		-Wl,-rpath,$(abspath $(BUILD)/cuda-layers) $(BUILD)/libcommon.a $(LDLIBS) $(CU_LIBS)
-
-ifneq ($(shell command -v $(NVCC) 2>/dev/null),)
-cuda-layers-check: $(BUILD)/cuda-layers/test_gpu_layers
-	DATA=$(CURDIR)/tests/data $(BUILD)/cuda-layers/test_gpu_layers
-else
 cuda-layers-check:
-	@echo "cuda-layers-check: no $(NVCC): skipped"
+ifeq ($(CUDA),1)
+cuda-layers-check: $(BUILD)/tests/test_gpu_layers
+	DATA=$(CURDIR)/tests/data $(BUILD)/tests/test_gpu_layers
+else
+	@echo "cuda-layers-check: no CUDA toolkit (nvcc and cudnn.h) or CUDA=0: skipped"
 endif
 
 # The same tests, built with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -186,6 +211,8 @@ fresh-check:
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5
 	for p in $(PROGS); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(BINDIR)/$$p; done
+	if [ -f $(BUILD)/lib/libnncuda.so ]; then mkdir -p $(DESTDIR)$(PREFIX)/lib && \
+		install -m 755 $(BUILD)/lib/libnncuda.so $(DESTDIR)$(PREFIX)/lib/libnncuda.so; fi
 	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
 	for m in man/*.5; do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man5/; done
 

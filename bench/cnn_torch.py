@@ -2,15 +2,19 @@
 """PyTorch reference throughput benchmark for the C CNN toolkit models m1..m8.
 
 usage: PYTHON bench/cnn_torch.py MODEL MODE [--threads 2] [--batch 32] [--seconds 5] [--compile]
-                                 [--latency N] [--onnx FILE]
+                                 [--latency N] [--onnx FILE] [--device cpu|cuda] [--precision fp32|tf32|bf16]
 MODE train: forward, loss, backward and an Adam step; infer: a forward pass without gradients;
 export: writes the model (eval mode, batch dimension dynamic) as ONNX to --onnx FILE, for
 bench/cnn_ort.py.  --compile (PyTorch 2): torch.compile with inductor, and for infer the graph
 frozen (torch._inductor.config.freezing).  --latency N (infer): also N passes of one image.
-prints: MODEL MODE images_per_s=X peak_rss_mib=Y [lat_median_ms=M lat_p99_ms=P]
+--device cuda (bench/bench_gpu.sh): on the GPU, torch.backends.cudnn.benchmark on, the precision as
+cnntrain's --precision (tf32: TF32 matmuls and convolutions; bf16: autocast to bfloat16, fp32
+master weights), and peak_dev_mib= the most device memory PyTorch allocated.
+prints: MODEL MODE images_per_s=X peak_rss_mib=Y [lat_median_ms=M lat_p99_ms=P] [peak_dev_mib=Z]
 Works with Debian's PyTorch 1.13 (/usr/bin/python3) and with PyTorch 2 (bench_peers.sh's venv).
 """
 import argparse
+import contextlib
 import importlib
 import resource
 import sys
@@ -231,7 +235,17 @@ def main():
     ap.add_argument("--compile", action="store_true")
     ap.add_argument("--latency", type=int, default=0)
     ap.add_argument("--onnx")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--precision", choices=["fp32", "tf32", "bf16"], default="fp32")
     a = ap.parse_args()
+    cuda = a.device == "cuda"
+    if cuda:
+        torch.backends.cudnn.benchmark = True
+        tf32 = a.precision != "fp32"
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.allow_tf32 = tf32
+    autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if cuda and a.precision == "bf16" \
+        else contextlib.nullcontext
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -246,6 +260,10 @@ def main():
         y = torch.randint(0, 2, (a.batch, 1)).float()
     else:
         y = torch.randint(0, nout, (a.batch,))
+    if cuda:
+        model = model.to("cuda")
+        xs = tuple(v.to("cuda") for v in xs)
+        y = y.to("cuda")
 
     if a.mode == "train":
         model.train()
@@ -254,7 +272,8 @@ def main():
 
         def step():
             opt.zero_grad()
-            loss = loss_fn(run(*xs), y)
+            with autocast():
+                loss = loss_fn(run(*xs), y)
             loss.backward()
             opt.step()
     else:
@@ -264,17 +283,23 @@ def main():
         run = torch.compile(model) if a.compile else model
 
         def step():
-            with torch.no_grad():
+            with torch.no_grad(), autocast():
                 run(*xs)
 
-    for _ in range(2):  # warm-up (and compilation)
+    for _ in range(3 if cuda else 2):  # warm-up (and compilation, cuDNN's algorithm search)
         step()
+    if cuda:
+        torch.cuda.synchronize()
 
     n = 0
     t0 = time.perf_counter()
     while True:
         step()
         n += 1
+        if cuda and n % 20:
+            continue
+        if cuda:
+            torch.cuda.synchronize()
         el = time.perf_counter() - t0
         if el >= a.seconds:
             break
@@ -288,6 +313,8 @@ def main():
             with torch.no_grad():
                 run(*one)
         lat = " lat_median_ms=%.4f lat_p99_ms=%.4f" % latency(single, a.latency)
+    if cuda:
+        lat += " peak_dev_mib=%.1f" % (torch.cuda.max_memory_allocated() / 1048576.0)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print("%s %s images_per_s=%.1f peak_rss_mib=%.1f%s" % (a.model, a.mode, ips, rss, lat))
     sys.stdout.flush()

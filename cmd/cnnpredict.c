@@ -8,6 +8,7 @@
 
 #include "image/image.h"
 #include "nn/nn.h"
+#include "nn/nn_device.h"
 #include "nn/nn_features.h"
 #include "nn/nn_loss.h"
 #include "nn/nn_model.h"
@@ -25,7 +26,8 @@
 #define USAGE \
 "usage: cnnpredict -m MODEL [-qv] [--progress] [-o OUT] [--stream] [--no-resize | --short N] [--baseline laplacian]\n" \
 "                  [--masks DIR] [--threshold T] [--overlap N] [--no-tile] [--batch N]\n" \
-"                  [--threads N] [--max-errors N] [FILE | DIR | -]...\n" \
+"                  [--threads N] [--max-errors N] [--device cpu|cuda|cuda:N|auto]\n" \
+"                  [--precision fp32|tf32|bf16] [FILE | DIR | -]...\n" \
 "       cnnpredict --baseline laplacian [-qv] [--progress] [-o OUT] [--stream] [--max-errors N] [FILE | DIR | -]...\n" \
 "       cnnpredict -h | --help | --version\n"
 
@@ -44,7 +46,11 @@
 "      --batch N               images (or tiles) per forward pass (default 64)\n" \
 "      --threads N             threads (default: the number of CPUs)\n" \
 "      --max-errors N          stop at the error after the N-th skipped record (default: no limit)\n" \
-"  -v, --verbose               end with a summary line on stderr\n" \
+"      --device DEV            cpu, cuda, cuda:N or auto: the GPU when there is one and this build\n" \
+"                              has the CUDA backend, else the CPU (default auto)\n" \
+"      --precision P           fp32, tf32 or bf16 math on the GPU (default tf32 where the card has\n" \
+"                              it); the CPU computes in fp32 only\n" \
+"  -v, --verbose               say which device and why; end with a summary line on stderr\n" \
 "  -q, --quiet                 no progress line\n" \
 "      --progress              progress as plain lines, also when stderr is not a terminal\n" \
 "  -h, --help                  print this help and exit\n" \
@@ -53,6 +59,7 @@
 struct opts {
 	const char *model, *out, *masks;
 	int stream, resize, laplacian, batch, threads, verbose;
+	int device, device_index, precision;    /* nn_device.h; precision -1: the default */
 	int short_side;         /* > 0: images of another size get the shorter side this long, then the centre */
 	int tile, overlap;      /* segmentation: frames larger than the input are tiled; overlap < 0: a quarter */
 	double threshold;       /* segmentation: < 0 writes probabilities, else 0/255 masks */
@@ -63,6 +70,9 @@ struct run {
 	nn_net *net;
 	nn_model_info mi;
 	nn_loss loss;
+	nn_device dev;
+	nn_cuda_net *cuda;      /* the model on the GPU; NULL: on the CPU */
+	double t0;              /* when it started (records/s of the summary line) */
 	ts_record *pending;     /* the batch being gathered */
 	double *lap;
 	int npending;
@@ -337,6 +347,32 @@ emit(struct run *r, ts_record *rec, const float *out, int i)
 	return row_end(r, i);
 }
 
+static const char *
+device_name(const struct opts *o)
+{
+	static char buf[32];
+
+	if (o->device == NN_DEV_CUDA && o->device_index)
+		snprintf(buf, sizeof buf, "cuda:%d", o->device_index);
+	else
+		snprintf(buf, sizeof buf, "%s", o->device == NN_DEV_CPU ? "cpu" : o->device == NN_DEV_CUDA ? "cuda" : "auto");
+	return buf;
+}
+
+/* The forward pass of the batch in the network's input, on the device chosen. */
+static const float *
+forward(struct run *r, int n)
+{
+	nn_run run = { .n = n };
+	char err[400];
+
+	if (!r->cuda)
+		return nn_forward(r->net, &run);
+	if (r->dev.api->forward(r->cuda, &run, err, sizeof err) != 0)
+		die("%s: %s", device_name(r->o), err);
+	return r->net->act[r->net->nlayer];
+}
+
 /* Runs the model on the pending records and writes them out. */
 static int
 flush_batch(struct run *r)
@@ -346,10 +382,8 @@ flush_batch(struct run *r)
 
 	if (r->npending == 0)
 		return 0;
-	if (r->net) {
-		nn_run run = { .n = r->npending };
-		out = nn_forward(r->net, &run);
-	}
+	if (r->net)
+		out = forward(r, r->npending);
 	for (int i = 0; i < r->npending && rc == 0; i++)
 		rc = emit(r, &r->pending[i], out, i);
 	for (int i = 0; i < r->npending; i++)
@@ -466,8 +500,7 @@ predict_tiled(struct run *r, ts_record *rec, const image *im)
 			rc = put_tile(r, im, px[(b + j) % nx], py[(b + j) / nx], j, reason, sizeof reason);
 		if (rc != 0)
 			break;
-		nn_run run = { .n = m };
-		const float *out = nn_forward(r->net, &run);
+		const float *out = forward(r, m);
 		for (int j = 0; j < m; j++)
 			tile_acc_add(&acc, out + (size_t)j * hw, px[(b + j) % nx], py[(b + j) / nx], in.w, in.h);
 		tile_progress(r, b + (size_t)m, ntile);
@@ -602,6 +635,28 @@ warn_cb(const char *msg, void *ctx)
 	}
 }
 
+/* --device and --precision: the model on the GPU, or one line and exit 1 when the device asked
+ * for is not there. */
+static void
+open_device(struct run *r)
+{
+	const struct opts *o = r->o;
+	char err[400];
+
+	if (nn_device_open(&r->dev, o->device, o->device_index, o->precision, err, sizeof err) != 0) {
+		if (strncmp(err, "--precision", 11) == 0)
+			die("%s", err);
+		die("--device %s: %s", device_name(o), err);
+	}
+	if (r->dev.kind != NN_DEV_CUDA)
+		return;
+	r->cuda = r->dev.api->open(r->net, r->dev.index, r->dev.precision, err, sizeof err);
+	if (!r->cuda && nn_device_fallback(&r->dev, err) == 0)
+		return;         /* auto: the CPU, as the summary line says */
+	if (!r->cuda || r->dev.api->load(r->cuda, NULL, err, sizeof err) != 0)
+		die("--device %s: %s", device_name(o), err);
+}
+
 /* Whether an option that only a segmentation model uses was given. */
 static int
 seg_options(const struct opts *o)
@@ -629,7 +684,7 @@ is_architecture(const char *path)
 static int
 run(const struct opts *o, int argc, char **argv)
 {
-	struct run r = { .o = o };
+	struct run r = { .o = o, .t0 = now_seconds() };
 	struct source_opts so = { .emit = take_record, .warn = warn_cb, .ctx = &r, .recno = &r.nrec };
 	char err[1024], *dash[] = { "-" };
 	int stopped = 0;
@@ -647,6 +702,7 @@ run(const struct opts *o, int argc, char **argv)
 		if (!r.net)
 			die("%s", err);
 		nn_share_activations(r.net);    /* inference only: outputs reuse freed buffers */
+		open_device(&r);
 		if (nn_loss_setup(&r.loss, r.net, r.mi.nclass, err, sizeof err) != 0)
 			die("%s: %s", o->model, err);
 		/* a classifier prepares image files as its training images were, unless told otherwise */
@@ -723,8 +779,18 @@ run(const struct opts *o, int argc, char **argv)
 			exit(0);
 		die("%s: %s", o->out ? o->out : "stdout", strerror(errno));
 	}
-	if (o->verbose)
+	if (o->verbose && r.net) {      /* the summary line with the device */
+		char d[800];
+		double s = now_seconds() - r.t0;
+		nn_device_summary(&r.dev, r.cuda ? r.dev.api->peak(r.cuda) : 0, d, sizeof d);
+		summary_printf("%zu record%s in, %zu out, %zu skipped, %.1f records/s, %s", r.nin, plural(r.nin),
+		               r.nout, skip_count(), s > 0 ? r.nin / s : 0.0, d);
+	} else if (o->verbose) {
 		summary_print(r.nin, r.nout);
+	}
+	if (r.cuda)
+		r.dev.api->close(r.cuda);
+	nn_device_close(&r.dev);
 	for (int i = 0; i < o->batch; i++)
 		ts_record_free(&r.pending[i]);
 	ts_record_free(&r.prepared);
@@ -740,10 +806,11 @@ int
 main(int argc, char **argv)
 {
 	enum { O_BASELINE = 256, O_BATCH, O_HELP, O_VERSION, O_MASKS, O_NO_RESIZE, O_NO_TILE, O_OVERLAP, O_SHORT, O_STREAM,
-	       O_THREADS, O_THRESHOLD, O_MAX_ERRORS, O_PROGRESS };
+	       O_THREADS, O_THRESHOLD, O_MAX_ERRORS, O_PROGRESS, O_DEVICE, O_PRECISION };
 	static const struct option longopts[] = {
 		{ "baseline", required_argument, NULL, O_BASELINE },
 		{ "batch", required_argument, NULL, O_BATCH },
+		{ "device", required_argument, NULL, O_DEVICE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "masks", required_argument, NULL, O_MASKS },
 		{ "max-errors", required_argument, NULL, O_MAX_ERRORS },
@@ -752,6 +819,7 @@ main(int argc, char **argv)
 		{ "no-tile", no_argument, NULL, O_NO_TILE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "overlap", required_argument, NULL, O_OVERLAP },
+		{ "precision", required_argument, NULL, O_PRECISION },
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "short", required_argument, NULL, O_SHORT },
@@ -763,7 +831,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .resize = 1, .batch = 64, .threads = pmap_cpus(), .threshold = -1,
-	                 .tile = 1, .overlap = -1 };
+	                 .tile = 1, .overlap = -1, .device = NN_DEV_AUTO, .precision = -1 };
 	int c;
 
 	prog_init(argv[0]);
@@ -790,6 +858,14 @@ main(int argc, char **argv)
 			break;
 		case O_BATCH: o.batch = (int)parse_int(optarg, 1, 65536, "--batch"); break;
 		case O_THREADS: o.threads = (int)parse_int(optarg, 1, 256, "--threads"); break;
+		case O_DEVICE:
+			if (nn_device_parse(optarg, &o.device, &o.device_index) != 0)
+				usage("--device wants cpu, cuda, cuda:N or auto");
+			break;
+		case O_PRECISION:
+			if ((o.precision = nn_precision_parse(optarg)) < 0)
+				usage("--precision wants fp32, tf32 or bf16");
+			break;
 		case 'h':
 		case O_HELP:
 			help_exit(USAGE, HELP);

@@ -31,7 +31,8 @@
 "                [--classes A,B,...] [--seed N] [--threads N] [--memory BYTES] [--checkpoint FILE]\n" \
 "                [--resume FILE] [--log FILE] [--pos-weight X] [--dice] [--max-errors N]\n" \
 "                [--init MODEL [--head N]] [--freeze LAYER [--unfreeze-after N] [--lr-backbone X]]\n" \
-"                [--allreduce-bucket BYTES] [--sync-bn]\n" \
+"                [--allreduce-bucket BYTES] [--sync-bn] [--device cpu|cuda|cuda:N|auto]\n" \
+"                [--precision fp32|tf32|bf16]\n" \
 "                [FILE | DIR | -]...\n" \
 "       cnntrain -m ARCH | --init MODEL [--head N] [--freeze LAYER] --summary\n" \
 "       cnntrain -h | --help | --version\n"
@@ -80,7 +81,11 @@
 "                              backward (default 1M); 0: one allreduce after backward\n" \
 "      --sync-bn               under mpirun, batch norm statistics of the global batch (default:\n" \
 "                              of each rank's share)\n" \
-"      --summary               print the layers, shapes and parameter counts; do not train\n" \
+"      --device DEV            cpu, cuda, cuda:N or auto: the GPU when there is one and this build\n" \
+"                              has the CUDA backend, else the CPU (default auto)\n" \
+"      --precision P           fp32, tf32 or bf16 math on the GPU (default tf32 where the card has\n" \
+"                              it); the CPU computes in fp32 only\n" \
+"      --summary               print the layers, shapes, parameter counts and the device; do not train\n" \
 "  -v, --verbose               end with a summary line on stderr\n" \
 "  -q, --quiet                 no progress line\n" \
 "      --progress              progress as plain lines, also when stderr is not a terminal\n" \
@@ -97,6 +102,7 @@ struct opts {
 	double lr_backbone;
 	int epochs, batch, optimizer, schedule, lr_step, early_stop, balance, class_weights;
 	int normalize, threads, summary, verbose, dice, sync_bn;
+	int device, device_index, precision;    /* nn_device.h; precision -1: the default */
 	double lr, momentum, l2, lr_gamma, val, pos_weight;
 	uint64_t seed;
 	size_t memory, bucket;
@@ -130,6 +136,48 @@ struct reading {
 	size_t nrec;
 	char err[1024];
 };
+
+static const char *
+dev_name(const struct opts *o)
+{
+	static char buf[32];
+
+	if (o->device == NN_DEV_CUDA && o->device_index)
+		snprintf(buf, sizeof buf, "cuda:%d", o->device_index);
+	else
+		snprintf(buf, sizeof buf, "%s", o->device == NN_DEV_CPU ? "cpu" : o->device == NN_DEV_CUDA ? "cuda" : "auto");
+	return buf;
+}
+
+/* --device and --precision: one line and exit 1 when the device asked for is not there (or
+ * does not compute in the precision asked for). */
+static void
+open_device(const struct opts *o, nn_device *dev)
+{
+	char err[400];
+	int kind = o->device;
+
+	if (nn_dist_size() > 1 && kind == NN_DEV_CUDA)
+		die("--device %s: the GPU does not train under mpirun yet", dev_name(o));
+	if (nn_dist_size() > 1)
+		kind = NN_DEV_CPU;
+	if (nn_device_open(dev, kind, o->device_index, o->precision, err, sizeof err) != 0) {
+		if (strncmp(err, "--precision", 11) == 0)
+			die("%s", err);
+		die("--device %s: %s", dev_name(o), err);
+	}
+	if (nn_dist_size() > 1 && o->device == NN_DEV_AUTO)
+		snprintf(dev->why, sizeof dev->why, "cpu (--device auto: under mpirun, the CPU)");
+}
+
+static void
+describe_device(const nn_device *dev, FILE *f)
+{
+	char d[800];
+
+	nn_device_summary(dev, 0, d, sizeof d);
+	fprintf(f, "device: %s\n", d);
+}
 
 static void
 usage(const char *why)
@@ -985,8 +1033,12 @@ run(const struct opts *o, int argc, char **argv)
 	}
 	if (o->freeze)
 		apply_freeze(o, net);
+	nn_device dev;
+	open_device(o, &dev);
 	if (o->summary) {
 		nn_summary(net, stdout);
+		describe_device(&dev, stdout);
+		nn_device_close(&dev);
 		nn_free(net);
 		nn_model_info_free(&im);
 		free(arch);
@@ -1149,6 +1201,9 @@ run(const struct opts *o, int argc, char **argv)
 		}
 	}
 
+	if (nn_trainer_device(&t, &dev, err, sizeof err) != 0)
+		die("--device %s: %s", dev_name(o), err);
+
 	struct progress pg = { .epochs = o->epochs, .batch = (size_t)o->batch };
 	int quiet = progress_mode() == PROGRESS_OFF || !lead;
 	t.progress = show_progress;
@@ -1167,7 +1222,10 @@ run(const struct opts *o, int argc, char **argv)
 		}
 		pg.epoch = st.epoch + 1;
 		pg.t0 = t0;
-		if (nn_train_epoch(&t, sp.train, sp.ntrain, st.epoch, lr, &tl, &ta) != 0) {
+		int rc = nn_train_epoch(&t, sp.train, sp.ntrain, st.epoch, lr, &tl, &ta);
+		if (rc == -2)
+			die("epoch %d, batch %zu: %s", st.epoch + 1, t.bad_batch, t.err);
+		if (rc != 0) {
 			die("epoch %d, batch %zu: the loss is not finite; stopping%s%s (try a lower --lr)",
 			    st.epoch + 1, t.bad_batch, o->checkpoint && st.epoch ? ", the last good checkpoint is " : "",
 			    o->checkpoint && st.epoch ? o->checkpoint : "");
@@ -1177,6 +1235,8 @@ run(const struct opts *o, int argc, char **argv)
 		if (sp.nval) {
 			t.data = vdata;
 			nn_evaluate(&t, sp.val, sp.nval, &vloss, &vacc);
+			if (t.cuda && isnan(vloss) && *t.err)
+				die("epoch %d: validation: %s", st.epoch + 1, t.err);
 			vpx = t.pixels;
 			t.data = &train;
 		}
@@ -1251,10 +1311,12 @@ run(const struct opts *o, int argc, char **argv)
 		        "backward over %lld steps\n", progname, nn_dist_rank(), net->nweights, nb, nb == 1 ? "" : "s",
 		        steps ? 1e3 * wait / (double)steps : 0.0, steps);
 	}
-	if (o->verbose && lead) {       /* the summary line, with how it ran: MPI or not, ranks */
+	if (o->verbose && lead) {       /* the summary line, with how it ran: MPI or not, ranks, device */
 		size_t nin = train.n + (vdata != &train ? vdata->n : 0);
-		summary_printf("%zu record%s in, 1 out, %zu skipped, %s", nin, plural(nin), skip_count(),
-		               nn_dist_describe());
+		char d[800];
+		nn_device_summary(&dev, nn_trainer_device_peak(&t), d, sizeof d);
+		summary_printf("%zu record%s in, 1 out, %zu skipped, %s, %s", nin, plural(nin), skip_count(),
+		               nn_dist_describe(), d);
 	}
 	nn_dist_grad_free(t.dist);
 
@@ -1270,6 +1332,7 @@ run(const struct opts *o, int argc, char **argv)
 	free(sp.val);
 	nn_optim_free(&t.opt);
 	nn_trainer_free(&t);
+	nn_device_close(&dev);
 	if (vdata != &train)
 		nn_data_free(&valset);
 	nn_data_free(&train);
@@ -1308,7 +1371,7 @@ main(int argc, char **argv)
 	       O_HELP, O_VERSION, O_L2, O_WEIGHT_DECAY, O_LOG, O_LR, O_LR_GAMMA, O_LR_SCHEDULE, O_LR_STEP, O_MEAN, O_MEMORY, O_MOMENTUM,
 	       O_NORMALIZE, O_OPTIMIZER, O_RESUME, O_SEED, O_STD, O_SUMMARY, O_THREADS, O_VAL, O_VAL_BY, O_VAL_STREAM,
 	       O_POS_WEIGHT, O_DICE, O_MAX_ERRORS, O_PROGRESS, O_INIT, O_HEAD, O_FREEZE, O_UNFREEZE_AFTER,
-	       O_LR_BACKBONE, O_BUCKET, O_SYNC_BN };
+	       O_LR_BACKBONE, O_BUCKET, O_SYNC_BN, O_DEVICE, O_PRECISION };
 	static const struct option longopts[] = {
 		{ "allreduce-bucket", required_argument, NULL, O_BUCKET },
 		{ "arch", required_argument, NULL, 'm' },
@@ -1317,6 +1380,7 @@ main(int argc, char **argv)
 		{ "checkpoint", required_argument, NULL, O_CHECKPOINT },
 		{ "class-weights", required_argument, NULL, O_CLASS_WEIGHTS },
 		{ "classes", required_argument, NULL, O_CLASSES },
+		{ "device", required_argument, NULL, O_DEVICE },
 		{ "dice", no_argument, NULL, O_DICE },
 		{ "early-stop", required_argument, NULL, O_EARLY_STOP },
 		{ "epochs", required_argument, NULL, O_EPOCHS },
@@ -1340,6 +1404,7 @@ main(int argc, char **argv)
 		{ "optimizer", required_argument, NULL, O_OPTIMIZER },
 		{ "output", required_argument, NULL, 'o' },
 		{ "pos-weight", required_argument, NULL, O_POS_WEIGHT },
+		{ "precision", required_argument, NULL, O_PRECISION },
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "resume", required_argument, NULL, O_RESUME },
@@ -1358,7 +1423,7 @@ main(int argc, char **argv)
 	};
 	struct opts o = { .epochs = 10, .batch = 32, .optimizer = NN_ADAM, .lr = -1, .lr_backbone = -1, .lr_gamma = 0.1, .pos_weight = 1,
 	                  .lr_step = 0, .seed = 1, .threads = pmap_cpus(),
-	                  .bucket = 1 << 20 };
+	                  .bucket = 1 << 20, .device = NN_DEV_AUTO, .precision = -1 };
 	int c;
 
 	prog_init(argv[0]);
@@ -1429,6 +1494,14 @@ main(int argc, char **argv)
 		case O_RESUME: o.resume = optarg; break;
 		case O_SUMMARY: o.summary = 1; break;
 		case O_SYNC_BN: o.sync_bn = 1; break;
+		case O_DEVICE:
+			if (nn_device_parse(optarg, &o.device, &o.device_index) != 0)
+				usage("--device wants cpu, cuda, cuda:N or auto");
+			break;
+		case O_PRECISION:
+			if ((o.precision = nn_precision_parse(optarg)) < 0)
+				usage("--precision wants fp32, tf32 or bf16");
+			break;
 		case O_LOG: o.log = optarg; break;
 		case O_INIT: o.init = optarg; break;
 		case O_HEAD: o.head = (int)parse_int(optarg, 1, NN_MAX_CLASSES, "--head"); break;

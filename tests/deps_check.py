@@ -58,8 +58,13 @@ FUNC_WRAPPERS = {"check", "expect_status"}  # tests/lib.sh: no options
 SHELL_STRING_ARG = {"best"}
 
 
-# make fresh-check's script and this checker are tools of the host, not tests
-NOT_SCANNED = {"fresh_check.sh", "deps_check.py"}
+# make fresh-check's script and this checker are tools of the host, not tests; the GPU tests and
+# their benchmark run on a GPU machine whose software is not Debian's (tests/gpu.sh's header
+# says what travels there)
+NOT_SCANNED = {"fresh_check.sh", "deps_check.py", "gpu.sh", "bench_gpu.sh"}
+# NVIDIA's CUDA toolkit, not Debian's: the Makefile builds the CUDA backend only when it is
+# there (CUDA=auto; the README says how to install it)
+NOT_DEBIAN = {"nvcc"}
 
 
 def relpath(root, path):
@@ -694,6 +699,8 @@ def main():
     problems, unverified = [], []
     files = {}   # (kind, name) -> candidate files
     for (kind, name), it in sorted(items.items()):
+        if kind == "program" and os.path.basename(name) in NOT_DEBIAN:
+            continue
         if kind == "module":
             if name in local_mods or name == "__future__" or name in sys.builtin_module_names:
                 continue

@@ -141,6 +141,7 @@ struct nn_net {
 	 * one gathered already (inputs read more than once), else NULL */
 	float **sbuf;
 	size_t train_bytes;     /* what the planned activation and gradient buffers take */
+	char *train_base;       /* where they are: one allocation of train_bytes */
 	/* Scratch that layers use only within one forward or backward call (nn_scratch): one
 	 * region for the network, as large as the largest layer's, placed once setup is done. */
 	struct nn_scratch_req *sreq;

@@ -546,6 +546,7 @@ place_intervals(nn_net *net, struct interval *iv, int n)
 	for (int i = 0; i < n; i++)
 		*iv[i].dst = (float *)(base + iv[i].off);
 	net->train_bytes = end;
+	net->train_base = base;
 }
 
 static int

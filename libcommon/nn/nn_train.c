@@ -24,6 +24,9 @@ nn_trainer_init(nn_trainer *t, nn_net *net, const nn_data *data, const nn_norm *
 void
 nn_trainer_free(nn_trainer *t)
 {
+	if (t->cuda)
+		t->dev->api->close(t->cuda);
+	t->cuda = NULL;
 	free(t->order);
 	free(t->label);
 	free(t->mask);
@@ -32,6 +35,26 @@ nn_trainer_free(nn_trainer *t)
 	t->label = NULL;
 	t->mask = NULL;
 	t->dz = NULL;
+}
+
+int
+nn_trainer_device(nn_trainer *t, nn_device *dev, char *err, size_t errlen)
+{
+	if (!dev || dev->kind != NN_DEV_CUDA)
+		return 0;
+	if (t->dist)
+		return errorf(err, errlen, "the GPU does not train under mpirun yet");
+	t->cuda = dev->api->open(t->net, dev->index, dev->precision, err, errlen);
+	if (!t->cuda)
+		return nn_device_fallback(dev, err);
+	t->dev = dev;
+	return 0;
+}
+
+size_t
+nn_trainer_device_peak(const nn_trainer *t)
+{
+	return t->cuda ? t->dev->api->peak(t->cuda) : 0;
 }
 
 struct fill { nn_net *net; const nn_norm *norm; const nn_data *data; const size_t *idx; };
@@ -132,6 +155,28 @@ sum_pixels(nn_pixels *p)
  * several ranks the loss and the gradient are summed over them (the gradient scaled by each
  * share, so that the sum is the whole batch's mean); the step is taken only when the whole
  * batch's loss is finite. */
+/* A step on the GPU: the batch assembled on the host, forward there, the loss on the host,
+ * backward and the update there.  -1: the loss is not finite; -2: the device failed. */
+static int
+train_step_cuda(nn_trainer *t, const size_t *mine, int k, uint64_t step, float lr, double *lsum, double *correct)
+{
+	nn_net *net = t->net;
+	const struct nn_cuda_api *api = t->dev->api;
+	nn_run run = { .n = k, .train = 1, .seed = t->seed, .step = step };
+
+	nn_fill_batch(net, t->norm, t->data, mine, k);
+	if (api->forward(t->cuda, &run, t->err, sizeof t->err) != 0)
+		return -2;
+	double l = batch_loss(t, mine, k, t->dz, correct);
+	*lsum = l * k;
+	if (!isfinite(l))
+		return -1;
+	if (api->backward(t->cuda, &run, net->nlayer - 2, t->dz, t->err, sizeof t->err) != 0 ||
+	    api->step(t->cuda, &t->opt, lr, t->err, sizeof t->err) != 0)
+		return -2;
+	return 0;
+}
+
 static int
 train_step(nn_trainer *t, const size_t *mine, int k, int lo, int m, uint64_t step, float lr, double *lsum,
            double *correct)
@@ -196,6 +241,8 @@ nn_train_epoch(nn_trainer *t, const size_t *idx, size_t n, int epoch, float lr, 
 		nbatch = (size_t)-most;
 	}
 	memset(&t->pixels, 0, sizeof t->pixels);
+	if (t->cuda && t->dev->api->load(t->cuda, &t->opt, t->err, sizeof t->err) != 0)
+		return -2;
 	memcpy(t->order, idx, n * sizeof *idx);
 	rng_seed(&r, epoch_seed(t->seed + (t->sharded ? (uint64_t)nn_dist_rank() * 0x632be59bd9b4e019ull : 0), epoch));
 	for (size_t i = n; i > 1; i--) {
@@ -213,9 +260,11 @@ nn_train_epoch(nn_trainer *t, const size_t *idx, size_t n, int epoch, float lr, 
 			mk = share(m, &mlo);
 			mine = t->order + b * (size_t)B + mlo;
 		}
-		if (train_step(t, mine, mk, mlo, m, (uint64_t)epoch * nbatch + b, lr, &l, &correct) != 0) {
+		int rc = t->cuda ? train_step_cuda(t, mine, mk, (uint64_t)epoch * nbatch + b, lr, &l, &correct)
+		                 : train_step(t, mine, mk, mlo, m, (uint64_t)epoch * nbatch + b, lr, &l, &correct);
+		if (rc != 0) {
 			t->bad_batch = b + 1;
-			return -1;
+			return rc;
 		}
 		sum += l;
 		right += correct;
@@ -224,6 +273,8 @@ nn_train_epoch(nn_trainer *t, const size_t *idx, size_t n, int epoch, float lr, 
 	}
 	if (t->dist)
 		sum_pixels(&t->pixels);
+	if (t->cuda && t->dev->api->store(t->cuda, &t->opt, t->err, sizeof t->err) != 0)
+		return -2;
 	seen = t->sharded ? nbatch * (size_t)B : n;
 	*loss = seen ? sum / (double)seen : 0;
 	*acc = seen ? right / (double)seen : 0;
@@ -241,6 +292,10 @@ nn_evaluate(nn_trainer *t, const size_t *idx, size_t n, double *loss, double *ac
 	size_t lo = 0, hi = n;
 
 	memset(&t->pixels, 0, sizeof t->pixels);
+	if (t->cuda && t->dev->api->load(t->cuda, NULL, t->err, sizeof t->err) != 0) {
+		*loss = *acc = NAN;
+		return;
+	}
 	if (t->dist && t->sharded_eval) {
 		nn_dist_bcast_net(net);
 	} else if (t->dist) {
@@ -253,7 +308,12 @@ nn_evaluate(nn_trainer *t, const size_t *idx, size_t n, double *loss, double *ac
 		nn_run run = { .n = m, .train = 0 };
 		double correct;
 		nn_fill_batch(net, t->norm, t->data, idx + b, m);
-		nn_forward(net, &run);
+		if (!t->cuda) {
+			nn_forward(net, &run);
+		} else if (t->dev->api->forward(t->cuda, &run, t->err, sizeof t->err) != 0) {
+			*loss = *acc = NAN;
+			return;
+		}
 		v[0] += batch_loss(t, idx + b, m, NULL, &correct) * m;
 		v[1] += correct;
 	}

@@ -7,14 +7,7 @@
 
 #include "nn/cuda/cu_layer.h"
 #include "nn/cuda/cu_kernels.h"
-
-/* c->precision's values, as the driver's nn_device.h (not yet on main) is to define them:
- * once it lands, include it here instead. */
-#ifndef NN_PREC_FP32
-#define NN_PREC_FP32 0
-#define NN_PREC_TF32 1
-#define NN_PREC_BF16 2
-#endif
+#include "nn/nn_device.h"	/* NN_PREC_*: c->precision */
 
 #define CU_ERR(c, ...) (snprintf((c)->err, sizeof (c)->err, __VA_ARGS__), -1)
 
