@@ -9,6 +9,7 @@
 #include "image/image.h"
 #include "nn/nn.h"
 #include "nn/nn_features.h"
+#include "nn/nn_fold.h"
 #include "nn/nn_loss.h"
 #include "nn/nn_model.h"
 #include "nn/nn_prep.h"
@@ -646,6 +647,7 @@ run(const struct opts *o, int argc, char **argv)
 		r.net = nn_model_get(&mrec, o->model, o->batch, o->threads, &r.mi, err, sizeof err);
 		if (!r.net)
 			die("%s", err);
+		nn_fold_for_inference(r.net);   /* batchnorms and activations into the layer before */
 		nn_share_activations(r.net);    /* inference only: outputs reuse freed buffers */
 		if (nn_loss_setup(&r.loss, r.net, r.mi.nclass, err, sizeof err) != 0)
 			die("%s: %s", o->model, err);

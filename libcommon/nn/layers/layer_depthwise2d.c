@@ -1,6 +1,7 @@
 /* depthwise2d: each input channel convolved with `multiplier` kernels of its own (Keras'
  * DepthwiseConv2D, PyTorch's Conv2d with groups = channels); output channel c * m + j comes
  * from input channel c.  Weights (C * m) x 1 x kh x kw. */
+#include <math.h>
 #include <string.h>
 
 #include "nn/nn.h"
@@ -111,6 +112,19 @@ dx_row(float *dx, const float *dy, float v, int lo, int hi, int sw, int off)
 	}
 }
 
+/* A relu, leakyrelu or relu6 folded into this layer for inference (nn_fold.h), on one row. */
+static inline __attribute__((always_inline)) void
+fused_activation(const nn_layer *l, float *y)
+{
+	float s = l->fused_slope, hi = l->fused_max > 0 ? l->fused_max : INFINITY;
+
+	for (int ox = 0; ox < l->out.w; ox++) {
+		float v = y[ox], pos = v > 0 ? v : 0, neg = v < 0 ? v : 0;
+		v = pos + s * neg;
+		y[ox] = v < hi ? v : hi;
+	}
+}
+
 /* AVX2 clones of the passes: the same operations in the same order on wider vectors (no
  * contraction into FMA in ISO C), so results do not depend on the instruction set. */
 __attribute__((target_clones("avx2", "default"))) static void
@@ -140,6 +154,8 @@ dw_forward_part(void *ctx, size_t b, size_t e, int t)
 					row_axpy(yr, x + (size_t)iy * l->in.w, w[i * l->kw + j], lo[j], hi[j], l->sw,
 					         j - l->pw);
 			}
+			if (l->fuse_relu)
+				fused_activation(l, yr);
 		}
 	}
 }
