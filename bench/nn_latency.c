@@ -1,7 +1,8 @@
 /*
  * For bench_peers.sh: the serving latency of a trained model, one image at a time, in the
  * process (no stream, no program start): nn_latency MODEL N THREADS.  Loads the model as
- * cnnpredict does (nn_model_read, nn_model_get) for batches of one, fills the input with
+ * cnnpredict does (nn_model_read, nn_model_get, then nn_fold_for_inference unless NN_FOLD=0
+ * and nn_share_activations) for batches of one, fills the input with
  * random prepared values (what normalisation leaves: 0..1), and times N forward passes of
  * one image after 5 untimed ones.  Prints the median and 99th percentile in milliseconds and
  * the peak RSS.  Reading, decoding and normalising the record are not counted.
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "nn/nn.h"
+#include "nn/nn_fold.h"
 #include "nn/nn_model.h"
 
 static double
@@ -66,6 +68,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "nn_latency: %s\n", err);
 		return 1;
 	}
+	nn_fold_for_inference(net);     /* as cnnpredict does (NN_FOLD=0: not) */
+	nn_share_activations(net);
 	x = nn_input(net);
 	for (size_t i = 0; i < nn_shape_size(net->input); i++)
 		x[i] = (float)rand() / (float)RAND_MAX;

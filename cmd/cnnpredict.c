@@ -10,6 +10,7 @@
 #include "nn/nn.h"
 #include "nn/nn_device.h"
 #include "nn/nn_features.h"
+#include "nn/nn_fold.h"
 #include "nn/nn_loss.h"
 #include "nn/nn_model.h"
 #include "nn/nn_prep.h"
@@ -701,6 +702,7 @@ run(const struct opts *o, int argc, char **argv)
 		r.net = nn_model_get(&mrec, o->model, o->batch, o->threads, &r.mi, err, sizeof err);
 		if (!r.net)
 			die("%s", err);
+		nn_fold_for_inference(r.net);   /* batchnorms and activations into the layer before */
 		nn_share_activations(r.net);    /* inference only: outputs reuse freed buffers */
 		open_device(&r);
 		if (nn_loss_setup(&r.loss, r.net, r.mi.nclass, err, sizeof err) != 0)

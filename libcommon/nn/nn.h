@@ -115,9 +115,11 @@ struct nn_layer {
 	float rate, slope, l2, momentum, eps;
 	void *priv;             /* scratch of the layer's own, from nn_alloc */
 	/* A relu or leakyrelu in place right after a conv2d or dense is computed by that layer's
-	 * bias pass (fuse_relu, with fused_slope), and its own forward does nothing (absorbed). */
+	 * bias pass (fuse_relu, with fused_slope), and its own forward does nothing (absorbed).
+	 * nn_fold_for_inference (nn_fold.h) also absorbs batchnorms and relu6 (fused_max: the clamp
+	 * above, 0 for none); nn_forward skips absorbed layers. */
 	int fuse_relu, absorbed;
-	float fused_slope;
+	float fused_slope, fused_max;
 	/* Fine-tuning (nn_freeze): frozen, no gradient reaches the layer's parameters; infer,
 	 * batch normalisation uses its running statistics and leaves them alone even in training. */
 	int frozen, infer;

@@ -844,6 +844,8 @@ nn_forward(nn_net *net, const nn_run *run)
 	r.pool = net->pool;
 	for (int i = 0; i < net->nlayer; i++) {
 		nn_layer *l = &net->layer[i];
+		if (l->absorbed)
+			continue;       /* computed by the layer before (fused relu, folded batchnorm) */
 		if (l->ops->multi) {
 			const float *x[NN_MAX_INPUTS];
 			for (int k = 0; k < l->nin; k++)

@@ -1,4 +1,5 @@
 /* conv2d: 2-D convolution as im2col + GEMM, samples split across threads. */
+#include <math.h>
 #include <string.h>
 
 #include "nn/nn.h"
@@ -160,7 +161,7 @@ struct pass {
 static void
 finish_ld(const nn_layer *l, const float *z, size_t ld, float *y, int p)
 {
-	float s = l->fused_slope;
+	float s = l->fused_slope, hi = l->fused_max > 0 ? l->fused_max : INFINITY;
 
 	for (int f = 0; f < l->filters; f++) {
 		float bf = l->bias ? l->param[1].w[f] : 0, *yf = y + (size_t)f * p;
@@ -168,7 +169,8 @@ finish_ld(const nn_layer *l, const float *z, size_t ld, float *y, int p)
 		if (l->fuse_relu)
 			for (int i = 0; i < p; i++) {
 				float v = zf[i] + bf, pos = v > 0 ? v : 0, neg = v < 0 ? v : 0;
-				yf[i] = pos + s * neg;
+				v = pos + s * neg;
+				yf[i] = v < hi ? v : hi;        /* relu6 (nn_fold.h) */
 			}
 		else
 			for (int i = 0; i < p; i++)

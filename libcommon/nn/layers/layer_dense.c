@@ -75,6 +75,8 @@ dense_forward_part(void *ctx, size_t b, size_t e, int t)
 			if (l->fuse_relu) {
 				float pos = v > 0 ? v : 0, neg = v < 0 ? v : 0;
 				v = pos + slope * neg;
+				if (l->fused_max > 0 && v > l->fused_max)
+					v = l->fused_max;       /* relu6 (nn_fold.h) */
 			}
 			y[u] = v;
 		}

@@ -1,6 +1,7 @@
 /* depthwise2d: each input channel convolved with `multiplier` kernels of its own (Keras'
  * DepthwiseConv2D, PyTorch's Conv2d with groups = channels); output channel c * m + j comes
  * from input channel c.  Weights (C * m) x 1 x kh x kw. */
+#include <math.h>
 #include <string.h>
 
 #include "nn/nn.h"
@@ -79,6 +80,61 @@ row_axpy(float *y, const float *x, float v, int lo, int hi, int sw, int off)
 	}
 }
 
+/* The start [a, and end z) of the outputs all three taps of a row reach. */
+static inline __attribute__((always_inline)) void
+common_columns(const int *lo, const int *hi, int *a, int *z)
+{
+	*a = lo[0] > lo[1] ? lo[0] : lo[1];
+	*a = *a > lo[2] ? *a : lo[2];
+	*z = hi[0] < hi[1] ? hi[0] : hi[1];
+	*z = *z < hi[2] ? *z : hi[2];
+	if (*z < *a)
+		*z = *a;
+}
+
+/* The three taps of one kernel row at stride 1 (w[0..2], input columns ox - pw .. ox - pw + 2):
+ * where all three fall inside the row, one pass adds them in order, ((y + a) + b) + c, so the
+ * output row is read and written once instead of three times; at the edges tap by tap, as
+ * row_axpy.  Each output gets the same sums in the same order either way. */
+static inline __attribute__((always_inline)) void
+row_taps3(float *y, const float *x, const float *w, const int *lo, const int *hi, int pw)
+{
+	int a, z;
+	float w0 = w[0], w1 = w[1], w2 = w[2];
+
+	common_columns(lo, hi, &a, &z);
+	for (int j = 0; j < 3; j++) {
+		row_axpy(y, x, w[j], lo[j], a < hi[j] ? a : hi[j], 1, j - pw);
+		row_axpy(y, x, w[j], z > lo[j] ? z : lo[j], hi[j], 1, j - pw);
+	}
+	const float *xs = x - pw;
+	for (int ox = a; ox < z; ox++)
+		y[ox] = ((y[ox] + w0 * xs[ox]) + w1 * xs[ox + 1]) + w2 * xs[ox + 2];
+}
+
+/* A 3x3 kernel at stride 1 whose three input rows (x, x + w, x + 2w) all lie inside the image:
+ * one pass adds the nine taps in kernel order where all reach, the edges tap by tap in the
+ * same order. */
+static inline __attribute__((always_inline)) void
+row_taps9(float *y, const float *x, int w, const float *k, const int *lo, const int *hi, int pw)
+{
+	int a, z;
+
+	common_columns(lo, hi, &a, &z);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++) {
+			row_axpy(y, x + (size_t)i * w, k[i * 3 + j], lo[j], a < hi[j] ? a : hi[j], 1, j - pw);
+			row_axpy(y, x + (size_t)i * w, k[i * 3 + j], z > lo[j] ? z : lo[j], hi[j], 1, j - pw);
+		}
+	const float *x0 = x - pw, *x1 = x0 + w, *x2 = x1 + w;
+	float k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3], k4 = k[4], k5 = k[5], k6 = k[6], k7 = k[7], k8 = k[8];
+	for (int ox = a; ox < z; ox++) {
+		float v = ((y[ox] + k0 * x0[ox]) + k1 * x0[ox + 1]) + k2 * x0[ox + 2];
+		v = ((v + k3 * x1[ox]) + k4 * x1[ox + 1]) + k5 * x1[ox + 2];
+		y[ox] = ((v + k6 * x2[ox]) + k7 * x2[ox + 1]) + k8 * x2[ox + 2];
+	}
+}
+
 /* The sum over [lo, hi) of dy[ox] * x[ox * sw + off], in eight running sums. */
 static inline __attribute__((always_inline)) float
 row_dot(const float *dy, const float *x, int lo, int hi, int sw, int off)
@@ -111,6 +167,19 @@ dx_row(float *dx, const float *dy, float v, int lo, int hi, int sw, int off)
 	}
 }
 
+/* A relu, leakyrelu or relu6 folded into this layer for inference (nn_fold.h), on one row. */
+static inline __attribute__((always_inline)) void
+fused_activation(const nn_layer *l, float *y)
+{
+	float s = l->fused_slope, hi = l->fused_max > 0 ? l->fused_max : INFINITY;
+
+	for (int ox = 0; ox < l->out.w; ox++) {
+		float v = y[ox], pos = v > 0 ? v : 0, neg = v < 0 ? v : 0;
+		v = pos + s * neg;
+		y[ox] = v < hi ? v : hi;
+	}
+}
+
 /* AVX2 clones of the passes: the same operations in the same order on wider vectors (no
  * contraction into FMA in ISO C), so results do not depend on the instruction set. */
 __attribute__((target_clones("avx2", "default"))) static void
@@ -120,6 +189,8 @@ dw_forward_part(void *ctx, size_t b, size_t e, int t)
 	nn_layer *l = p->l;
 	size_t hw = (size_t)l->in.h * l->in.w, ohw = (size_t)l->out.h * l->out.w, kk = (size_t)l->kh * l->kw;
 	int lo[64], hi[64];
+
+	int three = l->kw == 3 && l->sw == 1;
 
 	(void)t;
 	for (int j = 0; j < l->kw; j++)
@@ -132,14 +203,26 @@ dw_forward_part(void *ctx, size_t b, size_t e, int t)
 			float *yr = y + (size_t)oy * l->out.w;
 			for (int ox = 0; ox < l->out.w; ox++)
 				yr[ox] = bias;
+			int iy0 = oy * l->sh - l->ph;
+			if (three && l->kh == 3 && iy0 >= 0 && iy0 + 2 < l->in.h) {
+				row_taps9(yr, x + (size_t)iy0 * l->in.w, l->in.w, w, lo, hi, l->pw);
+				if (l->fuse_relu)
+					fused_activation(l, yr);
+				continue;
+			}
 			for (int i = 0; i < l->kh; i++) {
 				int iy = oy * l->sh - l->ph + i;
 				if (iy < 0 || iy >= l->in.h)
 					continue;
-				for (int j = 0; j < l->kw; j++)
-					row_axpy(yr, x + (size_t)iy * l->in.w, w[i * l->kw + j], lo[j], hi[j], l->sw,
-					         j - l->pw);
+				if (three)
+					row_taps3(yr, x + (size_t)iy * l->in.w, w + i * 3, lo, hi, l->pw);
+				else
+					for (int j = 0; j < l->kw; j++)
+						row_axpy(yr, x + (size_t)iy * l->in.w, w[i * l->kw + j], lo[j], hi[j],
+						         l->sw, j - l->pw);
 			}
+			if (l->fuse_relu)
+				fused_activation(l, yr);
 		}
 	}
 }
