@@ -639,7 +639,7 @@ warn_cb(const char *msg, void *ctx)
 /* --device and --precision: the model on the GPU, or one line and exit 1 when the device asked
  * for is not there. */
 static void
-open_device(struct run *r)
+pick_device(struct run *r)
 {
 	const struct opts *o = r->o;
 	char err[400];
@@ -649,6 +649,15 @@ open_device(struct run *r)
 			die("%s", err);
 		die("--device %s: %s", device_name(o), err);
 	}
+}
+
+/* After pick_device and the network's buffer plan: the network on the device picked. */
+static void
+open_device(struct run *r)
+{
+	const struct opts *o = r->o;
+	char err[400];
+
 	if (r->dev.kind != NN_DEV_CUDA)
 		return;
 	r->cuda = r->dev.api->open(r->net, r->dev.index, r->dev.precision, err, sizeof err);
@@ -702,7 +711,9 @@ run(const struct opts *o, int argc, char **argv)
 		r.net = nn_model_get(&mrec, o->model, o->batch, o->threads, &r.mi, err, sizeof err);
 		if (!r.net)
 			die("%s", err);
-		nn_fold_for_inference(r.net);   /* batchnorms and activations into the layer before */
+		pick_device(&r);
+		if (r.dev.kind != NN_DEV_CUDA)
+			nn_fold_for_inference(r.net);   /* batchnorms and activations into the layer before */
 		nn_share_activations(r.net);    /* inference only: outputs reuse freed buffers */
 		open_device(&r);
 		if (nn_loss_setup(&r.loss, r.net, r.mi.nclass, err, sizeof err) != 0)

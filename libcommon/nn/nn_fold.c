@@ -38,7 +38,7 @@ bn_follows(const nn_net *net, int i)
 		return 0;
 	const nn_layer *p = &net->layer[i - 1];
 	return foldable_producer(p) && !p->fuse_relu && !p->absorbed && net->ncons[i] == 1 &&
-	       p->out.c == l->in.c && net->act[i + 1] != net->act[i];
+	       p->out.c == l->in.c && net->view[i + 1] != net->view[i];
 }
 
 /* The batchnorm's running statistics into the previous layer's weights and bias. */
@@ -64,13 +64,19 @@ fold_weights(nn_net *net, nn_layer *p, const nn_layer *bn)
 	}
 }
 
-/* Every activation that was buffer `from` becomes `to`. */
+/* Activation `from` (and every view of it) becomes a view of activation `to`: by the buffer
+ * plan (net->view), not by pointer, since the training plan gives activations that are never
+ * live together the same memory. */
 static void
-alias(nn_net *net, float *from, float *to)
+alias(nn_net *net, int from, int to)
 {
+	int root = net->view[to];
+
 	for (int a = 0; a <= net->nlayer; a++)
-		if (net->act[a] == from)
-			net->act[a] = to;
+		if (net->view[a] == from) {
+			net->view[a] = root;
+			net->act[a] = net->act[root];
+		}
 }
 
 /* Layer j, a relu, leakyrelu or relu6 run in place on the output of layer p (directly, or
@@ -81,7 +87,7 @@ fuse_activation(nn_net *net, nn_layer *p, int j)
 	nn_layer *a = &net->layer[j];
 
 	if (j >= net->nlayer || a->absorbed || p->fuse_relu || a->nin != 1 || a->src[0] != j ||
-	    net->act[j + 1] != net->act[j] || net->ncons[j] != 1 ||
+	    net->view[j + 1] != net->view[j] || net->ncons[j] != 1 ||
 	    !(is_type(a, "relu") || is_type(a, "leakyrelu") || is_type(a, "relu6")))
 		return 0;
 	p->fuse_relu = 1;
@@ -103,7 +109,7 @@ nn_fold_for_inference(nn_net *net)
 		nn_layer *p = &net->layer[i - 1];
 		if (bn_follows(net, i)) {
 			fold_weights(net, p, &net->layer[i]);
-			alias(net, net->act[i + 1], net->act[i]);
+			alias(net, i + 1, i);
 			net->layer[i].absorbed = 1;
 			n += 1 + fuse_activation(net, p, i + 1);
 			i++;

@@ -1,5 +1,6 @@
 /* Winograd F(2x2, 3x3) forward convolution (see nn_winograd.h). */
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "nn_gemm.h"
@@ -145,14 +146,15 @@ input_tiles(const float *const r[4], int pw, int w, float *restrict t, int width
 	}
 }
 
-/* act(v + bias): a relu (slope 0) or leaky relu, or none. */
+/* act(v + bias): a relu (slope 0), leaky relu or relu6 (hi 6, else infinite), or none. */
 static inline __attribute__((always_inline)) float
-act(float v, float bias, int relu, float slope)
+act(float v, float bias, int relu, float slope, float hi)
 {
 	v += bias;
 	if (!relu)
 		return v;
 	float pos = v > 0 ? v : 0, neg = v < 0 ? v : 0;
+	pos = pos < hi ? pos : hi;
 	return pos + slope * neg;
 }
 
@@ -160,7 +162,7 @@ act(float v, float bias, int relu, float slope)
  * 0 1 -1 -1]: tile tx's value k at m[k * ks + tx]; rows o0 and o1 get 2 tw values each. */
 static inline __attribute__((always_inline)) void
 output_tiles_act(const float *restrict m, size_t ks, int tw, float *restrict o0, float *restrict o1, float bias,
-                 int relu, float slope)
+                 int relu, float slope, float hi)
 {
 	for (int x = 0; x < tw; x++) {
 		float a[2][4];
@@ -170,22 +172,22 @@ output_tiles_act(const float *restrict m, size_t ks, int tw, float *restrict o0,
 			a[0][j] = m0 + m1 + m2;
 			a[1][j] = m1 - m2 - m3;
 		}
-		o0[2 * x] = act(a[0][0] + a[0][1] + a[0][2], bias, relu, slope);
-		o0[2 * x + 1] = act(a[0][1] - a[0][2] - a[0][3], bias, relu, slope);
-		o1[2 * x] = act(a[1][0] + a[1][1] + a[1][2], bias, relu, slope);
-		o1[2 * x + 1] = act(a[1][1] - a[1][2] - a[1][3], bias, relu, slope);
+		o0[2 * x] = act(a[0][0] + a[0][1] + a[0][2], bias, relu, slope, hi);
+		o0[2 * x + 1] = act(a[0][1] - a[0][2] - a[0][3], bias, relu, slope, hi);
+		o1[2 * x] = act(a[1][0] + a[1][1] + a[1][2], bias, relu, slope, hi);
+		o1[2 * x + 1] = act(a[1][1] - a[1][2] - a[1][3], bias, relu, slope, hi);
 	}
 }
 
 /* The AVX2 clone does the same operations in the same order on wider vectors. */
 __attribute__((target_clones("avx2", "default"))) static void
 output_tiles(const float *restrict m, size_t ks, int tw, float *restrict o0, float *restrict o1, float bias,
-             int relu, float slope)
+             int relu, float slope, float hi)
 {
 	if (relu)
-		output_tiles_act(m, ks, tw, o0, o1, bias, 1, slope);
+		output_tiles_act(m, ks, tw, o0, o1, bias, 1, slope, hi);
 	else
-		output_tiles_act(m, ks, tw, o0, o1, bias, 0, slope);
+		output_tiles_act(m, ks, tw, o0, o1, bias, 0, slope, hi);
 }
 
 /* The 4 input rows of tile row ty in channel plane xc, zero rows outside the image. */
@@ -229,15 +231,15 @@ forward_part(void *ctx, size_t b, size_t e, int t)
 			size_t n = b + (u0 + q) / wn->th;
 			int ty = (int)((u0 + q) % wn->th), nr = wn->ho - 2 * ty < 2 ? 1 : 2;
 			for (int f = 0; f < wn->f; f++) {
-				float bias = l->bias ? l->param[1].w[f] : 0;
+				float bias = l->bias ? l->param[1].w[f] : 0, hi = l->fused_max > 0 ? l->fused_max : INFINITY;
 				float *yf = ps->y + n * out + ((size_t)f * wn->ho + 2 * ty) * wn->wo;
 				const float *mf = m + (size_t)f * wn->cap + (size_t)q * wn->tw;
 				/* whole tiles straight into y, else through o */
 				if (nr == 2 && 2 * wn->tw == wn->wo) {
-					output_tiles(mf, ms, wn->tw, yf, yf + wn->wo, bias, l->fuse_relu, l->fused_slope);
+					output_tiles(mf, ms, wn->tw, yf, yf + wn->wo, bias, l->fuse_relu, l->fused_slope, hi);
 					continue;
 				}
-				output_tiles(mf, ms, wn->tw, o, o + 2 * wn->tw, bias, l->fuse_relu, l->fused_slope);
+				output_tiles(mf, ms, wn->tw, o, o + 2 * wn->tw, bias, l->fuse_relu, l->fused_slope, hi);
 				for (int r = 0; r < nr; r++)
 					memcpy(yf + (size_t)r * wn->wo, o + (size_t)r * 2 * wn->tw, (size_t)wn->wo * sizeof(float));
 			}

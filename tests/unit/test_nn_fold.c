@@ -171,6 +171,12 @@ main(void)
 	/* m7: 2 conv+bn+relu, 4 separable pointwise+bn (2 with relu) */
 	model("m7-separable.arch", 10);
 	model("m6-twotower.arch", 0);   /* no batch norm; its relus fused already */
+	/* conv+bn+relu6 through the Winograd forward (NN_WINOGRAD=2: wherever it applies), whose
+	 * output transform applies the fused clamp itself */
+	setenv("NN_WINOGRAD", "2", 1);
+	compare("conv+bn+relu6, Winograd", "input 16x12x12\nconv2d 32 kernel=3 pad=1\nbatchnorm\nrelu6 max=0.5\n"
+	        "globalavgpool\ndense 3\nsoftmax\n", 2, 1, 2);
+	unsetenv("NN_WINOGRAD");
 
 	setenv("NN_FOLD", "0", 1);
 	nn_net *net = nn_build(patterns, "t", 1, 1, err, sizeof err);
