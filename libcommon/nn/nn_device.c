@@ -82,7 +82,8 @@ load_lib(nn_device *dev, char *err, size_t errlen)
 	nn_device_lib_path(path, sizeof path);
 	if (access(path, F_OK) != 0)
 		return errorf(err, errlen, "%s not found: this build has no CUDA backend", path);
-	dev->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	/* never unmapped: what CUDA and libstdc++ keep until exit stays reachable (LeakSanitizer) */
+	dev->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!dev->lib) {
 		const char *e = dlerror();
 		return errorf(err, errlen, "cannot load %s", e ? e : path);
@@ -103,6 +104,11 @@ open_cuda(nn_device *dev, int index, char *err, size_t errlen)
 	char why[200];
 	int count = 0;
 
+	/* No NVIDIA driver, no GPU: say so without loading cuBLAS and cuDNN (hundreds of MB
+	 * mapped at every start), unless NN_CUDA_LIB names the library to try. */
+	const char *lib = getenv("NN_CUDA_LIB");
+	if ((!lib || !*lib) && access("/dev/nvidiactl", F_OK) != 0 && access("/proc/driver/nvidia/version", F_OK) != 0)
+		return errorf(err, errlen, "no CUDA device (no NVIDIA driver: no /dev/nvidiactl)");
 	if (load_lib(dev, why, sizeof why) != 0)
 		return errorf(err, errlen, "no CUDA device (%s)", why);
 	if (dev->api->devices(&count, why, sizeof why) != 0)

@@ -60,6 +60,16 @@ else
 	check "--device auto trains on the CPU" cnntrain -v -q -m small.arch --epochs 1 -o auto.model train.tsr
 	eq "-v says the CPU was chosen and why, on its summary line" \
 		"$(grep -c '^cnntrain: 300 records in, 1 out, 0 skipped, .*, cpu (--device auto: no CUDA device (.*)), [0-9.]* s, peak ' "$T/.err")" 1
+	if [ ! -e /dev/nvidiactl ] && [ ! -e /proc/driver/nvidia/version ]; then
+		# no driver: the backend (and cuBLAS, cuDNN) is not loaded at all
+		eq "... without an NVIDIA driver, before loading the backend" \
+			"$(grep -c 'cpu (--device auto: no CUDA device (no NVIDIA driver: no /dev/nvidiactl))' "$T/.err")" 1
+		if command -v strace > /dev/null; then
+			strace -f -e trace=openat -o "$T/trace" cnntrain -q -m small.arch --epochs 1 -o auto2.model train.tsr
+			eq "... and the program opens no CUDA library (strace)" \
+				"$(grep -c 'libnncuda\|libcudnn\|libcublas' "$T/trace")" 0
+		fi
+	fi
 	cnntrain -q -m small.arch --epochs 1 --device cpu -o cpu.model train.tsr
 	cnnpredict -q -m auto.model --device cpu train.tsr > auto-model.tsv
 	cnnpredict -q -m cpu.model --device cpu train.tsr > cpu-model.tsv
