@@ -7,7 +7,7 @@ libwebp-dev libgif-dev libtiff-dev libzstd-dev zstd libcurl4-openssl-dev libssl-
 libcairo2-dev libdnnl-dev libcjson-dev imagemagick dataset-fashion-mnist visp-images-data python3 python3-numpy
 mate-backgrounds python3-sklearn python3-torch python3-pil fonts-dejavu-core mandoc clang libfuzzer-14-dev bc ffmpeg
 chromium bsdextrautils openssl procps libjpeg-turbo-progs libprotobuf-c-dev protobuf-c-compiler libonnx-dev
-python3-onnx libonnx-testdata python3-torchvision openmpi-bin libopenmpi-dev parallel"
+python3-onnx libonnx-testdata python3-torchvision openmpi-bin libopenmpi-dev parallel strace"
 [ "$1" = bench ] && PKGS="$PKGS libvips-tools hyperfine findimagedupes time linux-perf python3-venv"
 missing=""
 for p in $PKGS; do
