@@ -1,6 +1,7 @@
 /* The convolution shared by conv2d, depthwise2d (groups = channels) and conv2d_transpose
  * (its forward is the convolution's backward-data): descriptors and algorithm choice, once
  * per batch size, within c->work_limit. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn/cuda/cu_util.h"
@@ -206,5 +207,36 @@ cu_conv_bwd_filter(struct cu_conv *v, cu_ctx *c, const float *x, const float *dy
 	CU_DNN(c, cudnnSetConvolutionMathType(v->conv, v->cur->filter_math));
 	CU_DNN(c, cudnnConvolutionBackwardFilter(c->dnn, &one, v->x, x, v->y, dy, v->conv, v->cur->bwd_filter,
 	                                         c->work, c->work_bytes, &one, v->w, dw));
+	return 0;
+}
+
+/* The release of a layer whose priv is a struct cu_conv (conv2d, depthwise2d, conv2d_transpose). */
+void
+cu_conv_layer_release(cu_layer *cl, cu_ctx *c)
+{
+	(void)c;
+	if (cl->priv)
+		cu_conv_release(cl->priv);
+	free(cl->priv);
+	cl->priv = NULL;
+}
+
+/* Backward of a convolution whose input is x (conv2d, depthwise2d): the filter and bias
+ * gradients added, dx written; a fused relu's gradient is its absorbed layer's backward. */
+int
+cu_conv_layer_backward(cu_layer *cl, cu_ctx *c, const nn_run *run, const float *x, const float *y, const float *dy,
+                       float *dx)
+{
+	nn_layer *l = cl->l;
+	struct cu_conv *v = cl->priv;
+	float one = 1;
+
+	(void)y;
+	if (cu_conv_batch(v, c, run->n) != 0 || cu_conv_bwd_filter(v, c, x, dy, cl->g[0]) != 0)
+		return -1;
+	if (l->bias)
+		CU_DNN(c, cudnnConvolutionBackwardBias(c->dnn, &one, v->y, dy, &one, v->bias, cl->g[1]));
+	if (dx && cu_conv_bwd_data(v, c, dy, cl->w[0], dx) != 0)
+		return -1;
 	return 0;
 }

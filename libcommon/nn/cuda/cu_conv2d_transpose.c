@@ -20,16 +20,6 @@ tconv_setup(cu_layer *cl, cu_ctx *c, size_t *work_bytes)
 	return cu_conv_setup(v, c, l, l->out, l->in, l->in.c, l->filters, 1, work_bytes);
 }
 
-static void
-tconv_release(cu_layer *cl, cu_ctx *c)
-{
-	(void)c;
-	if (cl->priv)
-		cu_conv_release(cl->priv);
-	free(cl->priv);
-	cl->priv = NULL;
-}
-
 static int
 tconv_forward(cu_layer *cl, cu_ctx *c, const nn_run *run, const float *x, float *y)
 {
@@ -66,7 +56,7 @@ tconv_backward(cu_layer *cl, cu_ctx *c, const nn_run *run, const float *x, const
 const struct cu_layer_ops cu_layer_conv2d_transpose = {
 	.type = "conv2d_transpose",
 	.setup = tconv_setup,
-	.release = tconv_release,
+	.release = cu_conv_layer_release,
 	.forward = tconv_forward,
 	.backward = tconv_backward,
 };

@@ -18,16 +18,6 @@ dw_setup(cu_layer *cl, cu_ctx *c, size_t *work_bytes)
 	return cu_conv_setup(v, c, l, l->in, l->out, l->out.c, 1, l->in.c, work_bytes);
 }
 
-static void
-dw_release(cu_layer *cl, cu_ctx *c)
-{
-	(void)c;
-	if (cl->priv)
-		cu_conv_release(cl->priv);
-	free(cl->priv);
-	cl->priv = NULL;
-}
-
 static int
 dw_forward(cu_layer *cl, cu_ctx *c, const nn_run *run, const float *x, float *y)
 {
@@ -42,28 +32,10 @@ dw_forward(cu_layer *cl, cu_ctx *c, const nn_run *run, const float *x, float *y)
 	return 0;
 }
 
-static int
-dw_backward(cu_layer *cl, cu_ctx *c, const nn_run *run, const float *x, const float *y, const float *dy,
-            float *dx)
-{
-	nn_layer *l = cl->l;
-	struct cu_conv *v = cl->priv;
-	float one = 1;
-
-	(void)y;
-	if (cu_conv_batch(v, c, run->n) != 0 || cu_conv_bwd_filter(v, c, x, dy, cl->g[0]) != 0)
-		return -1;
-	if (l->bias)
-		CU_DNN(c, cudnnConvolutionBackwardBias(c->dnn, &one, v->y, dy, &one, v->bias, cl->g[1]));
-	if (dx && cu_conv_bwd_data(v, c, dy, cl->w[0], dx) != 0)
-		return -1;
-	return 0;
-}
-
 const struct cu_layer_ops cu_layer_depthwise2d = {
 	.type = "depthwise2d",
 	.setup = dw_setup,
-	.release = dw_release,
+	.release = cu_conv_layer_release,
 	.forward = dw_forward,
-	.backward = dw_backward,
+	.backward = cu_conv_layer_backward,
 };

@@ -60,5 +60,8 @@ int cu_conv_batch(struct cu_conv *v, cu_ctx *c, int n);
 int cu_conv_fwd(struct cu_conv *v, cu_ctx *c, const float *x, const float *w, float *y);
 int cu_conv_bwd_data(struct cu_conv *v, cu_ctx *c, const float *dy, const float *w, float *dx);
 int cu_conv_bwd_filter(struct cu_conv *v, cu_ctx *c, const float *x, const float *dy, float *dw);
+void cu_conv_layer_release(cu_layer *cl, cu_ctx *c);
+int cu_conv_layer_backward(cu_layer *cl, cu_ctx *c, const nn_run *run, const float *x, const float *y,
+                           const float *dy, float *dx);
 
 #endif
