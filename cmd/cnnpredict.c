@@ -348,18 +348,6 @@ emit(struct run *r, ts_record *rec, const float *out, int i)
 	return row_end(r, i);
 }
 
-static const char *
-device_name(const struct opts *o)
-{
-	static char buf[32];
-
-	if (o->device == NN_DEV_CUDA && o->device_index)
-		snprintf(buf, sizeof buf, "cuda:%d", o->device_index);
-	else
-		snprintf(buf, sizeof buf, "%s", o->device == NN_DEV_CPU ? "cpu" : o->device == NN_DEV_CUDA ? "cuda" : "auto");
-	return buf;
-}
-
 /* The forward pass of the batch in the network's input, on the device chosen. */
 static const float *
 forward(struct run *r, int n)
@@ -370,7 +358,7 @@ forward(struct run *r, int n)
 	if (!r->cuda)
 		return nn_forward(r->net, &run);
 	if (r->dev.api->forward(r->cuda, &run, err, sizeof err) != 0)
-		die("%s: %s", device_name(r->o), err);
+		die("%s: %s", nn_device_spec(r->o->device, r->o->device_index), err);
 	return r->net->act[r->net->nlayer];
 }
 
@@ -647,7 +635,7 @@ pick_device(struct run *r)
 	if (nn_device_open(&r->dev, o->device, o->device_index, o->precision, err, sizeof err) != 0) {
 		if (strncmp(err, "--precision", 11) == 0)
 			die("%s", err);
-		die("--device %s: %s", device_name(o), err);
+		die("--device %s: %s", nn_device_spec(o->device, o->device_index), err);
 	}
 }
 
@@ -664,7 +652,7 @@ open_device(struct run *r)
 	if (!r->cuda && nn_device_fallback(&r->dev, err) == 0)
 		return;         /* auto: the CPU, as the summary line says */
 	if (!r->cuda || r->dev.api->load(r->cuda, NULL, err, sizeof err) != 0)
-		die("--device %s: %s", device_name(o), err);
+		die("--device %s: %s", nn_device_spec(o->device, o->device_index), err);
 }
 
 /* Whether an option that only a segmentation model uses was given. */

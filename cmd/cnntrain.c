@@ -137,18 +137,6 @@ struct reading {
 	char err[1024];
 };
 
-static const char *
-dev_name(const struct opts *o)
-{
-	static char buf[32];
-
-	if (o->device == NN_DEV_CUDA && o->device_index)
-		snprintf(buf, sizeof buf, "cuda:%d", o->device_index);
-	else
-		snprintf(buf, sizeof buf, "%s", o->device == NN_DEV_CPU ? "cpu" : o->device == NN_DEV_CUDA ? "cuda" : "auto");
-	return buf;
-}
-
 /* --device and --precision: one line and exit 1 when the device asked for is not there (or
  * does not compute in the precision asked for). */
 static void
@@ -158,13 +146,13 @@ open_device(const struct opts *o, nn_device *dev)
 	int kind = o->device;
 
 	if (nn_dist_size() > 1 && kind == NN_DEV_CUDA)
-		die("--device %s: the GPU does not train under mpirun yet", dev_name(o));
+		die("--device %s: the GPU does not train under mpirun yet", nn_device_spec(o->device, o->device_index));
 	if (nn_dist_size() > 1)
 		kind = NN_DEV_CPU;
 	if (nn_device_open(dev, kind, o->device_index, o->precision, err, sizeof err) != 0) {
 		if (strncmp(err, "--precision", 11) == 0)
 			die("%s", err);
-		die("--device %s: %s", dev_name(o), err);
+		die("--device %s: %s", nn_device_spec(o->device, o->device_index), err);
 	}
 	if (nn_dist_size() > 1 && o->device == NN_DEV_AUTO)
 		snprintf(dev->why, sizeof dev->why, "cpu (--device auto: under mpirun, the CPU)");
@@ -1202,7 +1190,7 @@ run(const struct opts *o, int argc, char **argv)
 	}
 
 	if (nn_trainer_device(&t, &dev, err, sizeof err) != 0)
-		die("--device %s: %s", dev_name(o), err);
+		die("--device %s: %s", nn_device_spec(o->device, o->device_index), err);
 
 	struct progress pg = { .epochs = o->epochs, .batch = (size_t)o->batch };
 	int quiet = progress_mode() == PROGRESS_OFF || !lead;

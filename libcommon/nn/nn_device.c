@@ -34,6 +34,18 @@ nn_device_parse(const char *s, int *kind, int *index)
 
 static const char *const prec_names[] = { "fp32", "tf32", "bf16" };
 
+const char *
+nn_device_spec(int kind, int index)
+{
+	static char buf[32];
+
+	if (kind == NN_DEV_CUDA && index)
+		snprintf(buf, sizeof buf, "cuda:%d", index);
+	else
+		snprintf(buf, sizeof buf, "%s", kind == NN_DEV_CPU ? "cpu" : kind == NN_DEV_CUDA ? "cuda" : "auto");
+	return buf;
+}
+
 int
 nn_precision_parse(const char *s)
 {

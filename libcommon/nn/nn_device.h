@@ -72,6 +72,9 @@ typedef struct {
 
 /* "cpu", "cuda", "cuda:N" or "auto": 0, or -1 when it is none of them. */
 int nn_device_parse(const char *s, int *kind, int *index);
+/* The --device value of kind and index, as nn_device_parse reads it: cpu, cuda, cuda:N or auto
+ * (a static buffer). */
+const char *nn_device_spec(int kind, int index);
 /* "fp32", "tf32" or "bf16": the precision, or -1. */
 int nn_precision_parse(const char *s);
 const char *nn_precision_name(int precision);
